@@ -1,0 +1,57 @@
+/**
+ * The contract between the model runtime and everything that asks it questions
+ * (instruments such as VSM 2013, CulturalBench, the `score` command).
+ */
+
+/** One prompt and the continuations whose log-likelihoods are wanted. */
+export interface ScoreRequest {
+  /** Prompt token ids, used exactly as given (BOS included if wanted). */
+  ids: number[];
+  /** Each option is a sequence of token ids appended after the prompt; its score is the sum of its tokens' log-probs. */
+  options: number[][];
+}
+
+/** A soft prompt: k vectors of the model's hidden size, row-major [k, hidden]. */
+export interface SoftPrompt {
+  k: number;
+  hidden: number;
+  data: Float32Array;
+}
+
+/** Where the soft prompt goes: before every real token (PEFT's convention) or right after BOS. */
+export type Placement = 'start' | 'after-bos';
+
+export interface ScoreOptions {
+  softPrompt?: SoftPrompt;
+  placement?: Placement;
+  /** Called after each internal batch with (done, total) requests, for progress display. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A chat message for the model's chat template. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface TextTokenizer {
+  /** Token ids of a text; with addSpecialTokens the tokenizer's BOS (etc.) is added as the model expects. */
+  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
+  decode(ids: number[]): string;
+  /** Renders the model's chat template (with the generation prompt when asked). */
+  applyChatTemplate(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): string;
+  /**
+   * The token ids that continue `prompt` with `continuation`, found by tokenising prompt+continuation
+   * and taking what follows the prompt's tokens (lm-evaluation-harness convention).
+   */
+  continuationIds(prompt: string, continuation: string): number[];
+  readonly vocabSize: number;
+}
+
+/** What the rest of cultune needs from a loaded model. */
+export interface Scorer {
+  readonly hidden: number;
+  readonly tokenizer: TextTokenizer;
+  /** Log-probabilities (natural log, normalised over the full vocabulary), one array per request, one value per option. */
+  score(requests: ScoreRequest[], options?: ScoreOptions): Promise<number[][]>;
+}
