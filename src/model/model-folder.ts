@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../util/errors.ts';
+
+/** Dimensions of a Llama-like decoder, from config.json (optimum) or genai_config.json (onnxruntime-genai). */
+export interface ModelConfig {
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  bosTokenId?: number;
+  eosTokenId?: number;
+  modelType: string;
+}
+
+export interface ModelFolder {
+  dir: string;
+  graphPath: string;
+  layout: 'optimum' | 'genai';
+  config: ModelConfig;
+}
+
+const LLAMA_LIKE = new Set(['llama', 'mistral', 'qwen2', 'qwen3', 'granite', 'smollm3', 'olmo', 'olmo2']);
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new UserError(`cannot read ${file}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+function requireNumber(source: Record<string, unknown>, key: string, file: string): number {
+  const value = source[key];
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new UserError(`${file} lacks a numeric "${key}"; is this a decoder-only language model export?`);
+  }
+  return value;
+}
+
+function firstId(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (Array.isArray(value) && typeof value[0] === 'number') return value[0];
+  return undefined;
+}
+
+function checkModelType(modelType: string, file: string): void {
+  if (!LLAMA_LIKE.has(modelType)) {
+    throw new UserError(
+      `${file} says model_type "${modelType}"; cultune supports Llama-like decoders (${[...LLAMA_LIKE].join(', ')})`,
+    );
+  }
+}
+
+function optimumConfig(file: string): ModelConfig {
+  const c = readJson(file);
+  const modelType = String(c.model_type ?? '');
+  checkModelType(modelType, file);
+  const hidden = requireNumber(c, 'hidden_size', file);
+  const heads = requireNumber(c, 'num_attention_heads', file);
+  return {
+    hidden,
+    layers: requireNumber(c, 'num_hidden_layers', file),
+    heads,
+    kvHeads: typeof c.num_key_value_heads === 'number' ? c.num_key_value_heads : heads,
+    headDim: typeof c.head_dim === 'number' ? c.head_dim : hidden / heads,
+    vocab: requireNumber(c, 'vocab_size', file),
+    bosTokenId: firstId(c.bos_token_id),
+    eosTokenId: firstId(c.eos_token_id),
+    modelType,
+  };
+}
+
+function genaiConfig(file: string): { config: ModelConfig; filename: string } {
+  const root = readJson(file);
+  const model = (root.model ?? {}) as Record<string, unknown>;
+  const decoder = (model.decoder ?? {}) as Record<string, unknown>;
+  const modelType = String(model.type ?? '');
+  checkModelType(modelType, file);
+  const heads = requireNumber(decoder, 'num_attention_heads', file);
+  const hidden = requireNumber(decoder, 'hidden_size', file);
+  return {
+    config: {
+      hidden,
+      layers: requireNumber(decoder, 'num_hidden_layers', file),
+      heads,
+      kvHeads: typeof decoder.num_key_value_heads === 'number' ? decoder.num_key_value_heads : heads,
+      headDim: typeof decoder.head_size === 'number' ? decoder.head_size : hidden / heads,
+      vocab: requireNumber(model, 'vocab_size', file),
+      bosTokenId: firstId(model.bos_token_id),
+      eosTokenId: firstId(model.eos_token_id),
+      modelType,
+    },
+    filename: typeof decoder.filename === 'string' ? decoder.filename : 'model.onnx',
+  };
+}
+
+function findOptimumGraph(dir: string): string {
+  for (const candidate of ['model.onnx', path.join('onnx', 'model.onnx')]) {
+    if (fs.existsSync(path.join(dir, candidate))) return path.join(dir, candidate);
+  }
+  const variants = ['.', 'onnx']
+    .flatMap((sub) => (fs.existsSync(path.join(dir, sub)) ? fs.readdirSync(path.join(dir, sub)).map((f) => path.join(sub, f)) : []))
+    .filter((f) => f.endsWith('.onnx'));
+  const hint = variants.length > 0 ? ` (found ${variants.join(', ')}; rename or link the fp32/fp16 one to model.onnx)` : '';
+  throw new UserError(`no model.onnx or onnx/model.onnx in ${dir}${hint}`);
+}
+
+/** Recognises an optimum / onnx-community export or an onnxruntime-genai export and reads its dimensions. */
+export function openModelFolder(dir: string): ModelFolder {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new UserError(`model folder ${dir} does not exist (pass --model DIR with an ONNX export, e.g. from optimum-cli)`);
+  }
+  const genaiFile = path.join(dir, 'genai_config.json');
+  const configFile = path.join(dir, 'config.json');
+  let folder: ModelFolder;
+  if (fs.existsSync(configFile)) {
+    folder = { dir, graphPath: findOptimumGraph(dir), layout: 'optimum', config: optimumConfig(configFile) };
+  } else if (fs.existsSync(genaiFile)) {
+    const { config, filename } = genaiConfig(genaiFile);
+    const graphPath = path.join(dir, filename);
+    if (!fs.existsSync(graphPath)) throw new UserError(`${genaiFile} names ${filename}, which is missing from ${dir}`);
+    folder = { dir, graphPath, layout: 'genai', config };
+  } else {
+    throw new UserError(`${dir} has neither config.json (optimum export) nor genai_config.json (onnxruntime-genai export)`);
+  }
+  if (!fs.existsSync(path.join(dir, 'tokenizer.json'))) {
+    throw new UserError(`${dir} has no tokenizer.json; copy it from the model's Hugging Face repository`);
+  }
+  const { heads, kvHeads, hidden, headDim } = folder.config;
+  if (heads % kvHeads !== 0 || headDim * heads < hidden / 2) {
+    throw new UserError(`inconsistent attention dimensions in ${dir}: ${heads} heads, ${kvHeads} kv heads, hidden ${hidden}`);
+  }
+  return folder;
+}

@@ -1,0 +1,104 @@
+import type { Placement, ScoreRequest, SoftPrompt } from './types.ts';
+import { UserError } from '../util/errors.ts';
+
+/**
+ * Turns score requests into model rows. A row is one sequence (token ids with the soft prompt's k
+ * virtual tokens inserted at `softAt`), the positions whose next-token distribution is read, the
+ * token ids read there, and which (position, token) pairs add up to which option of which request.
+ */
+export interface ScoringRow {
+  ids: number[];
+  softAt: number;
+  length: number;
+  positions: number[];
+  targets: number[];
+  reads: { request: number; option: number; pairs: [positionIndex: number, targetIndex: number][] }[];
+}
+
+export function softInsertIndex(ids: number[], placement: Placement, bosTokenId: number | undefined, k: number): number {
+  if (k === 0) return 0;
+  if (placement === 'after-bos' && ids.length > 0 && ids[0] === bosTokenId) return 1;
+  return 0;
+}
+
+export function planRows(
+  requests: ScoreRequest[],
+  softPrompt: SoftPrompt | undefined,
+  placement: Placement,
+  bosTokenId: number | undefined,
+): ScoringRow[] {
+  const k = softPrompt?.k ?? 0;
+  const rows: ScoringRow[] = [];
+  requests.forEach((request, r) => {
+    if (request.options.length === 0) throw new UserError(`request ${r} has no options to score`);
+    if (request.options.some((o) => o.length === 0)) throw new UserError(`request ${r} has an option with no tokens`);
+    if (request.ids.length + k === 0) throw new UserError(`request ${r} has an empty prompt and no soft prompt`);
+    const softAt = softInsertIndex(request.ids, placement, bosTokenId, k);
+    const promptLength = request.ids.length + k;
+    if (request.options.every((o) => o.length === 1)) {
+      const targets = [...new Set(request.options.map((o) => o[0]))];
+      rows.push({
+        ids: request.ids,
+        softAt,
+        length: promptLength,
+        positions: [promptLength - 1],
+        targets,
+        reads: request.options.map((o, option) => ({ request: r, option, pairs: [[0, targets.indexOf(o[0])]] })),
+      });
+      return;
+    }
+    request.options.forEach((option, o) => {
+      rows.push({
+        ids: [...request.ids, ...option.slice(0, -1)],
+        softAt,
+        length: promptLength + option.length - 1,
+        positions: option.map((_, j) => promptLength - 1 + j),
+        targets: option,
+        reads: [{ request: r, option: o, pairs: option.map((_, j) => [j, j] as [number, number]) }],
+      });
+    });
+  });
+  return rows;
+}
+
+/** Token at full-sequence position p of a row: a token id, or -(v+1) for the soft prompt's v-th vector. */
+export function virtualToken(row: ScoringRow, p: number, k: number): number {
+  if (p < row.softAt) return row.ids[p];
+  if (p < row.softAt + k) return -(p - row.softAt + 1);
+  return row.ids[p - k];
+}
+
+/**
+ * Length of the prefix shared by every row that can be computed once: the longest common prefix,
+ * cut so that every scored position stays in the part computed per row.
+ */
+export function sharedPrefixLength(rows: ScoringRow[], k: number): number {
+  if (rows.length === 0) return 0;
+  let limit = Math.min(...rows.map((row) => row.positions[0]));
+  const first = rows[0];
+  for (const row of rows) {
+    let p = 0;
+    while (p < limit && virtualToken(row, p, k) === virtualToken(first, p, k)) p++;
+    limit = p;
+    if (limit === 0) break;
+  }
+  return limit;
+}
+
+/** Groups rows (sorted by length, so padding stays small) into batches of at most `tokenBudget` padded tokens. */
+export function batchRows(rows: ScoringRow[], prefixLength: number, tokenBudget: number, maxBatch: number): ScoringRow[][] {
+  const sorted = [...rows].sort((a, b) => a.length - b.length);
+  const batches: ScoringRow[][] = [];
+  let current: ScoringRow[] = [];
+  for (const row of sorted) {
+    // Rows are sorted by length, so this row is the widest of the batch so far.
+    const width = row.length - prefixLength;
+    if (current.length > 0 && ((current.length + 1) * width > tokenBudget || current.length >= maxBatch)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(row);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import ort from 'onnxruntime-node';
+import { UserError } from '../util/errors.ts';
+
+export type DeviceRequest = 'auto' | 'cpu' | `cuda${'' | `:${number}`}`;
+
+export interface SessionChoice {
+  session: ort.InferenceSession;
+  /** The execution provider actually used, e.g. "cpu" or "cuda:0". */
+  provider: string;
+  /** A one-line notice when the request could not be met as asked (auto fell back to CPU). */
+  notice?: string;
+}
+
+export interface SessionSettings {
+  /** Intra-op threads; 0 lets onnxruntime choose (one per physical core). */
+  threads?: number;
+}
+
+export function parseDevice(value: string): DeviceRequest {
+  if (value === 'auto' || value === 'cpu' || value === 'cuda' || /^cuda:\d+$/.test(value)) return value as DeviceRequest;
+  throw new UserError(`unknown device "${value}": use auto, cpu, cuda or cuda:N`);
+}
+
+/** A prepared graph and the folder its external data paths are relative to. */
+export interface GraphSource {
+  graphPath: string;
+  externalDataDir: string;
+}
+
+function cpuOptions(source: GraphSource, settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  return {
+    extra: { session: { model_external_initializers_file_folder_path: source.externalDataDir } },
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: settings.threads ?? 0,
+    logSeverityLevel: 4,
+  };
+}
+
+function open(source: GraphSource, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(fs.readFileSync(source.graphPath), options);
+}
+
+async function createCuda(source: GraphSource, deviceId: number, settings: SessionSettings): Promise<ort.InferenceSession> {
+  return open(source, {
+    ...cpuOptions(source, settings),
+    executionProviders: [{ name: 'cuda', deviceId } as ort.InferenceSession.ExecutionProviderConfig],
+  });
+}
+
+/**
+ * Creates the inference session on the requested device. onnxruntime throws when the CUDA provider's
+ * libraries are absent (there is no silent fallback), so `auto` catches that and falls back to CPU.
+ */
+export async function createSession(source: GraphSource, device: DeviceRequest, settings: SessionSettings = {}): Promise<SessionChoice> {
+  if (device === 'cpu') {
+    return { session: await open(source, cpuOptions(source, settings)), provider: 'cpu' };
+  }
+  const deviceId = device.startsWith('cuda:') ? Number(device.slice(5)) : 0;
+  try {
+    return { session: await createCuda(source, deviceId, settings), provider: `cuda:${deviceId}` };
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    if (device !== 'auto') {
+      throw new UserError(`cannot use CUDA device ${deviceId}: ${reason} (see "Enabling CUDA" in the README)`);
+    }
+    return {
+      session: await open(source, cpuOptions(source, settings)),
+      provider: 'cpu',
+      notice: 'CUDA is not available (onnxruntime-node CUDA provider not installed or no GPU); using the CPU',
+    };
+  }
+}
