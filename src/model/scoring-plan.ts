@@ -37,13 +37,14 @@ export function planRows(
     const promptLength = request.ids.length + k;
     if (request.options.every((o) => o.length === 1)) {
       const targets = [...new Set(request.options.map((o) => o[0]))];
+      const targetIndex = new Map(targets.map((t, i) => [t, i]));
       rows.push({
         ids: request.ids,
         softAt,
         length: promptLength,
         positions: [promptLength - 1],
         targets,
-        reads: request.options.map((o, option) => ({ request: r, option, pairs: [[0, targets.indexOf(o[0])]] })),
+        reads: request.options.map((o, option) => ({ request: r, option, pairs: [[0, targetIndex.get(o[0])!]] })),
       });
       return;
     }

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeLlamaFolder } from '../src/synthetic/llama-folder.ts';
+import type { LlamaSpec } from '../src/synthetic/llama-graph.ts';
+
+/** The shared Llama-2 tokenizer (../shared beside the repository), used where a real tokenizer is wanted. */
+export const SHARED_TOKENIZER = path.resolve(fileURLToPath(import.meta.url), '../../../shared/models/tiny-random-llama-fp16');
+
+const tinySpec = (dtype: LlamaSpec['dtype'], withPast: boolean) => ({
+  hidden: 64,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  intermediate: 128,
+  maxPositions: 1024,
+  ropeTheta: 10000,
+  rmsEps: 1e-5,
+  dtype,
+  withPast,
+});
+
+/** Writes the seeded test models: fp32 and fp16 with KV inputs, and an inline fp32 one without (onnx/ layout). */
+export function makeTestFixtures(root: string): void {
+  fs.rmSync(root, { recursive: true, force: true });
+  const tokenizer = { copyFrom: SHARED_TOKENIZER };
+  writeLlamaFolder(path.join(root, 'llama-f32'), { spec: tinySpec('float32', true), seed: 'fixture-f32', tokenizer });
+  writeLlamaFolder(path.join(root, 'llama-f16'), { spec: tinySpec('float16', true), seed: 'fixture-f16', tokenizer });
+  const nested = path.join(root, 'llama-f32-inline');
+  writeLlamaFolder(nested, { spec: tinySpec('float32', false), seed: 'fixture-inline', tokenizer, externalThreshold: Infinity });
+  fs.mkdirSync(path.join(nested, 'onnx'));
+  fs.renameSync(path.join(nested, 'model.onnx'), path.join(nested, 'onnx', 'model.onnx'));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = process.argv[2] ?? 'test/fixtures/generated';
+  makeTestFixtures(root);
+  console.log(`test fixtures written to ${root}`);
+}
