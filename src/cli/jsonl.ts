@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import { UserError } from '../util/errors.ts';
+
+/** Parses a JSON Lines file into objects, naming the file and line of any bad record. */
+export function readJsonLines(file: string): { line: number; value: Record<string, unknown> }[] {
+  let text: string;
+  try {
+    text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const records: { line: number; value: Record<string, unknown> }[] = [];
+  text.split('\n').forEach((raw, index) => {
+    if (raw.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new UserError(`${file} line ${index + 1}: not valid JSON`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`${file} line ${index + 1}: expected a JSON object`);
+    records.push({ line: index + 1, value: value as Record<string, unknown> });
+  });
+  if (records.length === 0) throw new UserError(`${file} holds no records`);
+  return records;
+}

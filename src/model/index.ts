@@ -1,0 +1,3 @@
+export { loadModel, LlamaModel, type LoadOptions, type EmbeddingTable } from './llama-model.ts';
+export { parseDevice } from './session.ts';
+export type { ScoreRequest, ScoreOptions, Scorer, SoftPrompt, Placement, TextTokenizer, ChatMessage } from './types.ts';
