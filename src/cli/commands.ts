@@ -1,9 +1,21 @@
 import type { Command } from 'commander';
+import { register as registerCulturalBench } from './commands/culturalbench.ts';
+import { register as registerEval } from './commands/eval.ts';
 import { register as registerScore } from './commands/score.ts';
 import { register as registerTargets } from './commands/targets.ts';
+import { register as registerVsm13 } from './commands/vsm13.ts';
+import { register as registerTrain } from './commands/train.ts';
+import { register as registerExport } from './commands/export.ts';
+import { register as registerDemo } from './commands/demo.ts';
 
 /** Each command lives in its own module under src/cli/commands/ and registers itself here. */
 export function registerCommands(program: Command): void {
   registerScore(program);
   registerTargets(program);
+  registerVsm13(program);
+  registerCulturalBench(program);
+  registerTrain(program);
+  registerExport(program);
+  registerDemo(program);
+  registerEval(program);
 }

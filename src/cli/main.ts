@@ -1,12 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { UserError, describeError } from '../util/errors.ts';
 import { registerCommands } from './commands.ts';
+import { VERSION } from './version.ts';
 
 const program = new Command();
 program
   .name('cultune')
   .description('Align a frozen Llama model to a country with soft prompts tuned by differential evolution')
-  .version('0.1.0')
+  .version(VERSION)
   .showHelpAfterError()
   .exitOverride();
 

@@ -7,15 +7,12 @@ import { HuggingFaceTokenizer } from './tokenizer.ts';
 import { createSession, parseDevice, type SessionSettings } from './session.ts';
 import { batchRows, planRows, sharedPrefixLength, virtualToken, type ScoringRow } from './scoring-plan.ts';
 import { INPUTS_EMBEDS, LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts } from './prepare-graph.ts';
-import { float32ToFloat16Bits } from './onnx-builder.ts';
+import { float32ToFloat16Bits } from '../embedding/fp16.ts';
+import type { EmbeddingTable } from '../embedding/table.ts';
 import type { ScoreOptions, ScoreRequest, Scorer, SoftPrompt } from './types.ts';
 import { UserError } from '../util/errors.ts';
 
-export interface EmbeddingTable {
-  data: Float32Array;
-  vocab: number;
-  hidden: number;
-}
+export type { EmbeddingTable };
 
 export interface LoadOptions extends SessionSettings {
   device?: string;

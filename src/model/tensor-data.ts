@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataType, toNumber, type TensorProto } from './onnx-proto.ts';
-import { float16ArrayToFloat32 } from './onnx-builder.ts';
+import { float16ArrayToFloat32 } from '../embedding/fp16.ts';
 import { UserError } from '../util/errors.ts';
 
 /** Where an initializer's bytes live: inline raw_data, or a span of an external data file. */

@@ -1,5 +1,6 @@
 import { DataType, type NodeProto, type TensorProto, type ValueInfoProto } from '../model/onnx-proto.ts';
-import { node, int64Tensor, float32ArrayToFloat16 } from '../model/onnx-builder.ts';
+import { node, int64Tensor } from '../model/onnx-builder.ts';
+import { float32ArrayToFloat16 } from '../embedding/fp16.ts';
 
 /** Accumulates nodes and initializers, naming intermediate tensors the way torch.onnx exports do. */
 export class GraphWriter {

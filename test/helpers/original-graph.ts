@@ -1,5 +1,5 @@
 import ort from 'onnxruntime-node';
-import { float16BitsToFloat32 } from '../../src/model/onnx-builder.ts';
+import { float16BitsToFloat32 } from '../../src/embedding/fp16.ts';
 
 /**
  * Runs an unmodified export (input_ids in, full logits out) on one sequence and returns the logits

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
+import { readSoftPromptFile } from '../../model/index.ts';
 import { readJsonLines } from '../jsonl.ts';
 import type { HuggingFaceTokenizer } from '../../model/tokenizer.ts';
 import type { Placement, ScoreRequest } from '../../model/types.ts';
@@ -58,7 +59,7 @@ export function register(program: Command): void {
       const records = readJsonLines(flags.input);
       const model = await openModel(flags);
       try {
-        const softPrompt = undefined;
+        const softPrompt = flags.softPrompt ? readSoftPromptFile(flags.softPrompt, model.hidden) : undefined;
         const requests = records.map(({ line, value }) => requestFromRecord(value, `${flags.input} line ${line}`, model.tokenizer, !!flags.chat));
         const progress = progressReporter('scoring', requests.length);
         const logprobs = await model.score(requests, { softPrompt, placement: flags.placement, onProgress: progress.update });

@@ -1,0 +1,163 @@
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  crossMatrix,
+  datasetCountries,
+  evaluateCulturalBench,
+  formatBreakdown,
+  formatCross,
+  loadCulturalBench,
+  PERSONA_STYLES,
+  resolveCountry,
+  selectQuestions,
+  softPromptsFromDirectory,
+  summarise,
+  terminalProgress,
+  type Condition,
+  type CulturalBenchReport,
+  type PersonaStyle,
+} from '../../culturalbench/index.ts';
+import { loadModel, readSoftPromptFile } from '../../model/index.ts';
+import type { Placement } from '../../model/types.ts';
+import { writeJsonAtomic } from '../../util/atomic.ts';
+import { UserError } from '../../util/errors.ts';
+
+interface CulturalBenchFlags {
+  model: string;
+  condition: 'none' | 'persona' | 'soft';
+  personaStyle: PersonaStyle;
+  softPrompt?: string;
+  softPromptDir?: string;
+  placement: Placement;
+  country?: string;
+  cross?: boolean;
+  data?: string;
+  cacheDir?: string;
+  baseUrl?: string;
+  download: boolean;
+  limit?: number;
+  seed: string;
+  bootstrap: number;
+  device?: string;
+  json?: boolean;
+  output?: string;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function checkFlags(flags: CulturalBenchFlags): void {
+  const softFlags = [flags.softPrompt, flags.softPromptDir].filter((f) => f !== undefined).length;
+  if (flags.condition === 'soft' && softFlags !== 1) throw new UserError('--condition soft needs exactly one of --soft-prompt FILE or --soft-prompt-dir DIR');
+  if (flags.condition !== 'soft' && softFlags > 0) throw new UserError('--soft-prompt and --soft-prompt-dir need --condition soft');
+  if (flags.cross && !(flags.condition === 'persona' || flags.softPromptDir)) {
+    throw new UserError('--cross needs --condition persona or --condition soft with --soft-prompt-dir (one prompt per country)');
+  }
+}
+
+async function buildCondition(flags: CulturalBenchFlags, hidden: number, countries: readonly string[]): Promise<{ condition: Condition; described: CulturalBenchReport['condition'] }> {
+  if (flags.condition === 'none') return { condition: { kind: 'none' }, described: { kind: 'none' } };
+  if (flags.condition === 'persona') {
+    return { condition: { kind: 'persona', style: flags.personaStyle }, described: { kind: 'persona', style: flags.personaStyle } };
+  }
+  if (flags.softPrompt) {
+    const prompt = await readSoftPromptFile(flags.softPrompt, hidden);
+    return {
+      condition: { kind: 'soft', prompts: { kind: 'single', label: path.basename(flags.softPrompt), prompt } },
+      described: { kind: 'soft', prompts: { '*': flags.softPrompt }, placement: flags.placement },
+    };
+  }
+  const dir = flags.softPromptDir as string;
+  const byCountry = await softPromptsFromDirectory(dir, hidden, readSoftPromptFile, countries);
+  return {
+    condition: { kind: 'soft', prompts: { kind: 'per-country', byCountry } },
+    described: { kind: 'soft', prompts: Object.fromEntries([...byCountry.keys()].map((c) => [c, dir])), placement: flags.placement },
+  };
+}
+
+function defaultOutput(flags: CulturalBenchFlags): string {
+  const country = flags.country ? `-${flags.country.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` : '';
+  return path.join('report', `culturalbench-${flags.condition}${country}.json`);
+}
+
+async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
+  checkFlags(flags);
+  const data = await loadCulturalBench({ dataDir: flags.data, cacheDir: flags.cacheDir, baseUrl: flags.baseUrl, download: flags.download });
+  const countries = datasetCountries(data);
+  // A misspelt country fails here, before the model is loaded.
+  if (flags.country !== undefined) resolveCountry(flags.country, countries);
+  const model = await loadModel(flags.model, { device: flags.device });
+  const progress = terminalProgress(`CulturalBench (${flags.condition})`);
+  try {
+    const { condition, described } = await buildCondition(flags, model.hidden, countries);
+    const questions = selectQuestions(data, condition, { country: flags.country, limit: flags.limit });
+    const result = await evaluateCulturalBench(model, questions, {
+      condition,
+      cross: flags.cross,
+      datasetCountries: countries,
+      placement: flags.placement,
+      onProgress: (done, total, phase) => progress.update(done, total, phase),
+    });
+    progress.stop();
+    const results = summarise(result, { seed: flags.seed, bootstrapSamples: flags.bootstrap });
+    const cross = flags.cross ? crossMatrix(result) : null;
+    const report: CulturalBenchReport = {
+      command: 'culturalbench',
+      createdAt: new Date().toISOString(),
+      model: flags.model,
+      condition: described,
+      country: flags.country ?? null,
+      limit: flags.limit ?? null,
+      seed: flags.seed,
+      bootstrapSamples: flags.bootstrap,
+      data: data.files,
+      timing: {
+        requests: result.requests,
+        seconds: result.seconds,
+        questionsPerSecond: (result.easy.length + result.hard.length) / result.seconds,
+      },
+      results,
+      cross,
+    };
+    const output = flags.output ?? defaultOutput(flags);
+    writeJsonAtomic(output, report);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${formatBreakdown(results)}\n`);
+      if (cross) process.stdout.write(`\n${formatCross(cross)}\n`);
+      process.stdout.write(`\n${report.timing.questionsPerSecond.toFixed(2)} questions/s; wrote ${output}\n`);
+    }
+  } finally {
+    progress.stop();
+    await model.dispose();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('culturalbench')
+    .description('Evaluate a model on CulturalBench Easy and Hard under a condition (none, persona, soft prompt)')
+    .requiredOption('--model <dir>', 'model folder (ONNX Llama export)')
+    .addOption(new Option('--condition <kind>', 'what each question is asked with').choices(['none', 'persona', 'soft']).default('none'))
+    .addOption(new Option('--persona-style <style>', 'persona sentence as a system message or at the start of the user turn (the VSM13 form)').choices(PERSONA_STYLES).default('system'))
+    .option('--soft-prompt <file>', 'one soft prompt (.safetensors/.npy) for every question')
+    .option('--soft-prompt-dir <dir>', 'one soft prompt per country: <country>.safetensors|.npy or <country>/adapter_model.safetensors')
+    .addOption(new Option('--placement <where>', 'where the soft prompt goes (as tuned)').choices(['start', 'after-bos']).default('start'))
+    .option('--country <name>', 'only questions about this country')
+    .option('--cross', "also ask each question with every other country's persona or prompt")
+    .option('--data <dir>', 'read local copies of the CSV files instead of the cache')
+    .option('--cache-dir <dir>', 'download cache (default $CULTUNE_CACHE/culturalbench or ~/.cache/cultune/culturalbench)')
+    .option('--base-url <url>', 'where to download the files from (default: the pinned Hugging Face revision, or $CULTUNE_CULTURALBENCH_URL)')
+    .option('--no-download', 'use the cache only')
+    .option('--limit <n>', 'at most n questions of Easy and of Hard (first in file order)', positiveInteger)
+    .option('--seed <seed>', 'seed of the bootstrap intervals', '0')
+    .option('--bootstrap <n>', 'bootstrap resamples', positiveInteger, 1000)
+    .option('--device <device>', 'execution device (cpu, cuda, ...)')
+    .option('--json', 'print the JSON report instead of the table')
+    .option('--output <file>', 'where to write the JSON report (default report/culturalbench-<condition>[-<country>].json)')
+    .action((flags: CulturalBenchFlags) => runCulturalBench(flags));
+}

@@ -1,0 +1,17 @@
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { exportRun, type ExportFormat } from '../../train/export.ts';
+
+export function register(program: Command): void {
+  program
+    .command('export')
+    .description("Write a run's best soft prompt as PEFT safetensors, .npy or JSON, with metadata")
+    .argument('<run>', 'run folder (written by cultune train)')
+    .addOption(new Option('--format <format>', 'output format').choices(['peft', 'npy', 'json']).default('peft'))
+    .addOption(new Option('--dtype <dtype>', 'tensor precision').choices(['f32', 'f16']).default('f32'))
+    .option('--out <dir>', 'output folder (default: RUN/export-FORMAT)')
+    .action((run: string, flags: { format: ExportFormat; dtype: 'f32' | 'f16'; out?: string }) => {
+      const out = flags.out ?? path.join(run, `export-${flags.format}`);
+      for (const file of exportRun(run, flags.format, out, flags.dtype === 'f16' ? 'F16' : 'F32')) process.stdout.write(`${file}\n`);
+    });
+}

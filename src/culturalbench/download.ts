@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { UserError, describeError } from '../util/errors.ts';
+import type { DatasetFile } from './source.ts';
+
+export interface CacheOptions<T> {
+  cacheDir: string;
+  baseUrl: string;
+  /** false: use the cache only, never touch the network. */
+  download: boolean;
+  /** Reads the file's content, throwing a UserError if it is not a valid file of its kind. */
+  parse: (text: string, source: string) => T;
+}
+
+export interface CachedFile<T> {
+  path: string;
+  content: T;
+  sha256: string;
+  origin: 'cache' | 'download';
+}
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Hash recorded on first download of a file that has no pinned hash (trust on first use). */
+function recordedHashPath(cacheDir: string, file: DatasetFile): string {
+  return path.join(cacheDir, `${file.hubName}.sha256`);
+}
+
+function expectedHash(cacheDir: string, file: DatasetFile): string | undefined {
+  if (file.pinnedSha256) return file.pinnedSha256;
+  const recorded = recordedHashPath(cacheDir, file);
+  return fs.existsSync(recorded) ? fs.readFileSync(recorded, 'utf8').trim() : undefined;
+}
+
+/** fetch() reports "fetch failed"; the reason (DNS, refused, ...) is in its cause, possibly an AggregateError without a message. */
+function networkFailure(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  if (cause instanceof AggregateError && !cause.message) return cause.errors.map(describeError).join('; ');
+  return describeError(cause);
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  } catch (error) {
+    throw new UserError(`cannot download ${url}: ${networkFailure(error)}`);
+  }
+  if (!response.ok) throw new UserError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Returns a dataset file from the cache, downloading it once if absent. A download is verified
+ * (checksum, then parsed) before it is written, so a bad download never lands in the cache;
+ * a cached file is verified again on every read, so a corrupted cache is reported, not used.
+ */
+export async function ensureCachedFile<T>(file: DatasetFile, options: CacheOptions<T>): Promise<CachedFile<T>> {
+  const target = path.join(options.cacheDir, file.hubName);
+  const expected = expectedHash(options.cacheDir, file);
+  if (fs.existsSync(target)) {
+    const bytes = fs.readFileSync(target);
+    const actual = sha256Hex(bytes);
+    if (expected !== undefined && actual !== expected) {
+      throw new UserError(
+        `cached ${target} has sha256 ${actual}, expected ${expected}; delete it to download it again`,
+      );
+    }
+    return { path: target, content: options.parse(bytes.toString('utf8'), target), sha256: actual, origin: 'cache' };
+  }
+  const url = `${options.baseUrl.replace(/\/+$/, '')}/${file.hubName}`;
+  if (!options.download) throw new UserError(`${target} is not cached and downloads are disabled`);
+  const bytes = await fetchBytes(url);
+  const actual = sha256Hex(bytes);
+  if (expected !== undefined && actual !== expected) {
+    throw new UserError(
+      `checksum mismatch for ${url}: got sha256 ${actual}, expected ${expected}; nothing was cached ` +
+        '(if the dataset changed upstream, download it yourself and pass --data DIR)',
+    );
+  }
+  const content = options.parse(Buffer.from(bytes).toString('utf8'), url);
+  // The hash goes first: a crash between the two writes leaves a hash without a file (re-download,
+  // verified against it), never a file without its hash.
+  if (expected === undefined) writeFileAtomic(recordedHashPath(options.cacheDir, file), `${actual}\n`);
+  writeFileAtomic(target, bytes);
+  return { path: target, content, sha256: actual, origin: 'download' };
+}

@@ -1,0 +1,148 @@
+import type { Placement, ScoreRequest, Scorer, TextTokenizer } from '../model/types.ts';
+import { conditioningsFor, type Condition, type Conditioning } from './conditions.ts';
+import { buildRequest, chatMessages, easyClozeBody, easyLetterBody, hardBody } from './prompts.ts';
+import { rotate, ROTATIONS } from './rotation.ts';
+import { groupBy } from './group-by.ts';
+import { argmax, choicesFromOrderFreeScores, judgedTrue, rightUnderRotation, rotationCorrectness } from './scoring.ts';
+import { OPTION_LETTERS, type EasyQuestion, type HardQuestion } from './types.ts';
+
+export interface EvaluateOptions {
+  condition: Condition;
+  /** Also ask each question with every other country's persona or prompt. */
+  cross?: boolean;
+  /** All countries of the dataset: the personas `cross` goes through. */
+  datasetCountries: readonly string[];
+  /** Where soft prompts go; should match how they were tuned. */
+  placement?: Placement;
+  /** Requests prepared (tokenised), then scored, so far out of all requests of the run. */
+  onProgress?: (done: number, total: number, phase: Phase) => void;
+}
+
+/** Tokenising every prompt takes a while too (milliseconds a request), so it gets its own progress. */
+export type Phase = 'tokenising' | 'scoring';
+
+/** One Easy question asked under one conditioning: rightness per rotation, for both scoring methods. */
+export interface EasyOutcome {
+  questionId: number;
+  country: string;
+  /** The country whose persona or prompt was used; null when unconditioned. */
+  conditioning: string | null;
+  /** The option letter as a multiple-choice answer, per rotation. */
+  letter: boolean[];
+  /** The option text's log-likelihood (lm-evaluation-harness), per rotation. */
+  loglikelihood: boolean[];
+}
+
+export interface HardOutcome {
+  questionId: number;
+  country: string;
+  conditioning: string | null;
+  /** Whether each of the four statements was judged right. */
+  statements: boolean[];
+}
+
+export interface EvaluationResult {
+  easy: EasyOutcome[];
+  hard: HardOutcome[];
+  requests: number;
+  seconds: number;
+}
+
+/** A request plus where its scores go. */
+interface Job {
+  conditioning: Conditioning;
+  request: ScoreRequest;
+  receive: (scores: number[]) => void;
+}
+
+const TRUTH_ANSWERS = ['True', 'False'] as const;
+
+function easyJobs(tokenizer: TextTokenizer, question: EasyQuestion, conditioning: Conditioning, outcome: EasyOutcome): Job[] {
+  const ask = (body: string, answers: readonly string[], receive: Job['receive']): Job => ({
+    conditioning,
+    request: buildRequest(tokenizer, chatMessages(body, conditioning.preamble), answers),
+    receive,
+  });
+  return [
+    // The cloze prompt does not show the options, so one request serves all four rotations.
+    ask(easyClozeBody(question.question), question.options, (scores) => {
+      outcome.loglikelihood = rotationCorrectness(question.answer, choicesFromOrderFreeScores(scores));
+    }),
+    ...ROTATIONS.map((r) =>
+      ask(easyLetterBody(question.question, rotate(question.options, r)), OPTION_LETTERS, (scores) => {
+        outcome.letter[r] = rightUnderRotation(question.answer, argmax(scores), r);
+      }),
+    ),
+  ];
+}
+
+function hardJobs(tokenizer: TextTokenizer, question: HardQuestion, conditioning: Conditioning, outcome: HardOutcome): Job[] {
+  return question.statements.map((statement, i) => ({
+    conditioning,
+    request: buildRequest(tokenizer, chatMessages(hardBody(question.question, statement.text), conditioning.preamble), TRUTH_ANSWERS),
+    receive: (scores: number[]) => {
+      outcome.statements[i] = judgedTrue(scores[0], scores[1]) === statement.isTrue;
+    },
+  }));
+}
+
+/** Sends the jobs to the model, one call per soft prompt, and hands each job its scores. */
+async function runJobs(scorer: Scorer, jobs: Job[], options: Pick<EvaluateOptions, 'placement' | 'onProgress'>): Promise<void> {
+  const { placement, onProgress } = options;
+  const groups = groupBy(jobs, (job) => job.conditioning.groupKey);
+  let offset = 0;
+  for (const group of groups.values()) {
+    const scores = await scorer.score(
+      group.map((job) => job.request),
+      {
+        softPrompt: group[0].conditioning.softPrompt,
+        placement,
+        // The runtime may count its own units (rows, not requests): pass on the fraction done.
+        onProgress: onProgress && ((done, total) => onProgress(offset + Math.round((done / total) * group.length), jobs.length, 'scoring')),
+      },
+    );
+    group.forEach((job, i) => job.receive(scores[i]));
+    offset += group.length;
+  }
+}
+
+const EASY_REQUESTS = 1 + ROTATIONS.length;
+const HARD_REQUESTS = 4;
+const PREPARE_PROGRESS_EVERY = 100;
+
+/** Asks every question (Easy under four rotations and two scoring methods, Hard statement by statement). */
+export async function evaluateCulturalBench(
+  scorer: Scorer,
+  questions: { easy: readonly EasyQuestion[]; hard: readonly HardQuestion[] },
+  options: EvaluateOptions,
+): Promise<EvaluationResult> {
+  const started = performance.now();
+  const conditionings = (country: string) => conditioningsFor(options.condition, country, options.cross ?? false, options.datasetCountries);
+  const easyAsked = questions.easy.flatMap((question) => conditionings(question.country).map((conditioning) => ({ question, conditioning })));
+  const hardAsked = questions.hard.flatMap((question) => conditionings(question.country).map((conditioning) => ({ question, conditioning })));
+  const total = easyAsked.length * EASY_REQUESTS + hardAsked.length * HARD_REQUESTS;
+  const jobs: Job[] = [];
+  // Tokenising is synchronous: report and yield now and then so a progress bar can redraw.
+  const prepared = async (added: Job[]) => {
+    const before = jobs.length;
+    jobs.push(...added);
+    if (Math.floor(jobs.length / PREPARE_PROGRESS_EVERY) > Math.floor(before / PREPARE_PROGRESS_EVERY) || jobs.length === total) {
+      options.onProgress?.(jobs.length, total, 'tokenising');
+      await new Promise(setImmediate);
+    }
+  };
+  const easy: EasyOutcome[] = [];
+  for (const { question, conditioning } of easyAsked) {
+    const outcome: EasyOutcome = { questionId: question.id, country: question.country, conditioning: conditioning.country, letter: [], loglikelihood: [] };
+    easy.push(outcome);
+    await prepared(easyJobs(scorer.tokenizer, question, conditioning, outcome));
+  }
+  const hard: HardOutcome[] = [];
+  for (const { question, conditioning } of hardAsked) {
+    const outcome: HardOutcome = { questionId: question.id, country: question.country, conditioning: conditioning.country, statements: [] };
+    hard.push(outcome);
+    await prepared(hardJobs(scorer.tokenizer, question, conditioning, outcome));
+  }
+  await runJobs(scorer, jobs, options);
+  return { easy, hard, requests: jobs.length, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,14 @@
+/** CulturalBench (Chiu et al. 2024): loading, Easy/Hard scoring under rotations, conditions, reports. */
+export type { CulturalBenchData, DataFileInfo, EasyQuestion, HardQuestion, HardStatement } from './types.ts';
+export { parseEasyCsv, parseHardCsv } from './parse.ts';
+export { loadCulturalBench, tryLoadCulturalBench, resolveBaseUrl, resolveCacheDir, type Availability, type LoadOptions } from './load.ts';
+export { DEFAULT_BASE_URL, EASY_FILE, HARD_FILE, HUB_REVISION } from './source.ts';
+export { regionOf } from './regions.ts';
+export { PERSONA_STYLES, personaPreamble, type Condition, type PersonaStyle, type SoftPromptSet } from './conditions.ts';
+export { softPromptsFromDirectory, matchCountry, type SoftPromptReader } from './soft-prompts.ts';
+export { datasetCountries, resolveCountry, selectQuestions, type Selection } from './select.ts';
+export { evaluateCulturalBench, type EasyOutcome, type EvaluateOptions, type EvaluationResult, type HardOutcome } from './evaluate.ts';
+export { summarise, crossMatrix, type Breakdown, type CrossCell, type GroupSummary } from './summary.ts';
+export { formatBreakdown, formatCross, type CulturalBenchReport } from './report.ts';
+export { measureEasyThroughput, type Throughput } from './benchmark.ts';
+export { terminalProgress } from './progress.ts';

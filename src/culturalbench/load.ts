@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UserError, describeError } from '../util/errors.ts';
+import { ensureCachedFile, sha256Hex } from './download.ts';
+import { parseEasyCsv, parseHardCsv } from './parse.ts';
+import { BASE_URL_ENV, CACHE_ENV, DEFAULT_BASE_URL, EASY_FILE, HARD_FILE, type DatasetFile } from './source.ts';
+import type { CulturalBenchData, DataFileInfo } from './types.ts';
+
+export interface LoadOptions {
+  /** A folder with local copies; when given, the cache and the network are not used. */
+  dataDir?: string;
+  /** Overrides $CULTUNE_CACHE/culturalbench and ~/.cache/cultune/culturalbench. */
+  cacheDir?: string;
+  /** Overrides $CULTUNE_CULTURALBENCH_URL and the pinned Hub revision. */
+  baseUrl?: string;
+  /** false: never download (default true). */
+  download?: boolean;
+}
+
+export type Availability =
+  | { available: true; data: CulturalBenchData }
+  | { available: false; reason: string };
+
+export function resolveCacheDir(option?: string): string {
+  if (option) return path.resolve(option);
+  const root = process.env[CACHE_ENV] || path.join(os.homedir(), '.cache', 'cultune');
+  return path.resolve(root, 'culturalbench');
+}
+
+export function resolveBaseUrl(option?: string): string {
+  return option || process.env[BASE_URL_ENV] || DEFAULT_BASE_URL;
+}
+
+function readLocalFile<T>(dataDir: string, file: DatasetFile, parse: (text: string, source: string) => T): { info: DataFileInfo; content: T } {
+  const found = file.localNames.map((name) => path.join(dataDir, name)).find((p) => fs.existsSync(p));
+  if (!found) throw new UserError(`${dataDir} has no ${file.localNames.join(' or ')}`);
+  const bytes = fs.readFileSync(found);
+  return { info: { kind: file.kind, path: found, sha256: sha256Hex(bytes), origin: 'local' }, content: parse(bytes.toString('utf8'), found) };
+}
+
+/** One file from `dataDir`, or from the cache (downloading it if missing). */
+async function loadFile<T>(file: DatasetFile, parse: (text: string, source: string) => T, options: LoadOptions): Promise<{ info: DataFileInfo; content: T }> {
+  if (options.dataDir) return readLocalFile(path.resolve(options.dataDir), file, parse);
+  const cached = await ensureCachedFile(file, {
+    cacheDir: resolveCacheDir(options.cacheDir),
+    baseUrl: resolveBaseUrl(options.baseUrl),
+    download: options.download ?? true,
+    parse,
+  });
+  return { info: { kind: file.kind, path: cached.path, sha256: cached.sha256, origin: cached.origin }, content: cached.content };
+}
+
+/** Loads Easy and Hard from `dataDir`, or from the cache (downloading what is missing). */
+export async function loadCulturalBench(options: LoadOptions = {}): Promise<CulturalBenchData> {
+  const easy = await loadFile(EASY_FILE, parseEasyCsv, options);
+  const hard = await loadFile(HARD_FILE, parseHardCsv, options);
+  return { easy: easy.content, hard: hard.content, files: [easy.info, hard.info] };
+}
+
+/**
+ * For callers that can go on without CulturalBench (the demo reports VSM13 alone): never throws
+ * for a missing or bad dataset, returns one line saying why it is unavailable instead.
+ */
+export async function tryLoadCulturalBench(options: LoadOptions = {}): Promise<Availability> {
+  try {
+    return { available: true, data: await loadCulturalBench(options) };
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const where = options.dataDir ? `from ${options.dataDir}` : `(no usable copy in ${resolveCacheDir(options.cacheDir)}, no --data DIR)`;
+    return { available: false, reason: `CulturalBench unavailable ${where}: ${describeError(error)}` };
+  }
+}

@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, peftAdapterConfig } from '../embedding/index.ts';
+import { readSoftPromptFile } from '../model/index.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
+import { PEFT_INIT } from './search-space.ts';
+import { CHECKPOINT_FILE, PROMPT_FILE, readRunJson, requireRun, type Checkpoint, type RunResult, RESULT_FILE } from './run-files.ts';
+import { VERSION } from '../cli/version.ts';
+
+export type ExportFormat = 'peft' | 'npy' | 'json';
+
+/**
+ * Writes a run's best prompt as PEFT (adapter_model.safetensors + adapter_config.json), .npy or JSON,
+ * with cultune_metadata.json beside it. Every file is written atomically; the metadata goes last,
+ * so a folder with metadata is a complete export.
+ */
+export function exportRun(runDir: string, format: ExportFormat, outDir: string, dtype: 'F32' | 'F16' = 'F32'): string[] {
+  const info = requireRun(runDir);
+  const prompt = readSoftPromptFile(path.join(runDir, PROMPT_FILE), info.model.hidden);
+  const checkpoint = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
+  const result = readRunJson<RunResult>(runDir, RESULT_FILE);
+  if (!checkpoint?.best) throw new UserError(`${runDir} has no finished generation yet; nothing to export`);
+  const written: string[] = [];
+  const write = (file: string, data: string | Uint8Array) => {
+    writeFileAtomic(path.join(outDir, file), data);
+    written.push(path.join(outDir, file));
+  };
+  if (format === 'peft') {
+    const modelConfig = readRunJson<Record<string, number>>(info.model.dir, 'config.json');
+    const initText = `You are a person from ${info.target.country.personaName}.`;
+    write('adapter_model.safetensors', encodePeftSoftPrompt(prompt, dtype));
+    write(
+      'adapter_config.json',
+      `${JSON.stringify(
+        peftAdapterConfig({
+          baseModel: info.model.dir,
+          numVirtualTokens: prompt.k,
+          tokenDim: prompt.hidden,
+          numLayers: modelConfig?.num_hidden_layers ?? 0,
+          numAttentionHeads: modelConfig?.num_attention_heads ?? 0,
+          init: PEFT_INIT[info.settings.init],
+          initText: info.settings.init === 'text' ? initText : undefined,
+        }),
+        null,
+        2,
+      )}\n`,
+    );
+  } else if (format === 'npy') {
+    write('prompt.npy', encodeNpy(prompt.data, [prompt.k, prompt.hidden], dtype === 'F16' ? '<f2' : '<f4'));
+  } else {
+    write('prompt.json', encodeSoftPromptJson(prompt));
+  }
+  writeJsonAtomic(path.join(outDir, 'cultune_metadata.json'), {
+    cultune: VERSION,
+    country: info.country,
+    target: info.target,
+    model: info.model,
+    settings: info.settings,
+    finished: result !== undefined,
+    stopReason: result?.stopReason ?? null,
+    generations: checkpoint.generation,
+    evaluations: checkpoint.evaluations,
+    bestLoss: checkpoint.best.loss,
+    perDimension: checkpoint.best.breakdown.perDimension,
+  });
+  written.push(path.join(outDir, 'cultune_metadata.json'));
+  return written;
+}

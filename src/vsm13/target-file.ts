@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { UserError, describeError } from '../util/errors.ts';
+import { DIMENSIONS, parseDimension, type Dimension } from './dimensions.ts';
+
+/** One country's numbers in a user's targets file, with the line of each number for error messages and sources. */
+export interface TargetFileEntry {
+  country: string;
+  line: number;
+  values: Partial<Record<Dimension, { value: number; line: number }>>;
+}
+
+export interface TargetFile {
+  file: string;
+  entries: TargetFileEntry[];
+}
+
+const EXPECTED = `country and any of ${DIMENSIONS.join(', ')}`;
+
+/**
+ * Reads a targets file: JSON (one object or an array of objects, each `{"country": ..., "PDI": 95, ...}`)
+ * or CSV (header `country,PDI,...`; comma or semicolon). Empty cells, null and `#NULL!` mean "not given".
+ * Any bad value is a one-line UserError naming the file and line.
+ */
+export function readTargetsFile(file: string): TargetFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read targets file ${file}: ${describeError(error)}`);
+  }
+  const isJson = path.extname(file).toLowerCase() === '.json' || /^\uFEFF?\s*[[{]/.test(text);
+  return { file, entries: isJson ? parseTargetsJson(text, file) : parseTargetsCsv(text, file) };
+}
+
+function fail(file: string, line: number, message: string): never {
+  throw new UserError(`${file}:${line}: ${message}`);
+}
+
+function isNotGiven(cell: unknown): boolean {
+  return cell === null || cell === '' || cell === '#NULL!';
+}
+
+export function parseTargetsCsv(text: string, file: string): TargetFileEntry[] {
+  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0];
+  const delimiter = header.includes(';') && !header.includes(',') ? ';' : ',';
+  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    rows = parse(text, { bom: true, delimiter, columns: true, info: true, skip_empty_lines: true, trim: true });
+  } catch (error) {
+    const line = (error as { lines?: number }).lines ?? 1;
+    fail(file, line, `not valid CSV (${describeError(error).replace(/\s+/g, ' ')})`);
+  }
+  const columns = header.split(delimiter).map((c) => c.trim().replace(/^"|"$/g, ''));
+  checkColumns(columns, file, 1);
+  return rows.map(({ record, info }) => {
+    const line = info.lines;
+    const entry: TargetFileEntry = { country: record.country ?? '', line, values: {} };
+    if (entry.country === '') fail(file, line, 'no country');
+    for (const [column, cell] of Object.entries(record)) {
+      const dimension = parseDimension(column);
+      if (!dimension || isNotGiven(cell)) continue;
+      const value = Number(cell);
+      if (!Number.isFinite(value)) fail(file, line, `${dimension} "${cell}" is not a number`);
+      entry.values[dimension] = { value, line };
+    }
+    return entry;
+  });
+}
+
+function checkColumns(columns: readonly string[], file: string, line: number): void {
+  const seen = new Set<string>();
+  for (const column of columns) {
+    const key = column.toLowerCase() === 'country' ? 'country' : parseDimension(column);
+    if (!key) fail(file, line, `unknown column "${column}"; expected ${EXPECTED}`);
+    if (seen.has(key)) fail(file, line, `${key} is given twice`);
+    seen.add(key);
+  }
+  if (!seen.has('country')) fail(file, line, `no "country" column; expected ${EXPECTED}`);
+}
+
+export function parseTargetsJson(text: string, file: string): TargetFileEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    const message = describeError(error).replace(/\s+/g, ' ');
+    const position = /position (\d+)/.exec(message);
+    fail(file, position ? lineAt(text, Number(position[1])) : 1, `not valid JSON (${message})`);
+  }
+  const objects = Array.isArray(parsed) ? parsed : [parsed];
+  const starts = jsonObjectStarts(text);
+  return objects.map((object, index) => {
+    const start = starts[index] ?? 0;
+    const end = starts[index + 1] ?? text.length;
+    const line = lineAt(text, start);
+    if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+      fail(file, line, `entry ${index + 1} is not an object like {"country": "...", "PDI": 95}`);
+    }
+    const record = object as Record<string, unknown>;
+    const lineOfKey = (key: string) => {
+      const at = text.slice(start, end).indexOf(JSON.stringify(key));
+      return at < 0 ? line : lineAt(text, start + at);
+    };
+    const entry: TargetFileEntry = { country: '', line, values: {} };
+    for (const [key, value] of Object.entries(record)) {
+      if (key.toLowerCase() === 'country') {
+        if (typeof value !== 'string' || value.trim() === '') fail(file, lineOfKey(key), 'country must be a non-empty string');
+        entry.country = value.trim();
+        continue;
+      }
+      const dimension = parseDimension(key);
+      if (!dimension) fail(file, lineOfKey(key), `unknown key "${key}"; expected ${EXPECTED}`);
+      if (entry.values[dimension]) fail(file, lineOfKey(key), `${dimension} is given twice`);
+      if (isNotGiven(value)) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        fail(file, lineOfKey(key), `${dimension} ${JSON.stringify(value)} is not a number`);
+      }
+      entry.values[dimension] = { value, line: lineOfKey(key) };
+    }
+    if (entry.country === '') fail(file, line, 'entry has no "country"');
+    return entry;
+  });
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text[i] === '\n') line++;
+  return line;
+}
+
+/** Offsets of the entry objects: the top-level object, or each object directly inside a top-level array. */
+function jsonObjectStarts(text: string): number[] {
+  const starts: number[] = [];
+  let depth = 0;
+  let inString = false;
+  let topIsArray = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === '{' || c === '[') {
+      if (depth === 0) topIsArray = c === '[';
+      if (c === '{' && depth === (topIsArray ? 1 : 0)) starts.push(i);
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    }
+  }
+  return starts;
+}

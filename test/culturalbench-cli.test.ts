@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { register } from '../src/cli/commands/culturalbench.ts';
+import type { CulturalBenchReport } from '../src/culturalbench/index.ts';
+
+const SHARED = path.join(import.meta.dirname, '..', '..', 'shared');
+const MODEL_DIR = path.join(SHARED, 'models', 'tiny-random-llama-fp16');
+const DATA_DIR = path.join(SHARED, 'data', 'culturalbench');
+
+async function cultune(...args: string[]): Promise<string> {
+  const program = new Command().exitOverride();
+  register(program);
+  let printed = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((printed += String(chunk)), true));
+  try {
+    await program.parseAsync(['culturalbench', ...args], { from: 'user' });
+  } finally {
+    write.mockRestore();
+  }
+  return printed;
+}
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+describe('cultune culturalbench', () => {
+  it('prints a table and writes the JSON report', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-cb-cli-'));
+    dirs.push(dir);
+    const output = path.join(dir, 'out.json');
+    const printed = await cultune('--model', MODEL_DIR, '--data', DATA_DIR, '--condition', 'persona', '--country', 'peru', '--limit', '2', '--output', output, '--bootstrap', '50');
+    expect(printed).toMatch(/^group\s+n\s+Easy letter mean \[95% CI\]/);
+    expect(printed).toMatch(/^overall\s+2\s/m);
+    expect(printed).toMatch(/^region: Latin America\s+2\s/m);
+    expect(printed).toContain(`wrote ${output}`);
+    const report = JSON.parse(fs.readFileSync(output, 'utf8')) as CulturalBenchReport;
+    expect(report.condition).toEqual({ kind: 'persona', style: 'system' });
+    expect(report.results.byCountry.Peru.easy!.letter.questions).toBe(2);
+    expect(report.results.byCountry.Peru.hard!.questions).toBe(2);
+    expect(report.timing.requests).toBe(2 * 5 + 2 * 4);
+    expect(report.data.map((f) => f.origin)).toEqual(['local', 'local']);
+    expect(report.cross).toBeNull();
+  });
+
+  it('rejects inconsistent flags before loading anything', async () => {
+    await expect(cultune('--model', 'nowhere', '--condition', 'soft')).rejects.toThrow(/--condition soft needs exactly one of --soft-prompt FILE or --soft-prompt-dir DIR/);
+    await expect(cultune('--model', 'nowhere', '--soft-prompt', 'x.npy')).rejects.toThrow(/need --condition soft/);
+    await expect(cultune('--model', 'nowhere', '--cross')).rejects.toThrow(/--cross needs --condition persona/);
+    await expect(cultune('--model', 'nowhere', '--data', DATA_DIR, '--country', 'Atlantis')).rejects.toThrow(/unknown country "Atlantis"/);
+  });
+});

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadCulturalBench, tryLoadCulturalBench } from '../src/culturalbench/index.ts';
+
+const SHARED = path.join(import.meta.dirname, '..', '..', 'shared', 'data', 'culturalbench');
+const easyBytes = fs.readFileSync(path.join(SHARED, 'CulturalBench-Easy.csv'));
+const hardBytes = fs.readFileSync(path.join(SHARED, 'CulturalBench-Hard.RECONSTRUCTED-from-Easy.csv'));
+
+/** Serves the shared copies under their Hub names at /good, a corrupted Easy at /corrupt, nothing elsewhere. */
+const routes: Record<string, Buffer> = {
+  '/good/CulturalBench-Easy.csv': easyBytes,
+  '/good/CulturalBench-Hard.csv': hardBytes,
+  '/corrupt/CulturalBench-Easy.csv': Buffer.concat([easyBytes, Buffer.from('\n')]),
+  '/corrupt/CulturalBench-Hard.csv': hardBytes,
+};
+let requests: string[] = [];
+let server: http.Server;
+let baseUrl: string;
+let cacheDir: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const body = routes[req.url ?? ''];
+    res.writeHead(body ? 200 : 404).end(body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  requests = [];
+  cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-cb-'));
+});
+afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+describe('CulturalBench download cache', () => {
+  it('downloads once, then reads the cache', async () => {
+    const first = await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
+    expect(first.files.map((f) => f.origin)).toEqual(['download', 'download']);
+    expect(requests).toEqual(['/good/CulturalBench-Easy.csv', '/good/CulturalBench-Hard.csv']);
+    expect(fs.readdirSync(cacheDir).sort()).toEqual(['CulturalBench-Easy.csv', 'CulturalBench-Hard.csv', 'CulturalBench-Hard.csv.sha256']);
+    // Hard has no pinned hash: the first download's hash is recorded and later reads are held to it.
+    expect(fs.readFileSync(path.join(cacheDir, 'CulturalBench-Hard.csv.sha256'), 'utf8').trim()).toBe(first.files[1].sha256);
+
+    const second = await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
+    expect(requests).toHaveLength(2);
+    expect(second.files.map((f) => f.origin)).toEqual(['cache', 'cache']);
+    expect(second.easy).toHaveLength(1227);
+  });
+
+  it('refuses a download whose checksum is wrong and caches nothing', async () => {
+    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/corrupt` })).rejects.toThrow(
+      /checksum mismatch for http:\/\/127\.0\.0\.1:\d+\/corrupt\/CulturalBench-Easy\.csv: got sha256 [0-9a-f]{64}, expected d37576ca/,
+    );
+    expect(fs.readdirSync(cacheDir)).toEqual([]);
+  });
+
+  it('reports a server 404 clearly', async () => {
+    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/elsewhere` })).rejects.toThrow(
+      /cannot download http:\/\/127\.0\.0\.1:\d+\/elsewhere\/CulturalBench-Easy\.csv: HTTP 404/,
+    );
+    expect(fs.readdirSync(cacheDir)).toEqual([]);
+  });
+
+  it('detects a cached file that changed after its hash was recorded', async () => {
+    await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
+    fs.appendFileSync(path.join(cacheDir, 'CulturalBench-Hard.csv'), '\n');
+    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` })).rejects.toThrow(/CulturalBench-Hard\.csv has sha256 .* delete it/);
+  });
+
+  it('offline with no cache: unavailable, with one line saying why', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const result = await tryLoadCulturalBench({ cacheDir, baseUrl: deadUrl });
+    expect(result.available).toBe(false);
+    if (result.available) return;
+    expect(result.reason).not.toContain('\n');
+    expect(result.reason).toMatch(/^CulturalBench unavailable \(no usable copy in .*, no --data DIR\): cannot download .*ECONNREFUSED/);
+  });
+
+  it('never touches the network when downloads are off', async () => {
+    const result = await tryLoadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good`, download: false });
+    expect(result).toMatchObject({ available: false });
+    expect(requests).toEqual([]);
+  });
+
+  it('takes the cache folder from CULTUNE_CACHE and the URL from CULTUNE_CULTURALBENCH_URL', async () => {
+    const saved = { cache: process.env.CULTUNE_CACHE, url: process.env.CULTUNE_CULTURALBENCH_URL };
+    process.env.CULTUNE_CACHE = cacheDir;
+    process.env.CULTUNE_CULTURALBENCH_URL = `${baseUrl}/good`;
+    try {
+      const data = await loadCulturalBench();
+      expect(data.files[0].path).toBe(path.join(cacheDir, 'culturalbench', 'CulturalBench-Easy.csv'));
+    } finally {
+      for (const [key, value] of [['CULTUNE_CACHE', saved.cache], ['CULTUNE_CULTURALBENCH_URL', saved.url]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+});

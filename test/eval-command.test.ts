@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIMENSIONS, resolveTarget } from '../src/vsm13/index.ts';
+import { readEvalRecord } from '../src/report/eval-record.ts';
+import { runCli } from './helpers/cli.ts';
+import { FIXTURES, SHARED } from './helpers/paths.ts';
+
+const MODEL = path.join(FIXTURES, 'llama-f32');
+const HIDDEN = 64;
+const CULTURALBENCH = path.join(SHARED, 'data/culturalbench');
+const QUICK = ['--limit', '8', '--variants', '1', '--bootstrap', '200', '--device', 'cpu', '--no-download'];
+
+/** A run folder as `cultune train` leaves it, made by hand: run.json, checkpoint.json and prompt.json. */
+export function makeRunFolder(dir: string, country: string, k = 2): void {
+  const target = resolveTarget({ country, fallback: 'region' });
+  fs.mkdirSync(dir, { recursive: true });
+  const write = (name: string, value: unknown) => fs.writeFileSync(path.join(dir, name), JSON.stringify(value));
+  write('run.json', {
+    cultune: '0.1.0',
+    country: { query: country, name: target.country.name, code: target.country.code },
+    target,
+    settings: { k, space: 'full', dim: k * HIDDEN, init: 'random', strategy: 'rand1bin', pop: 4, budget: 8, seed: 1, variants: 1, placement: 'start' },
+    model: { dir: MODEL, sourceHash: 'test', hidden: HIDDEN, dtype: 'float32' },
+  });
+  write('checkpoint.json', {
+    generation: 2,
+    evaluations: 8,
+    history: [
+      { generation: 1, evaluations: 4, bestLoss: 40, medianLoss: 45, seconds: 1 },
+      { generation: 2, evaluations: 8, bestLoss: 35, medianLoss: 41, seconds: 2 },
+    ],
+  });
+  write('prompt.json', { shape: [k, HIDDEN], data: Array.from({ length: k * HIDDEN }, (_, i) => Math.sin(i) * 0.02) });
+}
+
+describe('cultune eval', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-eval-'));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it.skipIf(!fs.existsSync(CULTURALBENCH))('evaluates a run prompt: six finite dimensions, accuracies in [0, 1]', () => {
+    const run = path.join(tmp, 'SA-s1');
+    makeRunFolder(run, 'SA');
+    const result = runCli(['eval', run, '--data', CULTURALBENCH, ...QUICK]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('VSM13 loss');
+    const record = readEvalRecord(path.join(run, 'eval-soft.json'));
+    expect(record.condition).toBe('soft');
+    expect(record.run).toBe('SA-s1');
+    for (const d of DIMENSIONS) expect(Number.isFinite(record.vsm13.scores[d])).toBe(true);
+    expect(Number.isFinite(record.vsm13.loss.loss)).toBe(true);
+    const cb = record.culturalbench;
+    if (!cb.available) throw new Error(cb.reason);
+    expect(cb.country).toBe('Saudi Arabia');
+    expect(cb.questions.easy).toBeLessThanOrEqual(8);
+    for (const interval of [cb.easy.mean, cb.easy.strict, cb.hard]) {
+      for (const v of [interval.value, ...interval.ci95]) {
+        expect(v).not.toBeNull();
+        expect(v as number).toBeGreaterThanOrEqual(0);
+        expect(v as number).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it("evaluates the persona baseline with --json, and reports VSM13 alone without CulturalBench", () => {
+    const run = path.join(tmp, 'JP-s1');
+    makeRunFolder(run, 'JP');
+    const result = runCli(['eval', run, '--baseline', 'persona', '--json', '--data', path.join(tmp, 'no-such-data'), ...QUICK]);
+    expect(result.code).toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^cultune: CulturalBench unavailable .*; VSM13 only$/m);
+    const printed = JSON.parse(result.stdout);
+    expect(printed).toEqual(readEvalRecord(path.join(run, 'eval-persona.json')));
+    expect(printed.condition).toBe('persona');
+    expect(printed.culturalbench.available).toBe(false);
+  });
+
+  it('writes a baseline without a run folder into --out', () => {
+    const out = path.join(tmp, 'baseline-us');
+    const result = runCli(['eval', '--baseline', 'none', '--model', MODEL, '--country', 'US', '--out', out, '--data', path.join(tmp, 'none'), ...QUICK]);
+    expect(result.code).toBe(0);
+    const record = readEvalRecord(path.join(out, 'eval-none.json'));
+    expect(record.run).toBeNull();
+    expect(record.country.name).toBe('United States');
+  });
+
+  it('fails with one clear line for a missing run folder, a corrupt run.json and missing flags', () => {
+    const missing = runCli(['eval', path.join(tmp, 'nope')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/^cultune: .*nope: no such run folder\n$/);
+
+    const corrupt = path.join(tmp, 'corrupt');
+    makeRunFolder(corrupt, 'SA');
+    fs.writeFileSync(path.join(corrupt, 'run.json'), '{"country": ');
+    const bad = runCli(['eval', corrupt]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/^cultune: .*run\.json: not valid JSON .*\n$/);
+
+    const alone = runCli(['eval', '--baseline', 'none', '--model', MODEL]);
+    expect(alone.code).not.toBe(0);
+    expect(alone.stderr).toMatch(/^cultune: a baseline without a run folder needs --model DIR, --country X and --out DIR\n$/);
+  });
+});

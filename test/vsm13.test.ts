@@ -1,0 +1,301 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import {
+  DIMENSIONS,
+  VSM13,
+  anchoredConstants,
+  averageRanks,
+  computeIndices,
+  constantsFromJson,
+  evaluateVsm13,
+  explicitConstants,
+  itemsOfDimension,
+  kendallTauB,
+  parseDimensionAssignments,
+  prepareVsm13Objective,
+  respondentVariants,
+  spearmanRho,
+  surveyScoreRequests,
+  vsm13Items,
+  vsm13Loss,
+  vsm13Question,
+  vsm13Settings,
+  zeroConstants,
+} from '../src/vsm13/index.ts';
+import { UserError } from '../src/util/errors.ts';
+import type { ChatMessage, ScoreRequest, Scorer, TextTokenizer } from '../src/model/types.ts';
+
+/** A character-level tokenizer with a Llama-2-like template: enough to check prompts and answer tokens. */
+export function charTokenizer(): TextTokenizer {
+  const encode = (text: string) => Array.from(text, (c) => c.codePointAt(0) as number);
+  return {
+    encode,
+    decode: (ids) => String.fromCodePoint(...ids),
+    applyChatTemplate: (messages: ChatMessage[]) => messages.map((m) => `<s>[INST] ${m.content} [/INST]`).join(''),
+    continuationIds: (_prompt, continuation) => encode(continuation),
+    vocabSize: 0x10ffff,
+  };
+}
+
+/**
+ * A scorer that answers each question as a respondent whose answer to item n is `answerOf(n)` on the
+ * item's own scale: it reads the shown options and puts its mass on the key printed next to that label.
+ */
+export function scriptedScorer(answerOf: (item: number, text: string) => number, items: readonly { number: number; question: string; labels: readonly string[] }[]): Scorer & { calls: ScoreRequest[][] } {
+  const tokenizer = charTokenizer();
+  const calls: ScoreRequest[][] = [];
+  return {
+    hidden: 8,
+    tokenizer,
+    calls,
+    async score(requests) {
+      calls.push(requests);
+      return requests.map((request) => {
+        const text = tokenizer.decode(request.ids);
+        const item = items.find((i) => text.includes(i.question));
+        if (!item) throw new Error('scripted scorer: no item in prompt');
+        const label = item.labels[answerOf(item.number, text) - 1];
+        const lines = text.split('\n');
+        return request.options.map(([id]) => {
+          const key = String.fromCodePoint(id);
+          return lines.some((l) => l === `${key} = ${label}` || l === `${key}. ${label}`) ? 0 : -30;
+        });
+      });
+    },
+  };
+}
+
+const shared = path.resolve(import.meta.dirname, '..', '..', 'shared', 'data');
+
+/** Item means chosen so that each index is easy to compute by hand (m[0] is m01). */
+function handMeans(): number[] {
+  const m = new Array<number>(24).fill(3);
+  const set = (item: number, value: number) => (m[item - 1] = value);
+  set(7, 4); set(2, 2); set(20, 3.5); set(23, 3); // PDI = 35*2 + 25*0.5 = 82.5
+  set(4, 4); set(1, 2); set(9, 3); set(6, 3.5); // IDV = 35*2 + 35*(-0.5) = 52.5
+  set(5, 2.5); set(3, 3); set(8, 3.2); set(10, 3); // MAS = 35*(-0.5) + 35*0.2 = -10.5
+  set(18, 2); set(15, 3); set(21, 4); set(24, 1); // UAI = 40*(-1) + 25*3 = 35
+  set(13, 1.5); set(14, 3); set(19, 2); set(22, 2.2); // LTO = 40*(-1.5) + 25*(-0.2) = -65
+  set(12, 3.6); set(11, 2.6); set(17, 3); set(16, 3.25); // IVR = 35*1 + 40*(-0.25) = 25
+  return m;
+}
+
+describe('index formulas', () => {
+  it('computes the six indices by the VSM 2013 formulas', () => {
+    const indices = computeIndices(handMeans(), zeroConstants().values);
+    const expected = { PDI: 82.5, IDV: 52.5, MAS: -10.5, UAI: 35, LTO: -65, IVR: 25 };
+    for (const d of DIMENSIONS) expect(indices[d]).toBeCloseTo(expected[d], 10);
+  });
+
+  it('adds the constants', () => {
+    const indices = computeIndices(handMeans(), explicitConstants({ PDI: 10, IVR: -25 }).values);
+    expect(indices.PDI).toBeCloseTo(92.5, 10);
+    expect(indices.IVR).toBeCloseTo(0, 10);
+    expect(indices.IDV).toBeCloseTo(52.5, 10);
+  });
+
+  it('reads the items the manual lists per dimension', () => {
+    expect(itemsOfDimension('PDI')).toEqual([2, 7, 20, 23]);
+    expect(itemsOfDimension('IVR')).toEqual([11, 12, 16, 17]);
+  });
+
+  it('agrees with the shared transcription of the formulas', () => {
+    const file = path.join(shared, 'vsm2013', 'vsm2013_index_formulas.json');
+    if (!existsSync(file)) return;
+    const formulas = JSON.parse(readFileSync(file, 'utf8')).indices;
+    for (const d of DIMENSIONS) {
+      const m = Array.from({ length: 24 }, (_, i) => Math.sin(i + 1));
+      const byShared = formulas[d].terms.reduce((s: number, t: { weight: number; plus: number; minus: number }) => s + t.weight * (m[t.plus - 1] - m[t.minus - 1]), 0);
+      expect(computeIndices(m, zeroConstants().values)[d]).toBeCloseTo(byShared, 10);
+    }
+  });
+});
+
+describe('constants', () => {
+  it('anchors each dimension on the countries that have it', () => {
+    const raw = (PDI: number, IDV: number) => ({ PDI, IDV, MAS: 0, UAI: 0, LTO: 0, IVR: 0 });
+    const full = { MAS: 50, UAI: 50, LTO: 50, IVR: 50 };
+    const constants = anchoredConstants([
+      { country: 'A', rawIndices: raw(10, -5), published: { PDI: 60, IDV: 40, ...full } },
+      { country: 'B', rawIndices: raw(30, 15), published: { PDI: 80, ...full } },
+    ]);
+    expect(constants.kind).toBe('anchored');
+    expect(constants.values.PDI).toBe(50); // mean(60, 80) - mean(10, 30)
+    expect(constants.values.IDV).toBe(45); // only A has IDV: 40 - (-5)
+    expect(constants.values.MAS).toBe(50);
+    expect(constants.anchoredOn?.IDV).toEqual(['A']);
+  });
+
+  it('refuses to anchor a dimension no anchor country has', () => {
+    const raw = { PDI: 0, IDV: 0, MAS: 0, UAI: 0, LTO: 0, IVR: 0 };
+    expect(() => anchoredConstants([{ country: 'Saudi Arabia', rawIndices: raw, published: { LTO: 36, IVR: 52 } }])).toThrow(/cannot anchor PDI/);
+  });
+
+  it('parses explicit constants and stored ones', () => {
+    expect(parseDimensionAssignments('PDI=10, idv=-5.5,ltowvs=2', '--constants')).toEqual({ PDI: 10, IDV: -5.5, LTO: 2 });
+    expect(() => parseDimensionAssignments('PDI=abc', '--constants')).toThrow(UserError);
+    expect(() => parseDimensionAssignments('PID=1', '--constants')).toThrow(/PID=1/);
+    expect(() => parseDimensionAssignments('PDI=1,PDI=2', '--constants')).toThrow(/twice/);
+    const stored = anchoredConstants([{ country: 'A', rawIndices: { PDI: 1, IDV: 2, MAS: 3, UAI: 4, LTO: 5, IVR: 6 }, published: { PDI: 1, IDV: 1, MAS: 1, UAI: 1, LTO: 1, IVR: 1 } }]);
+    expect(constantsFromJson(JSON.parse(JSON.stringify(stored)), 'run.json')).toEqual(stored);
+    expect(constantsFromJson({ PDI: 7 }, 'c.json')).toEqual(explicitConstants({ PDI: 7 }));
+    expect(() => constantsFromJson({ XYZ: 7 }, 'c.json')).toThrow(/c.json: "XYZ"/);
+  });
+});
+
+describe('loss', () => {
+  const indices = { PDI: 50, IDV: 40, MAS: 30, UAI: 20, LTO: 10, IVR: 0 };
+  const target = { PDI: 60, IDV: 30, MAS: 30, UAI: 25 };
+
+  it('is the mean absolute difference over the target dimensions (L1)', () => {
+    const result = vsm13Loss(indices, target);
+    expect(result.loss).toBe(6.25);
+    expect(result.perDimension).toEqual({ PDI: 10, IDV: 10, MAS: 0, UAI: 5 });
+    expect(result.difference).toEqual({ PDI: -10, IDV: 10, MAS: 0, UAI: -5 });
+    expect(result.usedDimensions).toEqual(['PDI', 'IDV', 'MAS', 'UAI']);
+    expect(result.missing).toEqual(['LTO', 'IVR']);
+  });
+
+  it('is the mean squared difference with l2', () => {
+    const result = vsm13Loss(indices, target, { metric: 'l2' });
+    expect(result.loss).toBe(56.25);
+    expect(result.perDimension).toEqual({ PDI: 100, IDV: 100, MAS: 0, UAI: 25 });
+  });
+
+  it('refuses an empty target', () => {
+    expect(() => vsm13Loss(indices, {})).toThrow(UserError);
+  });
+});
+
+describe('rank agreement', () => {
+  it('matches hand-computed values without ties', () => {
+    const x = [1, 2, 3, 4, 5];
+    const y = [3, 1, 2, 5, 4];
+    expect(kendallTauB(x, y)).toBeCloseTo(0.4, 12); // 7 concordant, 3 discordant of 10
+    expect(spearmanRho(x, y)).toBeCloseTo(0.6, 12); // 1 - 6*8/(5*24)
+  });
+
+  it('matches hand-computed values with ties', () => {
+    const x = [1, 2, 2, 3];
+    const y = [1, 3, 2, 2];
+    expect(averageRanks(x)).toEqual([1, 2.5, 2.5, 4]);
+    expect(kendallTauB(x, y)).toBeCloseTo(0.4, 12); // (3 - 1) / sqrt((6 - 1)(6 - 1))
+    expect(spearmanRho(x, y)).toBeCloseTo(0.5, 12); // Pearson of the average ranks
+  });
+
+  it('is NaN when undefined and does not depend on constants', () => {
+    expect(kendallTauB([1, 1, 1], [1, 2, 3])).toBeNaN();
+    expect(spearmanRho([1], [2])).toBeNaN();
+    const model = [12, -3, 40, 7];
+    const published = [60, 20, 90, 35];
+    expect(spearmanRho(model.map((v) => v + 55), published)).toBeCloseTo(spearmanRho(model, published), 12);
+  });
+});
+
+describe('items', () => {
+  it('has the 24 items with five labels each', () => {
+    const items = vsm13Items();
+    expect(items.map((i) => i.number)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    for (const item of items) expect(item.labels).toHaveLength(5);
+  });
+
+  it('matches the wording of hofstede_test.csv, quirks undone', () => {
+    const file = path.join(shared, 'vsm2013', 'hofstede_test.csv');
+    if (!existsSync(file)) return;
+    // trim: row 17 has a space after the closing quote of "yes, always".
+    const rows = parse(readFileSync(file, 'utf8'), { trim: true }) as string[][];
+    expect(rows).toHaveLength(24);
+    vsm13Items().forEach((item, i) => {
+      // Rows 11-14 and 21-24 hold a literal backslash-n where the questionnaire breaks the line.
+      expect(item.question).toBe(rows[i][0].replaceAll('\\n', '\n'));
+      expect(item.labels).toEqual(rows[i].slice(1, 6));
+    });
+  });
+});
+
+describe('respondent variants and prompts', () => {
+  it('alternates scale direction, is deterministic and never repeats', () => {
+    const variants = respondentVariants(48, 2);
+    expect(variants.map((v) => v.reversed).slice(0, 4)).toEqual([false, true, false, true]);
+    expect(new Set(variants.map((v) => v.id)).size).toBe(48);
+    expect(respondentVariants(48, 2)).toEqual(variants);
+    expect(() => respondentVariants(49, 2)).toThrow(/1 to 48/);
+    expect(() => respondentVariants(0, 2)).toThrow(UserError);
+  });
+
+  it('shows a reversed scale with the numbers kept and maps the answers back', () => {
+    const item = vsm13Items()[0];
+    const [forward, reversed] = respondentVariants(2, 2);
+    const fwd = vsm13Question(item, forward);
+    const rev = vsm13Question(item, reversed, 'Saudi Arabia');
+    expect(fwd.messages[0].content).toContain('1 = of utmost importance\n2 = very important');
+    expect(rev.messages[0].content).toContain('1 = of very little or no importance\n2 = of little importance');
+    expect(rev.messages[0].content).toContain('5 = of utmost importance');
+    expect(rev.messages[0].content.startsWith('You are a person from Saudi Arabia.')).toBe(true);
+    expect(rev.answerKeys).toEqual(['1', '2', '3', '4', '5']);
+    expect(rev.answerValues).toEqual([5, 4, 3, 2, 1]);
+    const scores = VSM13.scores(
+      [fwd, rev, ...vsm13Items().slice(1).map((i) => vsm13Question(i, forward))],
+      [[1, 0, 0, 0, 0], [1, 0, 0, 0, 0], ...new Array(23).fill([0, 0, 1, 0, 0])],
+      vsm13Settings(),
+    );
+    expect(scores.itemMeans.argmax[0]).toBe(3); // key "1" means 1 forward and 5 reversed
+  });
+});
+
+describe('scoring requests', () => {
+  it('renders every variant of every item and finds the answer tokens', () => {
+    const questions = VSM13.questions(vsm13Settings({ variants: 4 }));
+    const requests = surveyScoreRequests(charTokenizer(), questions);
+    expect(requests).toHaveLength(96);
+    expect(requests[0].options).toEqual([[49], [50], [51], [52], [53]]);
+  });
+
+  it('refuses answers whose first tokens coincide', () => {
+    const tokenizer = { ...charTokenizer(), continuationIds: (_p: string, c: string) => [29871, c.charCodeAt(0)] };
+    expect(() => surveyScoreRequests(tokenizer, VSM13.questions(vsm13Settings({ variants: 1 })))).toThrow(/distinct tokens/);
+  });
+});
+
+describe('evaluation', () => {
+  const items = vsm13Items();
+  const answerOf = (item: number) => ((item - 1) % 5) + 1;
+
+  it('recovers a scripted respondent through both scale directions in one batched call', async () => {
+    const scorer = scriptedScorer(answerOf, items);
+    const scores = await evaluateVsm13(scorer, { variants: 4 });
+    expect(scorer.calls).toHaveLength(1);
+    expect(scorer.calls[0]).toHaveLength(96);
+    expect(scores.itemMeans.argmax).toEqual(items.map((i) => answerOf(i.number)));
+    scores.itemMeans.expected.forEach((m, i) => expect(m).toBeCloseTo(answerOf(i + 1), 6));
+    expect(scores.indices.argmax).toEqual(computeIndices(scores.itemMeans.argmax, zeroConstants().values));
+  });
+
+  it('cancels a pure position bias with paired reversed variants', async () => {
+    const firstKeyLover = { ...scriptedScorer(answerOf, items), score: async (requests: { options: number[][] }[]) => requests.map(() => [0, -9, -9, -9, -9]) };
+    const scores = await evaluateVsm13(firstKeyLover, { variants: 2 });
+    expect(scores.itemMeans.argmax.every((m) => m === 3)).toBe(true);
+    for (const d of DIMENSIONS) expect(scores.indices.expected[d]).toBeCloseTo(0, 9);
+  });
+
+  it('keeps the defaults for settings passed as undefined', () => {
+    expect(vsm13Settings({ variants: undefined, persona: undefined })).toEqual(vsm13Settings());
+    expect(vsm13Settings().variants).toBe(4);
+  });
+
+  it('prepares the objective once and scores each candidate with one call', async () => {
+    const scorer = scriptedScorer(answerOf, items);
+    const target = { PDI: 60, IDV: 40 };
+    const objective = prepareVsm13Objective(scorer, target, { variants: 2, constants: explicitConstants({ PDI: 50, IDV: 50 }) });
+    const first = await objective.evaluate();
+    await objective.evaluate();
+    expect(scorer.calls[0]).toBe(objective.requests);
+    expect(scorer.calls[1]).toBe(objective.requests);
+    const indices = first.scores.indices.expected;
+    expect(first.loss).toBeCloseTo((Math.abs(indices.PDI - 60) + Math.abs(indices.IDV - 40)) / 2, 9);
+    expect(first.breakdown.missing).toEqual(['MAS', 'UAI', 'LTO', 'IVR']);
+    expect(() => prepareVsm13Objective(scorer, {})).toThrow(UserError);
+  });
+});
