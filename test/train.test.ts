@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { describe, it, expect } from 'vitest';
+import { runCli } from './helpers/cli.ts';
+import { FIXTURES, REPO } from './helpers/paths.ts';
+import { decodeSafetensors } from '../src/embedding/index.ts';
+
+const modelDir = path.join(FIXTURES, 'llama-f32');
+const env = { CULTUNE_CACHE: path.join(FIXTURES, '.cache') };
+const trainArgs = (out: string) => [
+  'train', '--model', modelDir, '--country', 'JP', '--device', 'cpu', '--k', '2', '--dim', '16',
+  '--pop', '6', '--budget', '30', '--variants', '1', '--seed', '3', '--out', out, '--name', 'run', '--json',
+];
+
+async function killDuringGeneration(out: string, afterGeneration: number): Promise<void> {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/cultune.js'), ...trainArgs(out)], { env: { ...process.env, ...env } });
+  await new Promise<void>((resolve) => {
+    let seen = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if ((seen.match(/"event":"generation"/g) ?? []).length >= afterGeneration) {
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('exit', () => resolve());
+  });
+}
+
+describe('cultune train / export', () => {
+  it('killed with -9 and resumed, ends exactly as an uninterrupted run', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-train-'));
+    const whole = runCli(trainArgs(path.join(work, 'a')), { env });
+    expect(whole.stderr).toBe('');
+    expect(whole.code).toBe(0);
+    await killDuringGeneration(path.join(work, 'b'), 2);
+    const checkpoint = JSON.parse(fs.readFileSync(path.join(work, 'b/run/checkpoint.json'), 'utf8'));
+    expect(checkpoint.generation).toBeGreaterThanOrEqual(2);
+    expect(fs.existsSync(path.join(work, 'b/run/result.json'))).toBe(false);
+    const again = runCli(trainArgs(path.join(work, 'b')), { env });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already holds a run; add --resume/);
+    const resumed = runCli([...trainArgs(path.join(work, 'b')), '--resume'], { env });
+    expect(resumed.code).toBe(0);
+    const read = (dir: string, file: string) => fs.readFileSync(path.join(work, dir, 'run', file), 'utf8');
+    const [a, b] = [JSON.parse(read('a', 'result.json')), JSON.parse(read('b', 'result.json'))];
+    expect(b.best).toEqual(a.best);
+    expect(b.history.map((h: { bestLoss: number; medianLoss: number }) => [h.bestLoss, h.medianLoss])).toEqual(
+      a.history.map((h: { bestLoss: number; medianLoss: number }) => [h.bestLoss, h.medianLoss]),
+    );
+    expect(read('b', 'prompt.json')).toBe(read('a', 'prompt.json'));
+
+    // PEFT export reads back: header, key, shape, dtype, values.
+    const exported = runCli(['export', path.join(work, 'a/run'), '--format', 'peft', '--out', path.join(work, 'peft')], { env });
+    expect(exported.code).toBe(0);
+    const { tensors } = decodeSafetensors(fs.readFileSync(path.join(work, 'peft/adapter_model.safetensors')));
+    expect(Object.keys(tensors)).toEqual(['prompt_embeddings']);
+    expect(tensors.prompt_embeddings.shape).toEqual([2, 64]);
+    expect(tensors.prompt_embeddings.dtype).toBe('F32');
+    const prompt = JSON.parse(read('a', 'prompt.json'));
+    expect(Array.from(tensors.prompt_embeddings.data)).toEqual(Array.from(Float32Array.from(prompt.data)));
+    const config = JSON.parse(fs.readFileSync(path.join(work, 'peft/adapter_config.json'), 'utf8'));
+    expect(config).toMatchObject({ peft_type: 'PROMPT_TUNING', task_type: 'CAUSAL_LM', num_virtual_tokens: 2, token_dim: 64, num_layers: 2, num_attention_heads: 4 });
+  });
+
+  it('a damaged checkpoint is one clear line', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-train-'));
+    fs.mkdirSync(path.join(work, 'run'), { recursive: true });
+    const first = runCli([...trainArgs(work).map((a) => (a === '30' ? '6' : a))], { env });
+    expect(first.code).toBe(0);
+    fs.writeFileSync(path.join(work, 'run/result.json'), '');
+    fs.writeFileSync(path.join(work, 'run/checkpoint.json'), '{"generation": 1, "de": {');
+    const resumed = runCli([...trainArgs(work), '--resume'], { env });
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(resumed.stderr).toMatch(/damaged/);
+  });
+});
