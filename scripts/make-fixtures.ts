@@ -7,6 +7,9 @@ import type { LlamaSpec } from '../src/synthetic/llama-graph.ts';
 /** The shared Llama-2 tokenizer (../shared beside the repository), used where a real tokenizer is wanted. */
 export const SHARED_TOKENIZER = path.resolve(fileURLToPath(import.meta.url), '../../../shared/models/tiny-random-llama-fp16');
 
+/** Bumped whenever the fixtures' recipe changes. */
+const FIXTURE_RECIPE = 1;
+
 const tinySpec = (dtype: LlamaSpec['dtype'], withPast: boolean) => ({
   hidden: 64,
   layers: 2,
@@ -22,6 +25,10 @@ const tinySpec = (dtype: LlamaSpec['dtype'], withPast: boolean) => ({
 
 /** Writes the seeded test models: fp32 and fp16 with KV inputs, and an inline fp32 one without (onnx/ layout). */
 export function makeTestFixtures(root: string): void {
+  // The stamp is written last: a complete set of fixtures of this recipe is reused, not rewritten
+  // under test processes that may be reading it.
+  const stamp = path.join(root, 'fixtures.json');
+  if (fs.existsSync(stamp) && JSON.parse(fs.readFileSync(stamp, 'utf8')).recipe === FIXTURE_RECIPE) return;
   fs.rmSync(root, { recursive: true, force: true });
   const tokenizer = { copyFrom: SHARED_TOKENIZER };
   writeLlamaFolder(path.join(root, 'llama-f32'), { spec: tinySpec('float32', true), seed: 'fixture-f32', tokenizer });
@@ -30,6 +37,7 @@ export function makeTestFixtures(root: string): void {
   writeLlamaFolder(nested, { spec: tinySpec('float32', false), seed: 'fixture-inline', tokenizer, externalThreshold: Infinity });
   fs.mkdirSync(path.join(nested, 'onnx'));
   fs.renameSync(path.join(nested, 'model.onnx'), path.join(nested, 'onnx', 'model.onnx'));
+  fs.writeFileSync(stamp, JSON.stringify({ recipe: FIXTURE_RECIPE }));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

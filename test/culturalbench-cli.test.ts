@@ -31,7 +31,7 @@ describe('cultune culturalbench', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-cb-cli-'));
     dirs.push(dir);
     const output = path.join(dir, 'out.json');
-    const printed = await cultune('--model', MODEL_DIR, '--data', DATA_DIR, '--condition', 'persona', '--country', 'peru', '--limit', '2', '--output', output, '--bootstrap', '50');
+    const printed = await cultune('--model', MODEL_DIR, '--device', 'cpu', '--data', DATA_DIR, '--condition', 'persona', '--country', 'peru', '--limit', '2', '--output', output, '--bootstrap', '50');
     expect(printed).toMatch(/^group\s+n\s+Easy letter mean \[95% CI\]/);
     expect(printed).toMatch(/^overall\s+2\s/m);
     expect(printed).toMatch(/^region: Latin America\s+2\s/m);
@@ -43,6 +43,22 @@ describe('cultune culturalbench', () => {
     expect(report.timing.requests).toBe(2 * 5 + 2 * 4);
     expect(report.data.map((f) => f.origin)).toEqual(['local', 'local']);
     expect(report.cross).toBeNull();
+  });
+
+  it("asks with the country's own soft prompt from a folder, and with --cross with the others", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-cb-cli-'));
+    dirs.push(dir);
+    const prompt = (seed: number) => JSON.stringify({ shape: [2, 16], data: Array.from({ length: 32 }, (_, i) => Math.sin(i + seed) * 0.01) });
+    fs.mkdirSync(path.join(dir, 'prompts'));
+    fs.writeFileSync(path.join(dir, 'prompts', 'peru.json'), prompt(1));
+    fs.writeFileSync(path.join(dir, 'prompts', 'Japan.json'), prompt(2));
+    const output = path.join(dir, 'soft.json');
+    const printed = await cultune('--model', MODEL_DIR, '--device', 'cpu', '--data', DATA_DIR, '--condition', 'soft', '--soft-prompt-dir', path.join(dir, 'prompts'), '--cross', '--country', 'Peru', '--limit', '2', '--output', output, '--json');
+    const report = JSON.parse(printed) as CulturalBenchReport;
+    expect(JSON.parse(fs.readFileSync(output, 'utf8'))).toEqual(report);
+    expect(report.condition).toMatchObject({ kind: 'soft', placement: 'start' });
+    expect(Object.keys(report.results.byCountry)).toEqual(['Peru']);
+    expect(report.cross!.map((c) => `${c.conditioning}>${c.country}:${c.questions}`)).toEqual(['Japan>Peru:2', 'Peru>Peru:2']);
   });
 
   it('rejects inconsistent flags before loading anything', async () => {

@@ -10,12 +10,14 @@ const SHARED = path.join(import.meta.dirname, '..', '..', 'shared', 'data', 'cul
 const easyBytes = fs.readFileSync(path.join(SHARED, 'CulturalBench-Easy.csv'));
 const hardBytes = fs.readFileSync(path.join(SHARED, 'CulturalBench-Hard.RECONSTRUCTED-from-Easy.csv'));
 
-/** Serves the shared copies under their Hub names at /good, a corrupted Easy at /corrupt, nothing elsewhere. */
+/** Serves the shared copies under their Hub names at /good, a corrupted Easy at /corrupt, a truncated Hard at /truncated. */
 const routes: Record<string, Buffer> = {
   '/good/CulturalBench-Easy.csv': easyBytes,
   '/good/CulturalBench-Hard.csv': hardBytes,
   '/corrupt/CulturalBench-Easy.csv': Buffer.concat([easyBytes, Buffer.from('\n')]),
   '/corrupt/CulturalBench-Hard.csv': hardBytes,
+  '/truncated/CulturalBench-Easy.csv': easyBytes,
+  '/truncated/CulturalBench-Hard.csv': hardBytes.subarray(0, 1000),
 };
 let requests: string[] = [];
 let server: http.Server;
@@ -58,6 +60,13 @@ describe('CulturalBench download cache', () => {
       /checksum mismatch for http:\/\/127\.0\.0\.1:\d+\/corrupt\/CulturalBench-Easy\.csv: got sha256 [0-9a-f]{64}, expected d37576ca/,
     );
     expect(fs.readdirSync(cacheDir)).toEqual([]);
+  });
+
+  it('refuses a truncated download of a file without a pinned hash, naming its line', async () => {
+    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/truncated` })).rejects.toThrow(
+      /\/truncated\/CulturalBench-Hard\.csv: line \d+: /,
+    );
+    expect(fs.readdirSync(cacheDir)).toEqual(['CulturalBench-Easy.csv']);
   });
 
   it('reports a server 404 clearly', async () => {

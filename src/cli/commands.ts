@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerCulturalBench } from './commands/culturalbench.ts';
 import { register as registerEval } from './commands/eval.ts';
+import { register as registerReport } from './commands/report.ts';
 import { register as registerScore } from './commands/score.ts';
 import { register as registerTargets } from './commands/targets.ts';
 import { register as registerVsm13 } from './commands/vsm13.ts';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerDemo(program);
   registerEval(program);
+  registerReport(program);
 }

@@ -31,7 +31,7 @@ export interface Conditioning {
 
 const ARTICLE_COUNTRIES = new Set(['United States', 'United Kingdom', 'Netherlands', 'Czech Republic', 'Philippines']);
 
-export function countryPhrase(country: string): string {
+function countryPhrase(country: string): string {
   return ARTICLE_COUNTRIES.has(country) ? `the ${country}` : country;
 }
 

@@ -22,5 +22,3 @@ const REGION_OF = new Map(Object.entries(REGIONS).flatMap(([region, countries]) 
 export function regionOf(country: string): string {
   return REGION_OF.get(country) ?? 'Other';
 }
-
-export const CULTURALBENCH_COUNTRIES: readonly string[] = [...REGION_OF.keys()].sort();

@@ -6,7 +6,7 @@ import { UserError } from '../util/errors.ts';
 /** Reads one exported prompt and checks it fits the model (the model runtime provides it). */
 export type SoftPromptReader = (file: string, expectedHidden: number) => SoftPrompt | Promise<SoftPrompt>;
 
-const PROMPT_FILE = /\.(safetensors|npy)$/i;
+const PROMPT_FILE = /\.(safetensors|npy|json)$/i;
 /** A PEFT export is a folder; its tensor lives in this file. */
 const PEFT_TENSOR_FILE = 'adapter_model.safetensors';
 
@@ -30,7 +30,7 @@ function promptEntries(dir: string): { name: string; file: string }[] {
 }
 
 /**
- * One prompt per country from a folder holding `<country>.safetensors|.npy` files or PEFT export
+ * One prompt per country from a folder holding `<country>.safetensors|.npy|.json` files or PEFT export
  * folders `<country>/adapter_model.safetensors`. A prompt filed under a name that is no dataset
  * country is an error, so a misspelt country is never silently left out.
  */
@@ -47,6 +47,6 @@ export async function softPromptsFromDirectory(
     if (prompts.has(country)) throw new UserError(`soft prompt folder ${dir} has two prompts for ${country}`);
     prompts.set(country, await read(file, expectedHidden));
   }
-  if (prompts.size === 0) throw new UserError(`soft prompt folder ${dir} has no .safetensors/.npy files or PEFT export folders`);
+  if (prompts.size === 0) throw new UserError(`soft prompt folder ${dir} has no .safetensors/.npy/.json prompts or PEFT export folders`);
   return prompts;
 }

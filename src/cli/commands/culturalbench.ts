@@ -6,13 +6,13 @@ import {
   evaluateCulturalBench,
   formatBreakdown,
   formatCross,
-  loadCulturalBench,
   PERSONA_STYLES,
   resolveCountry,
   selectQuestions,
   softPromptsFromDirectory,
   summarise,
   terminalProgress,
+  tryLoadCulturalBench,
   type Condition,
   type CulturalBenchReport,
   type PersonaStyle,
@@ -85,15 +85,17 @@ function defaultOutput(flags: CulturalBenchFlags): string {
 
 async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
   checkFlags(flags);
-  const data = await loadCulturalBench({ dataDir: flags.data, cacheDir: flags.cacheDir, baseUrl: flags.baseUrl, download: flags.download });
+  const loaded = await tryLoadCulturalBench({ dataDir: flags.data, cacheDir: flags.cacheDir, baseUrl: flags.baseUrl, download: flags.download });
+  if (!loaded.available) throw new UserError(loaded.reason);
+  const { data } = loaded;
   const countries = datasetCountries(data);
   // A misspelt country fails here, before the model is loaded.
-  if (flags.country !== undefined) resolveCountry(flags.country, countries);
+  const country = flags.country === undefined ? undefined : resolveCountry(flags.country, countries);
   const model = await loadModel(flags.model, { device: flags.device });
   const progress = terminalProgress(`CulturalBench (${flags.condition})`);
   try {
     const { condition, described } = await buildCondition(flags, model.hidden, countries);
-    const questions = selectQuestions(data, condition, { country: flags.country, limit: flags.limit });
+    const questions = selectQuestions(data, condition, { country, limit: flags.limit });
     const result = await evaluateCulturalBench(model, questions, {
       condition,
       cross: flags.cross,
@@ -109,7 +111,7 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
       createdAt: new Date().toISOString(),
       model: flags.model,
       condition: described,
-      country: flags.country ?? null,
+      country: country ?? null,
       limit: flags.limit ?? null,
       seed: flags.seed,
       bootstrapSamples: flags.bootstrap,
@@ -144,8 +146,8 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'model folder (ONNX Llama export)')
     .addOption(new Option('--condition <kind>', 'what each question is asked with').choices(['none', 'persona', 'soft']).default('none'))
     .addOption(new Option('--persona-style <style>', 'persona sentence as a system message or at the start of the user turn (the VSM13 form)').choices(PERSONA_STYLES).default('system'))
-    .option('--soft-prompt <file>', 'one soft prompt (.safetensors/.npy) for every question')
-    .option('--soft-prompt-dir <dir>', 'one soft prompt per country: <country>.safetensors|.npy or <country>/adapter_model.safetensors')
+    .option('--soft-prompt <file>', 'one soft prompt (.safetensors, .npy, .json or a PEFT folder) for every question')
+    .option('--soft-prompt-dir <dir>', 'one soft prompt per country: <country>.safetensors|.npy|.json or <country>/adapter_model.safetensors')
     .addOption(new Option('--placement <where>', 'where the soft prompt goes (as tuned)').choices(['start', 'after-bos']).default('start'))
     .option('--country <name>', 'only questions about this country')
     .option('--cross', "also ask each question with every other country's persona or prompt")

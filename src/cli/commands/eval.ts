@@ -8,6 +8,7 @@ import { evaluateCondition } from '../../report/evaluate-condition.ts';
 import { evalFileName, type EvalCondition } from '../../report/eval-record.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
 import { PROMPT_FILE, readRunInfo, readTrainingState, type RunInfo } from '../../report/run-folder.ts';
+import { CULTUNE_VERSION } from '../../report/version.ts';
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { zeroConstants } from '../../vsm13/constants.ts';
@@ -17,8 +18,6 @@ import type { Target } from '../../vsm13/targets.ts';
 import { openModel } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
-
-const VERSION = '0.1.0';
 
 interface EvalFlags extends TargetFlags {
   baseline?: 'none' | 'persona';
@@ -98,7 +97,7 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
         bootstrap: flags.bootstrap,
         onProgress: (done, total) => progress.update(done, total),
       },
-      { run: subject.run ? path.basename(path.resolve(subject.run.dir)) : null, modelDir: subject.modelDir, version: VERSION },
+      { run: subject.run ? path.basename(path.resolve(subject.run.dir)) : null, modelDir: subject.modelDir, version: CULTUNE_VERSION },
     );
     progress.stop();
     const output = path.join(subject.outDir, evalFileName(subject.condition));

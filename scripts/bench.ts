@@ -1,0 +1,18 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { benchScoring } from './bench-scoring.ts';
+
+/** `npm run bench`: runs every benchmark section and prints Markdown for BENCHMARKS.md. */
+const sections: string[] = [];
+sections.push(await benchScoring());
+try {
+  const { benchDe } = await import('./bench-de.ts');
+  sections.push(await benchDe());
+} catch (error) {
+  sections.push(`DE benchmark failed: ${(error as Error).message}\n`);
+}
+const header = `Run on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} threads, ${os.cpus()[0]?.model}, Node ${process.version}.\n`;
+const text = `${header}\n${sections.join('\n')}`;
+fs.mkdirSync('bench-out', { recursive: true });
+fs.writeFileSync('bench-out/latest.md', text);
+console.log(text);
