@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { DIMENSIONS, type Dimension } from '../vsm13/dimensions.ts';
+import { kendallTauB, spearmanRho } from '../vsm13/rank-agreement.ts';
+import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from './eval-record.ts';
+import { isRunFolder, readRunInfo, readTrainingState, type HistoryPoint } from './run-folder.ts';
+import { UserError } from '../util/errors.ts';
+
+/** One row of every table: one eval file, i.e. one country under one condition. */
+export interface ReportRow {
+  /** The folder the eval file came from (its name), so a number can be traced back. */
+  folder: string;
+  country: string;
+  condition: EvalCondition;
+  record: EvalRecord;
+}
+
+/** A training run's loss curve. */
+export interface TrainingCurve {
+  folder: string;
+  country: string;
+  finished: boolean;
+  history: HistoryPoint[];
+}
+
+/** Kendall tau-b and Spearman rho between the model's and the published scores across countries. */
+export interface RankAgreement {
+  condition: EvalCondition;
+  dimension: Dimension;
+  countries: string[];
+  kendallTauB: number;
+  spearmanRho: number;
+}
+
+export interface ReportData {
+  rows: ReportRow[];
+  curves: TrainingCurve[];
+  rankAgreement: RankAgreement[];
+  /** Lines for the reader: folders without eval files, rows without CulturalBench. */
+  notes: string[];
+}
+
+export const MIN_RANK_COUNTRIES = 3;
+
+/**
+ * Per condition and dimension over the countries with both numbers; a country evaluated in several
+ * folders counts once, with the first folder given.
+ */
+export function rankAgreement(rows: readonly ReportRow[]): RankAgreement[] {
+  return EVAL_CONDITIONS.flatMap((condition) => {
+    const firstPerCountry = new Map<string, EvalRecord>();
+    for (const row of rows) if (row.condition === condition && !firstPerCountry.has(row.country)) firstPerCountry.set(row.country, row.record);
+    return DIMENSIONS.flatMap((dimension) => {
+      const pairs = [...firstPerCountry].filter(([, r]) => r.vsm13.target[dimension] !== undefined);
+      if (pairs.length < MIN_RANK_COUNTRIES) return [];
+      const model = pairs.map(([, r]) => r.vsm13.scores[dimension]);
+      const published = pairs.map(([, r]) => r.vsm13.target[dimension] as number);
+      return [{ condition, dimension, countries: pairs.map(([c]) => c), kendallTauB: kendallTauB(model, published), spearmanRho: spearmanRho(model, published) }];
+    });
+  });
+}
+
+/** Reads run folders (or baseline folders written by `eval --out`) and their eval-*.json files. */
+export function collectReport(folders: readonly string[]): ReportData {
+  const rows: ReportRow[] = [];
+  const curves: TrainingCurve[] = [];
+  const notes: string[] = [];
+  for (const dir of folders) {
+    const folder = path.basename(path.resolve(dir));
+    const evalFiles = evalFilesIn(dir);
+    const run = isRunFolder(dir) ? readRunInfo(dir) : undefined;
+    if (!run && evalFiles.length === 0) throw new UserError(`${dir}: neither a run folder (run.json) nor a folder of eval-*.json files`);
+    const training = run ? readTrainingState(dir) : undefined;
+    if (run && training) curves.push({ folder, country: run.country.name, finished: training.finished, history: training.history });
+    if (evalFiles.length === 0) notes.push(`${folder}: no eval-*.json yet (cultune eval ${dir})`);
+    for (const file of evalFiles) {
+      const record = readEvalRecord(file);
+      rows.push({ folder, country: record.country.name, condition: record.condition, record });
+      if (!record.culturalbench.available) notes.push(`${folder}, ${record.condition}: ${record.culturalbench.reason}`);
+    }
+  }
+  if (rows.length === 0 && curves.length === 0) throw new UserError('nothing to report: no eval results and no training history in the folders given');
+  return { rows, curves, rankAgreement: rankAgreement(rows), notes };
+}

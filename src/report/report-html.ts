@@ -1,0 +1,48 @@
+import { dimensionBars, lossCurves, scatterRows, tradeOffScatter } from './charts.ts';
+import { escapeXml } from './svg.ts';
+import type { ReportData } from './report-data.ts';
+import { reportMarkdownTables } from './report-tables.ts';
+
+const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
+svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#333}.axis line{stroke:#333}
+.axis-label{font-weight:600}.point-label{fill:#555}table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td:first-child,th:first-child{text-align:left}
+.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-weight:600}.note{color:#8a4b00}`;
+
+/** A Markdown table (as report-tables writes it) as an HTML table. */
+function htmlTable(lines: readonly string[]): string {
+  const cells = (line: string) => line.slice(2, -2).split(' | ').map(escapeXml);
+  const [header, , ...body] = lines;
+  return `<table><thead><tr>${cells(header).map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${body
+    .map((l) => `<tr>${cells(l).map((c) => `<td>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function section(title: string, body: string): string {
+  return `<section><h2>${escapeXml(title)}</h2>${body}</section>`;
+}
+
+/** One page, no external assets and no scripts: the charts are inline SVG. */
+export function reportHtml(data: ReportData): string {
+  const countries = [...new Set(data.rows.map((r) => r.country))];
+  const tables = reportMarkdownTables(data);
+  const parts = [
+    section(
+      'Trade-off: VSM13 loss vs CulturalBench',
+      scatterRows(data.rows).length > 0 ? tradeOffScatter(data.rows) : '<p class="note">No CulturalBench results: VSM13 alone.</p>',
+    ),
+    countries.length > 0
+      ? section('Six dimensions, model vs target', `<div class="charts">${countries.map((c) => `<figure><figcaption>${escapeXml(c)}</figcaption>${dimensionBars(c, data.rows.filter((r) => r.country === c))}</figure>`).join('')}</div>`)
+      : '',
+    data.curves.length > 0 ? section('Training loss', lossCurves(data.curves)) : '',
+    ...tables.countries.map((t) => section(t.country, htmlTable(t.table))),
+    section('Rank agreement across countries', tables.rankAgreement ? htmlTable(tables.rankAgreement) : `<p>${escapeXml(tables.rankAgreementMissing)}</p>`),
+    data.notes.length > 0 ? section('Notes', `<ul>${data.notes.map((n) => `<li class="note">${escapeXml(n)}</li>`).join('')}</ul>`) : '',
+  ];
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>cultune report</title><style>${STYLE}</style></head>
+<body><h1>cultune report</h1>
+${parts.filter((p) => p !== '').join('\n')}
+</body></html>
+`;
+}
