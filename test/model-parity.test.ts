@@ -5,6 +5,7 @@ import { FIXTURES, TINY_GENAI } from './helpers/paths.ts';
 import { originalLogits } from './helpers/original-graph.ts';
 import { referenceLogits, logSoftmax } from './helpers/reference-llama.ts';
 import type { SoftPrompt } from '../src/model/types.ts';
+import { prepareVsm13, vsm13Settings } from '../src/vsm13/index.ts';
 
 const cacheDir = path.join(FIXTURES, '.prepared');
 const prompt = [1, 450, 4996, 17354, 1701, 29916, 432, 17204, 975, 278, 17366, 11203, 29889];
@@ -148,5 +149,25 @@ describe('soft prompts, batching and prefix reuse (fp32 fixture)', () => {
     const reused = await model.score(requests, { softPrompt: soft });
     const direct = await plain.score(requests, { softPrompt: soft });
     reused.forEach((row, r) => row.forEach((v, i) => expect(Math.abs(v - direct[r][i])).toBeLessThan(1e-5)));
+  });
+
+  it('the prefix tree over the VSM 2013 prompts gives the plain path\'s log-probabilities, in batches of any size', async () => {
+    const { requests } = prepareVsm13(model.tokenizer, vsm13Settings({}));
+    // Beside the survey: a duplicate, a prompt that is a prefix of another, multi-token options.
+    const extra = [requests[5], { ids: requests[7].ids.slice(0, 40), options: [[450, 4996], [29896]] }];
+    const all = [...requests, ...extra];
+    const soft = rowsOf([1701, 29916, 432, 17204]);
+    const direct = await plain.score(all, { softPrompt: soft });
+    const small = await loadModel(dir, { device: 'cpu', cacheDir, tokensPerBatch: 300, maxBatchRows: 3 });
+    try {
+      expect(small.reusesPrefix).toBe(true);
+      for (const tree of [await model.score(all, { softPrompt: soft }), await small.score(all, { softPrompt: soft })]) {
+        let worst = 0;
+        tree.forEach((row, r) => row.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - direct[r][i])))));
+        expect(worst).toBeLessThan(1e-5);
+      }
+    } finally {
+      await small.dispose();
+    }
   });
 });

@@ -5,7 +5,8 @@ import { loadPreparedModel } from './prepared-cache.ts';
 import { readFloatInitializer } from './tensor-data.ts';
 import { HuggingFaceTokenizer } from './tokenizer.ts';
 import { createSession, parseDevice, type SessionSettings } from './session.ts';
-import { batchRows, planRows, sharedPrefixLength, virtualToken, type ScoringRow } from './scoring-plan.ts';
+import { planRows, virtualToken, type ScoringRow } from './scoring-plan.ts';
+import { ancestorsOf, buildPrefixTree, type Segment } from './prefix-tree.ts';
 import { INPUTS_EMBEDS, LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts } from './prepare-graph.ts';
 import { float32ToFloat16Bits } from '../embedding/fp16.ts';
 import type { EmbeddingTable } from '../embedding/table.ts';
@@ -24,7 +25,9 @@ export interface LoadOptions extends SessionSettings {
   prefixReuse?: boolean;
 }
 
-type KvCache = { keys: ort.Tensor[]; values: ort.Tensor[]; length: number };
+type PastTensors = { keys: ort.Tensor[]; values: ort.Tensor[] };
+/** A segment's own keys and values per layer, [kvHeads, length, headDim] each. */
+type SegmentKv = { keys: (Float32Array | Uint16Array)[]; values: (Float32Array | Uint16Array)[] };
 
 const KNOWN_INPUTS = new Set(['attention_mask', 'position_ids']);
 
@@ -82,15 +85,24 @@ export class LlamaModel implements Scorer {
 
   /**
    * Some exports accept a KV cache only for one-token decoding steps (onnxruntime-genai's builder
-   * makes its causal mask for either an empty cache or a single new token). A multi-token run after
-   * a cached prefix tells whether this graph supports prefix reuse.
+   * makes its causal mask for either an empty cache or a single new token), and a graph could
+   * mishandle a padded cache without failing. Two rows sharing a prefix, scored both ways, tell
+   * whether this graph supports prefix reuse.
    */
   private async prefixReuseWorks(): Promise<boolean> {
-    const probe: ScoringRow = { ids: [0, 0, 0], softAt: 0, length: 3, positions: [2], targets: [0], reads: [] };
+    const rows = planRows(
+      [
+        { ids: [1, 2, 3, 4, 5], options: [[6], [7]] },
+        { ids: [1, 2, 8], options: [[6], [9]] },
+      ],
+      undefined,
+      'start',
+      undefined,
+    );
     try {
-      const prefix = (await this.run([{ ...probe, length: 1, positions: [0] }], 0, undefined, this.emptyPast(1), true)).present!;
-      await this.run([probe], 1, undefined, prefix, false);
-      return true;
+      const shared = await this.scoreRows(rows, undefined, true);
+      const plain = await this.scoreRows(rows, undefined, false);
+      return shared.every((row, r) => row.every((v, i) => Math.abs(v - plain[r][i]) < 1e-3));
     } catch {
       return false;
     }
@@ -141,74 +153,202 @@ export class LlamaModel implements Scorer {
     return new ort.Tensor('float16', bits, dims);
   }
 
-  private emptyPast(batch: number): KvCache {
-    const empty = () => new ort.Tensor(this.dtype, this.dtype === 'float16' ? new Uint16Array(0) : new Float32Array(0), [batch, this.kvHeads, 0, this.headDim]);
-    return { keys: this.facts.pastKeyNames.map(empty), values: this.facts.pastValueNames.map(empty), length: 0 };
+  private emptyPast(batch: number): PastTensors {
+    const empty = () => this.pastTensor(this.newKvArray(0), batch, 0);
+    return { keys: this.facts.pastKeyNames.map(empty), values: this.facts.pastValueNames.map(empty) };
   }
 
-  /** Repeats a batch-1 KV cache for every row of a batch. */
-  private tilePast(prefix: KvCache, batch: number): KvCache {
-    const tile = (t: ort.Tensor) => {
-      const source = t.data as Float32Array | Uint16Array;
-      const out = new (source.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(source.length * batch);
-      for (let b = 0; b < batch; b++) out.set(source, b * source.length);
-      return new ort.Tensor(t.type as 'float32', out as Float32Array, [batch, ...t.dims.slice(1)]);
-    };
-    return { keys: prefix.keys.map(tile), values: prefix.values.map(tile), length: prefix.length };
+  private pastTensor(data: Float32Array | Uint16Array, batch: number, length: number): ort.Tensor {
+    return new ort.Tensor(this.dtype, data as Float32Array, [batch, this.kvHeads, length, this.headDim]);
+  }
+
+  private newKvArray(length: number): Float32Array | Uint16Array {
+    return this.dtype === 'float16' ? new Uint16Array(length) : new Float32Array(length);
   }
 
   /**
-   * One forward pass over rows laid out from `start` (the first `start` positions are in `past`),
-   * right-padded: causal attention keeps real tokens blind to the padding after them.
+   * The KV cache a batch of segments continues from: each segment's ancestors laid end to end from
+   * slot 0, and the slots up to the batch's longest prefix left as masked padding.
    */
-  private async run(
-    rows: ScoringRow[],
-    start: number,
-    softPrompt: SoftPrompt | undefined,
-    past: KvCache,
-    fetchPresent: boolean,
-  ): Promise<{ tokenLogits: Float32Array; logsumexp: Float32Array; positions: number; tokens: number; present?: KvCache }> {
-    const k = softPrompt?.k ?? 0;
-    const batch = rows.length;
-    const width = Math.max(...rows.map((r) => r.length - start));
-    const total = start + width;
-    const d = this.hidden;
-    const embeds = new Float32Array(batch * width * d);
-    const mask = new BigInt64Array(batch * total);
-    const positionIds = new BigInt64Array(batch * width);
-    const positions = Math.max(...rows.map((r) => r.positions.length));
-    const tokens = Math.max(...rows.map((r) => r.targets.length));
-    const scorePositions = new BigInt64Array(batch * positions);
-    const scoreTokens = new BigInt64Array(batch * tokens);
-    rows.forEach((row, b) => {
-      for (let p = start; p < row.length; p++) this.writeEmbedding(virtualToken(row, p, k), softPrompt, embeds, (b * width + p - start) * d);
-      for (let p = 0; p < total; p++) mask[b * total + p] = p < row.length ? 1n : 0n;
-      for (let p = 0; p < width; p++) positionIds[b * width + p] = BigInt(start + p);
-      for (let j = 0; j < positions; j++) scorePositions[b * positions + j] = BigInt(row.positions[Math.min(j, row.positions.length - 1)] - start);
-      for (let j = 0; j < tokens; j++) scoreTokens[b * tokens + j] = BigInt(row.targets[Math.min(j, row.targets.length - 1)]);
+  private pastFor(batch: number[], tree: Segment[], kv: Map<number, SegmentKv>, pastLength: number): PastTensors {
+    const layers = this.facts.pastKeyNames.length;
+    const block = this.kvHeads * pastLength * this.headDim;
+    const keys = Array.from({ length: layers }, () => this.newKvArray(batch.length * block));
+    const values = Array.from({ length: layers }, () => this.newKvArray(batch.length * block));
+    batch.forEach((segment, b) => {
+      let offset = 0;
+      for (const ancestor of ancestorsOf(tree, segment)) {
+        const stored = kv.get(ancestor)!;
+        const length = tree[ancestor].end - tree[ancestor].start;
+        const run = length * this.headDim;
+        for (let layer = 0; layer < layers; layer++) {
+          for (let h = 0; h < this.kvHeads; h++) {
+            const to = ((b * this.kvHeads + h) * pastLength + offset) * this.headDim;
+            keys[layer].set(stored.keys[layer].subarray(h * run, (h + 1) * run), to);
+            values[layer].set(stored.values[layer].subarray(h * run, (h + 1) * run), to);
+          }
+        }
+        offset += length;
+      }
     });
-    const feeds: Record<string, ort.Tensor> = {
-      [INPUTS_EMBEDS]: this.floatTensor(embeds, [batch, width, d]),
-      [SCORE_POSITIONS]: new ort.Tensor('int64', scorePositions, [batch, positions]),
-      [SCORE_TOKEN_IDS]: new ort.Tensor('int64', scoreTokens, [batch, tokens]),
+    return {
+      keys: keys.map((data) => this.pastTensor(data, batch.length, pastLength)),
+      values: values.map((data) => this.pastTensor(data, batch.length, pastLength)),
     };
-    if (this.facts.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, [batch, total]);
-    if (this.facts.inputNames.includes('position_ids')) feeds.position_ids = new ort.Tensor('int64', positionIds, [batch, width]);
+  }
+
+  /** Copies the new positions of batch row b out of present tensors [batch, kvHeads, total, headDim]. */
+  private keepKv(present: ort.Tensor[], b: number, from: number, length: number): (Float32Array | Uint16Array)[] {
+    return present.map((tensor) => {
+      const total = tensor.dims[2];
+      const source = tensor.data as Float32Array | Uint16Array;
+      const out = this.newKvArray(this.kvHeads * length * this.headDim);
+      for (let h = 0; h < this.kvHeads; h++) {
+        const at = ((b * this.kvHeads + h) * total + from) * this.headDim;
+        out.set(source.subarray(at, at + length * this.headDim), h * length * this.headDim);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * One forward pass over a batch of segments. Row b holds its segment's tokens at slots
+   * [pastLength, pastLength + length) after a KV cache of its ancestors (slots [0, start)); padding
+   * is masked, and causal attention keeps real tokens blind to the right padding after them.
+   */
+  private async runSegments(
+    batch: number[],
+    tree: Segment[],
+    rows: ScoringRow[],
+    softPrompt: SoftPrompt | undefined,
+    kv: Map<number, SegmentKv>,
+    keep: boolean,
+  ): Promise<{ logprob: (b: number, offset: number, token: number) => number; kept: Map<number, SegmentKv> }> {
+    const k = softPrompt?.k ?? 0;
+    const segments = batch.map((s) => tree[s]);
+    const pastLength = Math.max(...segments.map((s) => s.start));
+    const width = Math.max(...segments.map((s) => s.end - s.start));
+    const total = pastLength + width;
+    const d = this.hidden;
+    const slots = segments.map((s) => [...new Set(s.reads.map((read) => read.offset))]);
+    const targets = segments.map((s) => [...new Set(s.reads.flatMap((read) => rows[read.row].targets))]);
+    const positions = Math.max(1, ...slots.map((list) => list.length));
+    const tokens = Math.max(1, ...targets.map((list) => list.length));
+    const embeds = new Float32Array(batch.length * width * d);
+    const mask = new BigInt64Array(batch.length * total);
+    const positionIds = new BigInt64Array(batch.length * width);
+    const scorePositions = new BigInt64Array(batch.length * positions);
+    const scoreTokens = new BigInt64Array(batch.length * tokens);
+    segments.forEach((segment, b) => {
+      const length = segment.end - segment.start;
+      for (let i = 0; i < length; i++) {
+        this.writeEmbedding(virtualToken(rows[segment.row], segment.start + i, k), softPrompt, embeds, (b * width + i) * d);
+      }
+      for (let j = 0; j < total; j++) mask[b * total + j] = j < segment.start || (j >= pastLength && j < pastLength + length) ? 1n : 0n;
+      for (let i = 0; i < width; i++) positionIds[b * width + i] = BigInt(segment.start + i);
+      for (let j = 0; j < positions; j++) scorePositions[b * positions + j] = BigInt(slots[b][Math.min(j, slots[b].length - 1)] ?? 0);
+      for (let j = 0; j < tokens; j++) scoreTokens[b * tokens + j] = BigInt(targets[b][Math.min(j, targets[b].length - 1)] ?? 0);
+    });
+    const past = pastLength > 0 ? this.pastFor(batch, tree, kv, pastLength) : this.emptyPast(batch.length);
+    const feeds: Record<string, ort.Tensor> = {
+      [INPUTS_EMBEDS]: this.floatTensor(embeds, [batch.length, width, d]),
+      [SCORE_POSITIONS]: new ort.Tensor('int64', scorePositions, [batch.length, positions]),
+      [SCORE_TOKEN_IDS]: new ort.Tensor('int64', scoreTokens, [batch.length, tokens]),
+    };
+    if (this.facts.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, [batch.length, total]);
+    if (this.facts.inputNames.includes('position_ids')) feeds.position_ids = new ort.Tensor('int64', positionIds, [batch.length, width]);
     this.facts.pastKeyNames.forEach((name, i) => (feeds[name] = past.keys[i]));
     this.facts.pastValueNames.forEach((name, i) => (feeds[name] = past.values[i]));
-    const fetches = [TOKEN_LOGITS, LOGSUMEXP, ...(fetchPresent ? [...this.facts.presentKeyNames, ...this.facts.presentValueNames] : [])];
+    const fetches = [TOKEN_LOGITS, LOGSUMEXP, ...(keep ? [...this.facts.presentKeyNames, ...this.facts.presentValueNames] : [])];
     const out = await this.session.run(feeds, fetches);
-    const result = {
-      tokenLogits: out[TOKEN_LOGITS].data as Float32Array,
-      logsumexp: out[LOGSUMEXP].data as Float32Array,
-      positions,
-      tokens,
-      present: fetchPresent
-        ? { keys: this.facts.presentKeyNames.map((n) => out[n]), values: this.facts.presentValueNames.map((n) => out[n]), length: total }
-        : undefined,
+    const tokenLogits = out[TOKEN_LOGITS].data as Float32Array;
+    const logsumexp = out[LOGSUMEXP].data as Float32Array;
+    const kept = new Map<number, SegmentKv>();
+    if (keep) {
+      const presentKeys = this.facts.presentKeyNames.map((n) => out[n]);
+      const presentValues = this.facts.presentValueNames.map((n) => out[n]);
+      segments.forEach((segment, b) => {
+        if (segment.children.length === 0) return;
+        const length = segment.end - segment.start;
+        kept.set(batch[b], { keys: this.keepKv(presentKeys, b, pastLength, length), values: this.keepKv(presentValues, b, pastLength, length) });
+      });
+    }
+    for (const tensor of Object.values(out)) tensor.dispose?.();
+    const slotIndex = slots.map((list) => new Map(list.map((offset, j) => [offset, j])));
+    const tokenIndex = targets.map((list) => new Map(list.map((token, j) => [token, j])));
+    const logprob = (b: number, offset: number, token: number) => {
+      const at = b * positions + slotIndex[b].get(offset)!;
+      return tokenLogits[at * tokens + tokenIndex[b].get(token)!] - logsumexp[at];
     };
-    for (const [name, tensor] of Object.entries(out)) if (!fetchPresent || !name.startsWith('present')) tensor.dispose?.();
-    return result;
+    return { logprob, kept };
+  }
+
+  /**
+   * Log-probabilities of every row's (position, target) pairs: `values[row][positionIndex * targets + t]`.
+   * Segments run deepest first, so a subtree finishes (and its cached prefixes are freed) before the
+   * next one starts: memory stays bounded by the batch, not by the number of rows.
+   */
+  private async scoreRows(
+    rows: ScoringRow[],
+    softPrompt: SoftPrompt | undefined,
+    share: boolean,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<Float64Array[]> {
+    const tree = buildPrefixTree(rows, softPrompt?.k ?? 0, share);
+    const values = rows.map((row) => new Float64Array(row.positions.length * row.targets.length));
+    const kv = new Map<number, SegmentKv>();
+    const pendingBelow = tree.map(() => 0);
+    tree.forEach((_, s) => ancestorsOf(tree, s).forEach((a) => pendingBelow[a]++));
+    let ready = tree.flatMap((segment, s) => (segment.parent < 0 ? [s] : []));
+    let done = 0;
+    while (ready.length > 0) {
+      const batch = this.nextBatch(ready, tree);
+      const keep = batch.some((s) => tree[s].children.length > 0);
+      const { logprob, kept } = await this.runSegments(batch, tree, rows, softPrompt, kv, keep);
+      batch.forEach((s, b) => {
+        for (const read of tree[s].reads) {
+          const row = rows[read.row];
+          row.targets.forEach((token, t) => (values[read.row][read.positionIndex * row.targets.length + t] = logprob(b, read.offset, token)));
+        }
+        done += tree[s].rowsEnding;
+      });
+      for (const [s, stored] of kept) kv.set(s, stored);
+      const ran = new Set(batch);
+      ready = ready.filter((s) => !ran.has(s)).concat(batch.flatMap((s) => tree[s].children));
+      for (const s of batch) {
+        for (const a of ancestorsOf(tree, s)) if (--pendingBelow[a] === 0) kv.delete(a);
+      }
+      onProgress?.(done, rows.length);
+    }
+    return values;
+  }
+
+  /**
+   * The next batch: ready segments of the greatest depth (leaves first: delaying them frees no
+   * memory), while rows x (prefix + segment) padded tokens fit the budget.
+   */
+  private nextBatch(ready: number[], tree: Segment[]): number[] {
+    const depth = Math.max(...ready.map((s) => tree[s].depth));
+    const atDepth = ready.filter((s) => tree[s].depth === depth);
+    // Length buckets: sorted by segment length, a batch pads its rows to similar widths.
+    const byLength = (list: number[]) => list.sort((a, b) => tree[a].end - tree[a].start - (tree[b].end - tree[b].start) || a - b);
+    const ordered = [
+      ...byLength(atDepth.filter((s) => tree[s].children.length === 0)),
+      ...byLength(atDepth.filter((s) => tree[s].children.length > 0)),
+    ];
+    const batch: number[] = [];
+    let pastLength = 0;
+    let width = 0;
+    for (const s of ordered) {
+      const nextPast = Math.max(pastLength, tree[s].start);
+      const nextWidth = Math.max(width, tree[s].end - tree[s].start);
+      const fits = (batch.length + 1) * (nextPast + nextWidth) <= this.settings.tokensPerBatch && batch.length < this.settings.maxBatchRows;
+      if (batch.length > 0 && !fits) break;
+      batch.push(s);
+      pastLength = nextPast;
+      width = nextWidth;
+    }
+    return batch;
   }
 
   async score(requests: ScoreRequest[], options: ScoreOptions = {}): Promise<number[][]> {
@@ -217,32 +357,15 @@ export class LlamaModel implements Scorer {
       throw new UserError(`the soft prompt has hidden size ${softPrompt.hidden}, the model ${this.hidden}`);
     }
     const rows = planRows(requests, softPrompt, options.placement ?? 'start', this.bosTokenId);
+    const values = await this.scoreRows(rows, softPrompt, this.reusesPrefix, options.onProgress);
     const results = requests.map((r) => new Array<number>(r.options.length).fill(0));
-    const k = softPrompt?.k ?? 0;
-    const prefixLength = this.settings.prefixReuse && this.supportsPrefixReuse ? sharedPrefixLength(rows, k) : 0;
-    let prefix: KvCache | undefined;
-    if (prefixLength > 0) {
-      const prefixRow: ScoringRow = { ...rows[0], length: prefixLength, positions: [prefixLength - 1], targets: [0], reads: [] };
-      prefix = (await this.run([prefixRow], 0, softPrompt, this.emptyPast(1), true)).present;
-    }
-    const batches = batchRows(rows, prefixLength, this.settings.tokensPerBatch, this.settings.maxBatchRows);
-    let done = 0;
-    for (const batch of batches) {
-      const past = prefix ? this.tilePast(prefix, batch.length) : this.emptyPast(batch.length);
-      const out = await this.run(batch, prefixLength, softPrompt, past, false);
-      batch.forEach((row, b) => {
-        for (const read of row.reads) {
-          let sum = 0;
-          for (const [p, t] of read.pairs) {
-            const at = b * out.positions + p;
-            sum += out.tokenLogits[at * out.tokens + t] - out.logsumexp[at];
-          }
-          results[read.request][read.option] = sum;
-        }
-      });
-      done += batch.length;
-      options.onProgress?.(done, rows.length);
-    }
+    rows.forEach((row, r) => {
+      for (const read of row.reads) {
+        let sum = 0;
+        for (const [p, t] of read.pairs) sum += values[r][p * row.targets.length + t];
+        results[read.request][read.option] = sum;
+      }
+    });
     return results;
   }
 }

@@ -69,23 +69,6 @@ export function virtualToken(row: ScoringRow, p: number, k: number): number {
   return row.ids[p - k];
 }
 
-/**
- * Length of the prefix shared by every row that can be computed once: the longest common prefix,
- * cut so that every scored position stays in the part computed per row.
- */
-export function sharedPrefixLength(rows: ScoringRow[], k: number): number {
-  if (rows.length === 0) return 0;
-  let limit = Math.min(...rows.map((row) => row.positions[0]));
-  const first = rows[0];
-  for (const row of rows) {
-    let p = 0;
-    while (p < limit && virtualToken(row, p, k) === virtualToken(first, p, k)) p++;
-    limit = p;
-    if (limit === 0) break;
-  }
-  return limit;
-}
-
 /** Groups rows (sorted by length, so padding stays small) into batches of at most `tokenBudget` padded tokens. */
 export function batchRows(rows: ScoringRow[], prefixLength: number, tokenBudget: number, maxBatch: number): ScoringRow[][] {
   const sorted = [...rows].sort((a, b) => a.length - b.length);

@@ -17,6 +17,11 @@ function tokenText(value: unknown): string | undefined {
 export class HuggingFaceTokenizer implements TextTokenizer {
   readonly vocabSize: number;
   private readonly template?: Template;
+  /**
+   * The two texts encoded last: scoring a prompt's answers encodes the prompt, then prompt + answer, for
+   * every answer in turn, so the prompt recurs every other call.
+   */
+  private recent: { text: string; addSpecialTokens: boolean; ids: readonly number[] }[] = [];
 
   private constructor(
     private readonly tokenizer: Tokenizer,
@@ -61,7 +66,12 @@ export class HuggingFaceTokenizer implements TextTokenizer {
   }
 
   encode(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+    const addSpecialTokens = options.addSpecialTokens ?? true;
+    const hit = this.recent.find((entry) => entry.text === text && entry.addSpecialTokens === addSpecialTokens);
+    if (hit) return [...hit.ids];
+    const ids = this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+    this.recent = [{ text, addSpecialTokens, ids: [...ids] }, ...this.recent.slice(0, 1)];
+    return ids;
   }
 
   decode(ids: number[]): string {
