@@ -14,7 +14,7 @@ import { SHARED_TOKENIZER } from './make-fixtures.ts';
 /**
  * Scoring throughput on CPU: the 24 VSM 2013 items x the default respondent variants, scored
  * (a) by the unmodified graph with full-vocabulary logits, as transformers-style code would,
- * (b) by the rewritten graph's scoring head, (c) the same with the shared prefix computed once.
+ * (b) by the rewritten graph's scoring head, (c) the same with every shared prefix computed once (the prefix tree).
  */
 
 export const BENCH_MODELS = path.resolve(fileURLToPath(import.meta.url), '../../bench-out/models');
@@ -110,7 +110,7 @@ export async function benchScoring(shapes: (keyof typeof SHAPES)[] = ['tiny', 's
     const paths: [string, () => Promise<number[][]>][] = [
       ['full-vocabulary logits (unmodified graph)', () => fullHeadScores(session, withReuse, requests)],
       ['scoring head', () => plain.score(requests)],
-      ['scoring head + prefix reuse', () => withReuse.score(requests)],
+      ['scoring head + prefix tree', () => withReuse.score(requests)],
     ];
     let baseline = 0;
     for (const [name, run] of paths) {

@@ -45,6 +45,33 @@ describe('cultune score', () => {
     JSON.parse(chat.stdout.split('\n')[0]).logprobs.forEach((v: number, j: number) => expect(v).toBeCloseTo(chatExpected[j], 9));
   });
 
+  it('--soft-prompt: vectors equal to token embeddings score like those tokens (start and after-bos); a wrong width is one line', async () => {
+    const d = model.hidden;
+    const softTokens = [450, 4996];
+    const data = softTokens.flatMap((id) => Array.from(model.embeddingTable.data.subarray(id * d, id * d + d)));
+    const softFile = path.join(work, 'soft.json');
+    fs.writeFileSync(softFile, JSON.stringify({ shape: [softTokens.length, d], data }));
+    const ids = [1, 1234, 338];
+    const input = path.join(work, 'ids.jsonl');
+    fs.writeFileSync(input, JSON.stringify({ id: 'x', ids, option_ids: [29896, 29906, 29941] }) + '\n');
+    const asTokens = {
+      start: [...softTokens, ...ids],
+      'after-bos': [ids[0], ...softTokens, ...ids.slice(1)],
+    };
+    for (const [placement, tokens] of Object.entries(asTokens)) {
+      const run = runCli(['score', '--model', modelDir, '--input', input, '--device', 'cpu', '--soft-prompt', softFile, '--placement', placement], { env });
+      expect(run.code).toBe(0);
+      const [expected] = await model.score([{ ids: tokens, options: [[29896], [29906], [29941]] }]);
+      JSON.parse(run.stdout).logprobs.forEach((v: number, j: number) => expect(Math.abs(v - expected[j])).toBeLessThan(1e-5));
+    }
+    const narrow = path.join(work, 'narrow.json');
+    fs.writeFileSync(narrow, JSON.stringify({ shape: [1, d - 1], data: new Array(d - 1).fill(0) }));
+    const bad = runCli(['score', '--model', modelDir, '--input', input, '--device', 'cpu', '--soft-prompt', narrow], { env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/hidden|width|size/);
+    expect(bad.stderr.trim().split('\n').filter((l) => !l.includes(' on cpu'))).toHaveLength(1);
+  });
+
   it.each([
     ['not json', '{"id": 1, "prompt": "x", "options": ["a"]}\nnot json\n', /line 2: not valid JSON/],
     ['no options', '{"id": 1, "prompt": "x"}\n', /line 1: needs "options"/],
