@@ -6,6 +6,7 @@ import { register as registerScore } from './commands/score.ts';
 import { register as registerTargets } from './commands/targets.ts';
 import { register as registerVsm13 } from './commands/vsm13.ts';
 import { register as registerTrain } from './commands/train.ts';
+import { register as registerSweep } from './commands/sweep.ts';
 import { register as registerExport } from './commands/export.ts';
 import { register as registerDemo } from './commands/demo.ts';
 
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerVsm13(program);
   registerCulturalBench(program);
   registerTrain(program);
+  registerSweep(program);
   registerExport(program);
   registerDemo(program);
   registerEval(program);

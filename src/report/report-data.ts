@@ -2,7 +2,7 @@ import path from 'node:path';
 import { DIMENSIONS, type Dimension } from '../vsm13/dimensions.ts';
 import { kendallTauB, spearmanRho } from '../vsm13/rank-agreement.ts';
 import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from './eval-record.ts';
-import { isRunFolder, readRunInfo, readTrainingState, type HistoryPoint } from './run-folder.ts';
+import { isRunFolder, readRunInfo, readTrainingState, type GenerationRecord } from '../train/run-files.ts';
 import { UserError } from '../util/errors.ts';
 
 /** One row of every table: one eval file, i.e. one country under one condition. */
@@ -19,7 +19,7 @@ export interface TrainingCurve {
   folder: string;
   country: string;
   finished: boolean;
-  history: HistoryPoint[];
+  history: GenerationRecord[];
 }
 
 /** Kendall tau-b and Spearman rho between the model's and the published scores across countries. */

@@ -4,7 +4,7 @@ import { readSoftPromptFile } from '../model/index.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { PEFT_INIT } from './search-space.ts';
-import { CHECKPOINT_FILE, PROMPT_FILE, readRunJson, requireRun, type Checkpoint, type RunResult, RESULT_FILE } from './run-files.ts';
+import { CHECKPOINT_FILE, PROMPT_FILE, readRunInfo, readRunJson, type Checkpoint, type RunResult, RESULT_FILE } from './run-files.ts';
 import { VERSION } from '../cli/version.ts';
 
 export type ExportFormat = 'peft' | 'npy' | 'json';
@@ -15,7 +15,7 @@ export type ExportFormat = 'peft' | 'npy' | 'json';
  * so a folder with metadata is a complete export.
  */
 export function exportRun(runDir: string, format: ExportFormat, outDir: string, dtype: 'F32' | 'F16' = 'F32'): string[] {
-  const info = requireRun(runDir);
+  const info = readRunInfo(runDir);
   const prompt = readSoftPromptFile(path.join(runDir, PROMPT_FILE), info.model.hidden);
   const checkpoint = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
   const result = readRunJson<RunResult>(runDir, RESULT_FILE);

@@ -4,21 +4,21 @@ import type { Target } from '../vsm13/index.ts';
 import type { Vsm13Loss, Vsm13Scores } from '../vsm13/index.ts';
 import type { DESnapshot, StopReason } from '../de/index.ts';
 import type { Placement } from '../model/types.ts';
-import type { InitKind, SpaceKind } from './search-space.ts';
-import { UserError } from '../util/errors.ts';
+import type { SpaceSettings } from './search-space.ts';
+import { UserError, describeError } from '../util/errors.ts';
+
+/**
+ * The run folder: what `train` writes and `sweep`, `export`, `eval` and `report` read back. One module
+ * owns its layout, so every reader agrees on file names and on what a damaged file is.
+ */
 
 /** The settings that define a run; a resumed run reads them back from run.json. */
-export interface TrainSettings {
-  k: number;
-  space: SpaceKind;
-  dim: number;
-  init: InitKind;
+export interface TrainSettings extends SpaceSettings {
   strategy: string;
   pop: number;
   budget: number;
   generations?: number;
   stagnation?: number;
-  seed: number;
   variants: number;
   placement: Placement;
 }
@@ -59,25 +59,66 @@ export interface RunResult {
   history: GenerationRecord[];
 }
 
+/** The best candidate so far with the training history, from result.json (finished) or checkpoint.json. */
+export interface TrainingState {
+  finished: boolean;
+  history: GenerationRecord[];
+  best?: BestCandidate | null;
+}
+
 export const RUN_FILE = 'run.json';
 export const CHECKPOINT_FILE = 'checkpoint.json';
 export const RESULT_FILE = 'result.json';
 export const PROMPT_FILE = 'prompt.json';
 
-/** Reads one of a run's JSON files; a damaged file is a one-line error naming it. */
-export function readRunJson<T>(runDir: string, file: string): T | undefined {
-  const full = path.join(runDir, file);
+/** Reads a JSON file of a run (or a model's config.json); undefined when absent, one clear line when damaged. */
+export function readRunJson<T>(dir: string, file: string): T | undefined {
+  const full = path.join(dir, file);
   if (!fs.existsSync(full)) return undefined;
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(full, 'utf8')) as T;
-  } catch {
-    throw new UserError(`${full} is damaged (not valid JSON); delete the run folder to start again`);
+    text = fs.readFileSync(full, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read ${full}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new UserError(`${full}: not valid JSON (${describeError(error).replace(/\s+/g, ' ')})`);
   }
 }
 
-export function requireRun(runDir: string): RunInfo {
-  if (!fs.existsSync(runDir)) throw new UserError(`run folder ${runDir} does not exist`);
-  const info = readRunJson<RunInfo>(runDir, RUN_FILE);
-  if (!info?.settings || !info.model || !info.target) throw new UserError(`${runDir} is not a cultune run (no valid ${RUN_FILE})`);
-  return info;
+export function isRunFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, RUN_FILE));
+}
+
+/** run.json, checked enough that resume, export, eval and report can rely on it. */
+export function readRunInfo(dir: string): RunInfo {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: no such run folder`);
+  const run = readRunJson<Partial<RunInfo> | null>(dir, RUN_FILE);
+  if (run === undefined) throw new UserError(`${dir}: not a run folder (no ${RUN_FILE}; cultune train writes one)`);
+  const problem =
+    !run || typeof run !== 'object' ? 'not a JSON object'
+    : typeof run.country?.name !== 'string' ? 'no country.name'
+    : typeof run.target?.values !== 'object' || run.target.values === null ? 'no target'
+    : typeof run.model?.dir !== 'string' ? 'no model.dir'
+    : typeof run.settings !== 'object' || run.settings === null ? 'no settings'
+    : undefined;
+  if (problem) throw new UserError(`${path.join(dir, RUN_FILE)}: not a cultune run file (${problem})`);
+  return run as RunInfo;
+}
+
+function isHistory(value: unknown): value is GenerationRecord[] {
+  return Array.isArray(value) && value.every((p) => typeof p?.evaluations === 'number' && typeof p?.bestLoss === 'number');
+}
+
+/** The training state, or undefined when the run has neither file yet. */
+export function readTrainingState(dir: string): TrainingState | undefined {
+  for (const [name, finished] of [[RESULT_FILE, true], [CHECKPOINT_FILE, false]] as const) {
+    const state = readRunJson<{ history?: unknown; best?: BestCandidate | null } | null>(dir, name);
+    if (state === undefined) continue;
+    if (!isHistory(state?.history)) throw new UserError(`${path.join(dir, name)}: no training history`);
+    return { finished, history: state.history, best: state.best };
+  }
+  return undefined;
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { DifferentialEvolution, type Strategy } from '../de/index.ts';
 import type { LlamaModel } from '../model/index.ts';
@@ -13,16 +12,22 @@ import {
   type BestCandidate, type Checkpoint, type GenerationRecord, type RunInfo, type RunResult,
 } from './run-files.ts';
 
+/**
+ * Candidates scored together in one pass: enough to fill the small batches near the prefix tree's
+ * roots, few enough that Ctrl-C (polled between passes) answers within a fraction of a generation.
+ */
+const CANDIDATES_PER_PASS = 8;
+
 export interface TrainCallbacks {
   /** After each generation's checkpoint is on disk. */
   onGeneration?: (record: GenerationRecord, checkpoint: Checkpoint) => void;
-  /** Polled between candidates; true stops the run (the last checkpoint stays, `--resume` continues). */
+  /** Polled between scoring passes; true stops the run (the last checkpoint stays, `--resume` continues). */
   interrupted?: () => boolean;
 }
 
 export class TrainingInterrupted extends Error {
   constructor(readonly generation: number) {
-    super(`interrupted; the run is saved at generation ${generation}: resume it with --resume`);
+    super(`interrupted; the run is saved at generation ${generation}`);
   }
 }
 
@@ -79,15 +84,17 @@ export async function train(runDir: string, info: RunInfo, model: LlamaModel, ca
       const candidates = de.ask();
       const losses: number[] = [];
       let bestPrompt: Float32Array | undefined;
-      for (const candidate of candidates) {
+      for (let first = 0; first < candidates.length; first += CANDIDATES_PER_PASS) {
         if (callbacks.interrupted?.()) throw new TrainingInterrupted(de.generation);
-        const prompt = space.toPrompt(candidate);
-        const result = await objective.evaluate(prompt);
-        losses.push(result.loss);
-        if (Number.isFinite(result.loss) && (best === null || result.loss < best.loss)) {
-          best = { loss: result.loss, breakdown: result.breakdown, scores: result.scores };
-          bestPrompt = prompt.data;
-        }
+        const prompts = candidates.slice(first, first + CANDIDATES_PER_PASS).map((candidate) => space.toPrompt(candidate));
+        const results = await objective.evaluateMany(prompts);
+        results.forEach((result, i) => {
+          losses.push(result.loss);
+          if (Number.isFinite(result.loss) && (best === null || result.loss < best.loss)) {
+            best = { loss: result.loss, breakdown: result.breakdown, scores: result.scores };
+            bestPrompt = prompts[i].data;
+          }
+        });
       }
       de.tell(losses);
       elapsed += (performance.now() - started) / 1000;
@@ -106,8 +113,4 @@ export async function train(runDir: string, info: RunInfo, model: LlamaModel, ca
   } finally {
     release();
   }
-}
-
-export function runExists(runDir: string): boolean {
-  return fs.existsSync(path.join(runDir, RUN_FILE));
 }

@@ -1,22 +1,13 @@
-import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { tryLoadCulturalBench } from '../../culturalbench/index.ts';
-import { readSoftPromptFile } from '../../model/index.ts';
 import { parseDevice } from '../../model/session.ts';
-import type { Placement } from '../../model/types.ts';
-import { evaluateCondition } from '../../report/evaluate-condition.ts';
-import { evalFileName, type EvalCondition } from '../../report/eval-record.ts';
+import type { EvalCondition } from '../../report/eval-record.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
-import { PROMPT_FILE, readRunInfo, readTrainingState, type RunInfo } from '../../report/run-folder.ts';
-import { CULTUNE_VERSION } from '../../report/version.ts';
-import { writeJsonAtomic } from '../../util/atomic.ts';
+import { evaluateSubject, runSubject, type EvalSubject } from '../../report/evaluate-run.ts';
 import { UserError } from '../../util/errors.ts';
-import { zeroConstants } from '../../vsm13/constants.ts';
-import type { LossMetric } from '../../vsm13/loss.ts';
-import { DEFAULT_VARIANTS } from '../../vsm13/respondents.ts';
-import type { Target } from '../../vsm13/targets.ts';
 import { openModel } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
+import { VERSION } from '../version.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
 
 interface EvalFlags extends TargetFlags {
@@ -43,23 +34,13 @@ function integerParser(least: number): (value: string) => number {
 }
 const positiveInteger = integerParser(1);
 
-/** What is evaluated and where the result goes: from a run folder, or from the flags alone (a baseline). */
-interface Subject {
-  condition: EvalCondition;
-  run?: { dir: string; info: RunInfo };
-  target: Target;
-  modelDir: string;
-  outDir: string;
-}
-
-function subjectOf(runDir: string | undefined, flags: EvalFlags): Subject {
+function subjectOf(runDir: string | undefined, flags: EvalFlags): EvalSubject {
   const condition: EvalCondition = flags.baseline ?? 'soft';
   if (runDir !== undefined) {
     if (flags.country !== undefined || flags.targets !== undefined || flags.target !== undefined) {
       throw new UserError(`--country, --targets and --target are for a baseline without a run folder; ${runDir} has its own target`);
     }
-    const info = readRunInfo(runDir);
-    return { condition, run: { dir: runDir, info }, target: info.target, modelDir: flags.model ?? info.model.dir, outDir: flags.out ?? runDir };
+    return runSubject(runDir, condition, { modelDir: flags.model, outDir: flags.out });
   }
   if (!flags.baseline) throw new UserError('give a run folder (cultune eval RUN), or --baseline none|persona with --model, --country and --out');
   const target = targetFromFlags(flags);
@@ -70,40 +51,24 @@ function subjectOf(runDir: string | undefined, flags: EvalFlags): Subject {
 async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<void> {
   // Everything a user can get wrong is checked before the model is loaded.
   const subject = subjectOf(runDir, flags);
-  const training = subject.run ? readTrainingState(subject.run.dir) : undefined;
-  const settings = subject.run?.info.settings;
-  const promptFile = subject.run && path.join(subject.run.dir, PROMPT_FILE);
   const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
   if (!culturalBench.available) process.stderr.write(`cultune: ${culturalBench.reason}; VSM13 only\n`);
 
   const model = await openModel({ model: subject.modelDir, device: flags.device, threads: flags.threads }, flags.json === true);
   const progress = progressReporter('eval', 1);
   try {
-    const record = await evaluateCondition(
-      model,
-      {
-        condition: subject.condition,
-        target: subject.target,
-        softPrompt: subject.condition === 'soft' ? readSoftPromptFile(promptFile as string, model.hidden) : undefined,
-        placement: (settings?.placement as Placement | undefined) ?? 'start',
-        variants: flags.variants ?? settings?.variants ?? DEFAULT_VARIANTS,
-        // The run's own scale and loss, so the baselines compare with its training loss.
-        constants: training?.best?.scores.constants ?? zeroConstants(),
-        answer: 'expected',
-        metric: (training?.best?.breakdown?.metric as LossMetric | undefined) ?? 'l1',
-        culturalBench,
-        limit: flags.limit,
-        seed: flags.seed,
-        bootstrap: flags.bootstrap,
-        onProgress: (done, total) => progress.update(done, total),
-      },
-      { run: subject.run ? path.basename(path.resolve(subject.run.dir)) : null, modelDir: subject.modelDir, version: CULTUNE_VERSION },
-    );
+    const { record, file } = await evaluateSubject(model, subject, {
+      culturalBench,
+      limit: flags.limit,
+      variants: flags.variants,
+      seed: flags.seed,
+      bootstrap: flags.bootstrap,
+      version: VERSION,
+      onProgress: (done, total) => progress.update(done, total),
+    });
     progress.stop();
-    const output = path.join(subject.outDir, evalFileName(subject.condition));
-    writeJsonAtomic(output, record);
     if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
-    else process.stdout.write(`${formatEvalRecord(record).join('\n')}\nwrote ${output}\n`);
+    else process.stdout.write(`${formatEvalRecord(record).join('\n')}\nwrote ${file}\n`);
   } finally {
     progress.stop();
     await model.dispose();

@@ -2,22 +2,26 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
-import { explainMissingDimensions } from '../../vsm13/index.ts';
-import { runExists, train, TrainingInterrupted } from '../../train/train.ts';
-import { requireRun, type RunInfo, type TrainSettings } from '../../train/run-files.ts';
-import type { GenerationRecord } from '../../train/run-files.ts';
+import { explainMissingDimensions, type Target } from '../../vsm13/index.ts';
+import type { LlamaModel } from '../../model/index.ts';
+import { train, TrainingInterrupted } from '../../train/train.ts';
+import { isRunFolder, readRunInfo, type GenerationRecord, type RunInfo, type RunResult, type TrainSettings } from '../../train/run-files.ts';
 import { UserError } from '../../util/errors.ts';
 import { VERSION } from '../version.ts';
 
-export interface TrainFlags extends ModelFlags, TargetFlags, Omit<TrainSettings, 'space' | 'init' | 'placement'> {
+/** The flags of a training run besides its target: `train` and `sweep` share them. */
+export interface TrainingFlags extends ModelFlags, Omit<TrainSettings, 'space' | 'init' | 'placement'> {
   space: TrainSettings['space'];
   init: TrainSettings['init'];
   placement: TrainSettings['placement'];
   out: string;
-  name?: string;
-  resume?: boolean;
   allowPartialTarget?: boolean;
   json?: boolean;
+}
+
+export interface TrainFlags extends TrainingFlags, TargetFlags {
+  name?: string;
+  resume?: boolean;
 }
 
 function integer(min: number) {
@@ -28,9 +32,9 @@ function integer(min: number) {
   };
 }
 
-/** The training flags; `sweep` shares them. */
-export function addTrainOptions(command: Command): Command {
-  return addTargetOptions(addModelOptions(command))
+/** The search, budget and output flags, after the model and target flags: `sweep` shares them. */
+export function addTrainingOptions(command: Command): Command {
+  return command
     .addOption(new Option('--k <n>', 'number of soft prompt vectors').default(10).argParser(integer(1)))
     .addOption(new Option('--space <kind>', 'search the full k x d prompt, or a random subspace (BBT)').choices(['full', 'subspace']).default('subspace'))
     .addOption(new Option('--dim <n>', 'subspace dimension').default(500).argParser(integer(1)))
@@ -54,68 +58,92 @@ function progressLine(record: GenerationRecord, budget: number): string {
   return `gen ${record.generation} | evals ${record.evaluations}/${budget} | best ${record.bestLoss.toFixed(3)} | median ${record.medianLoss.toFixed(3)} | ${rate.toFixed(2)} evals/s | ETA ${Math.round(eta)} s`;
 }
 
-/** Builds the run description from the flags (a new run) or reads it back (--resume). */
-export function runInfoFromFlags(flags: TrainFlags, sourceHash: string, hidden: number, dtype: string): RunInfo {
+/** The target of a run, checked before any model is loaded: a partial one needs --allow-partial-target. */
+export function trainingTarget(flags: TargetFlags & { allowPartialTarget?: boolean }): Target {
   const target = targetFromFlags(flags);
   if (!target) throw new UserError('train needs --country');
   const missing = explainMissingDimensions(target);
   if (missing.length > 0 && !flags.allowPartialTarget) {
     throw new UserError(`${missing.join(' ')} (or pass --allow-partial-target to train on the dimensions present)`);
   }
+  return target;
+}
+
+export function trainSettings(flags: TrainingFlags): TrainSettings {
   const { k, space, dim, init, strategy, pop, budget, generations, stagnation, seed, variants, placement } = flags;
+  return { k, space, dim, init, strategy, pop, budget, generations, stagnation, seed, variants, placement };
+}
+
+/** What run.json records for a new run. */
+export function newRunInfo(query: string, target: Target, flags: TrainingFlags, model: Pick<LlamaModel, 'sourceHash' | 'hidden' | 'dtype'>): RunInfo {
   return {
     cultune: VERSION,
-    country: { query: flags.country!, name: target.country.name, code: target.country.iso2 ?? target.country.code },
+    country: { query, name: target.country.name, code: countryCode(target) },
     target,
-    settings: { k, space, dim, init, strategy, pop, budget, generations, stagnation, seed, variants, placement },
-    model: { dir: path.resolve(flags.model), sourceHash, hidden, dtype },
+    settings: trainSettings(flags),
+    model: { dir: path.resolve(flags.model), sourceHash: model.sourceHash, hidden: model.hidden, dtype: model.dtype },
   };
 }
 
-export function runFolderName(flags: TrainFlags, info: RunInfo): string {
-  return flags.name ?? `${(info.country.code ?? info.country.name).replace(/[^A-Za-z0-9_-]+/g, '_')}-s${info.settings.seed}`;
+function countryCode(target: Target): string | undefined {
+  return target.country.iso2 ?? target.country.code;
 }
 
-export async function trainFromFlags(flags: TrainFlags, runDir?: string): Promise<{ runDir: string; bestLoss: number }> {
+/** `<country>-s<seed>`: the default run folder name of `train`, and the one `sweep` always uses. */
+export function runFolderName(target: Target, seed: number): string {
+  return `${(countryCode(target) ?? target.country.name).replace(/[^A-Za-z0-9_-]+/g, '_')}-s${seed}`;
+}
+
+/**
+ * Trains (or resumes) one run, printing progress as `train` does: a line per generation on stderr, or
+ * JSON lines on stdout with `tag`'s fields added. Ctrl-C ends it after the current candidate with
+ * TrainingInterrupted; the last checkpoint stays.
+ */
+export async function trainWithProgress(dir: string, info: RunInfo, model: LlamaModel, json: boolean, tag: Record<string, unknown> = {}): Promise<RunResult> {
+  let interrupted = false;
+  const onSignal = () => (interrupted = true);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await train(dir, info, model, {
+      interrupted: () => interrupted,
+      onGeneration: (record) => {
+        if (json) process.stdout.write(`${JSON.stringify({ event: 'generation', ...tag, ...record })}\n`);
+        else process.stderr.write(`${progressLine(record, info.settings.budget)}\n`);
+      },
+    });
+    const summary = { event: 'finished', ...tag, run: dir, stopReason: result.stopReason, bestLoss: result.best.loss, perDimension: result.best.breakdown.perDimension };
+    if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else process.stderr.write(`finished (${result.stopReason}): best VSM13 loss ${result.best.loss.toFixed(3)}; run in ${dir}\n`);
+    return result;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: string; bestLoss: number }> {
+  const target = trainingTarget(flags);
   const model = await openModel(flags, !!flags.json);
   try {
-    const fresh = runInfoFromFlags(flags, model.sourceHash, model.hidden, model.dtype);
-    const dir = runDir ?? path.join(flags.out, runFolderName(flags, fresh));
-    let info = fresh;
-    if (runExists(dir)) {
+    let info = newRunInfo(flags.country as string, target, flags, model);
+    const dir = path.join(flags.out, flags.name ?? runFolderName(target, flags.seed));
+    if (isRunFolder(dir)) {
       if (!flags.resume) throw new UserError(`${dir} already holds a run; add --resume to continue it, or choose --out / --name`);
-      info = requireRun(dir);
+      info = readRunInfo(dir);
     }
-    let interrupted = false;
-    const onSignal = () => (interrupted = true);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    try {
-      const result = await train(dir, info, model, {
-        interrupted: () => interrupted,
-        onGeneration: (record) => {
-          if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'generation', ...record })}\n`);
-          else process.stderr.write(`${progressLine(record, info.settings.budget)}\n`);
-        },
-      });
-      const summary = { event: 'finished', run: dir, stopReason: result.stopReason, bestLoss: result.best.loss, perDimension: result.best.breakdown.perDimension };
-      if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-      else process.stderr.write(`finished (${result.stopReason}): best VSM13 loss ${result.best.loss.toFixed(3)}; run in ${dir}\n`);
-      return { runDir: dir, bestLoss: result.best.loss };
-    } catch (error) {
-      if (error instanceof TrainingInterrupted) throw new UserError(error.message, 130);
-      throw error;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    const result = await trainWithProgress(dir, info, model, !!flags.json);
+    return { runDir: dir, bestLoss: result.best.loss };
+  } catch (error) {
+    if (error instanceof TrainingInterrupted) throw new UserError(`${error.message}: resume it with --resume`, 130);
+    throw error;
   } finally {
     await model.dispose();
   }
 }
 
 export function register(program: Command): void {
-  addTrainOptions(program.command('train').description('Tune a soft prompt for one country with differential evolution on the VSM13 loss'))
+  addTrainingOptions(addTargetOptions(addModelOptions(program.command('train').description('Tune a soft prompt for one country with differential evolution on the VSM13 loss'))))
     .option('--name <name>', 'run folder name (default: <country>-s<seed>)')
     .option('--resume', 'continue the run in the run folder')
     .action(async (flags: TrainFlags) => {

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import type { Availability } from '../culturalbench/index.ts';
+import { readSoftPromptFile } from '../model/index.ts';
+import type { Scorer } from '../model/types.ts';
+import { PROMPT_FILE, readRunInfo, readTrainingState, type RunInfo, type TrainingState } from '../train/run-files.ts';
+import { writeJsonAtomic } from '../util/atomic.ts';
+import { zeroConstants } from '../vsm13/constants.ts';
+import { DEFAULT_VARIANTS } from '../vsm13/respondents.ts';
+import type { Target } from '../vsm13/targets.ts';
+import { evaluateCondition } from './evaluate-condition.ts';
+import { evalFileName, type EvalCondition, type EvalRecord } from './eval-record.ts';
+
+/** What is evaluated and where the result goes: a run folder's prompt or baseline, or a baseline from flags alone. */
+export interface EvalSubject {
+  condition: EvalCondition;
+  run?: { dir: string; info: RunInfo; training?: TrainingState };
+  target: Target;
+  modelDir: string;
+  outDir: string;
+}
+
+/** A run folder as a subject; reads (and so checks) everything before any model is loaded. */
+export function runSubject(dir: string, condition: EvalCondition, overrides: { modelDir?: string; outDir?: string } = {}): EvalSubject {
+  const info = readRunInfo(dir);
+  return {
+    condition,
+    run: { dir, info, training: readTrainingState(dir) },
+    target: info.target,
+    modelDir: overrides.modelDir ?? info.model.dir,
+    outDir: overrides.outDir ?? dir,
+  };
+}
+
+export interface EvalOptions {
+  culturalBench: Availability;
+  /** At most this many CulturalBench questions of Easy and of Hard. */
+  limit?: number;
+  /** VSM 2013 respondent variants; default: the run's, else the instrument's default. */
+  variants?: number;
+  seed: string;
+  bootstrap: number;
+  version: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Evaluates one subject (what `cultune eval` does) and writes eval-<condition>.json atomically. */
+export async function evaluateSubject(
+  model: Scorer & { hidden: number; dtype: string },
+  subject: EvalSubject,
+  options: EvalOptions,
+): Promise<{ record: EvalRecord; file: string }> {
+  const { run } = subject;
+  const best = run?.training?.best ?? undefined;
+  const record = await evaluateCondition(
+    model,
+    {
+      condition: subject.condition,
+      target: subject.target,
+      softPrompt: subject.condition === 'soft' && run ? readSoftPromptFile(path.join(run.dir, PROMPT_FILE), model.hidden) : undefined,
+      placement: run?.info.settings.placement ?? 'start',
+      variants: options.variants ?? run?.info.settings.variants ?? DEFAULT_VARIANTS,
+      // The run's own scale and loss, so the baselines compare with its training loss.
+      constants: best?.scores.constants ?? zeroConstants(),
+      answer: 'expected',
+      metric: best?.breakdown?.metric ?? 'l1',
+      culturalBench: options.culturalBench,
+      limit: options.limit,
+      seed: options.seed,
+      bootstrap: options.bootstrap,
+      onProgress: options.onProgress,
+    },
+    { run: run ? path.basename(path.resolve(run.dir)) : null, modelDir: subject.modelDir, version: options.version },
+  );
+  const file = path.join(subject.outDir, evalFileName(subject.condition));
+  writeJsonAtomic(file, record);
+  return { record, file };
+}

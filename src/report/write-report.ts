@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { collectReport, type ReportData } from './report-data.ts';
+import { reportHtml } from './report-html.ts';
+import { flatRow, reportCsv, reportMarkdown } from './report-tables.ts';
+
+/** report.json: the flat rows of report.csv, the rank agreement, the curves, and the eval records themselves. */
+function reportJson(data: ReportData, version: string) {
+  return {
+    cultune: version,
+    createdAt: new Date().toISOString(),
+    rows: data.rows.map(flatRow),
+    rankAgreement: data.rankAgreement,
+    curves: data.curves,
+    notes: data.notes,
+    evals: data.rows.map((r) => ({ folder: r.folder, ...r.record })),
+  };
+}
+
+export type ReportJson = ReturnType<typeof reportJson>;
+
+/** Reads the folders (as `cultune report` does) and writes report.md, .csv, .json and .html into outDir. */
+export function writeReport(folders: readonly string[], outDir: string, version: string): { data: ReportData; json: ReportJson; files: string[] } {
+  const data = collectReport(folders);
+  const json = reportJson(data, version);
+  const contents: [string, string][] = [
+    ['report.md', reportMarkdown(data)],
+    ['report.csv', reportCsv(data)],
+    ['report.json', `${JSON.stringify(json, null, 2)}\n`],
+    ['report.html', reportHtml(data)],
+  ];
+  const files = contents.map(([name, text]) => {
+    const file = path.join(outDir, name);
+    writeFileAtomic(file, text);
+    return file;
+  });
+  return { data, json, files };
+}

@@ -1,0 +1,72 @@
+import { DIMENSIONS, type Target } from '../vsm13/index.ts';
+import { UserError } from '../util/errors.ts';
+import { isRunFolder, readRunInfo, readRunJson, RESULT_FILE, type RunInfo, type RunResult, type TrainSettings } from './run-files.ts';
+
+/** One country as the sweep command asks for it. */
+export interface SweepRequest {
+  country: string;
+  dir: string;
+  target: Target;
+  settings: TrainSettings;
+}
+
+/** One country of a planned sweep: `new` is trained from the start, `unfinished` resumed, `finished` skipped. */
+export type SweepRun = SweepRequest & ({ state: 'new' } | { state: 'unfinished' | 'finished'; stored: RunInfo });
+
+function differences(stored: RunInfo, asked: SweepRequest): string[] {
+  const a = stored.settings as unknown as Record<string, unknown>;
+  const b = asked.settings as unknown as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  const found = keys.filter((key) => a[key] !== b[key]).map((key) => `${key} ${a[key] ?? 'unset'} there, ${b[key] ?? 'unset'} asked`);
+  for (const d of DIMENSIONS) {
+    const [there, wanted] = [stored.target.values[d]?.value, asked.target.values[d]?.value];
+    if (there !== wanted) found.push(`target ${d} ${there ?? 'missing'} there, ${wanted ?? 'missing'} asked`);
+  }
+  return found;
+}
+
+/**
+ * Decides, before any model is loaded, what a sweep does per country: a folder that already holds the
+ * same run (settings and target) is resumed or skipped; one that holds another run, or two countries
+ * that share a folder, are refused. So running the same command again always continues where it stopped.
+ */
+export function planSweep(requests: readonly SweepRequest[]): SweepRun[] {
+  const seen = new Map<string, string>();
+  return requests.map((request) => {
+    const earlier = seen.get(request.dir);
+    if (earlier !== undefined) throw new UserError(`${earlier} and ${request.country} are the same country (both would train into ${request.dir})`);
+    seen.set(request.dir, request.country);
+    if (!isRunFolder(request.dir)) return { ...request, state: 'new' };
+    const stored = readRunInfo(request.dir);
+    const found = differences(stored, request);
+    if (found.length > 0) throw new UserError(`${request.dir} holds another run (${found.join('; ')}); use another --out, or the same flags to continue it`);
+    return { ...request, stored, state: readRunJson<RunResult>(request.dir, RESULT_FILE) ? 'finished' : 'unfinished' };
+  });
+}
+
+/** The runs already in the sweep's folders must come from the model now loaded (train() checks again, per run). */
+export function checkSweepModel(plan: readonly SweepRun[], sourceHash: string): void {
+  for (const run of plan) {
+    if (run.state !== 'new' && run.stored.model.sourceHash !== sourceHash) {
+      throw new UserError(`${run.dir} was trained on another model (graph hash ${run.stored.model.sourceHash.slice(0, 12)}); pass the same --model`);
+    }
+  }
+}
+
+export interface SweepHooks {
+  /** A finished run, not trained again. */
+  onSkip(run: SweepRun, result: RunResult): void;
+  /** Trains (or resumes) one run to its end. */
+  train(run: SweepRun, index: number): Promise<RunResult>;
+}
+
+/** Trains the planned runs one after another; each run's own checkpoints make the whole sweep resumable. */
+export async function runSweep(plan: readonly SweepRun[], hooks: SweepHooks): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  for (const [index, run] of plan.entries()) {
+    const finished = run.state === 'finished' ? readRunJson<RunResult>(run.dir, RESULT_FILE) : undefined;
+    if (finished) hooks.onSkip(run, finished);
+    results.push(finished ?? (await hooks.train(run, index)));
+  }
+  return results;
+}

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors } from '../src/embedding/index.ts';
+import { EVAL_CONDITIONS, readEvalRecord, type EvalRecord } from '../src/report/eval-record.ts';
+import { DIMENSIONS } from '../src/vsm13/index.ts';
+import { runCli } from './helpers/cli.ts';
+import { SHARED } from './helpers/paths.ts';
+
+const CULTURALBENCH = path.join(SHARED, 'data/culturalbench');
+
+/** The numbers report.json and report.csv must carry for one eval record, column by column. */
+function expectedColumns(record: EvalRecord): Record<string, number | null> {
+  const cb = record.culturalbench;
+  return {
+    vsm13_loss: record.vsm13.loss.loss,
+    ...Object.fromEntries(DIMENSIONS.map((d) => [`model_${d}`, record.vsm13.scores[d]])),
+    ...Object.fromEntries(DIMENSIONS.map((d) => [`target_${d}`, record.vsm13.target[d] ?? null])),
+    easy_mean: cb.available ? cb.easy.mean.value : null,
+    easy_strict: cb.available ? cb.easy.strict.value : null,
+    hard: cb.available ? cb.hard.value : null,
+    hard_lo: cb.available ? cb.hard.ci95[0] : null,
+  };
+}
+
+/** Checks the demo's files: eval records, PEFT export, and a report whose numbers are the records'. */
+function checkOutputs(out: string, stderr: string): EvalRecord[] {
+  const run = path.join(out, 'SA-demo');
+  const records = EVAL_CONDITIONS.map((condition) => readEvalRecord(path.join(run, `eval-${condition}.json`)));
+  const result = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
+  // The eval path scores the saved prompt again: it must find the loss training recorded for it.
+  expect(records[2].condition).toBe('soft');
+  expect(records[2].vsm13.loss.loss).toBeCloseTo(result.best.loss, 9);
+
+  const exported = path.join(run, 'export-peft');
+  const { tensors } = decodeSafetensors(fs.readFileSync(path.join(exported, 'adapter_model.safetensors')));
+  const prompt = JSON.parse(fs.readFileSync(path.join(run, 'prompt.json'), 'utf8'));
+  expect(Array.from(tensors.prompt_embeddings.data)).toEqual(Array.from(Float32Array.from(prompt.data)));
+  expect(JSON.parse(fs.readFileSync(path.join(exported, 'cultune_metadata.json'), 'utf8')).bestLoss).toBe(result.best.loss);
+  expect(fs.existsSync(path.join(exported, 'adapter_config.json'))).toBe(true);
+
+  const report = path.join(out, 'report');
+  for (const name of ['report.md', 'report.csv', 'report.json', 'report.html']) expect(stderr).toContain(path.join(report, name));
+  for (const condition of EVAL_CONDITIONS) expect(stderr).toContain(path.join(run, `eval-${condition}.json`));
+  const json = JSON.parse(fs.readFileSync(path.join(report, 'report.json'), 'utf8'));
+  const csv: Record<string, string>[] = parse(fs.readFileSync(path.join(report, 'report.csv'), 'utf8'), { columns: true });
+  expect(json.rows.map((r: { condition: string }) => r.condition)).toEqual(EVAL_CONDITIONS);
+  records.forEach((record, i) => {
+    for (const [column, value] of Object.entries(expectedColumns(record))) {
+      expect(json.rows[i][column], column).toBe(value);
+      expect(csv[i][column] === '' ? null : Number(csv[i][column]), column).toBe(value);
+    }
+  });
+  const markdown = fs.readFileSync(path.join(report, 'report.md'), 'utf8');
+  for (const record of records) expect(markdown).toContain(`| SA-demo | ${record.condition} | ${record.vsm13.loss.loss.toFixed(2)} |`);
+  expect(fs.readFileSync(path.join(report, 'report.html'), 'utf8')).toContain('<svg');
+  return records;
+}
+
+describe('cultune demo', () => {
+  let work: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-demo-'));
+    // A fresh cache: the demo generates its own model, as on a fresh clone.
+    env = { CULTUNE_CACHE: path.join(work, 'cache') };
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it.skipIf(!fs.existsSync(CULTURALBENCH))('trains, evaluates prompt and baselines on VSM13 and CulturalBench, exports and reports', () => {
+    const out = path.join(work, 'out');
+    const demo = runCli(['demo', '--out', out, '--data', CULTURALBENCH], { env });
+    expect(demo.code, demo.stderr).toBe(0);
+    const records = checkOutputs(out, demo.stderr);
+    // CulturalBench is restricted to the trained country's questions: count them in the CSV itself.
+    const rows: Record<string, string>[] = parse(fs.readFileSync(path.join(CULTURALBENCH, 'CulturalBench-Easy.csv'), 'utf8'), { columns: true });
+    const saudi = rows.filter((r) => r.country === 'Saudi Arabia').length;
+    expect(saudi).toBeGreaterThan(0);
+    for (const record of records) {
+      const cb = record.culturalbench;
+      if (!cb.available) throw new Error(cb.reason);
+      expect(cb.country).toBe('Saudi Arabia');
+      expect(cb.questions.easy).toBe(saudi);
+    }
+  });
+
+  it('without CulturalBench says so in one line and reports VSM13 alone', () => {
+    const out = path.join(work, 'out');
+    const missing = path.join(work, 'no-data');
+    const demo = runCli(['demo', '--out', out, '--data', missing], { env });
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stderr.split('\n').filter((l) => l.includes('CulturalBench unavailable'))).toEqual([
+      expect.stringMatching(/^CulturalBench unavailable from .*no-data: .*; reporting VSM13 alone$/),
+    ]);
+    const records = checkOutputs(out, demo.stderr);
+    for (const record of records) expect(record.culturalbench.available).toBe(false);
+    const notes: string[] = JSON.parse(fs.readFileSync(path.join(out, 'report/report.json'), 'utf8')).notes;
+    expect(notes).toHaveLength(EVAL_CONDITIONS.length);
+  });
+});
