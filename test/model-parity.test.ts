@@ -151,6 +151,16 @@ describe('soft prompts, batching and prefix reuse (fp32 fixture)', () => {
     reused.forEach((row, r) => row.forEach((v, i) => expect(Math.abs(v - direct[r][i])).toBeLessThan(1e-5)));
   });
 
+  it('scoring several soft prompts in one pass equals one call per prompt', async () => {
+    const requests = prepareVsm13(model.tokenizer, vsm13Settings({})).requests.slice(0, 48);
+    const prompts = [rowsOf([1701, 29916]), undefined, rowsOf([432, 17204, 975]), rowsOf([1701, 29916])];
+    const together = await model.scoreCandidates(requests, prompts);
+    const alone = await Promise.all(prompts.map((softPrompt) => plain.score(requests, { softPrompt })));
+    let worst = 0;
+    together.forEach((results, c) => results.forEach((row, r) => row.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - alone[c][r][i]))))));
+    expect(worst).toBeLessThan(1e-5);
+  });
+
   it('the prefix tree over the VSM 2013 prompts gives the plain path\'s log-probabilities, in batches of any size', async () => {
     const { requests } = prepareVsm13(model.tokenizer, vsm13Settings({}));
     // Beside the survey: a duplicate, a prompt that is a prefix of another, multi-token options.

@@ -22,7 +22,7 @@ function surveyRows(): ScoringRow[] {
   return planRows([...requests, ...handMade], soft, 'start', 1);
 }
 
-const tokensOf = (row: ScoringRow) => Array.from({ length: row.length }, (_, p) => virtualToken(row, p, k));
+const tokensOf = (row: ScoringRow) => Array.from({ length: row.length }, (_, p) => virtualToken(row, p));
 
 /** The segment holding a row's last position, found through the reads and row ends. */
 function pathOf(tree: Segment[], rows: ScoringRow[], r: number): number[] {
@@ -32,7 +32,7 @@ function pathOf(tree: Segment[], rows: ScoringRow[], r: number): number[] {
 
 describe('prefix tree', () => {
   const rows = surveyRows();
-  const tree = buildPrefixTree(rows, k, true);
+  const tree = buildPrefixTree(rows, true);
 
   it('computes every distinct prefix exactly once', () => {
     const distinct = new Set<string>();
@@ -79,7 +79,7 @@ describe('prefix tree', () => {
   });
 
   it('without sharing, every row is its own segment', () => {
-    const plain = buildPrefixTree(rows, k, false);
+    const plain = buildPrefixTree(rows, false);
     expect(plain.map((s) => [s.start, s.end, s.parent])).toEqual(rows.map((row) => [0, row.length, -1]));
   });
 });

@@ -100,8 +100,8 @@ export class LlamaModel implements Scorer {
       undefined,
     );
     try {
-      const shared = await this.scoreRows(rows, undefined, true);
-      const plain = await this.scoreRows(rows, undefined, false);
+      const shared = await this.scoreRows(rows, new Float32Array(0), true);
+      const plain = await this.scoreRows(rows, new Float32Array(0), false);
       return shared.every((row, r) => row.every((v, i) => Math.abs(v - plain[r][i]) < 1e-3));
     } catch {
       return false;
@@ -135,14 +135,14 @@ export class LlamaModel implements Scorer {
   }
 
   /** Copies the embedding of one virtual token (token id, or soft vector) into `out` at `offset`. */
-  private writeEmbedding(token: number, softPrompt: SoftPrompt | undefined, out: Float32Array, offset: number): void {
+  private writeEmbedding(token: number, softVectors: Float32Array, out: Float32Array, offset: number): void {
     const d = this.hidden;
     if (token >= 0) {
       if (token >= this.embeddingTable.vocab) throw new UserError(`token id ${token} is outside the vocabulary (${this.embeddingTable.vocab})`);
       out.set(this.embeddingTable.data.subarray(token * d, token * d + d), offset);
     } else {
       const v = -token - 1;
-      out.set(softPrompt!.data.subarray(v * d, v * d + d), offset);
+      out.set(softVectors.subarray(v * d, v * d + d), offset);
     }
   }
 
@@ -220,11 +220,10 @@ export class LlamaModel implements Scorer {
     batch: number[],
     tree: Segment[],
     rows: ScoringRow[],
-    softPrompt: SoftPrompt | undefined,
+    softVectors: Float32Array,
     kv: Map<number, SegmentKv>,
     keep: boolean,
   ): Promise<{ logprob: (b: number, offset: number, token: number) => number; kept: Map<number, SegmentKv> }> {
-    const k = softPrompt?.k ?? 0;
     const segments = batch.map((s) => tree[s]);
     const pastLength = Math.max(...segments.map((s) => s.start));
     const width = Math.max(...segments.map((s) => s.end - s.start));
@@ -242,7 +241,7 @@ export class LlamaModel implements Scorer {
     segments.forEach((segment, b) => {
       const length = segment.end - segment.start;
       for (let i = 0; i < length; i++) {
-        this.writeEmbedding(virtualToken(rows[segment.row], segment.start + i, k), softPrompt, embeds, (b * width + i) * d);
+        this.writeEmbedding(virtualToken(rows[segment.row], segment.start + i), softVectors, embeds, (b * width + i) * d);
       }
       for (let j = 0; j < total; j++) mask[b * total + j] = j < segment.start || (j >= pastLength && j < pastLength + length) ? 1n : 0n;
       for (let i = 0; i < width; i++) positionIds[b * width + i] = BigInt(segment.start + i);
@@ -290,11 +289,11 @@ export class LlamaModel implements Scorer {
    */
   private async scoreRows(
     rows: ScoringRow[],
-    softPrompt: SoftPrompt | undefined,
+    softVectors: Float32Array,
     share: boolean,
     onProgress?: (done: number, total: number) => void,
   ): Promise<Float64Array[]> {
-    const tree = buildPrefixTree(rows, softPrompt?.k ?? 0, share);
+    const tree = buildPrefixTree(rows, share);
     const values = rows.map((row) => new Float64Array(row.positions.length * row.targets.length));
     const kv = new Map<number, SegmentKv>();
     const pendingBelow = tree.map(() => 0);
@@ -304,7 +303,7 @@ export class LlamaModel implements Scorer {
     while (ready.length > 0) {
       const batch = this.nextBatch(ready, tree);
       const keep = batch.some((s) => tree[s].children.length > 0);
-      const { logprob, kept } = await this.runSegments(batch, tree, rows, softPrompt, kv, keep);
+      const { logprob, kept } = await this.runSegments(batch, tree, rows, softVectors, kv, keep);
       batch.forEach((s, b) => {
         for (const read of tree[s].reads) {
           const row = rows[read.row];
@@ -352,21 +351,47 @@ export class LlamaModel implements Scorer {
   }
 
   async score(requests: ScoreRequest[], options: ScoreOptions = {}): Promise<number[][]> {
-    const softPrompt = options.softPrompt && options.softPrompt.k > 0 ? options.softPrompt : undefined;
-    if (softPrompt && softPrompt.hidden !== this.hidden) {
-      throw new UserError(`the soft prompt has hidden size ${softPrompt.hidden}, the model ${this.hidden}`);
-    }
-    const rows = planRows(requests, softPrompt, options.placement ?? 'start', this.bosTokenId);
-    const values = await this.scoreRows(rows, softPrompt, this.reusesPrefix, options.onProgress);
-    const results = requests.map((r) => new Array<number>(r.options.length).fill(0));
-    rows.forEach((row, r) => {
-      for (const read of row.reads) {
-        let sum = 0;
-        for (const [p, t] of read.pairs) sum += values[r][p * row.targets.length + t];
-        results[read.request][read.option] = sum;
-      }
-    });
+    const [results] = await this.scoreCandidates(requests, [options.softPrompt], options);
     return results;
+  }
+
+  /**
+   * Scores the same requests under several soft prompts (a DE population) in one pass: their rows
+   * form one prefix tree with a root per prompt, so the small batches near the roots fill up.
+   */
+  async scoreCandidates(
+    requests: ScoreRequest[],
+    softPrompts: readonly (SoftPrompt | undefined)[],
+    options: Omit<ScoreOptions, 'softPrompt'> = {},
+  ): Promise<number[][][]> {
+    const used = softPrompts.map((prompt) => (prompt && prompt.k > 0 ? prompt : undefined));
+    for (const prompt of used) {
+      if (prompt && prompt.hidden !== this.hidden) throw new UserError(`the soft prompt has hidden size ${prompt.hidden}, the model ${this.hidden}`);
+    }
+    const softVectors = new Float32Array(used.reduce((sum, prompt) => sum + (prompt?.data.length ?? 0), 0));
+    const rows: ScoringRow[] = [];
+    const firstRow: number[] = [];
+    let base = 0;
+    for (const prompt of used) {
+      if (prompt) softVectors.set(prompt.data.subarray(0, prompt.k * this.hidden), base * this.hidden);
+      firstRow.push(rows.length);
+      rows.push(...planRows(requests, prompt, options.placement ?? 'start', this.bosTokenId, base));
+      base += prompt?.k ?? 0;
+    }
+    const values = await this.scoreRows(rows, softVectors, this.reusesPrefix, options.onProgress);
+    return used.map((_, c) => {
+      const results = requests.map((r) => new Array<number>(r.options.length).fill(0));
+      const end = firstRow[c + 1] ?? rows.length;
+      for (let r = firstRow[c]; r < end; r++) {
+        const row = rows[r];
+        for (const read of row.reads) {
+          let sum = 0;
+          for (const [p, t] of read.pairs) sum += values[r][p * row.targets.length + t];
+          results[read.request][read.option] = sum;
+        }
+      }
+      return results;
+    });
   }
 }
 

@@ -21,19 +21,19 @@ export interface Segment {
   rowsEnding: number;
 }
 
-function compareRows(a: ScoringRow, b: ScoringRow, k: number): number {
+function compareRows(a: ScoringRow, b: ScoringRow): number {
   const n = Math.min(a.length, b.length);
   for (let p = 0; p < n; p++) {
-    const diff = virtualToken(a, p, k) - virtualToken(b, p, k);
+    const diff = virtualToken(a, p) - virtualToken(b, p);
     if (diff !== 0) return diff;
   }
   return a.length - b.length;
 }
 
-function commonLength(a: ScoringRow, b: ScoringRow, from: number, k: number): number {
+function commonLength(a: ScoringRow, b: ScoringRow, from: number): number {
   const n = Math.min(a.length, b.length);
   let p = from;
-  while (p < n && virtualToken(a, p, k) === virtualToken(b, p, k)) p++;
+  while (p < n && virtualToken(a, p) === virtualToken(b, p)) p++;
   return p;
 }
 
@@ -41,7 +41,7 @@ function commonLength(a: ScoringRow, b: ScoringRow, from: number, k: number): nu
  * The radix tree over the rows, segments listed parents first. With `share` false every row is its
  * own root segment (the plain path: nothing computed once for several rows).
  */
-export function buildPrefixTree(rows: ScoringRow[], k: number, share: boolean): Segment[] {
+export function buildPrefixTree(rows: ScoringRow[], share: boolean): Segment[] {
   const segments: Segment[] = [];
   const addSegment = (group: number[], start: number, end: number, parent: number, depth: number): number => {
     const reads: Segment['reads'] = [];
@@ -65,9 +65,9 @@ export function buildPrefixTree(rows: ScoringRow[], k: number, share: boolean): 
 
   // In lexicographic order the rows sharing a prefix are contiguous, and the prefix shared by a
   // contiguous group is the one its first and last rows share.
-  const sorted = rows.map((_, r) => r).sort((a, b) => compareRows(rows[a], rows[b], k) || a - b);
+  const sorted = rows.map((_, r) => r).sort((a, b) => compareRows(rows[a], rows[b]) || a - b);
   const grow = (group: number[], start: number, parent: number, depth: number): void => {
-    const end = commonLength(rows[group[0]], rows[group[group.length - 1]], start, k);
+    const end = commonLength(rows[group[0]], rows[group[group.length - 1]], start);
     let below = parent;
     let childDepth = depth;
     let rest = group;
@@ -78,7 +78,7 @@ export function buildPrefixTree(rows: ScoringRow[], k: number, share: boolean): 
     }
     let first = 0;
     for (let i = 1; i <= rest.length; i++) {
-      if (i === rest.length || virtualToken(rows[rest[i]], end, k) !== virtualToken(rows[rest[first]], end, k)) {
+      if (i === rest.length || virtualToken(rows[rest[i]], end) !== virtualToken(rows[rest[first]], end)) {
         grow(rest.slice(first, i), end, below, childDepth);
         first = i;
       }

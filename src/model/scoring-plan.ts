@@ -2,13 +2,14 @@ import type { Placement, ScoreRequest, SoftPrompt } from './types.ts';
 import { UserError } from '../util/errors.ts';
 
 /**
- * Turns score requests into model rows. A row is one sequence (token ids with the soft prompt's k
- * virtual tokens inserted at `softAt`), the positions whose next-token distribution is read, the
- * token ids read there, and which (position, token) pairs add up to which option of which request.
+ * Turns score requests into model rows. A row is one sequence (token ids with `soft.length` soft
+ * vectors inserted at `soft.at`, read from row `soft.base` on of the soft-vector table), the positions
+ * whose next-token distribution is read, the token ids read there, and which (position, token) pairs
+ * add up to which option of which request.
  */
 export interface ScoringRow {
   ids: number[];
-  softAt: number;
+  soft: { at: number; base: number; length: number };
   length: number;
   positions: number[];
   targets: number[];
@@ -21,11 +22,13 @@ export function softInsertIndex(ids: number[], placement: Placement, bosTokenId:
   return 0;
 }
 
+/** Rows for the requests; the soft prompt's vectors sit at `softBase` in the soft-vector table. */
 export function planRows(
   requests: ScoreRequest[],
   softPrompt: SoftPrompt | undefined,
   placement: Placement,
   bosTokenId: number | undefined,
+  softBase = 0,
 ): ScoringRow[] {
   const k = softPrompt?.k ?? 0;
   const rows: ScoringRow[] = [];
@@ -33,14 +36,14 @@ export function planRows(
     if (request.options.length === 0) throw new UserError(`request ${r} has no options to score`);
     if (request.options.some((o) => o.length === 0)) throw new UserError(`request ${r} has an option with no tokens`);
     if (request.ids.length + k === 0) throw new UserError(`request ${r} has an empty prompt and no soft prompt`);
-    const softAt = softInsertIndex(request.ids, placement, bosTokenId, k);
+    const soft = { at: softInsertIndex(request.ids, placement, bosTokenId, k), base: softBase, length: k };
     const promptLength = request.ids.length + k;
     if (request.options.every((o) => o.length === 1)) {
       const targets = [...new Set(request.options.map((o) => o[0]))];
       const targetIndex = new Map(targets.map((t, i) => [t, i]));
       rows.push({
         ids: request.ids,
-        softAt,
+        soft,
         length: promptLength,
         positions: [promptLength - 1],
         targets,
@@ -51,7 +54,7 @@ export function planRows(
     request.options.forEach((option, o) => {
       rows.push({
         ids: [...request.ids, ...option.slice(0, -1)],
-        softAt,
+        soft,
         length: promptLength + option.length - 1,
         positions: option.map((_, j) => promptLength - 1 + j),
         targets: option,
@@ -62,11 +65,12 @@ export function planRows(
   return rows;
 }
 
-/** Token at full-sequence position p of a row: a token id, or -(v+1) for the soft prompt's v-th vector. */
-export function virtualToken(row: ScoringRow, p: number, k: number): number {
-  if (p < row.softAt) return row.ids[p];
-  if (p < row.softAt + k) return -(p - row.softAt + 1);
-  return row.ids[p - k];
+/** Token at full-sequence position p of a row: a token id, or -(v+1) for row v of the soft-vector table. */
+export function virtualToken(row: ScoringRow, p: number): number {
+  const { at, base, length } = row.soft;
+  if (p < at) return row.ids[p];
+  if (p < at + length) return -(base + p - at + 1);
+  return row.ids[p - length];
 }
 
 /** Groups rows (sorted by length, so padding stays small) into batches of at most `tokenBudget` padded tokens. */

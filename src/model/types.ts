@@ -54,4 +54,6 @@ export interface Scorer {
   readonly tokenizer: TextTokenizer;
   /** Log-probabilities (natural log, normalised over the full vocabulary), one array per request, one value per option. */
   score(requests: ScoreRequest[], options?: ScoreOptions): Promise<number[][]>;
+  /** The same requests under several soft prompts at once, one result per prompt (faster than one call each). */
+  scoreCandidates?(requests: ScoreRequest[], softPrompts: readonly (SoftPrompt | undefined)[], options?: Omit<ScoreOptions, 'softPrompt'>): Promise<number[][][]>;
 }

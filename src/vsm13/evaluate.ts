@@ -59,6 +59,8 @@ export interface Vsm13Objective extends PreparedVsm13 {
   target: PartialScores;
   lossFromLogprobs(logprobs: readonly (readonly number[])[]): Vsm13ObjectiveResult;
   evaluate(softPrompt?: SoftPrompt): Promise<Vsm13ObjectiveResult>;
+  /** Several candidates in one scoring pass where the scorer supports it (the same numbers as one by one). */
+  evaluateMany(softPrompts: readonly SoftPrompt[]): Promise<Vsm13ObjectiveResult[]>;
 }
 
 export function prepareVsm13Objective(
@@ -81,5 +83,11 @@ export function prepareVsm13Objective(
     target,
     lossFromLogprobs,
     evaluate: async (softPrompt) => lossFromLogprobs(await scorer.score(prepared.requests, { softPrompt, placement })),
+    evaluateMany: async (softPrompts) => {
+      if (scorer.scoreCandidates) return (await scorer.scoreCandidates(prepared.requests, softPrompts, { placement })).map(lossFromLogprobs);
+      const results: Vsm13ObjectiveResult[] = [];
+      for (const softPrompt of softPrompts) results.push(lossFromLogprobs(await scorer.score(prepared.requests, { softPrompt, placement })));
+      return results;
+    },
   };
 }
