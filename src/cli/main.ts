@@ -8,7 +8,6 @@ program
   .name('cultune')
   .description('Align a frozen Llama model to a country with soft prompts tuned by differential evolution')
   .version(VERSION)
-  .showHelpAfterError()
   .exitOverride();
 
 registerCommands(program);

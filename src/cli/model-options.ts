@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { loadModel, type LlamaModel } from '../model/index.ts';
 import { parseDevice } from '../model/session.ts';
+import { integerAtLeast } from './parsers.ts';
 
 export interface ModelFlags {
   model: string;
@@ -8,18 +9,12 @@ export interface ModelFlags {
   threads?: number;
 }
 
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
-  return n;
-}
-
 /** The flags every model-using command shares. */
 export function addModelOptions(command: Command): Command {
   return command
     .requiredOption('--model <dir>', 'ONNX model folder (optimum / onnx-community or onnxruntime-genai export)')
     .addOption(new Option('--device <device>', 'auto, cpu, cuda or cuda:N').default('auto').argParser((v) => parseDevice(v)))
-    .addOption(new Option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)').argParser(positiveInteger));
+    .addOption(new Option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)').argParser(integerAtLeast(0)));
 }
 
 /** Loads the model and tells the user, on stderr, which provider runs it (and why, after a fallback). */

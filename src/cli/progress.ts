@@ -1,18 +1,33 @@
 import cliProgress from 'cli-progress';
 
-/** A progress bar on stderr when it is a terminal; silent otherwise (logs and pipes stay clean). */
-export function progressReporter(label: string, total: number): { update: (done: number, total?: number) => void; stop: () => void } {
+export interface Progress {
+  /** `phase` names the current stage where a job has several (shown before the bar). */
+  update(done: number, total?: number, phase?: string): void;
+  stop(): void;
+}
+
+/**
+ * A progress bar on stderr when it is a terminal; silent otherwise (logs and pipes stay clean). The
+ * bar starts on the first update, so a job that learns its total late can create it early.
+ */
+export function progressReporter(label: string, total = 1): Progress {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} | {eta_formatted} left`, stream: process.stderr, hideCursor: true },
+    { format: `${label}{phase} [{bar}] {value}/{total} | {eta_formatted} left`, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0);
+  let started = false;
   return {
-    update: (done, newTotal) => {
-      if (newTotal !== undefined && newTotal !== total) bar.setTotal((total = newTotal));
-      bar.update(done);
+    update: (done, newTotal = total, phase) => {
+      const payload = { phase: phase ? ` ${phase}` : '' };
+      if (!started) bar.start(newTotal, 0, payload);
+      started = true;
+      if (newTotal !== total) bar.setTotal((total = newTotal));
+      bar.update(done, payload);
     },
-    stop: () => bar.stop(),
+    stop: () => {
+      if (started) bar.stop();
+      started = false;
+    },
   };
 }

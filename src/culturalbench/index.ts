@@ -11,4 +11,3 @@ export { evaluateCulturalBench, type EasyOutcome, type EvaluateOptions, type Eva
 export { summarise, crossMatrix, type Breakdown, type CrossCell, type GroupSummary } from './summary.ts';
 export { formatBreakdown, formatCross, type CulturalBenchReport } from './report.ts';
 export { measureEasyThroughput, type Throughput } from './benchmark.ts';
-export { terminalProgress } from './progress.ts';

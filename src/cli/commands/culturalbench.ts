@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   crossMatrix,
   datasetCountries,
@@ -11,7 +11,6 @@ import {
   selectQuestions,
   softPromptsFromDirectory,
   summarise,
-  terminalProgress,
   tryLoadCulturalBench,
   type Condition,
   type CulturalBenchReport,
@@ -21,6 +20,8 @@ import { loadModel, readSoftPromptFile } from '../../model/index.ts';
 import type { Placement } from '../../model/types.ts';
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
+import { progressReporter } from '../progress.ts';
+import { integerAtLeast } from '../parsers.ts';
 
 interface CulturalBenchFlags {
   model: string;
@@ -41,12 +42,6 @@ interface CulturalBenchFlags {
   device?: string;
   json?: boolean;
   output?: string;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function checkFlags(flags: CulturalBenchFlags): void {
@@ -92,7 +87,7 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
   // A misspelt country fails here, before the model is loaded.
   const country = flags.country === undefined ? undefined : resolveCountry(flags.country, countries);
   const model = await loadModel(flags.model, { device: flags.device });
-  const progress = terminalProgress(`CulturalBench (${flags.condition})`);
+  const progress = progressReporter(`CulturalBench (${flags.condition})`);
   try {
     const { condition, described } = await buildCondition(flags, model.hidden, countries);
     const questions = selectQuestions(data, condition, { country, limit: flags.limit });
@@ -155,9 +150,9 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'download cache (default $CULTUNE_CACHE/culturalbench or ~/.cache/cultune/culturalbench)')
     .option('--base-url <url>', 'where to download the files from (default: the pinned Hugging Face revision, or $CULTUNE_CULTURALBENCH_URL)')
     .option('--no-download', 'use the cache only')
-    .option('--limit <n>', 'at most n questions of Easy and of Hard (first in file order)', positiveInteger)
+    .option('--limit <n>', 'at most n questions of Easy and of Hard (first in file order)', integerAtLeast(1))
     .option('--seed <seed>', 'seed of the bootstrap intervals', '0')
-    .option('--bootstrap <n>', 'bootstrap resamples', positiveInteger, 1000)
+    .option('--bootstrap <n>', 'bootstrap resamples', integerAtLeast(1), 1000)
     .option('--device <device>', 'execution device (cpu, cuda, ...)')
     .option('--json', 'print the JSON report instead of the table')
     .option('--output <file>', 'where to write the JSON report (default report/culturalbench-<condition>[-<country>].json)')

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { tryLoadCulturalBench } from '../../culturalbench/index.ts';
 import { parseDevice } from '../../model/session.ts';
 import type { EvalCondition } from '../../report/eval-record.ts';
@@ -9,6 +9,7 @@ import { openModel } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { VERSION } from '../version.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
+import { integerAtLeast } from '../parsers.ts';
 
 interface EvalFlags extends TargetFlags {
   baseline?: 'none' | 'persona';
@@ -25,14 +26,6 @@ interface EvalFlags extends TargetFlags {
   json?: boolean;
 }
 
-function integerParser(least: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < least) throw new InvalidArgumentError(`expected an integer >= ${least}`);
-    return n;
-  };
-}
-const positiveInteger = integerParser(1);
 
 function subjectOf(runDir: string | undefined, flags: EvalFlags): EvalSubject {
   const condition: EvalCondition = flags.baseline ?? 'soft';
@@ -85,14 +78,14 @@ export function register(program: Command): void {
     .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt").choices(['none', 'persona']))
     .option('--model <dir>', "ONNX model folder (default: the run's model)")
     .addOption(new Option('--device <device>', 'auto, cpu, cuda or cuda:N').default('auto').argParser((v) => parseDevice(v)))
-    .addOption(new Option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)').argParser(integerParser(0)))
+    .addOption(new Option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)').argParser(integerAtLeast(0)))
     .option('--out <dir>', 'where eval-<condition>.json goes (default: the run folder; required without one)')
     .option('--data <dir>', 'local copies of the CulturalBench CSV files (default: the cache, downloading if needed)')
     .option('--no-download', 'use the CulturalBench cache only')
-    .option('--limit <n>', 'at most n CulturalBench questions of Easy and of Hard', positiveInteger)
-    .option('--variants <n>', "VSM 2013 respondent variants (default: the run's, else 4)", positiveInteger)
+    .option('--limit <n>', 'at most n CulturalBench questions of Easy and of Hard', integerAtLeast(1))
+    .option('--variants <n>', "VSM 2013 respondent variants (default: the run's, else 4)", integerAtLeast(1))
     .option('--seed <seed>', 'seed of the bootstrap intervals', '0')
-    .option('--bootstrap <n>', 'bootstrap resamples', positiveInteger, 1000)
+    .option('--bootstrap <n>', 'bootstrap resamples', integerAtLeast(1), 1000)
     .option('--json', 'print the JSON record instead of the table')
     .action((run: string | undefined, flags: EvalFlags) => runEval(run, flags));
 }

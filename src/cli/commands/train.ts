@@ -8,6 +8,7 @@ import { train, TrainingInterrupted } from '../../train/train.ts';
 import { isRunFolder, readRunInfo, type GenerationRecord, type RunInfo, type RunResult, type TrainSettings } from '../../train/run-files.ts';
 import { UserError } from '../../util/errors.ts';
 import { VERSION } from '../version.ts';
+import { integerAtLeast } from '../parsers.ts';
 
 /** The flags of a training run besides its target: `train` and `sweep` share them. */
 export interface TrainingFlags extends ModelFlags, Omit<TrainSettings, 'space' | 'init' | 'placement'> {
@@ -24,28 +25,20 @@ export interface TrainFlags extends TrainingFlags, TargetFlags {
   resume?: boolean;
 }
 
-function integer(min: number) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new UserError(`expected an integer >= ${min}, got "${value}"`);
-    return n;
-  };
-}
-
 /** The search, budget and output flags, after the model and target flags: `sweep` shares them. */
 export function addTrainingOptions(command: Command): Command {
   return command
-    .addOption(new Option('--k <n>', 'number of soft prompt vectors').default(10).argParser(integer(1)))
+    .addOption(new Option('--k <n>', 'number of soft prompt vectors').default(10).argParser(integerAtLeast(1)))
     .addOption(new Option('--space <kind>', 'search the full k x d prompt, or a random subspace (BBT)').choices(['full', 'subspace']).default('subspace'))
-    .addOption(new Option('--dim <n>', 'subspace dimension').default(500).argParser(integer(1)))
+    .addOption(new Option('--dim <n>', 'subspace dimension').default(500).argParser(integerAtLeast(1)))
     .addOption(new Option('--init <how>', 'start from a persona text, vocabulary rows or random normals').choices(['text', 'vocab', 'random']).default('text'))
     .addOption(new Option('--strategy <name>', 'shade, jade, or rand/1/bin, best/1/bin, current-to-best/1/bin, rand/2/bin (/exp for exponential crossover)').default('shade'))
-    .addOption(new Option('--pop <n>', 'population size').default(20).argParser(integer(4)))
-    .addOption(new Option('--budget <n>', 'maximum candidate evaluations').default(4000).argParser(integer(1)))
-    .addOption(new Option('--generations <n>', 'maximum generations').argParser(integer(1)))
-    .addOption(new Option('--stagnation <n>', 'stop after this many generations without improvement').argParser(integer(1)))
-    .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(integer(0)))
-    .addOption(new Option('--variants <n>', 'respondent variants per VSM item').default(4).argParser(integer(1)))
+    .addOption(new Option('--pop <n>', 'population size').default(20).argParser(integerAtLeast(4)))
+    .addOption(new Option('--budget <n>', 'maximum candidate evaluations').default(4000).argParser(integerAtLeast(1)))
+    .addOption(new Option('--generations <n>', 'maximum generations').argParser(integerAtLeast(1)))
+    .addOption(new Option('--stagnation <n>', 'stop after this many generations without improvement').argParser(integerAtLeast(1)))
+    .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(integerAtLeast(0)))
+    .addOption(new Option('--variants <n>', 'respondent variants per VSM item').default(4).argParser(integerAtLeast(1)))
     .addOption(new Option('--placement <where>', 'soft prompt position').choices(['start', 'after-bos']).default('start'))
     .option('--allow-partial-target', 'train even when the target lacks some of the six dimensions')
     .option('--out <dir>', 'folder for runs', 'checkpoints')

@@ -14,6 +14,7 @@ import type { AnswerMode, Vsm13Scores } from '../../vsm13/vsm13-instrument.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { addTargetOptions, emitJson, targetFromFlags, type TargetFlags } from './targets.ts';
+import { integerAtLeast } from '../parsers.ts';
 
 interface Vsm13Flags extends ModelFlags, TargetFlags {
   softPrompt?: string;
@@ -24,12 +25,6 @@ interface Vsm13Flags extends ModelFlags, TargetFlags {
   answer: AnswerMode;
   metric: LossMetric;
   json?: string | boolean;
-}
-
-function variantCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--variants: expected a positive integer, got "${value}"`);
-  return n;
 }
 
 /** `zero`, `PDI=10,IDV=-5,...` (others 0), or a JSON file such as the constants a run stored. */
@@ -90,7 +85,7 @@ export function register(program: Command): void {
     .addOption(new Option('--soft-prompt <file>', 'soft prompt: PEFT adapter_model.safetensors, .npy or .json').conflicts('persona'))
     .addOption(new Option('--persona', 'precede every question with "You are a person from <country>." (needs --country)').conflicts('softPrompt'))
     .addOption(new Option('--placement <where>', 'where the soft prompt goes').choices(['start', 'after-bos']).default('start'))
-    .addOption(new Option('--variants <n>', 'respondent variants averaged per item (pairs of scale order and reversed)').default(DEFAULT_VARIANTS).argParser(variantCount))
+    .addOption(new Option('--variants <n>', 'respondent variants averaged per item (pairs of scale order and reversed)').default(DEFAULT_VARIANTS).argParser(integerAtLeast(1)))
     .option('--constants <c>', 'index constants C: zero, DIM=NUMBER pairs (others 0), or a JSON file', 'zero')
     .addOption(new Option('--answer <mode>', 'answer reading the loss uses (both are printed)').choices(['expected', 'argmax']).default('expected'))
     .addOption(new Option('--metric <metric>', 'l1: mean absolute difference; l2: mean squared difference').choices(['l1', 'l2']).default('l1'))
