@@ -1,61 +1,82 @@
 import type { Crossover } from './params.ts';
 import type { RandomSource } from './random-source.ts';
+import { STREAM_STEP, streamWord } from './stream.ts';
 
 /**
- * Both crossovers work in place: `trial` holds the mutant on entry and the trial on return (one
- * 40,960-float buffer less to stream through the cache per candidate).
- *
- * Binomial crossover: coordinate j comes from the mutant when u_j < CR, and always at one random
- * coordinate j_rand so the trial differs from its parent. The u_j (31-bit) come from a mulberry32
- * stream seeded by one 32-bit draw of `rng`: at tens of thousands of dimensions one seedrandom call per
- * coordinate would cost more than the rest of the step, while this inlined generator costs a few
- * nanoseconds. The choice is a bit mask on the float32 bit patterns, not a branch: with CR near 0.5
- * a mispredicted branch per coordinate tripled the cost. Draw order: j_rand, then the stream's seed.
+ * A crossover chooses which coordinates of the trial come from the mutant (the rest are the
+ * parent's). It writes them into `chosen` as a bit set, coordinate j at bit j % 32 of word j / 32,
+ * over `dim` coordinates (chosen.length = ceil(dim / 32)). The trial is then built at those
+ * coordinates only (see trial.ts); a bit set costs the binomial loop less than a list of indices.
  */
-export function binomialCrossover(trial: Float32Array, target: Float32Array, CR: number, rng: RandomSource): void {
-  const dim = trial.length;
+export type CrossoverChoice = (chosen: Int32Array, dim: number, CR: number, rng: RandomSource) => void;
+
+/**
+ * Binomial crossover: coordinate j comes from the mutant when u_j < CR, and always at one random
+ * coordinate j_rand so the trial differs from its parent.
+ * The u_j come from a stream seeded by one 32-bit draw of `rng` (see stream.ts), 16 bits each: stream
+ * word n gives u_2n (its low half) and u_2n+1 (its high half). CR is thereby resolved to 2^-16, below
+ * anything the adaptation can tell apart, at half the cost per coordinate. The loop has no
+ * data-dependent branch: with CR near 0.5 a mispredicted branch per coordinate would cost more than
+ * everything else in it. Draw order: j_rand, then the stream's seed.
+ */
+export function binomialCrossover(chosen: Int32Array, dim: number, CR: number, rng: RandomSource): void {
   const forced = rng.below(dim);
-  const threshold = Math.floor(CR * 2 ** 31);
-  const trialBits = bitsOf(trial);
-  const targetBits = bitsOf(target);
-  let stream = rng.int32() | 0;
-  for (let j = 0; j < dim; j++) {
-    // mulberry32 (Tommy Ettinger), one step per coordinate.
-    stream = (stream + 0x6d2b79f5) | 0;
-    let t = Math.imul(stream ^ (stream >>> 15), stream | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    // All ones when u_j = ((t ^ t >>> 14) >>> 1) < threshold: the sign bit of their difference.
-    const keepParent = ~-((((t ^ (t >>> 14)) >>> 1) - threshold) >>> 31);
-    if (j === forced) continue;
-    const mutantBits = trialBits[j];
-    trialBits[j] = mutantBits ^ ((mutantBits ^ targetBits[j]) & keepParent);
+  // u_j < CR exactly when its 16 bits are at most ceil(CR 2^16) - 1 (-1 for CR = 0: never).
+  drawBelow(chosen, Math.ceil(CR * 2 ** 16) - 1, rng.int32());
+  clearPastEnd(chosen, dim);
+  chosen[forced >>> 5] |= 1 << (forced & 31);
+}
+
+/**
+ * Sets the bit of each coordinate whose 16-bit draw is at most `highest`. A function of its own, ending
+ * with the loop: V8 compiles a long loop while it runs, and code after it that has not run yet would
+ * throw that compiled loop away on every call.
+ */
+function drawBelow(chosen: Int32Array, highest: number, seed: number): void {
+  const limit = highest | 0;
+  const step = STREAM_STEP | 0;
+  let counter = seed | 0;
+  for (let w = 0; w < chosen.length; w++) {
+    // Bits of coordinates not taken: the sign bit of limit - u, set where u > limit (no overflow, both
+    // lie in [-1, 2^16)). Stream word n's two bits enter at 30 and 31 and move down two places per
+    // later word, ending at 2n and 2n + 1: constant shifts, no branch.
+    let above = 0;
+    for (let pair = 0; pair < 16; pair++) {
+      counter = (counter + step) | 0;
+      const word = streamWord(counter);
+      above = (above >>> 2) | (((limit - (word & 0xffff)) >>> 1) & 0x40000000) | ((limit - (word >>> 16)) & 0x80000000);
+    }
+    chosen[w] = ~above;
   }
 }
 
-function bitsOf(array: Float32Array): Int32Array {
-  return new Int32Array(array.buffer, array.byteOffset, array.length);
-}
-
 /**
- * Exponential crossover (Storn & Price 1997): from a random start, copy consecutive mutant coordinates
- * (wrapping around) while a uniform draw stays below CR, at least one and at most all of them.
+ * Exponential crossover (Storn & Price 1997): from a random start, consecutive coordinates (wrapping
+ * around) come from the mutant while a uniform draw stays below CR, at least one and at most all.
+ * Draw order: the start, then one uniform per extension tried.
  */
-export function exponentialCrossover(trial: Float32Array, target: Float32Array, CR: number, rng: RandomSource): void {
-  const dim = trial.length;
+export function exponentialCrossover(chosen: Int32Array, dim: number, CR: number, rng: RandomSource): void {
   const start = rng.below(dim);
   let length = 1;
   while (length < dim && rng.uniform() < CR) length++;
-  // Coordinates start .. start+length-1 (wrapping) keep the mutant; the rest revert to the parent.
-  const end = start + length;
-  if (end <= dim) {
-    trial.set(target.subarray(0, start), 0);
-    trial.set(target.subarray(end), end);
-  } else {
-    trial.set(target.subarray(end - dim, start), end - dim);
+  chosen.fill(0);
+  for (let k = 0; k < length; k++) {
+    const j = (start + k) % dim;
+    chosen[j >>> 5] |= 1 << (j & 31);
   }
 }
 
-export const CROSSOVERS: Record<Crossover, typeof binomialCrossover> = {
+/** The words of a bit set over `dim` coordinates. */
+export function chosenWords(dim: number): number {
+  return Math.ceil(dim / 32);
+}
+
+/** Coordinates dim and beyond do not exist: their bits in the last word are cleared. */
+function clearPastEnd(chosen: Int32Array, dim: number): void {
+  if (dim % 32 !== 0) chosen[chosen.length - 1] &= (1 << dim % 32) - 1;
+}
+
+export const CROSSOVERS: Record<Crossover, CrossoverChoice> = {
   bin: binomialCrossover,
   exp: exponentialCrossover,
 };

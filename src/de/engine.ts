@@ -1,11 +1,12 @@
 import { createMemory, sampleControls, updateMemory, type Success } from './adaptation.ts';
 import { addToArchive } from './archive.ts';
-import { repairBounds } from './bounds.ts';
-import { CROSSOVERS } from './crossover.ts';
-import { mutate, pickDonors, usesGuide } from './mutation.ts';
+import { boxOf } from './bounds.ts';
+import { chosenWords, CROSSOVERS } from './crossover.ts';
+import { mutantTerms, pickDonors, usesGuide } from './mutation.ts';
 import type { DEParams } from './params.ts';
 import { Rng } from './rng.ts';
 import type { DEState } from './state.ts';
+import { buildTrial } from './trial.ts';
 import { UserError } from '../util/errors.ts';
 
 /**
@@ -78,18 +79,17 @@ function breed(state: DEState, params: DEParams): void {
   const archived = rows(state.archive.vectors.subarray(0, state.archive.count * dim), dim);
   const pool = population.concat(archived);
   const ranked = rankByFitness(state.fitness);
-  // Typed copies for the per-coordinate check; float32 is exact (bounds are float32 values) and half the cache traffic.
-  const lower = params.lower && Float32Array.from(params.lower);
-  const upper = params.upper && Float32Array.from(params.upper);
+  const box = boxOf(params);
   const crossover = CROSSOVERS[params.crossover];
+  const chosen = new Int32Array(chosenWords(dim));
   sampleControls(params, state.memory, rng, state.trialF, state.trialCR);
   for (let i = 0; i < popSize; i++) {
     const guide = usesGuide(mutation) ? population[ranked[guideRank(params, rng)]] : population[i];
     const donors = pickDonors(mutation, rng, i, popSize, state.archive.count).map((index) => pool[index]);
+    const mutant = mutantTerms(mutation, state.trialF[i], population[i], guide, donors);
     const trial = state.trials.subarray(i * dim, (i + 1) * dim);
-    mutate(trial, mutation, state.trialF[i], population[i], guide, donors);
-    crossover(trial, population[i], state.trialCR[i], rng);
-    repairBounds(trial, population[i], lower, upper, params.boundHandling, rng);
+    crossover(chosen, dim, state.trialCR[i], rng);
+    buildTrial(trial, population[i], mutant, chosen, box, rng);
   }
   state.rng = rng.state();
 }

@@ -40,45 +40,43 @@ export function pickDonors(
 }
 
 /**
- * The mutant vector:
+ * Every mutation as one sum, v = base + scale1 (plus1 - minus1) + scale2 (plus2 - minus2), evaluated
+ * left to right in double precision and stored as float32 like every candidate:
  *   rand/1             v = r1 + F (r2 - r3)
  *   rand/2             v = r1 + F (r2 - r3) + F (r4 - r5)
  *   best/1             v = best + F (r1 - r2)
  *   current-to-best/1  v = x + F (best - x) + F (r1 - r2)
  *   current-to-pbest/1 v = x + F (pbest - x) + F (r1 - r2)
- * `guide` is the best or pbest vector (ignored by the rand mutations). Computed in double precision,
- * stored as float32 like every candidate.
+ * The one-difference mutations get a first term of 0 * (base - base), which adds exactly zero, so a
+ * single loop computes all of them.
  */
-export function mutate(
-  out: Float32Array,
+export interface MutantTerms {
+  base: Float32Array;
+  scale1: number;
+  plus1: Float32Array;
+  minus1: Float32Array;
+  scale2: number;
+  plus2: Float32Array;
+  minus2: Float32Array;
+}
+
+/** `guide` is the best or pbest vector (ignored by the rand mutations); `donors` are r1, r2, ... */
+export function mutantTerms(
   mutation: Mutation,
   F: number,
   target: Float32Array,
   guide: Float32Array,
   donors: readonly Float32Array[],
-): void {
-  const dim = out.length;
+): MutantTerms {
   switch (mutation) {
-    case 'rand/1': {
-      const [a, b, c] = donors;
-      for (let j = 0; j < dim; j++) out[j] = a[j] + F * (b[j] - c[j]);
-      return;
-    }
-    case 'rand/2': {
-      const [a, b, c, d, e] = donors;
-      for (let j = 0; j < dim; j++) out[j] = a[j] + F * (b[j] - c[j]) + F * (d[j] - e[j]);
-      return;
-    }
-    case 'best/1': {
-      const [a, b] = donors;
-      for (let j = 0; j < dim; j++) out[j] = guide[j] + F * (a[j] - b[j]);
-      return;
-    }
+    case 'rand/1':
+      return { base: donors[0], scale1: 0, plus1: donors[0], minus1: donors[0], scale2: F, plus2: donors[1], minus2: donors[2] };
+    case 'rand/2':
+      return { base: donors[0], scale1: F, plus1: donors[1], minus1: donors[2], scale2: F, plus2: donors[3], minus2: donors[4] };
+    case 'best/1':
+      return { base: guide, scale1: 0, plus1: guide, minus1: guide, scale2: F, plus2: donors[0], minus2: donors[1] };
     case 'current-to-best/1':
-    case 'current-to-pbest/1': {
-      const [a, b] = donors;
-      for (let j = 0; j < dim; j++) out[j] = target[j] + F * (guide[j] - target[j]) + F * (a[j] - b[j]);
-      return;
-    }
+    case 'current-to-pbest/1':
+      return { base: target, scale1: F, plus1: guide, minus1: target, scale2: F, plus2: donors[0], minus2: donors[1] };
   }
 }
