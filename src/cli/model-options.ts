@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { loadModel, type LlamaModel } from '../model/index.ts';
 import { parseDevice } from '../model/session.ts';
 import { integerAtLeast } from './parsers.ts';
+import { displayPath } from '../util/display-path.ts';
 
 export interface ModelFlags {
   model: string;
@@ -21,6 +22,6 @@ export function addModelOptions(command: Command): Command {
 export async function openModel(flags: ModelFlags, quiet = false): Promise<LlamaModel> {
   const model = await loadModel(flags.model, { device: flags.device, threads: flags.threads });
   if (model.notice) process.stderr.write(`cultune: ${model.notice}\n`);
-  if (!quiet) process.stderr.write(`cultune: ${flags.model} on ${model.provider} (${model.dtype}, hidden ${model.hidden})\n`);
+  if (!quiet) process.stderr.write(`cultune: ${displayPath(flags.model)} on ${model.provider} (${model.dtype}, hidden ${model.hidden})\n`);
   return model;
 }

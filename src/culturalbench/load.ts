@@ -1,11 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { UserError, describeError } from '../util/errors.ts';
 import { ensureCachedFile, sha256Hex } from './download.ts';
 import { parseEasyCsv, parseHardCsv } from './parse.ts';
-import { BASE_URL_ENV, CACHE_ENV, DEFAULT_BASE_URL, EASY_FILE, HARD_FILE, type DatasetFile } from './source.ts';
+import { BASE_URL_ENV, DEFAULT_BASE_URL, EASY_FILE, HARD_FILE, type DatasetFile } from './source.ts';
 import type { CulturalBenchData, DataFileInfo } from './types.ts';
+import { cacheRoot } from '../util/cache-dir.ts';
+import { displayPath } from '../util/display-path.ts';
 
 export interface LoadOptions {
   /** A folder with local copies; when given, the cache and the network are not used. */
@@ -24,8 +25,7 @@ export type Availability =
 
 export function resolveCacheDir(option?: string): string {
   if (option) return path.resolve(option);
-  const root = process.env[CACHE_ENV] || path.join(os.homedir(), '.cache', 'cultune');
-  return path.resolve(root, 'culturalbench');
+  return path.join(cacheRoot(), 'culturalbench');
 }
 
 export function resolveBaseUrl(option?: string): string {
@@ -67,7 +67,7 @@ export async function tryLoadCulturalBench(options: LoadOptions = {}): Promise<A
     return { available: true, data: await loadCulturalBench(options) };
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    const where = options.dataDir ? `from ${options.dataDir}` : `(no usable copy in ${resolveCacheDir(options.cacheDir)}, no --data DIR)`;
+    const where = options.dataDir ? `from ${options.dataDir}` : `(no usable copy in ${displayPath(resolveCacheDir(options.cacheDir))}, no --data DIR)`;
     return { available: false, reason: `CulturalBench unavailable ${where}: ${describeError(error)}` };
   }
 }

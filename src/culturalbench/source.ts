@@ -6,7 +6,6 @@
 export const HUB_REVISION = '996d62a55f6a49c13596f0a31b772812a1aacd67';
 export const DEFAULT_BASE_URL = `https://huggingface.co/datasets/kellycyy/CulturalBench/resolve/${HUB_REVISION}`;
 export const BASE_URL_ENV = 'CULTUNE_CULTURALBENCH_URL';
-export const CACHE_ENV = 'CULTUNE_CACHE';
 
 export interface DatasetFile {
   kind: 'easy' | 'hard';
