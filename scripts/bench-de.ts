@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { DEFAULT_STRATEGY, DifferentialEvolution, type DEOptions, type Strategy } from '../src/de/index.ts';
+import { DEBIAN_PYTHON, ensurePythonModule } from './debian-python.ts';
 
 const run = promisify(execFile);
 
@@ -86,17 +87,7 @@ for seed in job["seeds"]:
 print(json.dumps(out))
 `;
 
-const PYTHON = '/usr/bin/python3';
-
-/** Installs Debian's python3-scipy when the system Python lacks it (pyenv's python3 may shadow it on PATH). */
-function ensureScipy(): void {
-  try {
-    execFileSync(PYTHON, ['-c', 'import scipy'], { stdio: 'ignore' });
-  } catch {
-    execFileSync('apt-get', ['update'], { stdio: 'ignore' });
-    execFileSync('apt-get', ['install', '-y', 'python3-scipy'], { stdio: 'ignore' });
-  }
-}
+const PYTHON = DEBIAN_PYTHON;
 
 function runOurs(fn: TestFunction, dim: number, strategy: Strategy, seed: number, extra: Partial<DEOptions> = {}): number {
   const de = new DifferentialEvolution({
@@ -180,7 +171,7 @@ function measureOverhead(strategy: Strategy, generations = 30): number {
 }
 
 export async function benchDe(): Promise<string> {
-  ensureScipy();
+  ensurePythonModule('scipy', 'python3-scipy');
   const started = performance.now();
   const scipyJobs = FUNCTIONS.flatMap((fn) => DIMS.map((dim) => ({ fn, dim })));
   // scipy runs in child processes (two at a time) while our strategies run here.

@@ -7,7 +7,7 @@
  * `benchGeneration()` returns a Markdown section; run alone with
  * `node bin/run-ts.js scripts/bench-generation.ts`.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,11 +16,12 @@ import { benchModel } from './bench-scoring.ts';
 import { exportHfWeights } from './peer/export-weights.ts';
 import type { GenerationJob, GenerationResult } from './bench-generation-worker.ts';
 import { SHAPES } from '../src/synthetic/llama-graph.ts';
+import { DEBIAN_PYTHON, ensurePythonModule } from './debian-python.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(fileURLToPath(import.meta.url), '../..');
 const OUT = path.join(ROOT, 'bench-out', 'generation');
-const PYTHON = '/usr/bin/python3';
+const PYTHON = DEBIAN_PYTHON;
 const PEER = path.join(ROOT, 'scripts', 'peer', 'torch_llama_scoring.py');
 const TOLERANCE = 1e-4;
 const POPULATION = 20;
@@ -107,16 +108,6 @@ function cpuPeak(): { flops: number; description: string } {
     flops,
     description: `${cores} cores x ${ghz} GHz (nominal, from the model name) x ${perCycle} FLOPs/cycle (${unit}, assumed) = ${(flops / 1e9).toFixed(0)} GFLOP/s`,
   };
-}
-
-/** Installs Debian's python3-torch when the system Python lacks it (pyenv's python3 may shadow it on PATH). */
-function ensureTorch(): void {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-  } catch {
-    execFileSync('apt-get', ['update'], { stdio: 'ignore' });
-    execFileSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'ignore' });
-  }
 }
 
 const loadAverage = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
@@ -298,7 +289,7 @@ async function scalingTable(shapes: Shape[], done: Map<string, GenerationResult>
 const PEER_CANDIDATES: Partial<Record<Shape, number>> = { tiny: POPULATION, 'smollm-135m': 3 };
 
 export async function benchGeneration(peerCandidates = PEER_CANDIDATES): Promise<string> {
-  ensureTorch();
+  ensurePythonModule('torch', 'python3-torch');
   const peak = cpuPeak();
   const measured: Measured[] = [];
   for (const [shape, count] of Object.entries(peerCandidates) as [Shape, number][]) measured.push(await compare(shape, count));
