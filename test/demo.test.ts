@@ -30,9 +30,10 @@ function checkOutputs(out: string, stderr: string): EvalRecord[] {
   const run = path.join(out, 'SA-demo');
   const records = EVAL_CONDITIONS.map((condition) => readEvalRecord(path.join(run, `eval-${condition}.json`)));
   const result = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
-  // The eval path scores the saved prompt again: it must find the loss training recorded for it.
+  // The eval path scores the saved prompt again, alone: it must find the loss training recorded for it,
+  // up to the rounding that differs when training scored it in a pass beside other candidates.
   expect(records[2].condition).toBe('soft');
-  expect(records[2].vsm13.loss.loss).toBeCloseTo(result.best.loss, 9);
+  expect(Math.abs(records[2].vsm13.loss.loss - result.best.loss)).toBeLessThan(1e-5);
 
   const exported = path.join(run, 'export-peft');
   const { tensors } = decodeSafetensors(fs.readFileSync(path.join(exported, 'adapter_model.safetensors')));
