@@ -56,7 +56,7 @@ export function writeLlamaFolder(dir: string, options: FolderOptions): LlamaSpec
   const dataFile = 'model.onnx_data';
   const { initializers, data } = writer.finishWeights({ file: dataFile, threshold: options.externalThreshold ?? 1024 });
   model.graph!.initializer = initializers;
-  if (data.length > 0) writeFileAtomic(path.join(dir, dataFile), Buffer.concat(data));
+  if (data.length > 0) writeFileAtomic(path.join(dir, dataFile), data);
   writeFileAtomic(path.join(dir, 'model.onnx'), onnx.ModelProto.encode(model).finish());
   writeJsonAtomic(path.join(dir, 'generation_config.json'), { bos_token_id: spec.bosTokenId, eos_token_id: spec.eosTokenId });
   writeJsonAtomic(path.join(dir, 'config.json'), {
