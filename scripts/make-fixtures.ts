@@ -3,12 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeLlamaFolder } from '../src/synthetic/llama-folder.ts';
 import type { LlamaSpec } from '../src/synthetic/llama-graph.ts';
-
-/** The shared Llama-2 tokenizer (../shared beside the repository), used where a real tokenizer is wanted. */
-export const SHARED_TOKENIZER = path.resolve(fileURLToPath(import.meta.url), '../../../shared/models/tiny-random-llama-fp16');
+import { surveyCorpus } from '../src/train/demo-model.ts';
 
 /** Bumped whenever the fixtures' recipe changes. */
-const FIXTURE_RECIPE = 1;
+const FIXTURE_RECIPE = 2;
 
 const tinySpec = (dtype: LlamaSpec['dtype'], withPast: boolean) => ({
   hidden: 64,
@@ -16,6 +14,8 @@ const tinySpec = (dtype: LlamaSpec['dtype'], withPast: boolean) => ({
   heads: 4,
   kvHeads: 2,
   intermediate: 128,
+  // Llama 2's vocabulary size: the parity tests feed token ids of up to 29946 straight to the graph.
+  vocab: 32000,
   maxPositions: 1024,
   ropeTheta: 10000,
   rmsEps: 1e-5,
@@ -30,7 +30,8 @@ export function makeTestFixtures(root: string): void {
   const stamp = path.join(root, 'fixtures.json');
   if (fs.existsSync(stamp) && JSON.parse(fs.readFileSync(stamp, 'utf8')).recipe === FIXTURE_RECIPE) return;
   fs.rmSync(root, { recursive: true, force: true });
-  const tokenizer = { copyFrom: SHARED_TOKENIZER };
+  // A byte-level BPE trained on the survey's wording: a real tokenizer.json, generated, so no download is needed.
+  const tokenizer = { trainOn: { corpus: surveyCorpus(), merges: 400 } };
   writeLlamaFolder(path.join(root, 'llama-f32'), { spec: tinySpec('float32', true), seed: 'fixture-f32', tokenizer });
   writeLlamaFolder(path.join(root, 'llama-f16'), { spec: tinySpec('float16', true), seed: 'fixture-f16', tokenizer });
   const nested = path.join(root, 'llama-f32-inline');

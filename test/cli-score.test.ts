@@ -51,7 +51,7 @@ describe('cultune score', () => {
     const data = softTokens.flatMap((id) => Array.from(model.embeddingTable.data.subarray(id * d, id * d + d)));
     const softFile = path.join(work, 'soft.json');
     fs.writeFileSync(softFile, JSON.stringify({ shape: [softTokens.length, d], data }));
-    const ids = [1, 1234, 338];
+    const ids = [model.bosTokenId!, 1234, 338];
     const input = path.join(work, 'ids.jsonl');
     fs.writeFileSync(input, JSON.stringify({ id: 'x', ids, option_ids: [29896, 29906, 29941] }) + '\n');
     const asTokens = {

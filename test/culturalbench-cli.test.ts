@@ -5,10 +5,11 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../src/cli/commands/culturalbench.ts';
 import type { CulturalBenchReport } from '../src/culturalbench/index.ts';
+import { CULTURALBENCH_DATA, FIXTURES } from './helpers/paths.ts';
 
-const SHARED = path.join(import.meta.dirname, '..', '..', 'shared');
-const MODEL_DIR = path.join(SHARED, 'models', 'tiny-random-llama-fp16');
-const DATA_DIR = path.join(SHARED, 'data', 'culturalbench');
+const MODEL_DIR = path.join(FIXTURES, 'llama-f32');
+const DATA_DIR = CULTURALBENCH_DATA;
+const HIDDEN = 64;
 
 async function cultune(...args: string[]): Promise<string> {
   const program = new Command().exitOverride();
@@ -48,7 +49,7 @@ describe('cultune culturalbench', () => {
   it("asks with the country's own soft prompt from a folder, and with --cross with the others", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-cb-cli-'));
     dirs.push(dir);
-    const prompt = (seed: number) => JSON.stringify({ shape: [2, 16], data: Array.from({ length: 32 }, (_, i) => Math.sin(i + seed) * 0.01) });
+    const prompt = (seed: number) => JSON.stringify({ shape: [2, HIDDEN], data: Array.from({ length: 2 * HIDDEN }, (_, i) => Math.sin(i + seed) * 0.01) });
     fs.mkdirSync(path.join(dir, 'prompts'));
     fs.writeFileSync(path.join(dir, 'prompts', 'peru.json'), prompt(1));
     fs.writeFileSync(path.join(dir, 'prompts', 'Japan.json'), prompt(2));

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCulturalBench, parseEasyCsv, parseHardCsv, regionOf } from '../src/culturalbench/index.ts';
 import { UserError } from '../src/util/errors.ts';
+import { CULTURALBENCH_DATA, SHARED as SHARED_ROOT } from './helpers/paths.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'culturalbench');
-const SHARED = path.join(import.meta.dirname, '..', '..', 'shared', 'data', 'culturalbench');
+const SHARED = path.join(SHARED_ROOT, 'data', 'culturalbench');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
 function parseError(parse: (text: string, file: string) => unknown, name: string): string {
@@ -55,7 +56,17 @@ describe('CulturalBench CSV parsing', () => {
     expect(() => parseEasyCsv('', 'z.csv')).toThrow(/z\.csv: no data rows/);
   });
 
-  it('loads the shared copies with --data (the published counts and letter bias)', async () => {
+  it('loads the repository\'s copy with --data: Easy as published, the Hard slice', async () => {
+    const data = await loadCulturalBench({ dataDir: CULTURALBENCH_DATA });
+    expect(data.easy).toHaveLength(1227);
+    expect(data.easy.filter((q) => q.answer === 0)).toHaveLength(658);
+    expect(data.files[0].sha256).toBe('d37576cadd51da986b15973f2e85d2c161fdef309cb8173d2bb260f4418f7e31');
+    // The slice (PROVENANCE.md): questions 0-59 and every Japan, Peru and Saudi Arabia question.
+    const kept = new Set(data.easy.filter((q) => q.id < 60 || ['Japan', 'Peru', 'Saudi Arabia'].includes(q.country)).map((q) => q.id));
+    expect(data.hard.map((q) => q.id)).toEqual(data.easy.map((q) => q.id).filter((id) => kept.has(id)));
+  });
+
+  it.skipIf(!fs.existsSync(SHARED))('loads the ../shared copies with --data (the published counts and letter bias)', async () => {
     const data = await loadCulturalBench({ dataDir: SHARED });
     expect(data.easy).toHaveLength(1227);
     expect(data.hard).toHaveLength(1227);

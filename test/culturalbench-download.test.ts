@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadCulturalBench, tryLoadCulturalBench } from '../src/culturalbench/index.ts';
+import { CULTURALBENCH_DATA } from './helpers/paths.ts';
 
-const SHARED = path.join(import.meta.dirname, '..', '..', 'shared', 'data', 'culturalbench');
-const easyBytes = fs.readFileSync(path.join(SHARED, 'CulturalBench-Easy.csv'));
-const hardBytes = fs.readFileSync(path.join(SHARED, 'CulturalBench-Hard.RECONSTRUCTED-from-Easy.csv'));
+const easyBytes = fs.readFileSync(path.join(CULTURALBENCH_DATA, 'CulturalBench-Easy.csv'));
+const hardBytes = fs.readFileSync(path.join(CULTURALBENCH_DATA, 'CulturalBench-Hard.csv'));
 
-/** Serves the shared copies under their Hub names at /good, a corrupted Easy at /corrupt, a truncated Hard at /truncated. */
+/** Serves the repository's copies under their Hub names at /good, a corrupted Easy at /corrupt, a truncated Hard at /truncated. */
 const routes: Record<string, Buffer> = {
   '/good/CulturalBench-Easy.csv': easyBytes,
   '/good/CulturalBench-Hard.csv': hardBytes,

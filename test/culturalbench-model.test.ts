@@ -12,9 +12,9 @@ import {
 import { rotate } from '../src/culturalbench/rotation.ts';
 import { loadModel, type LlamaModel } from '../src/model/index.ts';
 import type { Scorer } from '../src/model/types.ts';
+import { CULTURALBENCH_DATA, FIXTURES } from './helpers/paths.ts';
 
-const SHARED = path.join(import.meta.dirname, '..', '..', 'shared');
-const MODEL_DIR = path.join(SHARED, 'models', 'tiny-random-llama-fp16');
+const MODEL_DIR = path.join(FIXTURES, 'llama-f32');
 const SUBSET = 24;
 
 let model: LlamaModel;
@@ -23,7 +23,7 @@ let subset: EasyQuestion[];
 
 beforeAll(async () => {
   model = await loadModel(MODEL_DIR, { device: 'cpu' });
-  data = await loadCulturalBench({ dataDir: path.join(SHARED, 'data', 'culturalbench') });
+  data = await loadCulturalBench({ dataDir: CULTURALBENCH_DATA });
   subset = data.easy.slice(0, SUBSET);
 });
 afterAll(async () => model?.dispose());

@@ -7,9 +7,7 @@ import { decodeSafetensors } from '../src/embedding/index.ts';
 import { EVAL_CONDITIONS, readEvalRecord, type EvalRecord } from '../src/report/eval-record.ts';
 import { DIMENSIONS } from '../src/vsm13/index.ts';
 import { runCli } from './helpers/cli.ts';
-import { SHARED } from './helpers/paths.ts';
-
-const CULTURALBENCH = path.join(SHARED, 'data/culturalbench');
+import { CULTURALBENCH_DATA as CULTURALBENCH } from './helpers/paths.ts';
 
 /** The numbers report.json and report.csv must carry for one eval record, column by column. */
 function expectedColumns(record: EvalRecord): Record<string, number | null> {
@@ -70,7 +68,7 @@ describe('cultune demo', () => {
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it.skipIf(!fs.existsSync(CULTURALBENCH))('trains, evaluates prompt and baselines on VSM13 and CulturalBench, exports and reports', () => {
+  it('trains, evaluates prompt and baselines on VSM13 and CulturalBench, exports and reports', () => {
     const out = path.join(work, 'out');
     const demo = runCli(['demo', '--out', out, '--data', CULTURALBENCH], { env });
     expect(demo.code, demo.stderr).toBe(0);

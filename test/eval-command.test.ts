@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIMENSIONS, resolveTarget } from '../src/vsm13/index.ts';
 import { readEvalRecord } from '../src/report/eval-record.ts';
 import { runCli } from './helpers/cli.ts';
-import { FIXTURES, SHARED } from './helpers/paths.ts';
+import { CULTURALBENCH_DATA as CULTURALBENCH, FIXTURES } from './helpers/paths.ts';
 
 const MODEL = path.join(FIXTURES, 'llama-f32');
 const HIDDEN = 64;
-const CULTURALBENCH = path.join(SHARED, 'data/culturalbench');
 const QUICK = ['--limit', '8', '--variants', '1', '--bootstrap', '200', '--device', 'cpu', '--no-download'];
 
 /** A run folder as `cultune train` leaves it, made by hand: run.json, checkpoint.json and prompt.json. */
@@ -42,7 +41,7 @@ describe('cultune eval', () => {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it.skipIf(!fs.existsSync(CULTURALBENCH))('evaluates a run prompt: six finite dimensions, accuracies in [0, 1]', () => {
+  it('evaluates a run prompt: six finite dimensions, accuracies in [0, 1]', () => {
     const run = path.join(tmp, 'SA-s1');
     makeRunFolder(run, 'SA');
     const result = runCli(['eval', run, '--data', CULTURALBENCH, ...QUICK]);

@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { register } from '../src/cli/commands/vsm13.ts';
 import { DIMENSIONS } from '../src/vsm13/index.ts';
 import { UserError } from '../src/util/errors.ts';
+import { FIXTURES } from './helpers/paths.ts';
 
-const tinyModel = path.resolve(import.meta.dirname, '..', '..', 'shared', 'models', 'tiny-random-llama-fp16');
+const tinyModel = path.join(FIXTURES, 'llama-f32');
 
 async function run(...args: string[]): Promise<string> {
   const program = new Command().exitOverride().configureOutput({ writeErr: () => {} });
@@ -32,7 +32,7 @@ describe('cultune vsm13', () => {
     await expect(run('--model', 'x', '--country', 'SA', '--persona', '--soft-prompt', 'p.npy')).rejects.toThrow(CommanderError);
   });
 
-  it.skipIf(!existsSync(tinyModel))('prints the six scores, the target and the loss on the tiny model', async () => {
+  it('prints the six scores, the target and the loss on the tiny model', async () => {
     const common = ['--model', tinyModel, '--device', 'cpu', '--country', 'SA', '--fallback', 'region', '--persona', '--variants', '2'];
     const report = JSON.parse(await run(...common, '--json'));
     for (const d of DIMENSIONS) expect(Number.isFinite(report.scores.indices.expected[d])).toBe(true);

@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../src/model/index.ts';
 import { DIMENSIONS, evaluateVsm13, prepareVsm13Objective, resolveTarget, targetValues } from '../src/vsm13/index.ts';
+import { FIXTURES } from './helpers/paths.ts';
 
-const tinyModel = path.resolve(import.meta.dirname, '..', '..', 'shared', 'models', 'tiny-random-llama-fp16');
+const tinyModel = path.join(FIXTURES, 'llama-f32');
 
-describe.skipIf(!existsSync(tinyModel))('VSM 2013 on the tiny random Llama', () => {
+describe('VSM 2013 on the tiny seeded Llama', () => {
   it('scores a soft prompt and returns six finite dimensions', async () => {
     const model = await loadModel(tinyModel, { device: 'cpu' });
     try {

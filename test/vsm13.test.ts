@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ import {
 } from '../src/vsm13/index.ts';
 import { UserError } from '../src/util/errors.ts';
 import type { ChatMessage, ScoreRequest, Scorer, TextTokenizer } from '../src/model/types.ts';
+import { VSM2013_REFERENCE } from './helpers/paths.ts';
 
 /** A character-level tokenizer with a Llama-2-like template: enough to check prompts and answer tokens. */
 export function charTokenizer(): TextTokenizer {
@@ -67,7 +68,6 @@ export function scriptedScorer(answerOf: (item: number, text: string) => number,
   };
 }
 
-const shared = path.resolve(import.meta.dirname, '..', '..', 'shared', 'data');
 
 /** Item means chosen so that each index is easy to compute by hand (m[0] is m01). */
 function handMeans(): number[] {
@@ -101,9 +101,8 @@ describe('index formulas', () => {
     expect(itemsOfDimension('IVR')).toEqual([11, 12, 16, 17]);
   });
 
-  it('agrees with the shared transcription of the formulas', () => {
-    const file = path.join(shared, 'vsm2013', 'vsm2013_index_formulas.json');
-    if (!existsSync(file)) return;
+  it('agrees with the independent transcription of the formulas', () => {
+    const file = path.join(VSM2013_REFERENCE, 'vsm2013_index_formulas.json');
     const formulas = JSON.parse(readFileSync(file, 'utf8')).indices;
     for (const d of DIMENSIONS) {
       const m = Array.from({ length: 24 }, (_, i) => Math.sin(i + 1));
@@ -202,8 +201,7 @@ describe('items', () => {
   });
 
   it('matches the wording of hofstede_test.csv, quirks undone', () => {
-    const file = path.join(shared, 'vsm2013', 'hofstede_test.csv');
-    if (!existsSync(file)) return;
+    const file = path.join(VSM2013_REFERENCE, 'hofstede_test.csv');
     // trim: row 17 has a space after the closing quote of "yes, always".
     const rows = parse(readFileSync(file, 'utf8'), { trim: true }) as string[][];
     expect(rows).toHaveLength(24);

@@ -14,11 +14,16 @@ const DEMO_MODEL_VERSION = 1;
 export function demoModelDir(root = cacheRoot()): string {
   const dir = path.join(root, `demo-model-v${DEMO_MODEL_VERSION}`);
   if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
-  const corpus = vsm13Items().map((item) => `${item.question} ${item.labels.join(' ')}`).join('\n');
   writeLlamaFolder(dir, {
     spec: { hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 192, maxPositions: 1024, ropeTheta: 10000, rmsEps: 1e-5, dtype: 'float32', withPast: true },
     seed: 'cultune-demo',
-    tokenizer: { trainOn: { corpus: `${corpus}\nYou are a person from the country. Answer with a number from 1 to 5.`, merges: 400 } },
+    tokenizer: { trainOn: { corpus: surveyCorpus(), merges: 400 } },
   });
   return dir;
+}
+
+/** The VSM 2013 wording and the persona line: the text a tokenizer for the survey is trained on. */
+export function surveyCorpus(): string {
+  const items = vsm13Items().map((item) => `${item.question} ${item.labels.join(' ')}`).join('\n');
+  return `${items}\nYou are a person from the country. Answer with a number from 1 to 5.`;
 }
