@@ -21,25 +21,7 @@ export function initState(
 ): DEState {
   const { dim, popSize } = params;
   const rng = Rng.fromSeed(seed);
-  const trials = new Float32Array(popSize * dim);
-  if (initialPopulation) {
-    if (initialPopulation.length !== popSize) {
-      throw new UserError(`initialPopulation has ${initialPopulation.length} vectors, expected popSize ${popSize}`);
-    }
-    initialPopulation.forEach((vector, i) => {
-      if (vector.length !== dim) throw new UserError(`initialPopulation[${i}] has ${vector.length} values, expected ${dim}`);
-      for (let j = 0; j < dim; j++) {
-        if (!Number.isFinite(vector[j])) throw new UserError(`initialPopulation[${i}][${j}] is not a finite number`);
-      }
-      trials.set(vector, i * dim);
-    });
-  } else {
-    const lower = params.lower!;
-    const upper = params.upper!;
-    for (let i = 0; i < popSize; i++) {
-      for (let j = 0; j < dim; j++) trials[i * dim + j] = lower[j] + rng.uniform() * (upper[j] - lower[j]);
-    }
-  }
+  const trials = initialTrials(params, rng, initialPopulation);
   const archiveCapacity = params.mutation === 'current-to-pbest/1' ? Math.round(params.archiveRate * popSize) : 0;
   return {
     rng: rng.state(),
@@ -61,6 +43,35 @@ export function initState(
   };
 }
 
+/** The first generation's candidates: the given population, checked, or uniform draws between the bounds. */
+export function initialTrials(
+  params: Pick<DEParams, 'dim' | 'popSize' | 'lower' | 'upper'>,
+  rng: Rng,
+  initialPopulation: readonly ArrayLike<number>[] | undefined,
+): Float32Array {
+  const { dim, popSize } = params;
+  const trials = new Float32Array(popSize * dim);
+  if (initialPopulation) {
+    if (initialPopulation.length !== popSize) {
+      throw new UserError(`initialPopulation has ${initialPopulation.length} vectors, expected popSize ${popSize}`);
+    }
+    initialPopulation.forEach((vector, i) => {
+      if (vector.length !== dim) throw new UserError(`initialPopulation[${i}] has ${vector.length} values, expected ${dim}`);
+      for (let j = 0; j < dim; j++) {
+        if (!Number.isFinite(vector[j])) throw new UserError(`initialPopulation[${i}][${j}] is not a finite number`);
+      }
+      trials.set(vector, i * dim);
+    });
+  } else {
+    const lower = params.lower!;
+    const upper = params.upper!;
+    for (let i = 0; i < popSize; i++) {
+      for (let j = 0; j < dim; j++) trials[i * dim + j] = lower[j] + rng.uniform() * (upper[j] - lower[j]);
+    }
+  }
+  return trials;
+}
+
 /**
  * The candidates to evaluate next, as views into `state.trials` (valid until the next tell()).
  * Asking again before tell() returns the same candidates, so a run checkpointed between the two
@@ -73,25 +84,36 @@ export function ask(state: DEState, params: DEParams): Float32Array[] {
 }
 
 function breed(state: DEState, params: DEParams): void {
-  const { dim, popSize, mutation } = params;
   const rng = Rng.fromState(state.rng);
-  const population = rows(state.population, dim);
-  const archived = rows(state.archive.vectors.subarray(0, state.archive.count * dim), dim);
+  breedTrials(params, rng, state, rankByFitness(state.fitness));
+  state.rng = rng.state();
+}
+
+/** What breeding reads and writes: the parents, JADE's archive and F/CR memory, and the trials with their controls. */
+export type Brood = Pick<DEState, 'population' | 'archive' | 'memory' | 'trials' | 'trialF' | 'trialCR'>;
+
+/**
+ * One trial per member of `brood.population` into `brood.trials`: controls, then per member the
+ * guide, donors, crossover and trial, drawn from `rng` in that order. `ranked` lists the members
+ * from best to worst; only the mutations steered by the best or a pbest read it.
+ */
+export function breedTrials(params: DEParams, rng: Rng, brood: Brood, ranked: readonly number[]): void {
+  const { dim, popSize, mutation } = params;
+  const population = rows(brood.population, dim);
+  const archived = rows(brood.archive.vectors.subarray(0, brood.archive.count * dim), dim);
   const pool = population.concat(archived);
-  const ranked = rankByFitness(state.fitness);
   const box = boxOf(params);
   const crossover = CROSSOVERS[params.crossover];
   const chosen = new Int32Array(chosenWords(dim));
-  sampleControls(params, state.memory, rng, state.trialF, state.trialCR);
+  sampleControls(params, brood.memory, rng, brood.trialF, brood.trialCR);
   for (let i = 0; i < popSize; i++) {
     const guide = usesGuide(mutation) ? population[ranked[guideRank(params, rng)]] : population[i];
-    const donors = pickDonors(mutation, rng, i, popSize, state.archive.count).map((index) => pool[index]);
-    const mutant = mutantTerms(mutation, state.trialF[i], population[i], guide, donors);
-    const trial = state.trials.subarray(i * dim, (i + 1) * dim);
-    crossover(chosen, dim, state.trialCR[i], rng);
+    const donors = pickDonors(mutation, rng, i, popSize, brood.archive.count).map((index) => pool[index]);
+    const mutant = mutantTerms(mutation, brood.trialF[i], population[i], guide, donors);
+    const trial = brood.trials.subarray(i * dim, (i + 1) * dim);
+    crossover(chosen, dim, brood.trialCR[i], rng);
     buildTrial(trial, population[i], mutant, chosen, box, rng);
   }
-  state.rng = rng.state();
 }
 
 /**
@@ -141,7 +163,8 @@ export function tell(state: DEState, params: DEParams, fitness: ArrayLike<number
   state.rng = rng.state();
 }
 
-function rows(flat: Float32Array, dim: number): Float32Array[] {
+/** A flat row-major array as views of its rows. */
+export function rows(flat: Float32Array, dim: number): Float32Array[] {
   const out: Float32Array[] = [];
   for (let offset = 0; offset < flat.length; offset += dim) out.push(flat.subarray(offset, offset + dim));
   return out;

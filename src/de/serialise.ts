@@ -1,14 +1,19 @@
 import type { DEParams } from './params.ts';
 import type { DEState } from './state.ts';
+import type { GDE3Params } from './gde3-params.ts';
+import type { GDE3State } from './gde3-state.ts';
 import { UserError } from '../util/errors.ts';
 
 /** A JSON-safe snapshot: typed arrays become base64 of their little-endian bytes (exact and compact). */
-export interface DESnapshot {
-  format: 'cultune-de';
+export interface Snapshot<Format extends string, Params> {
+  format: Format;
   version: 1;
-  params: DEParams;
+  params: Params;
   state: Record<string, unknown>;
 }
+
+export type DESnapshot = Snapshot<'cultune-de', DEParams>;
+export type GDE3Snapshot = Snapshot<'cultune-gde3', GDE3Params>;
 
 type Typed = Float32Array | Float64Array;
 interface EncodedArray {
@@ -17,25 +22,43 @@ interface EncodedArray {
 }
 
 export function snapshot(params: DEParams, state: DEState): DESnapshot {
-  return {
-    format: 'cultune-de',
-    version: 1,
-    params: structuredClone(params),
-    state: encodeValue(state) as Record<string, unknown>,
-  };
+  return encodeSnapshot('cultune-de', params, state);
 }
 
 export function restore(json: unknown): { params: DEParams; state: DEState } {
-  const snap = json as Partial<DESnapshot> | null;
-  if (!snap || snap.format !== 'cultune-de' || snap.version !== 1 || !snap.params || !snap.state) {
-    throw new UserError('not a cultune DE checkpoint (expected format "cultune-de", version 1)');
-  }
-  const state = decodeValue(structuredClone(snap.state)) as DEState;
-  const { dim, popSize } = snap.params;
+  const { params, state } = decodeSnapshot<DEParams, DEState>('cultune-de', 'DE', json);
+  const { dim, popSize } = params;
   if (state.population?.length !== dim * popSize || state.fitness?.length !== popSize) {
     throw new UserError(`DE checkpoint is inconsistent: population does not match dim ${dim} x popSize ${popSize}`);
   }
-  return { params: structuredClone(snap.params), state };
+  return { params, state };
+}
+
+export function gde3Snapshot(params: GDE3Params, state: GDE3State): GDE3Snapshot {
+  return encodeSnapshot('cultune-gde3', params, state);
+}
+
+export function restoreGde3(json: unknown): { params: GDE3Params; state: GDE3State } {
+  const { params, state } = decodeSnapshot<GDE3Params, GDE3State>('cultune-gde3', 'GDE3', json);
+  const { dim, popSize, objectives } = params;
+  if (state.population?.length !== dim * popSize || state.objectives?.length !== popSize * objectives) {
+    throw new UserError(
+      `GDE3 checkpoint is inconsistent: population does not match dim ${dim} x popSize ${popSize} x ${objectives} objectives`,
+    );
+  }
+  return { params, state };
+}
+
+function encodeSnapshot<Format extends string, Params>(format: Format, params: Params, state: object): Snapshot<Format, Params> {
+  return { format, version: 1, params: structuredClone(params), state: encodeValue(state) as Record<string, unknown> };
+}
+
+function decodeSnapshot<Params, State>(format: string, name: string, json: unknown): { params: Params; state: State } {
+  const snap = json as Partial<Snapshot<string, Params>> | null;
+  if (!snap || snap.format !== format || snap.version !== 1 || !snap.params || !snap.state) {
+    throw new UserError(`not a cultune ${name} checkpoint (expected format "${format}", version 1)`);
+  }
+  return { params: structuredClone(snap.params), state: decodeValue(structuredClone(snap.state)) as State };
 }
 
 function encodeValue(value: unknown): unknown {
