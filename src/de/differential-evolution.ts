@@ -1,5 +1,6 @@
 import { ask, initState, tell } from './engine.ts';
 import { resolveParams, type DEOptions, type DEParams } from './params.ts';
+import { AskTellRun } from './run.ts';
 import { restore, snapshot, type DESnapshot } from './serialise.ts';
 import type { DEState } from './state.ts';
 import { stopReason, type StopReason } from './stopping.ts';
@@ -21,19 +22,15 @@ import { stopReason, type StopReason } from './stopping.ts';
  * The state is a plain value (see DEState); this class only pairs it with its parameters.
  * toJSON()/fromJSON() carry the generator's state, so a resumed run continues bit for bit.
  */
-export class DifferentialEvolution {
-  readonly params: Readonly<DEParams>;
-  private readonly state: DEState;
-
+export class DifferentialEvolution extends AskTellRun<DEParams, DEState> {
   /** `nowMs` starts the wall-clock budget. */
   constructor(options: DEOptions, nowMs: number = Date.now()) {
-    this.params = resolveParams(options);
-    this.state = initState(this.params, options.seed, options.initialPopulation, nowMs);
+    const params = resolveParams(options);
+    super(params, initState(params, options.seed, options.initialPopulation, nowMs));
   }
 
   static fromJSON(json: unknown): DifferentialEvolution {
-    const restored: Pick<DifferentialEvolution, 'params'> & { state: DEState } = restore(json);
-    return Object.assign(Object.create(DifferentialEvolution.prototype) as DifferentialEvolution, restored);
+    return Object.assign(Object.create(DifferentialEvolution.prototype) as DifferentialEvolution, restore(json));
   }
 
   /** The candidates to evaluate (views into the optimiser's buffer, valid until the next tell()). */
@@ -53,18 +50,6 @@ export class DifferentialEvolution {
 
   get best(): { vector: Float32Array; fitness: number } {
     return { vector: this.state.bestVector.slice(), fitness: this.state.bestFitness };
-  }
-
-  get generation(): number {
-    return this.state.generation;
-  }
-
-  get evaluations(): number {
-    return this.state.evaluations;
-  }
-
-  get invalidEvaluations(): number {
-    return this.state.invalidEvaluations;
   }
 
   /** The current population and its fitness, row by row (copies). */

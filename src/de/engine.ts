@@ -5,7 +5,7 @@ import { chosenWords, CROSSOVERS } from './crossover.ts';
 import { mutantTerms, pickDonors, usesGuide } from './mutation.ts';
 import type { DEParams } from './params.ts';
 import { Rng } from './rng.ts';
-import type { DEState } from './state.ts';
+import type { DEState, RunState } from './state.ts';
 import { buildTrial } from './trial.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -20,18 +20,10 @@ export function initState(
   nowMs: number,
 ): DEState {
   const { dim, popSize } = params;
-  const rng = Rng.fromSeed(seed);
-  const trials = initialTrials(params, rng, initialPopulation);
   const archiveCapacity = params.mutation === 'current-to-pbest/1' ? Math.round(params.archiveRate * popSize) : 0;
   return {
-    rng: rng.state(),
-    awaitingFitness: false,
-    generation: 0,
-    evaluations: 0,
-    invalidEvaluations: 0,
-    population: new Float32Array(popSize * dim),
+    ...startRun(params, seed, initialPopulation, nowMs),
     fitness: new Float64Array(popSize).fill(Infinity),
-    trials,
     trialF: new Float64Array(popSize),
     trialCR: new Float64Array(popSize),
     archive: { vectors: new Float32Array(archiveCapacity * dim), count: 0 },
@@ -39,17 +31,21 @@ export function initState(
     bestVector: new Float32Array(dim),
     bestFitness: Infinity,
     lastImprovementGeneration: 0,
-    startedAtMs: nowMs,
   };
 }
 
-/** The first generation's candidates: the given population, checked, or uniform draws between the bounds. */
-export function initialTrials(
-  params: Pick<DEParams, 'dim' | 'popSize' | 'lower' | 'upper'>,
-  rng: Rng,
+/**
+ * A run before its first tell(): the first generation's candidates are the given population, checked,
+ * or uniform draws between the bounds.
+ */
+export function startRun(
+  params: DEParams,
+  seed: string | number,
   initialPopulation: readonly ArrayLike<number>[] | undefined,
-): Float32Array {
+  nowMs: number,
+): RunState {
   const { dim, popSize } = params;
+  const rng = Rng.fromSeed(seed);
   const trials = new Float32Array(popSize * dim);
   if (initialPopulation) {
     if (initialPopulation.length !== popSize) {
@@ -69,7 +65,16 @@ export function initialTrials(
       for (let j = 0; j < dim; j++) trials[i * dim + j] = lower[j] + rng.uniform() * (upper[j] - lower[j]);
     }
   }
-  return trials;
+  return {
+    rng: rng.state(),
+    awaitingFitness: false,
+    generation: 0,
+    evaluations: 0,
+    invalidEvaluations: 0,
+    population: new Float32Array(popSize * dim),
+    trials,
+    startedAtMs: nowMs,
+  };
 }
 
 /**

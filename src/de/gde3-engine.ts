@@ -1,5 +1,5 @@
 import { createMemory } from './adaptation.ts';
-import { breedTrials, initialTrials, rows } from './engine.ts';
+import { breedTrials, rows, startRun } from './engine.ts';
 import type { GDE3Params } from './gde3-params.ts';
 import type { GDE3State } from './gde3-state.ts';
 import { dominates, nonDominatedFronts, survivors, weaklyDominates } from './pareto.ts';
@@ -17,19 +17,10 @@ export function initGde3State(
   initialPopulation: readonly ArrayLike<number>[] | undefined,
   nowMs: number,
 ): GDE3State {
-  const { dim, popSize, objectives } = params;
-  const rng = Rng.fromSeed(seed);
-  const trials = initialTrials(params, rng, initialPopulation);
+  const { popSize, objectives } = params;
   return {
-    rng: rng.state(),
-    awaitingFitness: false,
-    generation: 0,
-    evaluations: 0,
-    invalidEvaluations: 0,
-    population: new Float32Array(popSize * dim),
+    ...startRun(params, seed, initialPopulation, nowMs),
     objectives: new Float64Array(popSize * objectives).fill(Infinity),
-    trials,
-    startedAtMs: nowMs,
   };
 }
 

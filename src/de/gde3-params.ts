@@ -1,4 +1,4 @@
-import { resolveParams, type BoundHandling, type Crossover, type DEParams } from './params.ts';
+import { resolveParams, type Crossover, type DEOptions, type DEParams } from './params.ts';
 import type { BudgetCriteria } from './stopping.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -7,25 +7,16 @@ export type GDE3Strategy = `${'rand/1' | 'rand/2'}/${Crossover}`;
 
 export const GDE3_STRATEGIES: readonly GDE3Strategy[] = ['rand/1/bin', 'rand/1/exp', 'rand/2/bin', 'rand/2/exp'];
 
-export interface GDE3Options {
-  dim: number;
-  /** Members kept after each selection (NP); also the candidates asked per generation. */
-  popSize: number;
+/**
+ * DE's options that carry over (F defaults to 0.5 and CR to 0.2 here; the adaptive strategies' settings
+ * do not apply), plus the number of objectives and a GDE3 strategy.
+ */
+export interface GDE3Options
+  extends Pick<DEOptions, 'dim' | 'popSize' | 'seed' | 'F' | 'CR' | 'lower' | 'upper' | 'boundHandling' | 'initialPopulation'> {
   /** Number of objectives, all minimised. */
   objectives: number;
-  seed: string | number;
   /** Default rand/1/bin, the DE/rand/1/bin of Kukkonen & Lampinen 2005. */
   strategy?: GDE3Strategy;
-  /** Scale factor, or a [min, max] dither range redrawn once per generation. Default 0.5. */
-  F?: number | readonly [number, number];
-  /** Crossover rate. Default 0.2. */
-  CR?: number;
-  lower?: number | ArrayLike<number>;
-  upper?: number | ArrayLike<number>;
-  /** Default: `resample` when bounds are given, else `none`. */
-  boundHandling?: BoundHandling;
-  /** Starting population (popSize vectors of length dim); otherwise uniform between the bounds. */
-  initialPopulation?: readonly ArrayLike<number>[];
   stop?: BudgetCriteria;
 }
 

@@ -1,23 +1,11 @@
-import type { RngState } from './rng.ts';
+import type { RunState } from './state.ts';
 
 /**
- * A GDE3 run as a plain record of numbers and typed arrays, the generator's state included, so a JSON
- * round-trip resumes it exactly. Row-major: member i's vector is population[i * dim .. (i + 1) * dim),
- * its objective values objectives[i * m .. (i + 1) * m) for m objectives.
+ * A GDE3 run: the common run record plus each member's objective values, row-major: member i's are
+ * objectives[i * m .. (i + 1) * m) for m objectives. A candidate with any NaN or infinite objective
+ * counts as invalid and as +Infinity in every objective.
  */
-export interface GDE3State {
-  rng: RngState;
-  /** True between ask() and tell(): `trials` hold candidates awaiting their objective values. */
-  awaitingFitness: boolean;
-  /** Completed tell() calls, the initial population's included. */
-  generation: number;
-  evaluations: number;
-  /** Candidates with a NaN or infinite objective (each then counts as +Infinity in every objective). */
-  invalidEvaluations: number;
-  population: Float32Array;
+export interface GDE3State extends RunState {
   /** +Infinity until the population is evaluated. */
   objectives: Float64Array;
-  /** The candidates of the current generation (trial i comes from member i); the initial population before the first tell(). */
-  trials: Float32Array;
-  startedAtMs: number;
 }

@@ -1,6 +1,7 @@
 import { askGde3, frontIndices, initGde3State, tellGde3 } from './gde3-engine.ts';
 import { resolveGde3Params, type GDE3Options, type GDE3Params } from './gde3-params.ts';
 import type { GDE3State } from './gde3-state.ts';
+import { AskTellRun } from './run.ts';
 import { gde3Snapshot, restoreGde3, type GDE3Snapshot } from './serialise.ts';
 import { budgetStopReason, type StopReason } from './stopping.ts';
 
@@ -23,19 +24,15 @@ export interface Members {
  * The state is a plain value (see GDE3State); toJSON()/fromJSON() carry the generator's state, so a
  * resumed run continues bit for bit.
  */
-export class GDE3 {
-  readonly params: Readonly<GDE3Params>;
-  private readonly state: GDE3State;
-
+export class GDE3 extends AskTellRun<GDE3Params, GDE3State> {
   /** `nowMs` starts the wall-clock budget. */
   constructor(options: GDE3Options, nowMs: number = Date.now()) {
-    this.params = resolveGde3Params(options);
-    this.state = initGde3State(this.params, options.seed, options.initialPopulation, nowMs);
+    const params = resolveGde3Params(options);
+    super(params, initGde3State(params, options.seed, options.initialPopulation, nowMs));
   }
 
   static fromJSON(json: unknown): GDE3 {
-    const restored: Pick<GDE3, 'params'> & { state: GDE3State } = restoreGde3(json);
-    return Object.assign(Object.create(GDE3.prototype) as GDE3, restored);
+    return Object.assign(Object.create(GDE3.prototype) as GDE3, restoreGde3(json));
   }
 
   /** The candidates to evaluate (views into the optimiser's buffer, valid until the next tell()). */
@@ -51,18 +48,6 @@ export class GDE3 {
   /** Why the run should stop, or null. `nowMs` is only read for the wall-clock limit. */
   stopReason(nowMs: number = Date.now()): StopReason | null {
     return budgetStopReason(this.params.stop, this.params.popSize, this.state, nowMs);
-  }
-
-  get generation(): number {
-    return this.state.generation;
-  }
-
-  get evaluations(): number {
-    return this.state.evaluations;
-  }
-
-  get invalidEvaluations(): number {
-    return this.state.invalidEvaluations;
   }
 
   get population(): Members {
