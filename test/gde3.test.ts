@@ -11,18 +11,12 @@ import {
 } from '../src/de/index.ts';
 import { UserError } from '../src/util/errors.ts';
 import { DTLZ2, ZDT1, ZDT2, ZDT3, type MooProblem } from './helpers/moo-problems.ts';
+import { uniforms } from './helpers/uniforms.ts';
 
 const bits = (arrays: Float32Array[]) => arrays.map((a) => Array.from(new Uint32Array(a.slice().buffer)));
 
-/** A small seeded generator for test data (mulberry32), independent of the optimiser's. */
 function randomPoints(seed: number, count: number, m: number): number[][] {
-  let t = seed;
-  const next = () => {
-    t = (t + 0x6d2b79f5) | 0;
-    let r = Math.imul(t ^ (t >>> 15), t | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const next = uniforms(seed);
   return Array.from({ length: count }, () => Array.from({ length: m }, next));
 }
 

@@ -6,6 +6,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalCondition, EvalRecord } from '../src/report/eval-record.ts';
 import { DIMENSIONS, kendallTauB, resolveTarget, targetValues, vsm13Loss, zeroConstants } from '../src/vsm13/index.ts';
+import { PNG } from 'pngjs';
+import { CONDITION_COLORS } from '../src/report/charts.ts';
 import { runCli } from './helpers/cli.ts';
 
 const CHROMIUM = process.env.CULTUNE_CHROMIUM ?? '/usr/bin/chromium';
@@ -40,33 +42,72 @@ function fakeRecord(country: string, condition: EvalCondition, seed: number, wit
   };
 }
 
+/** The model each run names: from the Hub, a folder outside the working folder, a relative folder. */
+const MODELS = [
+  { run: { dir: '/cache/hub/models--org--tiny/snapshots/abc', hidden: 64, hubId: 'org/tiny-llama', revision: 'main' }, shown: 'org/tiny-llama' },
+  { run: { dir: '/opt/models/tiny-llama', hidden: 64 }, shown: '…/models/tiny-llama' },
+  { run: { dir: 'model', hidden: 64 }, shown: 'model' },
+];
+
 function writeRun(dir: string, country: string, index: number): EvalRecord[] {
   fs.mkdirSync(dir, { recursive: true });
   const target = resolveTarget({ country, fallback: 'region' });
   fs.writeFileSync(
     path.join(dir, 'run.json'),
-    JSON.stringify({ cultune: '0.1.0', country: { query: country, name: target.country.name, code: target.country.code }, target, settings: { variants: 1, placement: 'start', seed: 1 }, model: { dir: 'model', hidden: 64 } }),
+    JSON.stringify({ cultune: '0.1.0', country: { query: country, name: target.country.name, code: target.country.code }, target, settings: { k: 4 + index, budget: 100 * (index + 1), variants: 1, placement: 'start', seed: 11 + index }, model: MODELS[index].run }),
   );
   const history = [1, 2, 3, 4].map((g) => ({ generation: g, evaluations: g * 20, bestLoss: 60 / g + index, medianLoss: 70 / g + index, seconds: g }));
   fs.writeFileSync(path.join(dir, 'result.json'), JSON.stringify({ stopReason: 'budget', best: null, history }));
   // The persona baseline of the second country has no CulturalBench result: one point fewer in the scatter.
+  // The first country's prompt scores exactly as its unconditioned model: the two points coincide.
   return CONDITIONS.map((condition, c) => {
-    const record = fakeRecord(country, condition, index * 3 + c, !(index === 1 && condition === 'persona'));
+    const seed = index === 0 && condition === 'soft' ? 0 : index * 3 + c;
+    const record = fakeRecord(country, condition, seed, !(index === 1 && condition === 'persona'));
     fs.writeFileSync(path.join(dir, `eval-${condition}.json`), JSON.stringify(record));
     return record;
   });
 }
 
-/** The DOM after rendering, as headless Chromium sees it. */
-function renderDom(file: string, profile: string): string {
+const WINDOW = [1050, 1300];
+
+/** Headless Chromium on a page: `--dump-dom` (the DOM after rendering) or `--screenshot=FILE`. */
+function chromium(file: string, profile: string, action: string): string {
   const result = spawnSync(
     CHROMIUM,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--dump-dom', `file://${file}`],
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+      '--hide-scrollbars', '--force-device-scale-factor=1', `--window-size=${WINDOW.join(',')}`, `--user-data-dir=${profile}`, action, `file://${file}`],
     { encoding: 'utf8', timeout: 60_000 },
   );
   if (result.status !== 0) throw new Error(`chromium failed: ${result.stderr}`);
   return result.stdout;
 }
+
+function requireChromium(): void {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: \`npm test\` installs Debian's chromium first (scripts/install-chromium.sh, needs root), or set CULTUNE_CHROMIUM`);
+  }
+}
+
+type Rect = [number, number, number, number];
+interface Measured {
+  points: { country: string; condition: string; rect: Rect }[];
+  labels: { country: string; condition: string; rect: Rect }[];
+}
+
+/**
+ * Reads where the trade-off chart's markers and labels landed, as Chromium laid them out with its own
+ * fonts: a copy of the page with a script that writes their client rectangles into the DOM.
+ */
+const MEASURE = `<script>
+const rect = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+const of = (selector) => [...document.querySelectorAll(selector)].map((e) => ({ country: e.dataset.country, condition: e.dataset.condition, rect: rect(e) }));
+const measured = document.createElement('pre');
+measured.id = 'measured';
+measured.textContent = JSON.stringify({ points: of('.point'), labels: of('.point-label') });
+document.body.append(measured);
+</script>`;
+
+const overlap = (a: Rect, b: Rect, slack = 0) => a[0] < b[2] - slack && b[0] < a[2] - slack && a[1] < b[3] - slack && b[1] < a[3] - slack;
 
 function count(html: string, pattern: RegExp): number {
   return html.match(pattern)?.length ?? 0;
@@ -129,17 +170,66 @@ describe('cultune report', () => {
   it('report.html is self-contained and headless Chromium draws every chart', () => {
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|<link|src="|href="http/);
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`no Chromium at ${CHROMIUM}: \`npm test\` installs Debian's chromium first (scripts/install-chromium.sh, needs root), or set CULTUNE_CHROMIUM`);
-    }
-    const dom = renderDom(path.join(out, 'report.html'), path.join(tmp, 'chromium-profile'));
+    requireChromium();
+    const dom = chromium(path.join(out, 'report.html'), path.join(tmp, 'chromium-profile'), '--dump-dom');
     const withCulturalBench = records.filter((r) => r.culturalbench.available).length;
-    expect(count(dom, /<svg /g)).toBe(1 + COUNTRIES.length + 1);
-    expect(count(dom, /<circle class="point"/g)).toBe(withCulturalBench);
+    // The trade-off, one bar chart per country, one loss curve per run.
+    expect(count(dom, /<svg /g)).toBe(1 + COUNTRIES.length + COUNTRIES.length);
+    expect(count(dom, /class="point"/g)).toBe(withCulturalBench);
+    expect(count(dom, /<g class="whisker"/g)).toBe(withCulturalBench);
     // Per country: six dimensions x (target + three conditions).
     expect(count(dom, /<rect class="bar"/g)).toBe(COUNTRIES.length * DIMENSIONS.length * (1 + CONDITIONS.length));
     const curves = [...dom.matchAll(/<path class="curve"[^>]* d="([^"]+)"/g)].map((m) => m[1]);
     expect(curves).toHaveLength(COUNTRIES.length);
     for (const d of curves) expect(d.split('L')).toHaveLength(4);
+    // The header: one row per run naming its model (Hub id, or the folder without its absolute path), k, budget, seed.
+    const header = [...dom.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td class="number">(\d+)<\/td><td class="number">(\d+)<\/td><td class="number">(\d+)<\/td><td class="number">(\d+)<\/td><\/tr>/g)];
+    expect(header.map((m) => m.slice(1))).toEqual(
+      COUNTRIES.map((c, i) => [`${c}-s1`, records[3 * i].country.name, MODELS[i].shown, 'vsm13', String(4 + i), String(100 * (i + 1)), '80', String(11 + i)]),
+    );
+  }, 90_000);
+
+  it('in Chromium no trade-off label covers another or a marker, and the coincident none and soft points both show', () => {
+    requireChromium();
+    const page = path.join(out, 'measure.html');
+    fs.writeFileSync(page, fs.readFileSync(path.join(out, 'report.html'), 'utf8').replace('</body>', `${MEASURE}</body>`));
+    const profile = path.join(tmp, 'chromium-profile');
+    const dom = chromium(page, profile, '--dump-dom');
+    const measured: Measured = JSON.parse(/<pre id="measured">([^<]*)<\/pre>/.exec(dom)![1].replace(/&quot;/g, '"'));
+    const withCulturalBench = records.filter((r) => r.culturalbench.available).length;
+    expect(measured.labels).toHaveLength(withCulturalBench);
+    // Rendered text may reach a pixel past the placement's estimate; anything more is a real overlap.
+    measured.labels.forEach((label, i) => {
+      measured.labels.slice(i + 1).forEach((other) => expect(overlap(label.rect, other.rect, 1), `${label.country} ${label.condition} / ${other.country} ${other.condition}`).toBe(false));
+      // Markers' rectangles leave out their stroke (1.25 px).
+      measured.points.forEach((point) => {
+        const stroked: Rect = [point.rect[0] - 1.25, point.rect[1] - 1.25, point.rect[2] + 1.25, point.rect[3] + 1.25];
+        expect(overlap(label.rect, stroked, 1), `${label.country} ${label.condition} over ${point.country} ${point.condition}`).toBe(false);
+      });
+    });
+
+    // The screenshot: the soft dot's centre is soft's blue, and the none ring drawn around it is grey.
+    const screenshot = path.join(tmp, 'report.png');
+    chromium(page, profile, `--screenshot=${screenshot}`);
+    if (process.env.CULTUNE_REPORT_SCREENSHOT) fs.copyFileSync(screenshot, process.env.CULTUNE_REPORT_SCREENSHOT);
+    const png = PNG.sync.read(fs.readFileSync(screenshot));
+    expect([png.width, png.height]).toEqual(WINDOW);
+    const pixel = (x: number, y: number) => {
+      const offset = (Math.round(y) * png.width + Math.round(x)) * 4;
+      return [png.data[offset], png.data[offset + 1], png.data[offset + 2]];
+    };
+    const hex = (color: string) => [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+    const near = (actual: number[], expected: number[]) => actual.every((v, i) => Math.abs(v - expected[i]) <= 40);
+    const first = records[0].country.name;
+    const centre = (condition: string) => {
+      const { rect } = measured.points.find((p) => p.country === first && p.condition === condition)!;
+      return [(rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2, (rect[2] - rect[0]) / 2];
+    };
+    const [sx, sy] = centre('soft');
+    const [nx, ny, ringRadius] = centre('none');
+    expect([nx, ny]).toEqual([sx, sy]);
+    expect(near(pixel(sx, sy), hex(CONDITION_COLORS.soft)), `soft centre ${pixel(sx, sy)}`).toBe(true);
+    expect(near(pixel(nx + ringRadius, ny), hex(CONDITION_COLORS.none)), `none ring ${pixel(nx + ringRadius, ny)}`).toBe(true);
+    expect(near(pixel(nx, ny - ringRadius), hex(CONDITION_COLORS.none)), `none ring ${pixel(nx, ny - ringRadius)}`).toBe(true);
   }, 90_000);
 });

@@ -1,16 +1,45 @@
 import { DIMENSIONS } from '../vsm13/dimensions.ts';
-import type { EvalCondition } from './eval-record.ts';
+import type { EvalCondition, Interval } from './eval-record.ts';
+import { fixed } from './format.ts';
+import { placeLabels, type PlacedLabel } from './label-placement.ts';
 import type { ReportRow, TrainingCurve } from './report-data.ts';
+import type { GenerationRecord } from '../train/run-files.ts';
 import { bottomAxis, escapeXml, leftAxis, legend, linearScale, niceDomain, plotArea, svgDocument, type Frame } from './svg.ts';
 
 export const CONDITION_COLORS: Record<EvalCondition, string> = { none: '#888888', persona: '#e08a1e', soft: '#2b6cb0' };
 const TARGET_COLOR = '#222222';
-const CURVE_COLORS = ['#2b6cb0', '#c53030', '#2f855a', '#6b46c1', '#b7791f', '#00838f', '#d53f8c', '#4a5568'];
+const BEST_COLOR = '#2b6cb0';
+const MEDIAN_COLOR = '#c53030';
 
-const FRAME: Frame = { width: 640, height: 380, margin: { top: 36, right: 20, bottom: 56, left: 64 } };
+const FRAME: Frame = { width: 640, height: 380, margin: { top: 36, right: 20, bottom: 56, left: 76 } };
+
+/**
+ * Scatter markers by condition, drawn in this order: a filled dot, then a hollow square, then a
+ * hollow ring, so coincident points stay visible (the ring and square frame the dot). `extent` is the
+ * half-size of the square that holds each marker, stroke included; `inner` goes inside the element.
+ */
+const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, y: number, attributes: string, inner?: string) => string }> = {
+  soft: { extent: 5, draw: (x, y, a, inner = '') => `<circle ${a} cx="${x}" cy="${y}" r="5" fill="${CONDITION_COLORS.soft}">${inner}</circle>` },
+  persona: {
+    extent: 7.5,
+    draw: (x, y, a, inner = '') =>
+      `<rect ${a} x="${x - 6.25}" y="${y - 6.25}" width="12.5" height="12.5" fill="none" stroke="${CONDITION_COLORS.persona}" stroke-width="2.5">${inner}</rect>`,
+  },
+  none: {
+    extent: 9,
+    draw: (x, y, a, inner = '') => `<circle ${a} cx="${x}" cy="${y}" r="7.75" fill="none" stroke="${CONDITION_COLORS.none}" stroke-width="2.5">${inner}</circle>`,
+  },
+};
+const DRAW_ORDER: readonly EvalCondition[] = ['soft', 'persona', 'none'];
+/** Whiskers of one point's conditions sit side by side (pixels from the marker's centre), so coincident intervals stay apart. */
+const WHISKER_DODGE: Record<EvalCondition, number> = { none: -4, persona: 0, soft: 4 };
 
 function conditionLegend(conditions: readonly EvalCondition[]): string {
-  return legend(conditions.map((c) => ({ label: c, color: CONDITION_COLORS[c] })), FRAME.margin.left, 10);
+  return legend(
+    conditions.map((c) => ({ label: c, color: CONDITION_COLORS[c], marker: MARKERS[c].draw(6, 6, 'class="swatch"') })),
+    FRAME.margin.left,
+    10,
+  );
 }
 
 /** The rows the scatter can place: those with a CulturalBench Easy accuracy. */
@@ -18,33 +47,66 @@ export function scatterRows(rows: readonly ReportRow[]): ReportRow[] {
   return rows.filter((r) => r.record.culturalbench.available && r.record.culturalbench.easy.mean.value !== null);
 }
 
-function easyMean(row: ReportRow): number {
+/** CulturalBench Easy (mean over rotations) with its bootstrap 95 % interval; the rows given are scatterRows. */
+function easyMean(row: ReportRow): Interval {
   const cb = row.record.culturalbench;
-  return cb.available ? (cb.easy.mean.value as number) : Number.NaN;
+  return cb.available ? cb.easy.mean : { value: Number.NaN, ci95: [null, null] };
 }
 
-/** VSM13 loss (lower is better) against CulturalBench Easy accuracy: one circle per country and condition. */
+/**
+ * VSM13 loss (lower is better) against CulturalBench Easy accuracy: one marker per country and
+ * condition, a whisker for the accuracy's 95 % interval, and the country's code beside each marker,
+ * placed where it covers no other label or marker. Both axes span the data, not zero: the conditions
+ * of one country often differ by less than a loss point.
+ */
 export function tradeOffScatter(rows: readonly ReportRow[]): string {
-  const placed = scatterRows(rows);
+  const placed = DRAW_ORDER.flatMap((condition) => scatterRows(rows).filter((r) => r.condition === condition));
   const area = plotArea(FRAME);
-  const x = linearScale(niceDomain(placed.map((r) => r.record.vsm13.loss.loss), [0]), area.x);
-  const y = linearScale([0, 1], area.y);
-  const points = placed.map((r) => {
-    const [cx, cy] = [x(r.record.vsm13.loss.loss), y(easyMean(r))];
-    const label = `${r.country}, ${r.condition}: loss ${r.record.vsm13.loss.loss.toFixed(2)}, Easy ${easyMean(r).toFixed(3)}`;
+  const loss = (r: ReportRow) => r.record.vsm13.loss.loss;
+  const intervalEnds = placed.flatMap((r) => easyMean(r).ci95.filter((v): v is number => v !== null));
+  const x = linearScale(niceDomain(placed.map(loss)), area.x);
+  const y = linearScale(niceDomain([...placed.map((r) => easyMean(r).value as number), ...intervalEnds]), area.y);
+  const whiskers = placed.map((r) => {
+    const [lo, hi] = easyMean(r).ci95;
+    if (lo === null || hi === null) return '';
+    const [cx, top, bottom] = [x(loss(r)) + WHISKER_DODGE[r.condition], y(hi), y(lo)];
+    const color = CONDITION_COLORS[r.condition];
     return (
-      `<circle class="point" data-country="${escapeXml(r.country)}" data-condition="${r.condition}" cx="${cx}" cy="${cy}" r="6" fill="${CONDITION_COLORS[r.condition]}"><title>${escapeXml(label)}</title></circle>` +
-      `<text class="point-label" x="${cx + 8}" y="${cy - 8}">${escapeXml(r.record.country.code ?? r.country)}</text>`
+      `<g class="whisker" data-country="${escapeXml(r.country)}" data-condition="${r.condition}" stroke="${color}" stroke-width="1.5">` +
+      `<line x1="${cx}" x2="${cx}" y1="${top}" y2="${bottom}"/><line x1="${cx - 3}" x2="${cx + 3}" y1="${top}" y2="${top}"/>` +
+      `<line x1="${cx - 3}" x2="${cx + 3}" y1="${bottom}" y2="${bottom}"/></g>`
     );
   });
-  const conditions = [...new Set(placed.map((r) => r.condition))];
+  const markers = placed.map((r) => {
+    const mean = easyMean(r);
+    const interval = mean.ci95[0] === null ? '' : ` [${mean.ci95[0].toFixed(3)}, ${(mean.ci95[1] as number).toFixed(3)}]`;
+    const title = `${r.country}, ${r.condition}: loss ${loss(r).toFixed(3)}, Easy ${(mean.value as number).toFixed(3)}${interval}`;
+    const attributes = `class="point" data-country="${escapeXml(r.country)}" data-condition="${r.condition}"`;
+    return MARKERS[r.condition].draw(x(loss(r)), y(mean.value as number), attributes, `<title>${escapeXml(title)}</title>`);
+  });
+  const labels = placeLabels(
+    placed.map((r) => ({ x: x(loss(r)), y: y(easyMean(r).value as number), radius: MARKERS[r.condition].extent, text: r.record.country.code ?? r.country })),
+    { x0: area.x[0], y0: area.y[1], x1: area.x[1], y1: area.y[0] },
+  ).map((label, n) => labelMarkup(label, placed[n]));
+  const conditions = DRAW_ORDER.filter((c) => placed.some((r) => r.condition === c)).reverse();
   return svgDocument(
     FRAME,
     'VSM13 loss vs CulturalBench Easy accuracy',
     conditionLegend(conditions) +
       bottomAxis(x, area.y[0], 'VSM13 loss (lower is closer to the published scores)') +
-      leftAxis(y, area.x[0], 'CulturalBench Easy, mean over rotations') +
-      `<g class="points">${points.join('')}</g>`,
+      leftAxis(y, area.x[0], 'CulturalBench Easy, 95 % interval') +
+      `<g class="whiskers">${whiskers.join('')}</g><g class="points">${markers.join('')}</g><g class="point-labels">${labels.join('')}</g>`,
+  );
+}
+
+function labelMarkup(label: PlacedLabel, row: ReportRow): string {
+  const leader = label.leader
+    ? `<line class="leader" x1="${label.leader.x1}" y1="${label.leader.y1}" x2="${label.leader.x2}" y2="${label.leader.y2}" stroke="#999"/>`
+    : '';
+  const { box } = label;
+  return (
+    `${leader}<text class="point-label" data-country="${escapeXml(row.country)}" data-condition="${row.condition}" ` +
+    `x="${box.x0}" y="${(box.y0 + box.y1) / 2}" dominant-baseline="central">${escapeXml(label.text)}</text>`
   );
 }
 
@@ -54,7 +116,37 @@ function rowsPerCondition(rows: readonly ReportRow[]): ReportRow[] {
   return rows.filter((r) => !seen.has(r.condition) && seen.add(r.condition));
 }
 
-/** One country's six dimensions: the published target next to the model under each condition. */
+/** A bar's value as printed on it: whole numbers from 10 up, one decimal below. */
+function barValue(value: number): string {
+  return fixed(value, Math.abs(value) >= 10 ? 0 : 1);
+}
+
+/** Pixels kept beyond the longest bars for their rotated value labels (five characters at 12 px). */
+const BAR_LABEL_ROOM = 36;
+
+/**
+ * The bar chart's value axis: the data's nice domain (zero included), stretched where the longest bar
+ * would leave less than BAR_LABEL_ROOM pixels for its label. With r the room as a fraction of the plot's
+ * height, the top b' must satisfy (b' - max) >= r (b' - a), so b' = (max - r a) / (1 - r); the bottom
+ * likewise.
+ */
+function barDomain(values: readonly number[], height: number): [number, number] {
+  const [a, b] = niceDomain(values, [0]);
+  const r = BAR_LABEL_ROOM / height;
+  const [min, max] = [Math.min(0, ...values), Math.max(0, ...values)];
+  const top = max > 0 ? Math.max(b, (max - r * a) / (1 - r)) : b;
+  const bottom = min < 0 ? Math.min(a, (min - r * top) / (1 - r)) : a;
+  return [bottom, top];
+}
+
+/** Bars thinner than this are drawn this thick around their end, so a value of zero still shows. */
+const MIN_BAR = 2;
+
+/**
+ * One country's six dimensions: the published target next to the model under each condition. Every
+ * bar carries its value (rotated to fit), and a bar too short to see keeps a visible stub, so the chart
+ * stays readable when the model's scores sit near zero beside targets near 100.
+ */
 export function dimensionBars(country: string, rows: readonly ReportRow[]): string {
   const shown = rowsPerCondition(rows);
   const target = shown[0].record.vsm13.target;
@@ -64,7 +156,7 @@ export function dimensionBars(country: string, rows: readonly ReportRow[]): stri
   ];
   const area = plotArea(FRAME);
   const values = series.flatMap((s) => DIMENSIONS.map(s.value)).filter((v): v is number => v !== undefined);
-  const y = linearScale(niceDomain(values, [0]), area.y);
+  const y = linearScale(barDomain(values, area.y[0] - area.y[1]), area.y);
   const groupWidth = (area.x[1] - area.x[0]) / DIMENSIONS.length;
   const barWidth = (groupWidth * 0.8) / series.length;
   const bars = DIMENSIONS.flatMap((d, g) =>
@@ -72,9 +164,14 @@ export function dimensionBars(country: string, rows: readonly ReportRow[]): stri
       const value = s.value(d);
       if (value === undefined) return [];
       const left = area.x[0] + g * groupWidth + groupWidth * 0.1 + i * barWidth;
-      const [top, bottom] = [Math.min(y(value), y(0)), Math.max(y(value), y(0))];
+      const centre = left + barWidth / 2;
+      let [top, bottom] = [Math.min(y(value), y(0)), Math.max(y(value), y(0))];
+      if (bottom - top < MIN_BAR) [top, bottom] = value >= 0 ? [y(0) - MIN_BAR, y(0)] : [y(0), y(0) + MIN_BAR];
+      // The label runs away from the zero line: upwards from a bar's top, downwards below a negative one.
+      const labelY = value >= 0 ? top - 3 : bottom + 3;
       return [
-        `<rect class="bar" data-series="${s.label}" data-dimension="${d}" x="${left}" y="${top}" width="${barWidth}" height="${bottom - top}" fill="${s.color}"><title>${d} ${s.label}: ${value.toFixed(1)}</title></rect>`,
+        `<rect class="bar" data-series="${s.label}" data-dimension="${d}" x="${left}" y="${top}" width="${barWidth}" height="${bottom - top}" fill="${s.color}"><title>${d} ${s.label}: ${value.toFixed(1)}</title></rect>` +
+          `<text class="bar-value" data-series="${s.label}" data-dimension="${d}" transform="translate(${centre} ${labelY}) rotate(-90)" text-anchor="${value >= 0 ? 'start' : 'end'}" dominant-baseline="central">${barValue(value)}</text>`,
       ];
     }),
   );
@@ -91,23 +188,29 @@ export function dimensionBars(country: string, rows: readonly ReportRow[]): stri
   );
 }
 
-/** Best loss against evaluations spent, one line per training run. */
-export function lossCurves(curves: readonly TrainingCurve[]): string {
-  const area = plotArea(FRAME);
-  const points = curves.flatMap((c) => c.history);
-  const x = linearScale(niceDomain(points.map((p) => p.evaluations), [0]), area.x);
-  const y = linearScale(niceDomain(points.map((p) => p.bestLoss), [0]), area.y);
-  const lines = curves.map((c, i) => {
-    const color = CURVE_COLORS[i % CURVE_COLORS.length];
-    const d = c.history.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.evaluations).toFixed(2)} ${y(p.bestLoss).toFixed(2)}`).join(' ');
-    return `<path class="curve" data-folder="${escapeXml(c.folder)}" d="${d}" fill="none" stroke="${color}" stroke-width="2"><title>${escapeXml(`${c.folder} (${c.country})${c.finished ? '' : ', still running'}`)}</title></path>`;
-  });
+const CURVE_FRAME: Frame = { width: 440, height: 270, margin: { top: 34, right: 16, bottom: 50, left: 76 } };
+
+/**
+ * One training run: the best and the median loss of each generation against evaluations spent. One
+ * chart per run, its loss axis spanning that run's data (not zero): a run typically gains a fraction of
+ * a loss point, flat on an axis from 0 or on one shared with runs of other countries.
+ */
+export function lossCurve(curve: TrainingCurve): string {
+  const area = plotArea(CURVE_FRAME);
+  const x = linearScale(niceDomain(curve.history.map((p) => p.evaluations), [0]), area.x);
+  const y = linearScale(niceDomain(curve.history.flatMap((p) => [p.bestLoss, p.medianLoss])), area.y);
+  const line = (value: (p: GenerationRecord) => number) =>
+    curve.history.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.evaluations).toFixed(2)} ${y(value(p)).toFixed(2)}`).join(' ');
+  const dots = curve.history.map((p) => `<circle cx="${x(p.evaluations).toFixed(2)}" cy="${y(p.bestLoss).toFixed(2)}" r="2.5" fill="${BEST_COLOR}"/>`);
+  const title = `${curve.folder} (${curve.country})${curve.finished ? '' : ', still running'}`;
   return svgDocument(
-    FRAME,
-    'Training: best VSM13 loss by evaluations',
-    legend(curves.map((c, i) => ({ label: c.folder, color: CURVE_COLORS[i % CURVE_COLORS.length] })), FRAME.margin.left, 10) +
+    CURVE_FRAME,
+    `Training: VSM13 loss by evaluations, ${title}`,
+    legend([{ label: 'best', color: BEST_COLOR }, { label: 'median', color: MEDIAN_COLOR }], CURVE_FRAME.margin.left, 8) +
       bottomAxis(x, area.y[0], 'evaluations') +
-      leftAxis(y, area.x[0], 'best VSM13 loss') +
-      `<g class="curves">${lines.join('')}</g>`,
+      leftAxis(y, area.x[0], 'VSM13 loss') +
+      `<path class="median-curve" d="${line((p) => p.medianLoss)}" fill="none" stroke="${MEDIAN_COLOR}" stroke-width="1.5" stroke-dasharray="5 3"/>` +
+      `<path class="curve" data-folder="${escapeXml(curve.folder)}" d="${line((p) => p.bestLoss)}" fill="none" stroke="${BEST_COLOR}" stroke-width="2"><title>${escapeXml(title)}</title></path>` +
+      `<g class="curve-points">${dots.join('')}</g>`,
   );
 }

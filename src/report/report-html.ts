@@ -1,5 +1,6 @@
-import { dimensionBars, lossCurves, scatterRows, tradeOffScatter } from './charts.ts';
+import { dimensionBars, lossCurve, scatterRows, tradeOffScatter } from './charts.ts';
 import { escapeXml } from './svg.ts';
+import type { RunHeader } from './run-header.ts';
 import type { ReportData } from './report-data.ts';
 import { reportMarkdownTables } from './report-tables.ts';
 
@@ -7,7 +8,8 @@ const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-widt
 svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#333}.axis line{stroke:#333}
 .axis-label{font-weight:600}.point-label{fill:#555}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td:first-child,th:first-child{text-align:left}
-.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-weight:600}.note{color:#8a4b00}`;
+.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-weight:600}.note{color:#8a4b00}
+.runs td,.runs th{text-align:left}.runs td.number,.runs th.number{text-align:right}.meta{color:#555}`;
 
 /** A Markdown table (as report-tables writes it) as an HTML table. */
 function htmlTable(lines: readonly string[]): string {
@@ -18,12 +20,30 @@ function htmlTable(lines: readonly string[]): string {
     .join('')}</tbody></table>`;
 }
 
+function figure(caption: string, svg: string): string {
+  return `<figure><figcaption>${escapeXml(caption)}</figcaption>${svg}</figure>`;
+}
+
 function section(title: string, body: string): string {
   return `<section><h2>${escapeXml(title)}</h2>${body}</section>`;
 }
 
+/** The header: one row per folder, naming what produced its numbers. */
+function runsTable(runs: readonly RunHeader[]): string {
+  const number = (value: number | null) => `<td class="number">${value === null ? '-' : value}</td>`;
+  const rows = runs.map(
+    (r) =>
+      `<tr><td>${escapeXml(r.folder)}</td><td>${escapeXml(r.country)}</td><td>${escapeXml(r.model)}</td><td>${escapeXml(r.instrument)}</td>` +
+      `${number(r.k)}${number(r.budget)}${number(r.evaluations)}<td class="number">${escapeXml(r.seed)}</td></tr>`,
+  );
+  return (
+    '<table class="runs"><thead><tr><th>folder</th><th>country</th><th>model</th><th>instrument</th><th class="number">k</th>' +
+    `<th class="number">budget</th><th class="number">evaluations spent</th><th class="number">seed</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+  );
+}
+
 /** One page, no external assets and no scripts: the charts are inline SVG. */
-export function reportHtml(data: ReportData): string {
+export function reportHtml(data: ReportData, header: { runs: readonly RunHeader[]; version: string }): string {
   const countries = [...new Set(data.rows.map((r) => r.country))];
   const tables = reportMarkdownTables(data);
   const parts = [
@@ -32,16 +52,19 @@ export function reportHtml(data: ReportData): string {
       scatterRows(data.rows).length > 0 ? tradeOffScatter(data.rows) : '<p class="note">No CulturalBench results: VSM13 alone.</p>',
     ),
     countries.length > 0
-      ? section('Six dimensions, model vs target', `<div class="charts">${countries.map((c) => `<figure><figcaption>${escapeXml(c)}</figcaption>${dimensionBars(c, data.rows.filter((r) => r.country === c))}</figure>`).join('')}</div>`)
+      ? section('Six dimensions, model vs target', `<div class="charts">${countries.map((c) => figure(c, dimensionBars(c, data.rows.filter((r) => r.country === c)))).join('')}</div>`)
       : '',
-    data.curves.length > 0 ? section('Training loss', lossCurves(data.curves)) : '',
+    data.curves.length > 0
+      ? section('Training loss', `<div class="charts">${data.curves.map((c) => figure(`${c.folder} (${c.country})`, lossCurve(c))).join('')}</div>`)
+      : '',
     ...tables.countries.map((t) => section(t.country, htmlTable(t.table))),
     section('Rank agreement across countries', tables.rankAgreement ? htmlTable(tables.rankAgreement) : `<p>${escapeXml(tables.rankAgreementMissing)}</p>`),
     data.notes.length > 0 ? section('Notes', `<ul>${data.notes.map((n) => `<li class="note">${escapeXml(n)}</li>`).join('')}</ul>`) : '',
   ];
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>cultune report</title><style>${STYLE}</style></head>
-<body><h1>cultune report</h1>
+<body><header><h1>cultune report</h1><p class="meta">cultune ${escapeXml(header.version)}; a baseline folder has no k, budget or training seed (its seed column is the evaluation's).</p>
+${runsTable(header.runs)}</header>
 ${parts.filter((p) => p !== '').join('\n')}
 </body></html>
 `;

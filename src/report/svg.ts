@@ -25,7 +25,7 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) as number;
   const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
 
@@ -65,20 +65,27 @@ export function bottomAxis(scale: Scale, y: number, label: string, ticks = niceT
   return `<g class="axis x-axis"><line x1="${x0}" x2="${x1}" y1="${y}" y2="${y}"/>${marks}<text class="axis-label" x="${(x0 + x1) / 2}" y="${y + 36}" text-anchor="middle">${escapeXml(label)}</text></g>`;
 }
 
-/** Left axis with ticks and a rotated label. */
-export function leftAxis(scale: Scale, x: number, label: string): string {
+/**
+ * Left axis with ticks and a rotated label, set clear of the widest tick label (about 0.6 em per
+ * character at 12 px), at most `room` pixels left of the axis.
+ */
+export function leftAxis(scale: Scale, x: number, label: string, room = 64): string {
   const [y0, y1] = [scale(scale.domain[0]), scale(scale.domain[1])];
-  const marks = niceTicks(...scale.domain)
+  const ticks = niceTicks(...scale.domain);
+  const marks = ticks
     .map((t) => `<line class="tick" x1="${x - 5}" x2="${x}" y1="${scale(t)}" y2="${scale(t)}"/><text x="${x - 8}" y="${scale(t) + 4}" text-anchor="end">${formatTick(t)}</text>`)
     .join('');
+  const widest = Math.max(...ticks.map((t) => formatTick(t).length));
+  const offset = Math.min(room, Math.max(44, 8 + widest * 7.2 + 10));
   const middle = (y0 + y1) / 2;
-  return `<g class="axis y-axis"><line x1="${x}" x2="${x}" y1="${y0}" y2="${y1}"/>${marks}<text class="axis-label" transform="translate(${x - 44} ${middle}) rotate(-90)" text-anchor="middle">${escapeXml(label)}</text></g>`;
+  return `<g class="axis y-axis"><line x1="${x}" x2="${x}" y1="${y0}" y2="${y1}"/>${marks}<text class="axis-label" transform="translate(${x - offset} ${middle}) rotate(-90)" text-anchor="middle">${escapeXml(label)}</text></g>`;
 }
 
-/** A row of coloured swatches with names. */
-export function legend(entries: readonly { label: string; color: string }[], x: number, y: number): string {
+/** A row of swatches with names: a coloured square, or the entry's own marker drawn in a 12 x 12 cell. */
+export function legend(entries: readonly { label: string; color: string; marker?: string }[], x: number, y: number): string {
   const items = entries.map(
-    (e, i) => `<g transform="translate(${x + i * 110} ${y})"><rect class="swatch" width="12" height="12" fill="${e.color}"/><text x="17" y="11">${escapeXml(e.label)}</text></g>`,
+    (e, i) =>
+      `<g transform="translate(${x + i * 110} ${y})">${e.marker ?? `<rect class="swatch" width="12" height="12" fill="${e.color}"/>`}<text x="17" y="11">${escapeXml(e.label)}</text></g>`,
   );
   return `<g class="legend">${items.join('')}</g>`;
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { collectReport, type ReportData } from './report-data.ts';
 import { reportHtml } from './report-html.ts';
+import { runHeaders } from './run-header.ts';
 import { flatRow, reportCsv, reportMarkdown } from './report-tables.ts';
 
 /** report.json: the flat rows of report.csv, the rank agreement, the curves, and the eval records themselves. */
@@ -27,7 +28,7 @@ export function writeReport(folders: readonly string[], outDir: string, version:
     ['report.md', reportMarkdown(data)],
     ['report.csv', reportCsv(data)],
     ['report.json', `${JSON.stringify(json, null, 2)}\n`],
-    ['report.html', reportHtml(data)],
+    ['report.html', reportHtml(data, { runs: runHeaders(folders), version })],
   ];
   const files = contents.map(([name, text]) => {
     const file = path.join(outDir, name);

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { dimensionBars, lossCurve, tradeOffScatter } from '../src/report/charts.ts';
+import type { EvalCondition, EvalRecord } from '../src/report/eval-record.ts';
+import { boxesOverlap, DEFAULT_LABEL_STYLE, markerBox, placeLabels, type Anchor, type Box } from '../src/report/label-placement.ts';
+import type { ReportRow, TrainingCurve } from '../src/report/report-data.ts';
+import { modelDisplayName } from '../src/report/run-header.ts';
+import { DIMENSIONS } from '../src/vsm13/index.ts';
+import { uniforms } from './helpers/uniforms.ts';
+
+const BOUNDS: Box = { x0: 0, y0: 0, x1: 560, y1: 290 };
+
+function expectNoCollisions(anchors: readonly Anchor[], bounds: Box): void {
+  const labels = placeLabels(anchors, bounds);
+  const markers = anchors.map(markerBox);
+  labels.forEach((label, i) => {
+    const { box } = label;
+    expect(box.x0 >= bounds.x0 && box.x1 <= bounds.x1 && box.y0 >= bounds.y0 && box.y1 <= bounds.y1, `label ${i} inside`).toBe(true);
+    expect(box.x1 - box.x0).toBeCloseTo(label.text.length * DEFAULT_LABEL_STYLE.charWidth * DEFAULT_LABEL_STYLE.fontSize, 9);
+    markers.forEach((marker, k) => expect(boxesOverlap(box, marker), `label ${i} over marker ${k}`).toBe(false));
+    labels.slice(i + 1).forEach((other, k) => expect(boxesOverlap(box, other.box), `labels ${i} and ${i + 1 + k}`).toBe(false));
+    if (label.leader) {
+      // A leader runs from the marker's edge to the label's nearest point.
+      const anchor = anchors[i];
+      expect(Math.hypot(label.leader.x1 - anchor.x, label.leader.y1 - anchor.y)).toBeCloseTo(anchor.radius, 9);
+      expect(label.leader.x2 >= box.x0 && label.leader.x2 <= box.x1 && label.leader.y2 >= box.y0 && label.leader.y2 <= box.y1).toBe(true);
+    }
+  });
+}
+
+describe('label placement', () => {
+  it('coincident markers (none behind soft) get separate labels, none over a marker', () => {
+    const anchors = (['none', 'persona', 'soft'] as const).map((condition) => ({ x: 200, y: 120, radius: 9, text: `SAU ${condition}` }));
+    expectNoCollisions(anchors, BOUNDS);
+    const labels = placeLabels(anchors, BOUNDS);
+    expect(labels[0].leader).toBeNull(); // the first takes the spot beside the marker
+  });
+
+  it('forty random markers with three-letter labels: no label covers a label or a marker', () => {
+    for (const seed of [1, 2, 3]) {
+      const next = uniforms(seed);
+      const anchors = Array.from({ length: 40 }, (_, i) => ({ x: 20 + next() * 520, y: 20 + next() * 250, radius: 5 + (i % 3) * 2, text: ['SAU', 'JPN', 'GER', 'MEX'][i % 4] }));
+      expectNoCollisions(anchors, BOUNDS);
+    }
+  });
+
+  it('a cluster at the frame edge turns its labels inwards', () => {
+    const anchors = Array.from({ length: 5 }, (_, i) => ({ x: 555, y: 140 + i * 4, radius: 5, text: 'JPN' }));
+    expectNoCollisions(anchors, BOUNDS);
+  });
+});
+
+function record(country: string, code: string, condition: EvalCondition, scores: number[], easy: [number, number, number]): EvalRecord {
+  const target = Object.fromEntries(DIMENSIONS.map((d, i) => [d, 40 + 10 * i])) as EvalRecord['vsm13']['target'];
+  const modelScores = Object.fromEntries(DIMENSIONS.map((d, i) => [d, scores[i]])) as EvalRecord['vsm13']['scores'];
+  const loss = DIMENSIONS.reduce((sum, d, i) => sum + Math.abs(scores[i] - (target[d] as number)), 0) / DIMENSIONS.length;
+  return {
+    cultune: '0.1.0',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    condition,
+    run: `${code}-s1`,
+    country: { name: country, code },
+    model: { dir: 'model', hidden: 64, dtype: 'float32' },
+    settings: { variants: 1, answer: 'expected', placement: 'start', seed: '0', bootstrap: 100 },
+    vsm13: { scores: modelScores, target, constants: {} as EvalRecord['vsm13']['constants'], loss: { loss, metric: 'l1', perDimension: {}, difference: {}, usedDimensions: [...DIMENSIONS], missing: [] } },
+    culturalbench: {
+      available: true,
+      country,
+      questions: { easy: 20, hard: 20 },
+      easy: { mean: { value: easy[0], ci95: [easy[1], easy[2]] }, strict: { value: 0, ci95: [0, 0] } },
+      hard: { value: 0, ci95: [0, 0] },
+      limit: 20,
+    },
+  };
+}
+
+const row = (r: EvalRecord): ReportRow => ({ folder: r.run as string, country: r.country.name, condition: r.condition, record: r });
+const numbers = (svg: string, pattern: RegExp) => [...svg.matchAll(pattern)].map((m) => m.slice(1).map(Number));
+
+describe('charts', () => {
+  // Near-zero model scores beside targets of 40-90, as an untrained tiny model gives them.
+  const nearZero = [0.6, -0.1, 0, -0.9, -0.2, -0.3];
+  const rows = (['none', 'persona', 'soft'] as const).map((c) => row(record('Japan', 'JPN', c, nearZero, [0.263, 0.25, 0.287])));
+
+  it('trade-off: coincident points are all drawn, with whiskers spanning their 95 % intervals', () => {
+    const svg = tradeOffScatter(rows);
+    const markers = numbers(svg, /class="point"[^>]*?(?:cx="([-\d.]+)" cy="([-\d.]+)"|x="([-\d.]+)" y="([-\d.]+)")/g);
+    expect(markers).toHaveLength(3);
+    const whiskers = numbers(svg, /<g class="whisker"[^>]*><line x1="([-\d.]+)" x2="[-\d.]+" y1="([-\d.]+)" y2="([-\d.]+)"/g);
+    expect(whiskers).toHaveLength(3);
+    // Mean 0.263 in [0.25, 0.287]: the marker sits (0.287 - 0.263) / (0.287 - 0.25) of the way down the whisker.
+    const cy = Number(/<circle class="point"[^>]*data-condition="soft"[^>]*cy="([-\d.]+)"/.exec(svg)![1]);
+    for (const [, top, bottom] of whiskers) expect((cy - top) / (bottom - top)).toBeCloseTo((0.287 - 0.263) / (0.287 - 0.25), 9);
+    // Dodged sideways, so three coincident intervals do not draw over one another.
+    expect(new Set(whiskers.map(([x]) => x)).size).toBe(3);
+    expect(numbers(svg, /<text class="point-label"/g)).toHaveLength(3);
+  });
+
+  it('bars: a near-zero score keeps a visible bar and prints its value; targets print theirs', () => {
+    const svg = dimensionBars('Japan', rows);
+    const bars = [...svg.matchAll(/<rect class="bar" data-series="(\w+)" data-dimension="(\w+)" x="[-\d.]+" y="([-\d.]+)" width="[-\d.]+" height="([-\d.]+)"/g)];
+    expect(bars).toHaveLength(DIMENSIONS.length * 4);
+    for (const [, , , , height] of bars) expect(Number(height)).toBeGreaterThanOrEqual(2);
+    const printed = [...svg.matchAll(/<text class="bar-value" data-series="(\w+)" data-dimension="(\w+)"[^>]*>([^<]+)</g)];
+    expect(printed.filter(([, series]) => series === 'soft').map(([, , , text]) => text)).toEqual(['0.6', '-0.1', '0.0', '-0.9', '-0.2', '-0.3']);
+    expect(printed.filter(([, series]) => series === 'target').map(([, , , text]) => text)).toEqual(['40', '50', '60', '70', '80', '90']);
+  });
+
+  it('loss curve: the axis spans the run, so a gain of 0.03 fills most of the plot', () => {
+    const history = [59.487, 59.475, 59.475, 59.473, 59.473, 59.459].map((bestLoss, g) => ({ generation: g + 1, evaluations: 8 * (g + 1), bestLoss, medianLoss: bestLoss + 0.02, seconds: g }));
+    const curve: TrainingCurve = { folder: 'DE-s1', country: 'Germany', finished: true, history };
+    const svg = lossCurve(curve);
+    const ys = numbers(/<path class="curve"[^>]* d="([^"]+)"/.exec(svg)![1], /[ML][-\d.]+ ([-\d.]+)/g).map(([y]) => y);
+    const plotHeight = 270 - 34 - 50;
+    expect(Math.max(...ys) - Math.min(...ys)).toBeGreaterThan(0.3 * plotHeight);
+  });
+
+  it('the header names a Hub model by id and a local one without its absolute path', () => {
+    expect(modelDisplayName({ dir: '/anywhere/hub/x', hubId: 'onnx-community/SmolLM2-135M-Instruct' })).toBe('onnx-community/SmolLM2-135M-Instruct');
+    expect(modelDisplayName({ dir: '/x', hubId: 'org/model', revision: 'abc123' })).toBe('org/model@abc123');
+    expect(modelDisplayName({ dir: '/opt/models/tiny-llama' })).toBe('…/models/tiny-llama');
+    expect(modelDisplayName({ dir: 'models/tiny' })).toBe('models/tiny');
+  });
+});
