@@ -76,10 +76,18 @@ describe('CulturalBench download cache', () => {
     expect(fs.readdirSync(cacheDir)).toEqual([]);
   });
 
-  it('detects a cached file that changed after its hash was recorded', async () => {
+  it('downloads a cached file again when it changed after its hash was recorded; offline, says so in one line', async () => {
     await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
-    fs.appendFileSync(path.join(cacheDir, 'CulturalBench-Hard.csv'), '\n');
-    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` })).rejects.toThrow(/CulturalBench-Hard\.csv has sha256 .* delete it/);
+    const cached = path.join(cacheDir, 'CulturalBench-Hard.csv');
+    fs.appendFileSync(cached, 'damage\n');
+    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good`, download: false })).rejects.toThrow(
+      /^cached .*CulturalBench-Hard\.csv is damaged \(sha256 [0-9a-f]{12}\.\.\., expected [0-9a-f]{12}\.\.\.\); allow downloads/,
+    );
+    requests = [];
+    const repaired = await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
+    expect(requests).toEqual(['/good/CulturalBench-Hard.csv']);
+    expect(repaired.files.map((f) => f.origin)).toEqual(['cache', 'download']);
+    expect(fs.readFileSync(cached).equals(hardBytes)).toBe(true);
   });
 
   it('offline with no cache: unavailable, with one line saying why', async () => {

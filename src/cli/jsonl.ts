@@ -1,14 +1,9 @@
-import fs from 'node:fs';
 import { UserError } from '../util/errors.ts';
+import { readTextFile } from '../util/text-file.ts';
 
-/** Parses a JSON Lines file into objects, naming the file and line of any bad record. */
+/** Parses a JSON Lines file ("-": stdin) into objects, naming the file and line of any bad record. */
 export function readJsonLines(file: string): { line: number; value: Record<string, unknown> }[] {
-  let text: string;
-  try {
-    text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readTextFile(file);
   const records: { line: number; value: Record<string, unknown> }[] = [];
   text.split('\n').forEach((raw, index) => {
     if (raw.trim() === '') return;

@@ -1,29 +1,38 @@
 import { Command, CommanderError } from 'commander';
 import { UserError, describeError } from '../util/errors.ts';
+import { setNoticeSink } from '../util/notices.ts';
 import { registerCommands } from './commands.ts';
 import { VERSION } from './version.ts';
 
-const program = new Command();
-program
-  .name('cultune')
-  .description('Align a frozen Llama model to a country with soft prompts tuned by differential evolution')
-  .version(VERSION)
-  .exitOverride();
+function createProgram(): Command {
+  const program = new Command();
+  program
+    .name('cultune')
+    .description('Align a frozen Llama model to a country with soft prompts tuned by differential evolution')
+    .version(VERSION)
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
 
-registerCommands(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode;
-  } else if (error instanceof UserError) {
-    process.stderr.write(`cultune: ${error.message}\n`);
-    process.exitCode = error.exitCode;
-  } else {
+/**
+ * Runs one command line (argv as process.argv has it) and returns the exit status. A fresh program per
+ * call, so a caller (bin/cultune.js, or a test driving many command lines in one process) starts clean.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  setNoticeSink((line) => process.stderr.write(`cultune: ${line}\n`));
+  try {
+    await createProgram().parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof UserError) {
+      process.stderr.write(`cultune: ${error.message}\n`);
+      return error.exitCode;
+    }
     // Unexpected failures still get one line; CULTUNE_DEBUG=1 shows the stack for bug reports.
-    process.stderr.write(`cultune: internal error: ${describeError(error)}\n`);
+    process.stderr.write(`cultune: internal error: ${describeError(error).split('\n')[0]}\n`);
     if (process.env.CULTUNE_DEBUG) console.error(error);
-    process.exitCode = 70;
+    return 70;
   }
 }

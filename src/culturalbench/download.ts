@@ -4,6 +4,8 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError, describeError } from '../util/errors.ts';
 import type { DatasetFile } from './source.ts';
+import { displayPath } from '../util/display-path.ts';
+import { notice } from '../util/notices.ts';
 
 export interface CacheOptions<T> {
   cacheDir: string;
@@ -30,10 +32,25 @@ function recordedHashPath(cacheDir: string, file: DatasetFile): string {
   return path.join(cacheDir, `${file.hubName}.sha256`);
 }
 
+/** The pinned hash, else the one recorded at first download; a record that is not a SHA-256 counts as absent. */
 function expectedHash(cacheDir: string, file: DatasetFile): string | undefined {
   if (file.pinnedSha256) return file.pinnedSha256;
   const recorded = recordedHashPath(cacheDir, file);
-  return fs.existsSync(recorded) ? fs.readFileSync(recorded, 'utf8').trim() : undefined;
+  const text = fs.existsSync(recorded) ? fs.readFileSync(recorded, 'utf8').trim() : '';
+  return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
+}
+
+/** Why a cached copy cannot be used (its checksum, or its content), or undefined with the parsed content. */
+function checkCached<T>(target: string, expected: string | undefined, parse: (text: string, source: string) => T): { content: T; sha256: string } | { damaged: string } {
+  const bytes = fs.readFileSync(target);
+  const actual = sha256Hex(bytes);
+  if (expected !== undefined && actual !== expected) return { damaged: `sha256 ${actual.slice(0, 12)}..., expected ${expected.slice(0, 12)}...` };
+  try {
+    return { content: parse(bytes.toString('utf8'), target), sha256: actual };
+  } catch (error) {
+    if (error instanceof UserError) return { damaged: error.message };
+    throw error;
+  }
 }
 
 /** fetch() reports "fetch failed"; the reason (DNS, refused, ...) is in its cause, possibly an AggregateError without a message. */
@@ -56,21 +73,20 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 
 /**
  * Returns a dataset file from the cache, downloading it once if absent. A download is verified
- * (checksum, then parsed) before it is written, so a bad download never lands in the cache;
- * a cached file is verified again on every read, so a corrupted cache is reported, not used.
+ * (checksum, then parsed) before it is written, so a bad download never lands in the cache; a cached
+ * file is verified again on every read, and a damaged one is downloaded again (with a notice), or
+ * reported in one line when downloads are off.
  */
 export async function ensureCachedFile<T>(file: DatasetFile, options: CacheOptions<T>): Promise<CachedFile<T>> {
   const target = path.join(options.cacheDir, file.hubName);
-  const expected = expectedHash(options.cacheDir, file);
+  let expected = expectedHash(options.cacheDir, file);
   if (fs.existsSync(target)) {
-    const bytes = fs.readFileSync(target);
-    const actual = sha256Hex(bytes);
-    if (expected !== undefined && actual !== expected) {
-      throw new UserError(
-        `cached ${target} has sha256 ${actual}, expected ${expected}; delete it to download it again`,
-      );
-    }
-    return { path: target, content: options.parse(bytes.toString('utf8'), target), sha256: actual, origin: 'cache' };
+    const cached = checkCached(target, expected, options.parse);
+    if (!('damaged' in cached)) return { path: target, content: cached.content, sha256: cached.sha256, origin: 'cache' };
+    if (!options.download) throw new UserError(`cached ${target} is damaged (${cached.damaged}); allow downloads to fetch it again, or pass --data DIR`);
+    notice(`cached ${displayPath(target)} is damaged (${cached.damaged}); downloading it again`);
+    // Without a pinned hash, the recorded one may be what was damaged: the new download is trusted and recorded afresh.
+    if (!file.pinnedSha256) expected = undefined;
   }
   const url = `${options.baseUrl.replace(/\/+$/, '')}/${file.hubName}`;
   if (!options.download) throw new UserError(`${target} is not cached and downloads are disabled`);
@@ -85,7 +101,8 @@ export async function ensureCachedFile<T>(file: DatasetFile, options: CacheOptio
   const content = options.parse(Buffer.from(bytes).toString('utf8'), url);
   // The hash goes first: a crash between the two writes leaves a hash without a file (re-download,
   // verified against it), never a file without its hash.
-  if (expected === undefined) writeFileAtomic(recordedHashPath(options.cacheDir, file), `${actual}\n`);
-  writeFileAtomic(target, bytes);
+  const remedy = 'set CULTUNE_CACHE or --cache-dir to a writable folder';
+  if (expected === undefined) writeFileAtomic(recordedHashPath(options.cacheDir, file), `${actual}\n`, { remedy });
+  writeFileAtomic(target, bytes, { remedy });
   return { path: target, content, sha256: actual, origin: 'download' };
 }

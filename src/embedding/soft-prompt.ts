@@ -11,6 +11,9 @@ export function softPromptFromTensor(shape: readonly number[], data: Float32Arra
     throw new UserError(`${source}: soft prompt has hidden size ${hidden}, the model expects ${expectedHidden}`);
   }
   if (data.length !== k * hidden) throw new UserError(`${source}: ${data.length} values for shape [${k}, ${hidden}]`);
+  // A NaN or infinite value would make every log-prob NaN: a result that looks like one, silently wrong.
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new UserError(`${source}: soft prompt value [${Math.floor(bad / hidden)}, ${bad % hidden}] is ${data[bad]}, not a finite number`);
   return { k, hidden, data };
 }
 

@@ -12,6 +12,7 @@ import { float32ToFloat16Bits } from '../embedding/fp16.ts';
 import type { EmbeddingTable } from '../embedding/table.ts';
 import type { ScoreOptions, ScoreRequest, Scorer, SoftPrompt } from './types.ts';
 import { UserError } from '../util/errors.ts';
+import { checkRequests } from './request-limits.ts';
 
 export type { EmbeddingTable };
 
@@ -134,11 +135,10 @@ export class LlamaModel implements Scorer {
     await this.session.release();
   }
 
-  /** Copies the embedding of one virtual token (token id, or soft vector) into `out` at `offset`. */
+  /** Copies the embedding of one virtual token (token id, checked by checkRequests, or soft vector) into `out` at `offset`. */
   private writeEmbedding(token: number, softVectors: Float32Array, out: Float32Array, offset: number): void {
     const d = this.hidden;
     if (token >= 0) {
-      if (token >= this.embeddingTable.vocab) throw new UserError(`token id ${token} is outside the vocabulary (${this.embeddingTable.vocab})`);
       out.set(this.embeddingTable.data.subarray(token * d, token * d + d), offset);
     } else {
       const v = -token - 1;
@@ -350,6 +350,14 @@ export class LlamaModel implements Scorer {
     return batch;
   }
 
+  /**
+   * Checks requests (with k soft vectors) against the vocabulary and max_position_embeddings; scoring
+   * does too, but a caller that names its requests (`where`) gets a line the user can act on.
+   */
+  checkRequests(requests: readonly ScoreRequest[], k: number, where?: (i: number) => string): void {
+    checkRequests(requests, k, { vocab: this.embeddingTable.vocab, maxPositions: this.config.maxPositions }, where);
+  }
+
   async score(requests: ScoreRequest[], options: ScoreOptions = {}): Promise<number[][]> {
     const [results] = await this.scoreCandidates(requests, [options.softPrompt], options);
     return results;
@@ -368,6 +376,7 @@ export class LlamaModel implements Scorer {
     for (const prompt of used) {
       if (prompt && prompt.hidden !== this.hidden) throw new UserError(`the soft prompt has hidden size ${prompt.hidden}, the model ${this.hidden}`);
     }
+    this.checkRequests(requests, Math.max(0, ...used.map((prompt) => prompt?.k ?? 0)));
     const softVectors = new Float32Array(used.reduce((sum, prompt) => sum + (prompt?.data.length ?? 0), 0));
     const rows: ScoringRow[] = [];
     const firstRow: number[] = [];

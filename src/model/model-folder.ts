@@ -10,6 +10,8 @@ export interface ModelConfig {
   kvHeads: number;
   headDim: number;
   vocab: number;
+  /** The longest sequence the model was built for (max_position_embeddings), when the config says. */
+  maxPositions?: number;
   bosTokenId?: number;
   eosTokenId?: number;
   modelType: string;
@@ -40,6 +42,10 @@ function requireNumber(source: Record<string, unknown>, key: string, file: strin
   return value;
 }
 
+function positiveInteger(value: unknown): number | undefined {
+  return Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : undefined;
+}
+
 function firstId(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (Array.isArray(value) && typeof value[0] === 'number') return value[0];
@@ -67,6 +73,7 @@ function optimumConfig(file: string): ModelConfig {
     kvHeads: typeof c.num_key_value_heads === 'number' ? c.num_key_value_heads : heads,
     headDim: typeof c.head_dim === 'number' ? c.head_dim : hidden / heads,
     vocab: requireNumber(c, 'vocab_size', file),
+    maxPositions: positiveInteger(c.max_position_embeddings),
     bosTokenId: firstId(c.bos_token_id),
     eosTokenId: firstId(c.eos_token_id),
     modelType,
@@ -89,6 +96,7 @@ function genaiConfig(file: string): { config: ModelConfig; filename: string } {
       kvHeads: typeof decoder.num_key_value_heads === 'number' ? decoder.num_key_value_heads : heads,
       headDim: typeof decoder.head_size === 'number' ? decoder.head_size : hidden / heads,
       vocab: requireNumber(model, 'vocab_size', file),
+      maxPositions: positiveInteger(model.context_length),
       bosTokenId: firstId(model.bos_token_id),
       eosTokenId: firstId(model.eos_token_id),
       modelType,

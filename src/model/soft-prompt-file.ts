@@ -3,6 +3,8 @@ import path from 'node:path';
 import { decodeNpy, decodePeftSoftPrompt, decodeSoftPromptJson, softPromptFromTensor } from '../embedding/index.ts';
 import type { SoftPrompt } from './types.ts';
 import { UserError } from '../util/errors.ts';
+import { fileSystemError } from '../util/fs-errors.ts';
+import { decodeUtf8 } from '../util/text-file.ts';
 
 /**
  * Reads a soft prompt: PEFT `adapter_model.safetensors` (tensor prompt_embeddings; a folder holding
@@ -15,7 +17,7 @@ export function readSoftPromptFile(file: string, expectedHidden: number): SoftPr
   try {
     bytes = fs.readFileSync(target);
   } catch (error) {
-    throw new UserError(`cannot read soft prompt ${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw fileSystemError(error, target, 'read');
   }
   const prefix = (message: string) => (message.includes(target) ? message : `${target}: ${message}`);
   try {
@@ -24,7 +26,7 @@ export function readSoftPromptFile(file: string, expectedHidden: number): SoftPr
       const { shape, data } = decodeNpy(bytes);
       return softPromptFromTensor(shape, data, target, expectedHidden);
     }
-    if (target.endsWith('.json')) return decodeSoftPromptJson(bytes.toString('utf8'), expectedHidden);
+    if (target.endsWith('.json')) return decodeSoftPromptJson(decodeUtf8(bytes, target), expectedHidden);
   } catch (error) {
     if (error instanceof UserError) throw new UserError(prefix(error.message));
     throw error;

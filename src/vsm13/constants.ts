@@ -1,4 +1,5 @@
 import { UserError } from '../util/errors.ts';
+import { parseDecimal } from '../util/numbers.ts';
 import { DIMENSIONS, mapDimensions, parseDimension, type Dimension, type DimensionScores, type PartialScores } from './dimensions.ts';
 
 /**
@@ -57,10 +58,8 @@ export function parseDimensionAssignments(text: string, what: string): PartialSc
     if (!match || !dimension) {
       throw new UserError(`${what}: "${part}" is not DIM=NUMBER with DIM one of ${DIMENSIONS.join(', ')}`);
     }
-    const value = Number(match[2]);
-    if (match[2].trim() === '' || !Number.isFinite(value)) {
-      throw new UserError(`${what}: "${match[2]}" for ${dimension} is not a number`);
-    }
+    const value = parseDecimal(match[2]);
+    if (value === undefined) throw new UserError(`${what}: "${match[2]}" for ${dimension} is not a decimal number`);
     if (dimension in result) throw new UserError(`${what}: ${dimension} is given twice`);
     result[dimension] = value;
   }

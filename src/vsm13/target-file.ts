@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UserError, describeError } from '../util/errors.ts';
+import { parseDecimal } from '../util/numbers.ts';
+import { readTextFile } from '../util/text-file.ts';
 import { DIMENSIONS, parseDimension, type Dimension } from './dimensions.ts';
 
 /** One country's numbers in a user's targets file, with the line of each number for error messages and sources. */
@@ -24,12 +25,7 @@ const EXPECTED = `country and any of ${DIMENSIONS.join(', ')}`;
  * Any bad value is a one-line UserError naming the file and line.
  */
 export function readTargetsFile(file: string): TargetFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read targets file ${file}: ${describeError(error)}`);
-  }
+  const text = readTextFile(file);
   const isJson = path.extname(file).toLowerCase() === '.json' || /^\uFEFF?\s*[[{]/.test(text);
   return { file, entries: isJson ? parseTargetsJson(text, file) : parseTargetsCsv(text, file) };
 }
@@ -61,8 +57,8 @@ export function parseTargetsCsv(text: string, file: string): TargetFileEntry[] {
     for (const [column, cell] of Object.entries(record)) {
       const dimension = parseDimension(column);
       if (!dimension || isNotGiven(cell)) continue;
-      const value = Number(cell);
-      if (!Number.isFinite(value)) fail(file, line, `${dimension} "${cell}" is not a number`);
+      const value = parseDecimal(cell);
+      if (value === undefined) fail(file, line, `${dimension} "${cell}" is not a decimal number`);
       entry.values[dimension] = { value, line };
     }
     return entry;

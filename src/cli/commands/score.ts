@@ -4,7 +4,7 @@ import { readSoftPromptFile } from '../../model/index.ts';
 import { readJsonLines } from '../jsonl.ts';
 import type { HuggingFaceTokenizer } from '../../model/tokenizer.ts';
 import type { Placement, ScoreRequest } from '../../model/types.ts';
-import { writeFileAtomic } from '../../util/atomic.ts';
+import { checkWritable, writeFileAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { progressReporter } from '../progress.ts';
 
@@ -16,23 +16,31 @@ interface ScoreFlags extends ModelFlags {
   output?: string;
 }
 
-function isIdList(value: unknown): value is number[] {
-  return Array.isArray(value) && value.every((v) => Number.isInteger(v) && v >= 0);
+/** A non-empty list of token ids; anything else is one line naming the field and the bad entry. */
+function tokenIds(value: unknown, field: string, where: string): number[] {
+  if (!Array.isArray(value) || value.length === 0) throw new UserError(`${where}: "${field}" must be a non-empty list of token ids`);
+  const bad = value.findIndex((v) => !Number.isSafeInteger(v) || v < 0);
+  if (bad >= 0) throw new UserError(`${where}: "${field}" entry ${bad} is ${JSON.stringify(value[bad])}, not a token id (an integer >= 0)`);
+  return value;
 }
 
 /** Builds one score request from a record: {"id", "prompt"|"ids", "options"|"option_ids"}. */
 export function requestFromRecord(record: Record<string, unknown>, where: string, tokenizer: HuggingFaceTokenizer, chat: boolean): ScoreRequest {
   let ids: number[];
   let text: string | undefined;
-  if (typeof record.prompt === 'string') {
+  if (record.prompt !== undefined) {
+    if (typeof record.prompt !== 'string') throw new UserError(`${where}: "prompt" must be text`);
     text = chat ? tokenizer.applyChatTemplate([{ role: 'user', content: record.prompt }], { addGenerationPrompt: true }) : record.prompt;
     ids = tokenizer.encodePrompt(text, chat);
-  } else if (isIdList(record.ids)) {
-    ids = record.ids;
+  } else if (record.ids !== undefined) {
+    ids = tokenIds(record.ids, 'ids', where);
   } else {
     throw new UserError(`${where}: needs "prompt" (text) or "ids" (token ids)`);
   }
-  if (Array.isArray(record.options) && record.options.length > 0 && record.options.every((o) => typeof o === 'string')) {
+  if (record.options !== undefined) {
+    if (!Array.isArray(record.options) || record.options.length === 0 || !record.options.every((o) => typeof o === 'string')) {
+      throw new UserError(`${where}: "options" must be a non-empty list of strings`);
+    }
     const options = (record.options as string[]).map((o) =>
       text !== undefined ? tokenizer.continuationIds(text, o) : tokenizer.encode(o, { addSpecialTokens: false }),
     );
@@ -40,7 +48,7 @@ export function requestFromRecord(record: Record<string, unknown>, where: string
     if (empty >= 0) throw new UserError(`${where}: option ${empty} tokenises to nothing`);
     return { ids, options };
   }
-  if (isIdList(record.option_ids) && record.option_ids.length > 0) return { ids, options: record.option_ids.map((id) => [id]) };
+  if (record.option_ids !== undefined) return { ids, options: tokenIds(record.option_ids, 'option_ids', where).map((id) => [id]) };
   throw new UserError(`${where}: needs "options" (strings) or "option_ids" (one token id each)`);
 }
 
@@ -57,10 +65,13 @@ export function register(program: Command): void {
     .option('--output <file>', 'write JSON lines here (atomically) instead of stdout')
     .action(async (flags: ScoreFlags) => {
       const records = readJsonLines(flags.input);
+      if (flags.output) checkWritable(flags.output, 'file');
       const model = await openModel(flags);
       try {
         const softPrompt = flags.softPrompt ? readSoftPromptFile(flags.softPrompt, model.hidden) : undefined;
-        const requests = records.map(({ line, value }) => requestFromRecord(value, `${flags.input} line ${line}`, model.tokenizer, !!flags.chat));
+        const where = (i: number) => `${flags.input} line ${records[i].line}`;
+        const requests = records.map(({ value }, i) => requestFromRecord(value, where(i), model.tokenizer, !!flags.chat));
+        model.checkRequests(requests, softPrompt?.k ?? 0, where);
         const progress = progressReporter('scoring', requests.length);
         const logprobs = await model.score(requests, { softPrompt, placement: flags.placement, onProgress: progress.update });
         progress.stop();
