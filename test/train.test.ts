@@ -67,11 +67,12 @@ describe('cultune train / export', () => {
   it('a damaged checkpoint is one clear line', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-train-'));
     fs.mkdirSync(path.join(work, 'run'), { recursive: true });
-    const first = runCli([...trainArgs(work).map((a) => (a === '30' ? '6' : a))], { env });
+    const shortRun = trainArgs(work).map((a) => (a === '30' ? '6' : a));
+    const first = runCli(shortRun, { env });
     expect(first.code).toBe(0);
     fs.rmSync(path.join(work, 'run/result.json'));
     fs.writeFileSync(path.join(work, 'run/checkpoint.json'), '{"generation": 1, "de": {');
-    const resumed = runCli([...trainArgs(work), '--resume'], { env });
+    const resumed = runCli([...shortRun, '--resume'], { env });
     expect(resumed.code).toBe(1);
     expect(resumed.stderr.trim().split('\n')).toHaveLength(1);
     expect(resumed.stderr).toMatch(/^cultune: .*run\/checkpoint\.json: not valid JSON \(/);

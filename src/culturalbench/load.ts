@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, describeError } from '../util/errors.ts';
+import { fileSystemError } from '../util/fs-errors.ts';
+import { decodeUtf8 } from '../util/text-file.ts';
 import { ensureCachedFile, sha256Hex } from './download.ts';
 import { parseEasyCsv, parseHardCsv } from './parse.ts';
 import { BASE_URL_ENV, DEFAULT_BASE_URL, EASY_FILE, HARD_FILE, type DatasetFile } from './source.ts';
@@ -35,8 +37,13 @@ export function resolveBaseUrl(option?: string): string {
 function readLocalFile<T>(dataDir: string, file: DatasetFile, parse: (text: string, source: string) => T): { info: DataFileInfo; content: T } {
   const found = file.localNames.map((name) => path.join(dataDir, name)).find((p) => fs.existsSync(p));
   if (!found) throw new UserError(`${dataDir} has no ${file.localNames.join(' or ')}`);
-  const bytes = fs.readFileSync(found);
-  return { info: { kind: file.kind, path: found, sha256: sha256Hex(bytes), origin: 'local' }, content: parse(bytes.toString('utf8'), found) };
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(found);
+  } catch (error) {
+    throw fileSystemError(error, found, 'read');
+  }
+  return { info: { kind: file.kind, path: found, sha256: sha256Hex(bytes), origin: 'local' }, content: parse(decodeUtf8(bytes, found), found) };
 }
 
 /** One file from `dataDir`, or from the cache (downloading it if missing). */

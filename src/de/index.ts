@@ -1,5 +1,5 @@
 export { DifferentialEvolution } from './differential-evolution.ts';
-export { DEFAULT_STRATEGY, MUTATIONS, parseStrategy, resolveParams } from './params.ts';
+export { DEFAULT_STRATEGY, MUTATIONS, checkStrategy, parseStrategy, resolveParams } from './params.ts';
 export type { Adaptation, BoundHandling, Crossover, DEOptions, DEParams, Mutation, StopCriteria, Strategy } from './params.ts';
 export type { DEState } from './state.ts';
 export type { DESnapshot, GDE3Snapshot } from './serialise.ts';

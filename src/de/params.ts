@@ -103,15 +103,21 @@ export function parseStrategy(strategy: Strategy): Pick<DEParams, 'mutation' | '
   return { mutation, crossover, adaptation: 'none' };
 }
 
+/** The strategy's parts, once it is known and the population is large enough for its mutation. */
+export function checkStrategy(strategy: Strategy, popSize: number): Pick<DEParams, 'mutation' | 'crossover' | 'adaptation'> {
+  const parsed = parseStrategy(strategy);
+  if (popSize < MIN_POP[parsed.mutation]) {
+    throw new UserError(`strategy ${strategy} needs popSize >= ${MIN_POP[parsed.mutation]}, got ${popSize}`);
+  }
+  return parsed;
+}
+
 export function resolveParams(options: DEOptions): DEParams {
   const { dim, popSize } = options;
   requireInteger('dim', dim, 1);
   requireInteger('popSize', popSize, 1);
   const strategy = options.strategy ?? DEFAULT_STRATEGY;
-  const parsed = parseStrategy(strategy);
-  if (popSize < MIN_POP[parsed.mutation]) {
-    throw new UserError(`strategy ${strategy} needs popSize >= ${MIN_POP[parsed.mutation]}, got ${popSize}`);
-  }
+  const parsed = checkStrategy(strategy, popSize);
   const F = options.F ?? [0.5, 1];
   if (typeof F === 'number' ? !(F > 0 && F <= 2) : !(F[0] > 0 && F[0] <= F[1] && F[1] <= 2)) {
     throw new UserError(`F must be in (0, 2] or a range [min, max] inside it, got ${JSON.stringify(F)}`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, describeError } from '../util/errors.ts';
+import { readTextFile } from '../util/text-file.ts';
 import type { PartialScores, DimensionScores } from '../vsm13/dimensions.ts';
 import type { IndexConstants } from '../vsm13/constants.ts';
 import type { Vsm13Loss } from '../vsm13/loss.ts';
@@ -62,9 +63,10 @@ function invalid(file: string, what: string): UserError {
 
 /** Reads and checks the parts a report relies on, so a damaged file fails with its name, not later. */
 export function readEvalRecord(file: string): EvalRecord {
+  const text = readTextFile(file);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw invalid(file, describeError(error).replace(/\s+/g, ' '));
   }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { DIMENSIONS, type Dimension } from '../vsm13/dimensions.ts';
 import { kendallTauB, spearmanRho } from '../vsm13/rank-agreement.ts';
@@ -32,6 +33,8 @@ export interface RankAgreement {
 }
 
 export interface ReportData {
+  /** The folders read, each once. */
+  folders: string[];
   rows: ReportRow[];
   curves: TrainingCurve[];
   rankAgreement: RankAgreement[];
@@ -59,8 +62,20 @@ export function rankAgreement(rows: readonly ReportRow[]): RankAgreement[] {
   });
 }
 
+/** The folders once each, by real path: `R`, `R/` and `../h/R` are one folder and would list its results three times. */
+function distinctFolders(folders: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return folders.filter((dir) => {
+    const real = fs.existsSync(dir) ? fs.realpathSync(dir) : path.resolve(dir);
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
+}
+
 /** Reads run folders (or baseline folders written by `eval --out`) and their eval-*.json files. */
-export function collectReport(folders: readonly string[]): ReportData {
+export function collectReport(given: readonly string[]): ReportData {
+  const folders = distinctFolders(given);
   const rows: ReportRow[] = [];
   const curves: TrainingCurve[] = [];
   const notes: string[] = [];
@@ -79,5 +94,5 @@ export function collectReport(folders: readonly string[]): ReportData {
     }
   }
   if (rows.length === 0 && curves.length === 0) throw new UserError('nothing to report: no eval results and no training history in the folders given');
-  return { rows, curves, rankAgreement: rankAgreement(rows), notes };
+  return { folders, rows, curves, rankAgreement: rankAgreement(rows), notes };
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { writeFilesAtomic } from '../util/atomic.ts';
 import { collectReport, type ReportData } from './report-data.ts';
 import { reportHtml } from './report-html.ts';
 import { runHeaders } from './run-header.ts';
@@ -30,10 +30,8 @@ export function writeReport(folders: readonly string[], outDir: string, version:
     ['report.json', `${JSON.stringify(json, null, 2)}\n`],
     ['report.html', reportHtml(data, { runs: runHeaders(folders), version })],
   ];
-  const files = contents.map(([name, text]) => {
-    const file = path.join(outDir, name);
-    writeFileAtomic(file, text);
-    return file;
-  });
+  const written = contents.map(([name, text]) => [path.join(outDir, name), text] as const);
+  writeFilesAtomic(written);
+  const files = written.map(([file]) => file);
   return { data, json, files };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildLlamaGraph, type LlamaSpec } from './llama-graph.ts';
 import { trainByteLevelBpe } from './bpe-tokenizer.ts';
 import { onnx } from '../model/onnx-proto.ts';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
+import { makeFolder, writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 
 export interface TokenizerSource {
   /** Copy tokenizer.json, tokenizer_config.json (and special_tokens_map.json) from this folder... */
@@ -37,7 +37,7 @@ function readTokenizerVocab(dir: string): { vocab: number; bos: number; eos: num
  * so a folder with config.json is complete.
  */
 export function writeLlamaFolder(dir: string, options: FolderOptions): LlamaSpec {
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   if (options.tokenizer.copyFrom) {
     for (const file of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
       const source = path.join(options.tokenizer.copyFrom, file);

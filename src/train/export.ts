@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, peftAdapterConfig } from '../embedding/index.ts';
 import { readSoftPromptFile } from '../model/index.ts';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
+import { writeFilesAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { PEFT_INIT } from './search-space.ts';
 import { CHECKPOINT_FILE, PROMPT_FILE, readRunInfo, readRunJson, type Checkpoint, type RunResult, RESULT_FILE } from './run-files.ts';
@@ -11,8 +11,8 @@ export type ExportFormat = 'peft' | 'npy' | 'json';
 
 /**
  * Writes a run's best prompt as PEFT (adapter_model.safetensors + adapter_config.json), .npy or JSON,
- * with cultune_metadata.json beside it. Every file is written atomically; the metadata goes last,
- * so a folder with metadata is a complete export.
+ * with cultune_metadata.json beside it. The files replace an earlier export together (see
+ * writeFilesAtomic), the metadata last, so a folder with metadata is a complete export.
  */
 export function exportRun(runDir: string, format: ExportFormat, outDir: string, dtype: 'F32' | 'F16' = 'F32'): string[] {
   const info = readRunInfo(runDir);
@@ -20,11 +20,8 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
   const checkpoint = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
   const result = readRunJson<RunResult>(runDir, RESULT_FILE);
   if (!checkpoint?.best) throw new UserError(`${runDir} has no finished generation yet; nothing to export`);
-  const written: string[] = [];
-  const write = (file: string, data: string | Uint8Array) => {
-    writeFileAtomic(path.join(outDir, file), data);
-    written.push(path.join(outDir, file));
-  };
+  const files: [name: string, data: string | Uint8Array][] = [];
+  const write = (name: string, data: string | Uint8Array) => files.push([name, data]);
   if (format === 'peft') {
     const modelConfig = readRunJson<Record<string, number>>(info.model.dir, 'config.json');
     const initText = `You are a person from ${info.target.country.personaName}.`;
@@ -50,7 +47,7 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
   } else {
     write('prompt.json', encodeSoftPromptJson(prompt));
   }
-  writeJsonAtomic(path.join(outDir, 'cultune_metadata.json'), {
+  write('cultune_metadata.json', `${JSON.stringify({
     cultune: VERSION,
     country: info.country,
     target: info.target,
@@ -62,7 +59,9 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
     evaluations: checkpoint.evaluations,
     bestLoss: checkpoint.best.loss,
     perDimension: checkpoint.best.breakdown.perDimension,
-  });
-  written.push(path.join(outDir, 'cultune_metadata.json'));
-  return written;
+  }, null, 2)}\n`);
+  // All files or none: an export folder never mixes a new tensor with old metadata.
+  const written = files.map(([name, data]) => [path.join(outDir, name), data] as const);
+  writeFilesAtomic(written);
+  return written.map(([file]) => file);
 }

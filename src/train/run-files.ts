@@ -6,6 +6,7 @@ import type { DESnapshot, StopReason } from '../de/index.ts';
 import type { Placement } from '../model/types.ts';
 import type { SpaceSettings } from './search-space.ts';
 import { UserError, describeError } from '../util/errors.ts';
+import { readTextFile } from '../util/text-file.ts';
 
 /**
  * The run folder: what `train` writes and `sweep`, `export`, `eval` and `report` read back. One module
@@ -75,12 +76,7 @@ export const PROMPT_FILE = 'prompt.json';
 export function readRunJson<T>(dir: string, file: string): T | undefined {
   const full = path.join(dir, file);
   if (!fs.existsSync(full)) return undefined;
-  let text: string;
-  try {
-    text = fs.readFileSync(full, 'utf8');
-  } catch (error) {
-    throw new UserError(`cannot read ${full}: ${(error as NodeJS.ErrnoException).code ?? describeError(error)}`);
-  }
+  const text = readTextFile(full);
   try {
     return JSON.parse(text) as T;
   } catch (error) {
@@ -90,6 +86,37 @@ export function readRunJson<T>(dir: string, file: string): T | undefined {
 
 export function isRunFolder(dir: string): boolean {
   return fs.existsSync(path.join(dir, RUN_FILE));
+}
+
+/**
+ * The folder of a run named `name` under `out`. The name must be one plain folder name, so a run never
+ * lands outside --out (`--name ../../x`) or on --out itself.
+ */
+export function runFolderPath(out: string, name: string): string {
+  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+    throw new UserError(`--name "${name}" is not a plain folder name (no /, \\ or ..): the run folder goes directly under --out`);
+  }
+  return path.join(out, name);
+}
+
+/**
+ * How far the run in a folder got: `none` (no run), `created` (run.json only: it never finished a
+ * generation, so it can simply start again), `started` (a checkpoint) or `finished` (result.json).
+ * Training files without run.json are refused: the settings they were made with are gone, and
+ * continuing them under new settings would mix two runs.
+ */
+export type RunStage = 'none' | 'created' | 'started' | 'finished';
+
+export function runStage(dir: string): RunStage {
+  const has = (file: string) => fs.existsSync(path.join(dir, file));
+  if (!has(RUN_FILE)) {
+    const orphan = [RESULT_FILE, CHECKPOINT_FILE, PROMPT_FILE].find(has);
+    if (orphan) {
+      throw new UserError(`${dir} holds ${orphan} but no ${RUN_FILE}, so its settings are unknown; restore ${RUN_FILE}, or move the folder away to start a new run`);
+    }
+    return 'none';
+  }
+  return has(RESULT_FILE) ? 'finished' : has(CHECKPOINT_FILE) ? 'started' : 'created';
 }
 
 /** run.json, checked enough that resume, export, eval and report can rely on it. */

@@ -1,6 +1,7 @@
-import { DIMENSIONS, type Target } from '../vsm13/index.ts';
+import type { Target } from '../vsm13/index.ts';
 import { UserError } from '../util/errors.ts';
-import { isRunFolder, readRunInfo, readRunJson, RESULT_FILE, type RunInfo, type RunResult, type TrainSettings } from './run-files.ts';
+import { readRunJson, RESULT_FILE, type RunResult, type TrainSettings } from './run-files.ts';
+import { planRun, type PlannedRun } from './run-plan.ts';
 
 /** One country as the sweep command asks for it. */
 export interface SweepRequest {
@@ -8,22 +9,11 @@ export interface SweepRequest {
   dir: string;
   target: Target;
   settings: TrainSettings;
+  extendBudget?: boolean;
 }
 
 /** One country of a planned sweep: `new` is trained from the start, `unfinished` resumed, `finished` skipped. */
-export type SweepRun = SweepRequest & ({ state: 'new' } | { state: 'unfinished' | 'finished'; stored: RunInfo });
-
-function differences(stored: RunInfo, asked: SweepRequest): string[] {
-  const a = stored.settings as unknown as Record<string, unknown>;
-  const b = asked.settings as unknown as Record<string, unknown>;
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  const found = keys.filter((key) => a[key] !== b[key]).map((key) => `${key} ${a[key] ?? 'unset'} there, ${b[key] ?? 'unset'} asked`);
-  for (const d of DIMENSIONS) {
-    const [there, wanted] = [stored.target.values[d]?.value, asked.target.values[d]?.value];
-    if (there !== wanted) found.push(`target ${d} ${there ?? 'missing'} there, ${wanted ?? 'missing'} asked`);
-  }
-  return found;
-}
+export type SweepRun = SweepRequest & PlannedRun;
 
 /**
  * Decides, before any model is loaded, what a sweep does per country: a folder that already holds the
@@ -36,11 +26,7 @@ export function planSweep(requests: readonly SweepRequest[]): SweepRun[] {
     const earlier = seen.get(request.dir);
     if (earlier !== undefined) throw new UserError(`${earlier} and ${request.country} are the same country (both would train into ${request.dir})`);
     seen.set(request.dir, request.country);
-    if (!isRunFolder(request.dir)) return { ...request, state: 'new' };
-    const stored = readRunInfo(request.dir);
-    const found = differences(stored, request);
-    if (found.length > 0) throw new UserError(`${request.dir} holds another run (${found.join('; ')}); use another --out, or the same flags to continue it`);
-    return { ...request, stored, state: readRunJson<RunResult>(request.dir, RESULT_FILE) ? 'finished' : 'unfinished' };
+    return { ...request, ...planRun(request, { resume: true }) };
   });
 }
 

@@ -1,10 +1,12 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { DifferentialEvolution, type Strategy } from '../de/index.ts';
+import { DifferentialEvolution, type DESnapshot, type Strategy } from '../de/index.ts';
 import type { LlamaModel } from '../model/index.ts';
 import { encodeSoftPromptJson } from '../embedding/index.ts';
 import { prepareVsm13Objective, targetValues } from '../vsm13/index.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { checkTrainSettingsForModel } from './check-settings.ts';
 import { acquireLock } from './lock.ts';
 import { buildSearchSpace } from './search-space.ts';
 import {
@@ -31,6 +33,12 @@ export class TrainingInterrupted extends Error {
   }
 }
 
+/** A checkpoint's optimiser with run.json's budget, which --extend-budget may have raised since. */
+function withBudget(snapshot: DESnapshot | undefined, budget: number): unknown {
+  const params = snapshot?.params;
+  return params ? { ...snapshot, params: { ...params, stop: { ...params.stop, maxEvaluations: budget } } } : snapshot;
+}
+
 function median(values: number[]): number {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
@@ -44,24 +52,31 @@ function median(values: number[]): number {
  * resumed ends exactly where an uninterrupted run with the same seed ends.
  */
 export async function train(runDir: string, info: RunInfo, model: LlamaModel, callbacks: TrainCallbacks = {}): Promise<RunResult> {
+  // Whatever depends on the settings and the model fails here, before the run folder is touched.
+  if (info.model.sourceHash !== model.sourceHash) {
+    throw new UserError(`the run was trained on another model (graph hash ${info.model.sourceHash.slice(0, 12)}); pass the same --model`);
+  }
+  const { settings, target } = info;
+  const objective = prepareVsm13Objective(model, targetValues(target), { variants: settings.variants, placement: settings.placement });
+  checkTrainSettingsForModel(settings, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.requests);
+  const initText = model.tokenizer.encode(`You are a person from ${target.country.personaName}.`, { addSpecialTokens: false });
+  const space = buildSearchSpace(model.embeddingTable, settings, settings.pop, initText);
   const release = acquireLock(runDir);
   try {
-    const existing = readRunJson<RunInfo>(runDir, RUN_FILE);
-    if (!existing) writeJsonAtomic(path.join(runDir, RUN_FILE), info);
+    const previous = readRunJson<RunInfo>(runDir, RUN_FILE);
+    const saved = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
+    // A run that never finished a generation starts again from nothing.
+    if (!saved) fs.rmSync(path.join(runDir, PROMPT_FILE), { force: true });
+    // A raised budget continues a finished run. result.json goes before run.json records the new
+    // budget, so a kill in between leaves a run that resumes and finishes again, never a stale result.
+    if (previous && settings.budget > previous.settings.budget) fs.rmSync(path.join(runDir, RESULT_FILE), { force: true });
+    writeJsonAtomic(path.join(runDir, RUN_FILE), info);
     const finished = readRunJson<RunResult>(runDir, RESULT_FILE);
     if (finished) return finished;
-    if (info.model.sourceHash !== model.sourceHash) {
-      throw new UserError(`the run was trained on another model (graph hash ${info.model.sourceHash.slice(0, 12)}); pass the same --model`);
-    }
-    const { settings, target } = info;
-    const objective = prepareVsm13Objective(model, targetValues(target), { variants: settings.variants, placement: settings.placement });
-    const initText = model.tokenizer.encode(`You are a person from ${target.country.personaName}.`, { addSpecialTokens: false });
-    const space = buildSearchSpace(model.embeddingTable, settings, settings.pop, initText);
-    const saved = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
     let de: DifferentialEvolution;
     try {
       de = saved
-        ? DifferentialEvolution.fromJSON(saved.de)
+        ? DifferentialEvolution.fromJSON(withBudget(saved.de, settings.budget))
         : new DifferentialEvolution({
             dim: space.dim,
             popSize: settings.pop,

@@ -18,7 +18,7 @@ import {
 } from '../../culturalbench/index.ts';
 import { loadModel, readSoftPromptFile } from '../../model/index.ts';
 import type { Placement } from '../../model/types.ts';
-import { writeJsonAtomic } from '../../util/atomic.ts';
+import { checkWritable, writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { progressReporter } from '../progress.ts';
 import { integerAtLeast } from '../parsers.ts';
@@ -80,6 +80,8 @@ function defaultOutput(flags: CulturalBenchFlags): string {
 
 async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
   checkFlags(flags);
+  const output = flags.output ?? defaultOutput(flags);
+  checkWritable(output, 'file');
   const loaded = await tryLoadCulturalBench({ dataDir: flags.data, cacheDir: flags.cacheDir, baseUrl: flags.baseUrl, download: flags.download });
   if (!loaded.available) throw new UserError(loaded.reason);
   const { data } = loaded;
@@ -119,7 +121,6 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
       results,
       cross,
     };
-    const output = flags.output ?? defaultOutput(flags);
     writeJsonAtomic(output, report);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -5,6 +5,7 @@ import type { EvalCondition } from '../../report/eval-record.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
 import { evaluateSubject, runSubject, type EvalSubject } from '../../report/evaluate-run.ts';
 import { UserError } from '../../util/errors.ts';
+import { checkWritable } from '../../util/atomic.ts';
 import { openModel } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { VERSION } from '../version.ts';
@@ -44,6 +45,7 @@ function subjectOf(runDir: string | undefined, flags: EvalFlags): EvalSubject {
 async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<void> {
   // Everything a user can get wrong is checked before the model is loaded.
   const subject = subjectOf(runDir, flags);
+  checkWritable(subject.outDir, 'folder');
   const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
   if (!culturalBench.available) process.stderr.write(`cultune: ${culturalBench.reason}; VSM13 only\n`);
 

@@ -13,7 +13,7 @@ export function register(program: Command): void {
       const { data, json, files } = writeReport(runs, flags.out, VERSION);
       if (flags.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       else {
-        process.stdout.write(`${data.rows.length} results from ${runs.length} folders; wrote ${files.join(', ')}\n`);
+        process.stdout.write(`${data.rows.length} results from ${data.folders.length} folders; wrote ${files.join(', ')}\n`);
         for (const note of data.notes) process.stdout.write(`note: ${note}\n`);
       }
     });

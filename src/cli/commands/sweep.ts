@@ -3,6 +3,8 @@ import { Command, type Option } from 'commander';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { checkSweepModel, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
 import { UserError } from '../../util/errors.ts';
+import { checkWritable } from '../../util/atomic.ts';
+import { checkTrainSettings } from '../../train/check-settings.ts';
 import { addModelOptions, openModel } from '../model-options.ts';
 import { addTargetOptions, type TargetFlags } from './targets.ts';
 import { addTrainingOptions, newRunInfo, runFolderName, trainingTarget, trainSettings, trainWithProgress, type TrainingFlags } from './train.ts';
@@ -34,12 +36,14 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
   };
   // Every country and every run folder is checked before the model is loaded.
   const settings = trainSettings(flags);
+  checkTrainSettings(settings);
   const plan = planSweep(
     flags.countries.map((country) => {
       const target = trainingTarget({ ...flags, country });
-      return { country, target, settings, dir: path.join(flags.out, runFolderName(target, settings.seed)) };
+      return { country, target, settings, dir: path.join(flags.out, runFolderName(target, settings.seed)), extendBudget: flags.extendBudget };
     }),
   );
+  checkWritable(flags.out, 'folder');
   const model = await openModel(flags, json);
   try {
     checkSweepModel(plan, model.sourceHash);

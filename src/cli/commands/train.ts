@@ -5,7 +5,10 @@ import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.t
 import { explainMissingDimensions, type Target } from '../../vsm13/index.ts';
 import type { LlamaModel } from '../../model/index.ts';
 import { train, TrainingInterrupted } from '../../train/train.ts';
-import { isRunFolder, readRunInfo, type GenerationRecord, type RunInfo, type RunResult, type TrainSettings } from '../../train/run-files.ts';
+import { runFolderPath, type GenerationRecord, type RunInfo, type RunResult, type TrainSettings } from '../../train/run-files.ts';
+import { checkTrainSettings } from '../../train/check-settings.ts';
+import { planRun } from '../../train/run-plan.ts';
+import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { VERSION } from '../version.ts';
 import { integerAtLeast } from '../parsers.ts';
@@ -17,6 +20,7 @@ export interface TrainingFlags extends ModelFlags, Omit<TrainSettings, 'space' |
   placement: TrainSettings['placement'];
   out: string;
   allowPartialTarget?: boolean;
+  extendBudget?: boolean;
   json?: boolean;
 }
 
@@ -41,6 +45,7 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(new Option('--variants <n>', 'respondent variants per VSM item').default(4).argParser(integerAtLeast(1)))
     .addOption(new Option('--placement <where>', 'soft prompt position').choices(['start', 'after-bos']).default('start'))
     .option('--allow-partial-target', 'train even when the target lacks some of the six dimensions')
+    .option('--extend-budget', 'continue a stored run (finished or not) to a larger --budget')
     .option('--out <dir>', 'folder for runs', 'checkpoints')
     .option('--json', 'progress as JSON lines on stdout');
 }
@@ -116,15 +121,16 @@ export async function trainWithProgress(dir: string, info: RunInfo, model: Llama
 }
 
 export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: string; bestLoss: number }> {
+  // Every setting and the run folder are checked before the model is loaded and before anything is written.
   const target = trainingTarget(flags);
+  const settings = trainSettings(flags);
+  checkTrainSettings(settings);
+  const dir = runFolderPath(flags.out, flags.name ?? runFolderName(target, flags.seed));
+  const plan = planRun({ dir, target, settings, extendBudget: flags.extendBudget }, { resume: !!flags.resume });
+  checkWritable(dir, 'folder');
   const model = await openModel(flags, !!flags.json);
   try {
-    let info = newRunInfo(flags.country as string, target, flags, model);
-    const dir = path.join(flags.out, flags.name ?? runFolderName(target, flags.seed));
-    if (isRunFolder(dir)) {
-      if (!flags.resume) throw new UserError(`${dir} already holds a run; add --resume to continue it, or choose --out / --name`);
-      info = readRunInfo(dir);
-    }
+    const info = plan.state === 'new' ? newRunInfo(flags.country as string, target, flags, model) : plan.stored;
     const result = await trainWithProgress(dir, info, model, !!flags.json);
     return { runDir: dir, bestLoss: result.best.loss };
   } catch (error) {

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { readSoftPromptFile } from '../../model/index.ts';
 import type { Placement } from '../../model/types.ts';
 import { UserError, describeError } from '../../util/errors.ts';
+import { readTextFile } from '../../util/text-file.ts';
+import { checkWritable } from '../../util/atomic.ts';
 import { constantsFromJson, explicitConstants, parseDimensionAssignments, zeroConstants, type IndexConstants } from '../../vsm13/constants.ts';
 import { DIMENSIONS } from '../../vsm13/dimensions.ts';
 import { evaluateVsm13 } from '../../vsm13/evaluate.ts';
@@ -31,12 +33,8 @@ interface Vsm13Flags extends ModelFlags, TargetFlags {
 function constantsFromFlag(value: string): IndexConstants {
   if (value === 'zero') return zeroConstants();
   if (value.includes('=')) return explicitConstants(parseDimensionAssignments(value, '--constants'));
-  let text: string;
-  try {
-    text = readFileSync(value, 'utf8');
-  } catch (error) {
-    throw new UserError(`--constants: "${value}" is neither zero, DIM=NUMBER pairs nor a readable JSON file (${describeError(error)})`);
-  }
+  if (!existsSync(value)) throw new UserError(`--constants: "${value}" is neither zero, DIM=NUMBER pairs nor an existing JSON file`);
+  const text = readTextFile(value);
   try {
     return constantsFromJson(JSON.parse(text), value);
   } catch (error) {
@@ -95,6 +93,7 @@ export function register(program: Command): void {
       const target = targetFromFlags(flags);
       if (flags.persona && !target) throw new UserError('--persona needs --country');
       const constants = constantsFromFlag(flags.constants);
+      if (typeof flags.json === 'string') checkWritable(flags.json, 'file');
       const model = await openModel(flags, flags.json === true);
       try {
         const softPrompt = flags.softPrompt === undefined ? undefined : await readSoftPromptFile(flags.softPrompt, model.hidden);

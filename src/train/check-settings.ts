@@ -1,0 +1,49 @@
+import { checkStrategy, type Strategy } from '../de/index.ts';
+import { positionsNeeded } from '../model/request-limits.ts';
+import type { ScoreRequest } from '../model/types.ts';
+import { UserError } from '../util/errors.ts';
+import { PHRASINGS, respondentVariants } from '../vsm13/index.ts';
+import type { TrainSettings } from './run-files.ts';
+
+/**
+ * Every setting of a run that can be checked without the model, so a mistake is one line before the
+ * model is loaded and before a run folder exists (a folder half-made by a failed setup blocks the next try).
+ */
+export function checkTrainSettings(settings: TrainSettings): void {
+  checkStrategy(settings.strategy as Strategy, settings.pop);
+  if (settings.budget < settings.pop) {
+    throw new UserError(`--budget ${settings.budget} is less than one generation (--pop ${settings.pop}), so nothing would be evaluated; raise --budget or lower --pop`);
+  }
+  try {
+    respondentVariants(settings.variants, PHRASINGS);
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`--variants: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Memory the search may take: the subspace projection and DE's populations, beyond which allocation fails (or the machine swaps). */
+const MAX_SEARCH_BYTES = 4 * 2 ** 30;
+
+/** What the model decides: whether k soft vectors fit max_position_embeddings beside the longest prompt, and whether the search fits in memory. */
+export function checkTrainSettingsForModel(settings: TrainSettings, model: { hidden: number; maxPositions?: number }, requests: readonly ScoreRequest[]): void {
+  const { k, pop, dim, space } = settings;
+  const longest = Math.max(...requests.map((request) => positionsNeeded(request, 0)));
+  if (model.maxPositions !== undefined && k + longest > model.maxPositions) {
+    const room = model.maxPositions - longest;
+    throw new UserError(
+      `--k ${k}: the longest VSM 2013 prompt takes ${longest} positions, so a candidate needs ${k + longest}; the model takes at most ${model.maxPositions} (max_position_embeddings)` +
+        (room >= 1 ? `; use --k ${room} or less` : ''),
+    );
+  }
+  const full = k * model.hidden;
+  if (space === 'subspace' && dim > full) {
+    throw new UserError(`--dim ${dim} exceeds the soft prompt's own size (--k ${k} x hidden ${model.hidden} = ${full}); use --dim ${full} or less, or --space full`);
+  }
+  const searched = space === 'full' ? full : dim;
+  // The projection (subspace only), and population, trials and archive of `pop` vectors each.
+  const bytes = 4 * ((space === 'subspace' ? full * dim : 0) + 3 * pop * searched);
+  if (bytes > MAX_SEARCH_BYTES) {
+    throw new UserError(`the search would take ${(bytes / 2 ** 30).toFixed(1)} GiB of memory (--k ${k}, --space ${space}, --dim ${dim}, --pop ${pop}); lower them`);
+  }
+}
