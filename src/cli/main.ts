@@ -10,7 +10,9 @@ function createProgram(): Command {
     .name('cultune')
     .description('Align a frozen Llama model to a country with soft prompts tuned by differential evolution')
     .version(VERSION)
-    .exitOverride();
+    .exitOverride()
+    // Flag errors read like every other error: one line, "cultune: " first (a suggestion joins the line).
+    .configureOutput({ outputError: (text, write) => write(`cultune: ${text.replace(/^error: /, '').trimEnd().replace(/\n+/g, ' ')}\n`) });
   registerCommands(program);
   return program;
 }

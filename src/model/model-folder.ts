@@ -125,7 +125,9 @@ export function openModelFolder(dir: string): ModelFolder {
   const configFile = path.join(dir, 'config.json');
   let folder: ModelFolder;
   if (fs.existsSync(configFile)) {
-    folder = { dir, graphPath: findOptimumGraph(dir), layout: 'optimum', config: optimumConfig(configFile) };
+    // The config first: a model of another kind is named as such, not as a folder lacking model.onnx.
+    const config = optimumConfig(configFile);
+    folder = { dir, graphPath: findOptimumGraph(dir), layout: 'optimum', config };
   } else if (fs.existsSync(genaiFile)) {
     const { config, filename } = genaiConfig(genaiFile);
     const graphPath = path.join(dir, filename);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeFolder } from '../util/atomic.ts';
+import { makeFolder, removeCreatedFolders } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { fileSystemError } from '../util/fs-errors.ts';
 import { notice } from '../util/notices.ts';
@@ -125,15 +125,30 @@ function removeStale(file: string, seen: string): void {
   fs.rmSync(aside, { force: true });
 }
 
+export interface Lock {
+  /** Removes the lock, only while it is still this run's. */
+  release(): void;
+  /** The first folder taking the lock created (undefined when the folder existed), for a caller that fails to take it back. */
+  createdFolder?: string;
+}
+
 /**
  * Takes `<dir>/.lock` so that two runs never write the same folder. A lock whose holder is gone
  * (killed with -9, a zombie, or its pid reused by another process) is taken over; a damaged one
- * (empty, truncated, unreadable) is taken over with a notice. Returns the release function, which
- * removes the lock only while it is still this run's.
+ * (empty, truncated, unreadable) is taken over with a notice. When the lock cannot be taken, the
+ * folders made for it are removed again.
  */
-export function acquireLock(dir: string): () => void {
-  makeFolder(dir);
-  const file = path.join(dir, LOCK_FILE);
+export function acquireLock(dir: string): Lock {
+  const createdFolder = makeFolder(dir);
+  try {
+    return { release: takeLock(path.join(dir, LOCK_FILE), dir), createdFolder };
+  } catch (error) {
+    removeCreatedFolders(dir, createdFolder);
+    throw error;
+  }
+}
+
+function takeLock(file: string, dir: string): () => void {
   const self: Holder = { pid: process.pid, start: processStat(process.pid)?.start ?? null };
   const mine = JSON.stringify(self);
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -4,7 +4,7 @@ import { DifferentialEvolution, type DESnapshot, type Strategy } from '../de/ind
 import type { LlamaModel } from '../model/index.ts';
 import { encodeSoftPromptJson } from '../embedding/index.ts';
 import { prepareVsm13Objective, targetValues } from '../vsm13/index.ts';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
+import { removeCreatedFolders, writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { checkTrainSettingsForModel } from './check-settings.ts';
 import { acquireLock } from './lock.ts';
@@ -61,8 +61,7 @@ export async function train(runDir: string, info: RunInfo, model: LlamaModel, ca
   checkTrainSettingsForModel(settings, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.requests);
   const initText = model.tokenizer.encode(`You are a person from ${target.country.personaName}.`, { addSpecialTokens: false });
   const space = buildSearchSpace(model.embeddingTable, settings, settings.pop, initText);
-  const release = acquireLock(runDir);
-  try {
+  return inRunFolder(runDir, async () => {
     const previous = readRunJson<RunInfo>(runDir, RUN_FILE);
     const saved = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
     // A run that never finished a generation starts again from nothing.
@@ -125,7 +124,27 @@ export async function train(runDir: string, info: RunInfo, model: LlamaModel, ca
     const result: RunResult = { stopReason: de.stopReason()!, best, history };
     writeJsonAtomic(path.join(runDir, RESULT_FILE), result);
     return result;
+  });
+}
+
+/**
+ * Runs `work` holding the run folder's lock. When it fails before the first checkpoint, run.json and
+ * prompt.json go again, and the folder if it was made for this run: a failed start leaves nothing that
+ * blocks or confuses the next try. (A start killed with -9 leaves run.json alone, which the next
+ * start overwrites: see runStage.)
+ */
+async function inRunFolder<T>(runDir: string, work: () => Promise<T>): Promise<T> {
+  const lock = acquireLock(runDir);
+  try {
+    return await work();
+  } catch (error) {
+    if (!fs.existsSync(path.join(runDir, CHECKPOINT_FILE))) {
+      for (const file of [RUN_FILE, PROMPT_FILE]) fs.rmSync(path.join(runDir, file), { force: true });
+      lock.release();
+      removeCreatedFolders(runDir, lock.createdFolder);
+    }
+    throw error;
   } finally {
-    release();
+    lock.release();
   }
 }

@@ -23,7 +23,7 @@ export function makeFolder(dir: string, options: WriteOptions = {}): string | un
 }
 
 /** Removes the empty folders from `dir` up to `firstCreated` (what makeFolder made), leaving anything not empty. */
-function removeCreatedFolders(dir: string, firstCreated: string | undefined): void {
+export function removeCreatedFolders(dir: string, firstCreated: string | undefined): void {
   if (firstCreated === undefined) return;
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
     try {
