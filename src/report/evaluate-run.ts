@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Availability } from '../culturalbench/index.ts';
-import { readSoftPromptFile } from '../model/index.ts';
-import type { Scorer } from '../model/types.ts';
-import { PROMPT_FILE, readRunInfo, readTrainingState, type RunInfo, type TrainingState } from '../train/run-files.ts';
+import type { Scorer, SoftPrompt } from '../model/types.ts';
+import { readRunInfo, readRunPrompt, readTrainingState, type RunInfo, type TrainingState } from '../train/run-files.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { zeroConstants } from '../vsm13/constants.ts';
 import { DEFAULT_VARIANTS } from '../vsm13/respondents.ts';
@@ -13,7 +12,7 @@ import { evalFileName, type EvalCondition, type EvalRecord } from './eval-record
 /** What is evaluated and where the result goes: a run folder's prompt or baseline, or a baseline from flags alone. */
 export interface EvalSubject {
   condition: EvalCondition;
-  run?: { dir: string; info: RunInfo; training?: TrainingState };
+  run?: { dir: string; info: RunInfo; training?: TrainingState; prompt?: SoftPrompt };
   target: Target;
   modelDir: string;
   outDir: string;
@@ -24,7 +23,7 @@ export function runSubject(dir: string, condition: EvalCondition, overrides: { m
   const info = readRunInfo(dir);
   return {
     condition,
-    run: { dir, info, training: readTrainingState(dir) },
+    run: { dir, info, training: readTrainingState(dir), prompt: condition === 'soft' ? readRunPrompt(dir, info) : undefined },
     target: info.target,
     modelDir: overrides.modelDir ?? info.model.dir,
     outDir: overrides.outDir ?? dir,
@@ -56,7 +55,7 @@ export async function evaluateSubject(
     {
       condition: subject.condition,
       target: subject.target,
-      softPrompt: subject.condition === 'soft' && run ? readSoftPromptFile(path.join(run.dir, PROMPT_FILE), model.hidden) : undefined,
+      softPrompt: run?.prompt,
       placement: run?.info.settings.placement ?? 'start',
       variants: options.variants ?? run?.info.settings.variants ?? DEFAULT_VARIANTS,
       // The run's own scale and loss, so the baselines compare with its training loss.

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, peftAdapterConfig } from '../embedding/index.ts';
-import { readSoftPromptFile } from '../model/index.ts';
 import { writeFilesAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { PEFT_INIT } from './search-space.ts';
-import { CHECKPOINT_FILE, PROMPT_FILE, readRunInfo, readRunJson, type Checkpoint, type RunResult, RESULT_FILE } from './run-files.ts';
+import { CHECKPOINT_FILE, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type RunResult, RESULT_FILE } from './run-files.ts';
 import { VERSION } from '../cli/version.ts';
 
 export type ExportFormat = 'peft' | 'npy' | 'json';
@@ -16,10 +15,10 @@ export type ExportFormat = 'peft' | 'npy' | 'json';
  */
 export function exportRun(runDir: string, format: ExportFormat, outDir: string, dtype: 'F32' | 'F16' = 'F32'): string[] {
   const info = readRunInfo(runDir);
-  const prompt = readSoftPromptFile(path.join(runDir, PROMPT_FILE), info.model.hidden);
   const checkpoint = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
   const result = readRunJson<RunResult>(runDir, RESULT_FILE);
   if (!checkpoint?.best) throw new UserError(`${runDir} has no finished generation yet; nothing to export`);
+  const prompt = readRunPrompt(runDir, info);
   const files: [name: string, data: string | Uint8Array][] = [];
   const write = (name: string, data: string | Uint8Array) => files.push([name, data]);
   if (format === 'peft') {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Target } from '../vsm13/index.ts';
 import type { Vsm13Loss, Vsm13Scores } from '../vsm13/index.ts';
 import type { DESnapshot, StopReason } from '../de/index.ts';
-import type { Placement } from '../model/types.ts';
+import type { Placement, SoftPrompt } from '../model/types.ts';
+import { readSoftPromptFile } from '../model/soft-prompt-file.ts';
 import type { SpaceSettings } from './search-space.ts';
 import { UserError, describeError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
@@ -133,6 +134,14 @@ export function readRunInfo(dir: string): RunInfo {
     : undefined;
   if (problem) throw new UserError(`${path.join(dir, RUN_FILE)}: not a cultune run file (${problem})`);
   return run as RunInfo;
+}
+
+/** The run's best prompt, which must have the k and hidden size run.json records (a mismatch means files of two runs). */
+export function readRunPrompt(dir: string, info: RunInfo): SoftPrompt {
+  const file = path.join(dir, PROMPT_FILE);
+  const prompt = readSoftPromptFile(file, info.model.hidden);
+  if (prompt.k !== info.settings.k) throw new UserError(`${file} holds ${prompt.k} vectors but ${RUN_FILE} says k = ${info.settings.k}: the files belong to different runs`);
+  return prompt;
 }
 
 function isHistory(value: unknown): value is GenerationRecord[] {

@@ -71,8 +71,8 @@ export function treeState(dir: string): Record<string, string> {
   return state;
 }
 
-/** Lines cultune prints on stderr in normal operation (which model runs where), not part of an error. */
-const INFORMATION = /^cultune: .* on cpu \(float(32|16), hidden \d+\)$/;
+/** Lines cultune prints on stderr in normal operation (which model runs where, that eval goes on without CulturalBench), not part of an error. */
+const INFORMATION = /^cultune: (.* on cpu \(float(32|16), hidden \d+\)|CulturalBench unavailable .*; VSM13 only)$/;
 
 /** The stderr lines that are not informational. */
 export function problemLines(stderr: string): string[] {

@@ -46,10 +46,9 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   // Everything a user can get wrong is checked before the model is loaded.
   const subject = subjectOf(runDir, flags);
   checkWritable(subject.outDir, 'folder');
+  const model = await openModel({ model: subject.modelDir, device: flags.device, threads: flags.threads }, flags.json === true);
   const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
   if (!culturalBench.available) process.stderr.write(`cultune: ${culturalBench.reason}; VSM13 only\n`);
-
-  const model = await openModel({ model: subject.modelDir, device: flags.device, threads: flags.threads }, flags.json === true);
   const progress = progressReporter('eval', 1);
   try {
     const { record, file } = await evaluateSubject(model, subject, {
