@@ -36,13 +36,29 @@ function fileInTheWay(start: string): string | undefined {
 }
 
 /**
+ * Node's recursive mkdir reports ENOENT when the folder cannot be made on a read-only file system:
+ * the nearest existing ancestor tells the real reason (EROFS, EACCES), or undefined when it is writable.
+ */
+function missingFolderCause(file: string): string | undefined {
+  let dir = path.dirname(path.resolve(file));
+  while (!fs.existsSync(dir)) dir = path.dirname(dir);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code;
+  }
+}
+
+/**
  * One line for a failed file-system call on `file` (the path the user named, not a temporary file
  * beside it): which path, what is wrong, what to do. Errors without an errno pass through unchanged.
  * `remedy` replaces the default advice (e.g. "set CULTUNE_CACHE" for the cache).
  */
 export function fileSystemError(error: unknown, file: string, doing: 'read' | 'write' | 'create the folder', remedy?: string): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  let code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (error instanceof UserError || typeof code !== 'string') return error;
+  if (code === 'ENOENT' && doing !== 'read') code = missingFolderCause(file) ?? code;
   const known = EXPLAINED[code];
   let problem = known?.problem ?? code;
   if (code === 'ENOTDIR' || code === 'EEXIST') {

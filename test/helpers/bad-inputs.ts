@@ -1,10 +1,12 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { demoModelDir } from '../../src/train/demo-model.ts';
 import { cultune, type CliResult } from './in-process.ts';
+import { treeState } from './tree-state.ts';
+
+export { treeState };
 
 /**
  * Shared ground for the bad-input suites: a seeded model generated here (no ../shared needed), a cache
@@ -50,25 +52,6 @@ export class Work {
     fs.cpSync(from, to, { recursive: true });
     return to;
   }
-}
-
-/** Every path under `dir` with the SHA-256 of its content ('dir' for folders): what a failed command must leave alone. */
-export function treeState(dir: string): Record<string, string> {
-  const state: Record<string, string> = {};
-  const walk = (current: string) => {
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      const full = path.join(current, entry.name);
-      const key = path.relative(dir, full);
-      if (entry.isDirectory()) {
-        state[key] = 'dir';
-        walk(full);
-      } else {
-        state[key] = crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex');
-      }
-    }
-  };
-  walk(dir);
-  return state;
 }
 
 /** Lines cultune prints on stderr in normal operation (which model runs where, that eval goes on without CulturalBench), not part of an error. */
