@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSoftPromptJson } from '../src/embedding/index.ts';
 import { cultune } from './helpers/in-process.ts';
-import { makeGround, problemLines, runBadCase, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
+import { makeGround, problemLines, runBadCase, smallTrainArgs, trainBase, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
 
 /**
  * Bad inputs for the commands that make and read run folders: train, sweep, eval, export, report and
@@ -19,17 +19,11 @@ let finished: string;
 /** Another process that stays alive: the holder of a lock that must be respected. */
 let sleeper: ChildProcess;
 
-const trainArgs = (out: string, ...extra: string[]) => [
-  'train', '--model', ground.model, '--device', 'cpu', '--country', 'JP', '--k', '2', '--dim', '8', '--pop', '4', '--budget', '8',
-  '--variants', '1', '--seed', '3', '--out', out, '--name', 'run', ...extra,
-];
+const trainArgs = (out: string, ...extra: string[]) => smallTrainArgs(ground, out, ...extra);
 
 beforeAll(async () => {
   ground = makeGround('bad-runs');
-  const base = path.join(ground.root, 'base');
-  const trained = await cultune(trainArgs(base), ground.env);
-  expect(trained.code, trained.stderr).toBe(0);
-  finished = path.join(base, 'run');
+  finished = await trainBase(ground);
   const evaluated = await cultune(['eval', finished, '--baseline', 'none', '--device', 'cpu', '--no-download', '--bootstrap', '20'], ground.env);
   expect(evaluated.code, evaluated.stderr).toBe(0);
   sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });

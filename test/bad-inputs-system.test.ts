@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cultune, type CliResult } from './helpers/in-process.ts';
-import { expectCleanFailure, makeGround, problemLines, runBadCase, Work, type Ground } from './helpers/bad-inputs.ts';
+import { expectCleanFailure, makeGround, problemLines, runBadCase, smallTrainArgs, trainBase, Work, type Ground } from './helpers/bad-inputs.ts';
 import { REPO } from './helpers/paths.ts';
 
 /**
@@ -16,18 +16,13 @@ import { REPO } from './helpers/paths.ts';
  */
 
 let ground: Ground;
-/** A finished run (k 2, budget 8) with an export, trained once; cases work on copies. */
+/** A finished run (k 2, budget 8), trained once; cases work on copies. */
 let finished: string;
-const trainArgs = (out: string, ...extra: string[]) => [
-  'train', '--model', ground.model, '--device', 'cpu', '--country', 'JP', '--k', '2', '--dim', '8', '--pop', '4', '--budget', '8',
-  '--variants', '1', '--seed', '3', '--out', out, '--name', 'run', ...extra,
-];
+const trainArgs = (out: string, ...extra: string[]) => smallTrainArgs(ground, out, ...extra);
 
 beforeAll(async () => {
   ground = makeGround('bad-system');
-  const trained = await cultune(trainArgs(path.join(ground.root, 'base')), ground.env);
-  expect(trained.code, trained.stderr).toBe(0);
-  finished = path.join(ground.root, 'base', 'run');
+  finished = await trainBase(ground);
   // Another user (a user namespace without a mapping) must be able to read the model and the run.
   fs.chmodSync(ground.root, 0o755);
 });

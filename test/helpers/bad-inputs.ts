@@ -27,6 +27,21 @@ export function makeGround(label: string): Ground {
   return { root, cache, model: demoModelDir(cache), env: { CULTUNE_CACHE: cache } };
 }
 
+/** The small training run the suites share: Japan, k 2, an 8-dimensional subspace, 4 candidates a generation, budget 8, 1 variant, seed 3. */
+export function smallTrainArgs(ground: Ground, out: string, ...extra: string[]): string[] {
+  return [
+    'train', '--model', ground.model, '--device', 'cpu', '--country', 'JP', '--k', '2', '--dim', '8', '--pop', '4', '--budget', '8',
+    '--variants', '1', '--seed', '3', '--out', out, '--name', 'run', ...extra,
+  ];
+}
+
+/** Trains the small run once into <root>/base/run (cases work on copies of it) and returns that folder. */
+export async function trainBase(ground: Ground): Promise<string> {
+  const trained = await cultune(smallTrainArgs(ground, path.join(ground.root, 'base')), ground.env);
+  expect(trained.code, trained.stderr).toBe(0);
+  return path.join(ground.root, 'base', 'run');
+}
+
 /** A fresh, empty folder for one case, and helpers to put files in it. */
 export class Work {
   readonly dir: string;
