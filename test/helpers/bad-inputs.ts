@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { demoModelDir } from '../../src/train/demo-model.ts';
 import { cultune, type CliResult } from './in-process.ts';
 import { treeState } from './tree-state.ts';
@@ -21,8 +21,10 @@ export interface Ground {
   env: Record<string, string>;
 }
 
+/** A ground in a new temporary folder, removed again after the suite. */
 export function makeGround(label: string): Ground {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `cultune-${label}-`));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
   const cache = path.join(root, 'cache');
   return { root, cache, model: demoModelDir(cache), env: { CULTUNE_CACHE: cache } };
 }
