@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpy, encodeSafetensors } from '../src/embedding/index.ts';
 import { cultune } from './helpers/in-process.ts';
-import { makeGround, runBadCase, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
+import { makeGround, removeGround, runBadCase, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
 
 /**
  * Bad files and flags for the commands that read user files without training: targets (targets CSV and
@@ -19,6 +19,7 @@ let ground: Ground;
 beforeAll(() => {
   ground = makeGround('bad-formats');
 });
+afterAll(() => removeGround(ground));
 
 /** A [k, HIDDEN] soft prompt of small values, with `poison` put at [1, 5] (k >= 2). */
 function promptValues(k: number, poison?: number): Float32Array {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSoftPromptJson } from '../src/embedding/index.ts';
 import { cultune } from './helpers/in-process.ts';
-import { makeGround, problemLines, runBadCase, smallTrainArgs, trainBase, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
+import { makeGround, removeGround, problemLines, runBadCase, smallTrainArgs, trainBase, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
 
 /**
  * Bad inputs for the commands that make and read run folders: train, sweep, eval, export, report and
@@ -28,7 +28,10 @@ beforeAll(async () => {
   expect(evaluated.code, evaluated.stderr).toBe(0);
   sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
 });
-afterAll(() => sleeper?.kill());
+afterAll(() => {
+  sleeper?.kill();
+  removeGround(ground);
+});
 
 /** A copy of the finished run in the case folder, changed by `edit` (which gets the copy's folder). */
 function runCopy(w: Work, edit: (dir: string) => void = () => {}): string {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cultune, type CliResult } from './helpers/in-process.ts';
-import { expectCleanFailure, makeGround, problemLines, runBadCase, smallTrainArgs, trainBase, Work, type Ground } from './helpers/bad-inputs.ts';
+import { expectCleanFailure, makeGround, removeGround, problemLines, runBadCase, smallTrainArgs, trainBase, Work, type Ground } from './helpers/bad-inputs.ts';
 import { REPO } from './helpers/paths.ts';
 
 /**
@@ -26,10 +26,15 @@ beforeAll(async () => {
   // Another user (a user namespace without a mapping) must be able to read the model and the run.
   fs.chmodSync(ground.root, 0o755);
 });
+afterAll(() => removeGround(ground));
 
 const canRun = (command: string[]) => spawnSync(command[0], command.slice(1), { stdio: 'ignore' }).status === 0;
-const probe = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-probe-'));
-const mountNamespaces = () => canRun(['unshare', '-rm', 'sh', '-c', `mount -t tmpfs -o size=64k none ${probe()}`]);
+function mountNamespaces(): boolean {
+  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-probe-'));
+  const allowed = canRun(['unshare', '-rm', 'sh', '-c', `mount -t tmpfs -o size=64k none ${probe}`]);
+  fs.rmdirSync(probe);
+  return allowed;
+}
 const userNamespaces = () => canRun(['unshare', '-U', 'true']);
 
 interface BatchCase {

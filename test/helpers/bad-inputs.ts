@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import { demoModelDir } from '../../src/train/demo-model.ts';
 import { cultune, type CliResult } from './in-process.ts';
 import { treeState } from './tree-state.ts';
@@ -21,12 +21,15 @@ export interface Ground {
   env: Record<string, string>;
 }
 
-/** A ground in a new temporary folder, removed again after the suite. */
+/** A ground in a new temporary folder; a suite calls it in beforeAll and removeGround in afterAll. */
 export function makeGround(label: string): Ground {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `cultune-${label}-`));
-  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
   const cache = path.join(root, 'cache');
   return { root, cache, model: demoModelDir(cache), env: { CULTUNE_CACHE: cache } };
+}
+
+export function removeGround(ground: Ground | undefined): void {
+  if (ground) fs.rmSync(ground.root, { recursive: true, force: true });
 }
 
 /** The small training run the suites share: Japan, k 2, an 8-dimensional subspace, 4 candidates a generation, budget 8, 1 variant, seed 3. */
