@@ -77,7 +77,7 @@ function writersInto(dir: string, input: string, problem: string): (BatchCase & 
     [trainArgs(dir, '--resume'), /cannot (write|create the folder) .*run(\/\.lock)?/],
     [trainArgs(dir, '--name', 'fresh'), /cannot (write|create the folder) .*fresh(\/\.lock)?/],
     [['sweep', '--model', ground.model, '--countries', 'JP', '--out', path.join(dir, 'sweep')], /cannot create the folder .*sweep/],
-    [['eval', path.join(dir, 'run'), '--device', 'cpu', '--no-download'], /cannot create the folder .*run/],
+    [['eval', path.join(dir, 'run'), '--device', 'cpu', '--no-download'], /cannot write into .*run/],
     [['report', path.join(dir, 'run'), '--out', path.join(dir, 'report')], /cannot write .*report\/report\.md/],
     [['targets', '--country', 'JP', '--json', path.join(dir, 't.json')], /cannot write .*t\.json/],
     [['vsm13', '--model', ground.model, '--json', path.join(dir, 'v.json')], /cannot write .*v\.json/],

@@ -119,7 +119,7 @@ function removeStale(file: string, seen: string): void {
     try {
       fs.linkSync(aside, file);
     } catch {
-      // another run has locked meanwhile: that lock stands, and the one moved aside was stale as well
+      // a third run took the lock meanwhile: that lock stands
     }
   }
   fs.rmSync(aside, { force: true });

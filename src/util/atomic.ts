@@ -102,8 +102,10 @@ export function writeJsonAtomic(target: string, value: unknown, options: WriteOp
 export function checkWritable(target: string, kind: 'file' | 'folder'): void {
   const absolute = path.resolve(target);
   let probeDir = kind === 'folder' ? absolute : path.dirname(absolute);
+  let existingFolder = false;
   try {
     const stats = fs.statSync(absolute, { throwIfNoEntry: false });
+    existingFolder = stats?.isDirectory() ?? false;
     if (stats && kind === 'file' && stats.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
     if (stats && kind === 'folder' && !stats.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     while (!fs.existsSync(probeDir)) probeDir = path.dirname(probeDir);
@@ -112,6 +114,6 @@ export function checkWritable(target: string, kind: 'file' | 'folder'): void {
     fs.closeSync(fs.openSync(probe, 'wx'));
     fs.rmSync(probe);
   } catch (error) {
-    throw fileSystemError(error, target, kind === 'folder' ? 'create the folder' : 'write');
+    throw fileSystemError(error, target, kind === 'file' ? 'write' : existingFolder ? 'write into' : 'create the folder');
   }
 }

@@ -55,7 +55,7 @@ function missingFolderCause(file: string): string | undefined {
  * beside it): which path, what is wrong, what to do. Errors without an errno pass through unchanged.
  * `remedy` replaces the default advice (e.g. "set CULTUNE_CACHE" for the cache).
  */
-export function fileSystemError(error: unknown, file: string, doing: 'read' | 'write' | 'create the folder', remedy?: string): unknown {
+export function fileSystemError(error: unknown, file: string, doing: 'read' | 'write' | 'write into' | 'create the folder', remedy?: string): unknown {
   let code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (error instanceof UserError || typeof code !== 'string') return error;
   if (code === 'ENOENT' && doing !== 'read') code = missingFolderCause(file) ?? code;
