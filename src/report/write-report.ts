@@ -28,7 +28,7 @@ export function writeReport(folders: readonly string[], outDir: string, version:
     ['report.md', reportMarkdown(data)],
     ['report.csv', reportCsv(data)],
     ['report.json', `${JSON.stringify(json, null, 2)}\n`],
-    ['report.html', reportHtml(data, { runs: runHeaders(folders), version })],
+    ['report.html', reportHtml(data, { runs: runHeaders(data.folders), version })],
   ];
   const written = contents.map(([name, text]) => [path.join(outDir, name), text] as const);
   writeFilesAtomic(written);
