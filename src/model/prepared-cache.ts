@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeModel, encodeModel, prepareGraph, type GraphFacts } from './prepare-graph.ts';
 import type { ModelProto } from './onnx-proto.ts';
+import { openModelFolder } from './model-folder.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { cacheRoot } from '../util/cache-dir.ts';
 
@@ -22,6 +23,16 @@ export interface PreparedModel {
   created: boolean;
 }
 
+/** A model's identity in run.json: the SHA-256 of its graph file's bytes. */
+export function graphHash(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The graph hash of a model folder without loading the model: what `sweep --queue` puts in each job. */
+export function modelGraphHash(dir: string): string {
+  return graphHash(fs.readFileSync(openModelFolder(dir).graphPath));
+}
+
 /**
  * Returns the prepared (rewritten) graph for a model file, from the cache when the source is unchanged.
  * The key is the SHA-256 of the graph file: external weights are referenced, not copied, so only the
@@ -31,7 +42,7 @@ export interface PreparedModel {
  */
 export function loadPreparedModel(graphPath: string, cacheDir = path.join(cacheRoot(), 'prepared')): PreparedModel {
   const bytes = fs.readFileSync(graphPath);
-  const sourceHash = crypto.createHash('sha256').update(bytes).digest('hex');
+  const sourceHash = graphHash(bytes);
   const folder = path.join(cacheDir, `${sourceHash.slice(0, 24)}-v${PREPARE_VERSION}`);
   const preparedPath = path.join(folder, 'model.onnx');
   const factsPath = path.join(folder, 'facts.json');
