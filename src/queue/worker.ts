@@ -99,7 +99,6 @@ export function startWorker(options: {
           },
         },
       );
-      onEvent({ event: 'completed', job: id, result });
       return result;
     } catch (error) {
       if (signal?.aborted) {
@@ -137,6 +136,8 @@ export function startWorker(options: {
       onEvent({ event: 'connection', state: 'lost', error: oneLine(error) });
     }
   });
+  // Emitted once BullMQ has recorded the job as completed, which a worker that lost the job's lock cannot do.
+  worker.on('completed', (job, result: TrainJobResult) => onEvent({ event: 'completed', job: job.id as string, result }));
   worker.on('lockRenewalFailed', (ids: string[]) => ids.forEach((id) => worker.cancelJob(id, 'lock lost')));
   void worker.client.then((client) =>
     client.on('ready', () => {

@@ -121,7 +121,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
           `${label(run, index, plan.length)}: ${resumed ? 'resuming' : 'training into'} ${run.dir}`,
         );
         try {
-          const info = run.state === 'new' ? newRunInfo(run.country, run.target, flags, model) : run.stored;
+          const info = run.state === 'new' ? newRunInfo(run.country, run.target, { ...run.settings, model: flags.model }, model) : run.stored;
           return await trainWithProgress(run.dir, info, model, json, { country: run.country });
         } catch (error) {
           if (error instanceof TrainingInterrupted) throw new UserError(`${error.message} (${run.dir}): run the same sweep again to continue`, 130);
