@@ -10,6 +10,8 @@ import { drainQueue, queueSnapshot, withQueue } from '../src/queue/status.ts';
 import { JobRejected } from '../src/queue/worker.ts';
 import type { TrainSettings } from '../src/train/run-files.ts';
 import { resolveTarget } from '../src/vsm13/targets.ts';
+import { runCli } from './helpers/cli.ts';
+import { makeTlsFiles, startRedis } from './helpers/redis.ts';
 
 const MODEL_HASH = 'ab'.repeat(32);
 const SETTINGS: TrainSettings = { k: 2, space: 'subspace', dim: 16, init: 'text', strategy: 'shade', pop: 6, budget: 18, seed: 3, variants: 1, placement: 'start' };
@@ -43,6 +45,30 @@ describe('queue addresses', () => {
     none.password = '';
     await expect(checkServer(parseQueueAddress(none.href))).rejects.toThrow(/NOAUTH/);
     await expect(checkServer(parseQueueAddress('redis://127.0.0.1:1/0'))).rejects.toThrow(/^cannot use Redis at redis:\/\/127\.0\.0\.1:1\/0: connect ECONNREFUSED/);
+  });
+});
+
+describe('a Redis server with TLS only', () => {
+  it('is reached through rediss:// when its CA is trusted (NODE_EXTRA_CA_CERTS); otherwise the CLI says why in one line', async (context) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-tls-'));
+    const tls = makeTlsFiles(dir);
+    if (!tls) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      context.skip('openssl is not installed');
+    }
+    const redis = await startRedis({ tls });
+    try {
+      const trusted = runCli(['queue', 'status', '--queue', redis.url, '--json'], { env: { NODE_EXTRA_CA_CERTS: tls!.ca } });
+      expect(trusted.code, trusted.stderr).toBe(0);
+      expect(JSON.parse(trusted.stdout)).toMatchObject({ server: expect.stringMatching(/^rediss:\/\/:\*\*\*@localhost:\d+\/0$/), counts: { waiting: 0, failed: 0 } });
+      const untrusted = runCli(['queue', 'status', '--queue', redis.url]);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/^cultune: cannot use Redis at rediss:\/\/:\*\*\*@localhost:\d+\/0: [^\n]*certificate[^\n]*\n$/);
+      expect(untrusted.stderr).not.toContain(redis.password);
+    } finally {
+      await redis.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
