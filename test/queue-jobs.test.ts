@@ -24,6 +24,15 @@ describe('queue addresses', () => {
     expect(parseQueueAddress('redis://localhost').display).toBe('redis://localhost');
   });
 
+  it('takes the password from CULTUNE_REDIS_PASSWORD when the URL has none', () => {
+    expect(parseQueueAddress('redis://alice@db:6379/1', 'q', { CULTUNE_REDIS_PASSWORD: 'p@ss word' })).toEqual({
+      url: 'redis://alice:p%40ss%20word@db:6379/1',
+      display: 'redis://alice:***@db:6379/1',
+      name: 'q',
+    });
+    expect(parseQueueAddress('redis://:inline@db/1', 'q', { CULTUNE_REDIS_PASSWORD: 'other' }).url).toBe('redis://:inline@db/1');
+  });
+
   it.each([
     ['http://localhost:6379', 'cultune', /scheme must be redis:\/\/ or rediss:\/\//],
     ['localhost:6379', 'cultune', /scheme must be/],
@@ -43,7 +52,7 @@ describe('queue addresses', () => {
     await expect(checkServer(parseQueueAddress(wrong.href))).rejects.toThrow(/^cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0: WRONGPASS/);
     const none = new URL(address.url);
     none.password = '';
-    await expect(checkServer(parseQueueAddress(none.href))).rejects.toThrow(/NOAUTH/);
+    await expect(checkServer(parseQueueAddress(none.href, 'cultune', {}))).rejects.toThrow(/NOAUTH/);
     await expect(checkServer(parseQueueAddress('redis://127.0.0.1:1/0'))).rejects.toThrow(/^cannot use Redis at redis:\/\/127\.0\.0\.1:1\/0: connect ECONNREFUSED/);
   });
 });

@@ -143,10 +143,13 @@ describe('cultune sweep --queue with cultune worker on a real Redis', () => {
       const shared = path.join(work, 'outage');
       fs.mkdirSync(shared);
       const runs = ['JP-s1', 'JP-s2'];
-      const queued = runCli(sweepArgs(redis.url, name, shared, 'JP'), { env });
+      // The password from the environment, not the command line.
+      const url = `redis://127.0.0.1:${redis.port}/0`;
+      const withPassword = { ...env, CULTUNE_REDIS_PASSWORD: redis.password };
+      const queued = runCli(sweepArgs(url, name, shared, 'JP'), { env: withPassword });
       expect(queued.code, queued.stderr).toBe(0);
 
-      const worker = new CliProcess(workerArgs(redis.url, name, shared), env);
+      const worker = new CliProcess(workerArgs(url, name, shared), withPassword);
       await worker.waitFor((e) => e.event === 'progress' && e.job === 'JP-s1');
       await redis.stop();
       await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -166,7 +169,7 @@ describe('cultune sweep --queue with cultune worker on a real Redis', () => {
         expect((await queue.getJob('JP-s2'))?.attemptsMade).toBe(0);
       });
 
-      const next = new CliProcess(workerArgs(redis.url, name, shared), env);
+      const next = new CliProcess(workerArgs(url, name, shared), withPassword);
       await next.waitFor((e) => e.event === 'completed' && e.job === 'JP-s2');
       next.child.kill('SIGTERM');
       expect(await next.exited, next.stderr).toBe(0);
