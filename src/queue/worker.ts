@@ -1,13 +1,13 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { describeError } from '../util/errors.ts';
+import { UserError, describeError } from '../util/errors.ts';
 import { connectionOptions, type QueueAddress } from './connection.ts';
 import type { TrainJobProgress, TrainJobResult } from './jobs.ts';
 
 /** A job no retry can fix (bad settings, a folder holding another run): it fails once, with this message. */
 export class JobRejected extends Error {}
 
-/** A job this worker cannot serve (another model): it goes back to the queue and the worker stops. */
-export class JobNotForThisWorker extends Error {}
+/** A job this worker cannot serve (another model): it goes back to the queue and the worker stops with this message. */
+export class JobNotForThisWorker extends UserError {}
 
 /** How a running job hears from the worker, and tells it how far it got. */
 export interface JobControl {
