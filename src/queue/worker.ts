@@ -17,7 +17,7 @@ export interface JobControl {
   progress(progress: TrainJobProgress): void;
 }
 
-export type RunJob = (job: { id: string; data: unknown; attempt: number }, control: JobControl) => Promise<TrainJobResult>;
+export type RunJob = (job: { id: string; data: unknown }, control: JobControl) => Promise<TrainJobResult>;
 
 export type WorkerEvent =
   | { event: 'job'; job: string; attempt: number }
@@ -87,8 +87,8 @@ export function startWorker(options: {
     const attempt = job.attemptsMade + 1;
     onEvent({ event: 'job', job: id, attempt });
     try {
-      const result = await options.run(
-        { id, data: job.data, attempt },
+      return await options.run(
+        { id, data: job.data },
         {
           interrupted: () => stopNow,
           progress: (progress) => {
@@ -99,7 +99,6 @@ export function startWorker(options: {
           },
         },
       );
-      return result;
     } catch (error) {
       if (signal?.aborted) {
         onEvent({ event: 'lost', job: id });
