@@ -84,7 +84,7 @@ function chromium(file: string, profile: string, action: string): string {
 
 function requireChromium(): void {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: \`npm test\` installs Debian's chromium first (scripts/install-chromium.sh, needs root), or set CULTUNE_CHROMIUM`);
+    throw new Error(`no Chromium at ${CHROMIUM}: \`npm test\` installs Debian's chromium first (scripts/install-test-packages.sh, needs root), or set CULTUNE_CHROMIUM`);
   }
 }
 

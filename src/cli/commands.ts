@@ -9,6 +9,8 @@ import { register as registerTrain } from './commands/train.ts';
 import { register as registerSweep } from './commands/sweep.ts';
 import { register as registerExport } from './commands/export.ts';
 import { register as registerDemo } from './commands/demo.ts';
+import { register as registerWorker } from './commands/worker.ts';
+import { register as registerQueue } from './commands/queue.ts';
 
 /** Each command lives in its own module under src/cli/commands/ and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -18,6 +20,8 @@ export function registerCommands(program: Command): void {
   registerCulturalBench(program);
   registerTrain(program);
   registerSweep(program);
+  registerWorker(program);
+  registerQueue(program);
   registerExport(program);
   registerDemo(program);
   registerEval(program);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeModel, encodeModel, prepareGraph, type GraphFacts } from './prepare-graph.ts';
 import type { ModelProto } from './onnx-proto.ts';
+import { openModelFolder } from './model-folder.ts';
 import { writeFilesAtomic } from '../util/atomic.ts';
 import { displayPath } from '../util/display-path.ts';
 import { fileSystemError } from '../util/fs-errors.ts';
@@ -51,6 +52,21 @@ function readCacheEntry(preparedPath: string, factsPath: string): GraphFacts | {
   return record.facts;
 }
 
+/** A model's identity in run.json: the SHA-256 of its graph file's bytes. */
+export function graphHash(bytes: Uint8Array): string {
+  return sha256(bytes);
+}
+
+/** The graph hash of a model folder without loading the model: what `sweep --queue` puts in each job. */
+export function modelGraphHash(dir: string): string {
+  const graphPath = openModelFolder(dir).graphPath;
+  try {
+    return graphHash(fs.readFileSync(graphPath));
+  } catch (error) {
+    throw fileSystemError(error, graphPath, 'read');
+  }
+}
+
 /**
  * Returns the prepared (rewritten) graph for a model file, from the cache when the source is unchanged.
  * The key is the SHA-256 of the graph file: external weights are referenced, not copied, so only the
@@ -66,7 +82,7 @@ export function loadPreparedModel(graphPath: string, cacheDir = path.join(cacheR
   } catch (error) {
     throw fileSystemError(error, graphPath, 'read');
   }
-  const sourceHash = sha256(bytes);
+  const sourceHash = graphHash(bytes);
   const folder = path.join(cacheDir, `${sourceHash.slice(0, 24)}-v${PREPARE_VERSION}`);
   const preparedPath = path.join(folder, 'model.onnx');
   const factsPath = path.join(folder, 'facts.json');

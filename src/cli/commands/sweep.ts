@@ -1,5 +1,15 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { Command, type Option } from 'commander';
+import { Command, Option } from 'commander';
+import { modelGraphHash } from '../../model/index.ts';
+import { checkServer, parseQueueAddress } from '../../queue/connection.ts';
+import { enqueueRuns } from '../../queue/enqueue.ts';
+import { relativeToRuns, type TrainJobData } from '../../queue/jobs.ts';
+import { evalFileName } from '../../report/eval-record.ts';
+import { readRunJson, RESULT_FILE, type RunResult } from '../../train/run-files.ts';
+import { parseEvalConditions, planTrainJob, trainJobArgs } from '../train-job.ts';
+import { JobRejected } from '../../queue/worker.ts';
+import { integerAtLeast } from '../parsers.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { checkSweepModel, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
 import { UserError } from '../../util/errors.ts';
@@ -11,12 +21,21 @@ import { addTrainingOptions, newRunInfo, runFolderName, trainingTarget, trainSet
 
 interface SweepFlags extends TrainingFlags, Omit<TargetFlags, 'country' | 'target'> {
   countries: string[];
+  seeds?: number[];
+  queue?: string;
+  queueName: string;
+  eval?: string[];
 }
 
 function countryList(value: string): string[] {
   const countries = value.split(',').map((c) => c.trim()).filter((c) => c !== '');
   if (countries.length === 0) throw new UserError('--countries needs at least one country, e.g. SA,US,CN,IN');
   return countries;
+}
+
+function seedList(value: string): number[] {
+  const parse = integerAtLeast(0);
+  return [...new Set(value.split(',').map((seed) => parse(seed.trim())))];
 }
 
 /** --targets and --fallback exactly as `train` has them; --country and --target name one country, so a sweep has --countries instead. */
@@ -28,31 +47,77 @@ function label(run: SweepRun, index: number, total: number): string {
   return `${run.country} (${run.target.country.name}, ${index + 1}/${total})`;
 }
 
+type Say = (event: Record<string, unknown>, line: string) => void;
+
+function skipped(run: SweepRun, result: RunResult, say: Say): void {
+  say(
+    { event: 'skipped', country: run.country, run: run.dir, bestLoss: result.best.loss },
+    `${run.country}: finished already in ${run.dir} (best VSM13 loss ${result.best.loss.toFixed(3)}); skipped`,
+  );
+}
+
+/** `--queue`: one job per run that is not finished (or lacks an asked eval record), for workers to train. */
+async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: Say): Promise<void> {
+  const address = parseQueueAddress(flags.queue as string, flags.queueName);
+  const conditions = parseEvalConditions(flags.eval ?? [], '--eval');
+  const targets = flags.targets === undefined ? undefined : relativeToRuns(flags.out, flags.targets, '--targets');
+  const model = modelGraphHash(flags.model);
+  checkSweepModel(plan, model);
+  await checkServer(address);
+  const jobs: TrainJobData[] = [];
+  for (const run of plan) {
+    const result = run.state === 'finished' ? readRunJson<RunResult>(run.dir, RESULT_FILE) : undefined;
+    if (result && conditions.every((c) => fs.existsSync(path.join(run.dir, evalFileName(c))))) skipped(run, result, say);
+    else {
+      const args = trainJobArgs(run.country, run.settings, { fallback: flags.fallback, targets, allowPartialTarget: flags.allowPartialTarget });
+      const job = { run: path.basename(run.dir), args, model, eval: conditions };
+      // What a worker will check, checked here first: a job that leaves this process is one a worker takes.
+      try {
+        planTrainJob(job.run, job, flags.out);
+      } catch (error) {
+        throw error instanceof JobRejected ? new UserError(error.message) : error;
+      }
+      jobs.push(job);
+    }
+  }
+  const outcomes = await enqueueRuns(address, jobs);
+  for (const { run, state } of outcomes) {
+    const what = state === 'added' ? 'queued' : state === 'requeued' ? 'queued again (its job had completed, its run folder is not finished)' : `in the queue already (${state})`;
+    say({ event: 'queued', run, job: run, state }, `${run}: ${what}`);
+  }
+  const added = outcomes.filter((o) => o.state === 'added' || o.state === 'requeued').length;
+  say(
+    { event: 'enqueued', queue: address.name, server: address.display, added, jobs: outcomes.length, skipped: plan.length - jobs.length },
+    `${added} of ${plan.length} runs queued on ${address.display} (queue ${address.name}); workers: cultune worker --queue URL --model DIR --runs ${flags.out}`,
+  );
+}
+
 async function sweepFromFlags(flags: SweepFlags): Promise<void> {
   const json = !!flags.json;
-  const say = (event: Record<string, unknown>, line: string) => {
+  const say: Say = (event, line) => {
     if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
     else process.stderr.write(`${line}\n`);
   };
   // Every country and every run folder is checked before the model is loaded.
-  const settings = trainSettings(flags);
-  checkTrainSettings(settings);
+  const seeds = flags.seeds ?? [flags.seed];
   const plan = planSweep(
-    flags.countries.map((country) => {
+    flags.countries.flatMap((country) => {
       const target = trainingTarget({ ...flags, country });
-      return { country, target, settings, dir: path.join(flags.out, runFolderName(target, settings.seed)), extendBudget: flags.extendBudget };
+      return seeds.map((seed) => {
+        const settings = trainSettings({ ...flags, seed });
+        checkTrainSettings(settings);
+        return { country, target, settings, dir: path.join(flags.out, runFolderName(target, seed)), extendBudget: flags.extendBudget };
+      });
     }),
   );
   checkWritable(flags.out, 'folder');
+  if (flags.queue !== undefined) return enqueueSweep(plan, flags, say);
+  if (flags.eval !== undefined) throw new UserError('--eval runs in queue workers (with --queue); without a queue, run cultune eval RUN after the sweep');
   const model = await openModel(flags, json);
   try {
     checkSweepModel(plan, model.sourceHash);
     const results = await runSweep(plan, {
-      onSkip: (run, result) =>
-        say(
-          { event: 'skipped', country: run.country, run: run.dir, bestLoss: result.best.loss },
-          `${run.country}: finished already in ${run.dir} (best VSM13 loss ${result.best.loss.toFixed(3)}); skipped`,
-        ),
+      onSkip: (run, result) => skipped(run, result, say),
       train: async (run, index) => {
         const resumed = run.state === 'unfinished';
         say(
@@ -60,7 +125,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
           `${label(run, index, plan.length)}: ${resumed ? 'resuming' : 'training into'} ${run.dir}`,
         );
         try {
-          const info = run.state === 'new' ? newRunInfo(run.country, run.target, flags, model) : run.stored;
+          const info = run.state === 'new' ? newRunInfo(run.country, run.target, { ...run.settings, model: flags.model }, model) : run.stored;
           return await trainWithProgress(run.dir, info, model, json, { country: run.country });
         } catch (error) {
           if (error instanceof TrainingInterrupted) throw new UserError(`${error.message} (${run.dir}): run the same sweep again to continue`, 130);
@@ -70,7 +135,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
     });
     say(
       { event: 'sweep', runs: plan.map((run, i) => ({ country: run.country, run: run.dir, bestLoss: results[i].best.loss })) },
-      `sweep finished: ${plan.map((run, i) => `${run.country} ${results[i].best.loss.toFixed(3)}`).join(', ')} (best VSM13 loss); runs in ${flags.out}`,
+      `sweep finished: ${plan.map((run, i) => `${path.basename(run.dir)} ${results[i].best.loss.toFixed(3)}`).join(', ')} (best VSM13 loss); runs in ${flags.out}`,
     );
   } finally {
     await model.dispose();
@@ -81,5 +146,13 @@ export function register(program: Command): void {
   const command = addModelOptions(program.command('sweep').description('Train several countries one after another, each into its own run folder; a re-run skips finished countries and resumes an unfinished one'))
     .requiredOption('--countries <list>', 'comma-separated countries (names, Hofstede or ISO codes), e.g. SA,US,CN,IN', countryList);
   for (const option of sharedTargetOptions()) command.addOption(option);
-  addTrainingOptions(command).action((flags: SweepFlags) => sweepFromFlags(flags));
+  addTrainingOptions(command)
+    .addOption(new Option('--seeds <list>', 'comma-separated seeds: one run per country and seed (instead of --seed)').argParser(seedList).conflicts('seed'))
+    .addOption(
+      new Option('--queue <url>', 'enqueue the runs on Redis (redis://[:password@]host:port/db, rediss:// for TLS) for cultune worker, instead of training here')
+        .conflicts(['device', 'threads']),
+    )
+    .option('--queue-name <name>', 'queue name on the Redis server', 'cultune')
+    .addOption(new Option('--eval <conditions>', 'with --queue: after training, workers evaluate these conditions (none,persona,soft)').argParser((v) => v.split(',').map((c) => c.trim())))
+    .action((flags: SweepFlags) => sweepFromFlags(flags));
 }

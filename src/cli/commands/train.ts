@@ -67,13 +67,13 @@ export function trainingTarget(flags: TargetFlags & { allowPartialTarget?: boole
   return target;
 }
 
-export function trainSettings(flags: TrainingFlags): TrainSettings {
+export function trainSettings(flags: TrainSettings): TrainSettings {
   const { k, space, dim, init, strategy, pop, budget, generations, stagnation, seed, variants, placement } = flags;
   return { k, space, dim, init, strategy, pop, budget, generations, stagnation, seed, variants, placement };
 }
 
 /** What run.json records for a new run. */
-export function newRunInfo(query: string, target: Target, flags: TrainingFlags, model: Pick<LlamaModel, 'sourceHash' | 'hidden' | 'dtype'>): RunInfo {
+export function newRunInfo(query: string, target: Target, flags: TrainSettings & { model: string }, model: Pick<LlamaModel, 'sourceHash' | 'hidden' | 'dtype'>): RunInfo {
   return {
     cultune: VERSION,
     country: { query, name: target.country.name, code: countryCode(target) },

@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import type { Availability } from '../culturalbench/index.ts';
+import { parseStrategy, type Strategy } from '../de/index.ts';
+import type { LlamaModel } from '../model/index.ts';
+import { pathInsideRuns, readJobData, type TrainJobData, type TrainJobResult } from '../queue/jobs.ts';
+import { JobNotForThisWorker, JobRejected, type JobControl } from '../queue/worker.ts';
+import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../report/eval-record.ts';
+import { evaluateSubject, runSubject } from '../report/evaluate-run.ts';
+import { planSweep, type SweepRun } from '../train/sweep.ts';
+import { train } from '../train/train.ts';
+import type { TrainSettings } from '../train/run-files.ts';
+import { UserError, describeError } from '../util/errors.ts';
+import { addTargetOptions, type TargetFlags } from './commands/targets.ts';
+import { addTrainingOptions, newRunInfo, runFolderName, trainingTarget, trainSettings, type TrainingFlags } from './commands/train.ts';
+import { VERSION } from './version.ts';
+
+/**
+ * A queued run is `cultune train` flags, checked on the worker by the very parsers of the command line,
+ * so a job can set nothing a user could not. Where output goes and how progress prints are the
+ * worker's own (`--runs`, `--json`), and a targets file must lie inside the runs folder.
+ */
+const WORKER_OWNED = new Set(['--out', '--json']);
+
+type JobFlags = Omit<TrainingFlags, 'out' | 'json' | 'model' | 'device' | 'threads'> & TargetFlags;
+
+function jobFlagParser(): Command {
+  const parser = new Command('job').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }).helpOption(false);
+  for (const option of addTrainingOptions(addTargetOptions(new Command())).options) {
+    if (!WORKER_OWNED.has(option.long ?? '')) parser.addOption(option);
+  }
+  return parser;
+}
+
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The `train` flags of one run of a sweep, as a job carries them. */
+export function trainJobArgs(
+  country: string,
+  settings: TrainSettings,
+  target: { fallback: string; targets?: string; allowPartialTarget?: boolean },
+): string[] {
+  const args = ['--country', country];
+  for (const [key, value] of Object.entries(settings)) if (value !== undefined) args.push(flagName(key), String(value));
+  args.push('--fallback', target.fallback);
+  if (target.targets !== undefined) args.push('--targets', target.targets);
+  if (target.allowPartialTarget) args.push('--allow-partial-target');
+  return args;
+}
+
+/** Eval conditions named by a flag or a job: a subset of none, persona, soft. */
+export function parseEvalConditions(values: readonly string[], what: string): EvalCondition[] {
+  const unknown = values.filter((value) => !(EVAL_CONDITIONS as readonly string[]).includes(value));
+  if (unknown.length > 0) throw new UserError(`${what}: unknown condition ${unknown.join(', ')}; expected any of ${EVAL_CONDITIONS.join(', ')}`);
+  return [...new Set(values as EvalCondition[])];
+}
+
+/** A job, checked and planned against its run folder; nothing is loaded or written yet. */
+export interface PlannedJob {
+  run: SweepRun;
+  flags: JobFlags;
+  model: string;
+  eval: EvalCondition[];
+}
+
+/** Checks a job as `sweep` checks its flags; every problem is JobRejected (fails once, not retried). */
+export function planTrainJob(id: string, data: unknown, runs: string): PlannedJob {
+  try {
+    const job: TrainJobData = readJobData(id, data);
+    let flags: JobFlags;
+    try {
+      flags = jobFlagParser().parse(job.args, { from: 'user' }).opts<JobFlags>();
+    } catch (error) {
+      if (error instanceof CommanderError) throw new UserError(`job ${id}: ${error.message.replace(/^error: /, '')}`);
+      throw error;
+    }
+    if (flags.targets !== undefined) flags.targets = pathInsideRuns(runs, flags.targets, `job ${id}: --targets`);
+    const target = trainingTarget(flags);
+    const settings = trainSettings(flags);
+    parseStrategy(settings.strategy as Strategy);
+    const dir = path.join(runs, runFolderName(target, settings.seed));
+    if (path.basename(dir) !== job.run) throw new UserError(`job ${id}: its flags train into ${path.basename(dir)}, not ${job.run}`);
+    const [run] = planSweep([{ country: flags.country as string, target, settings, dir }]);
+    if (run.state !== 'new' && run.stored.model.sourceHash !== job.model) {
+      throw new UserError(`${dir} was trained on another model (graph hash ${run.stored.model.sourceHash.slice(0, 12)}) than job ${id} asks for`);
+    }
+    return { run, flags, model: job.model, eval: parseEvalConditions(job.eval, `job ${id}: eval`) };
+  } catch (error) {
+    throw error instanceof UserError ? new JobRejected(describeError(error)) : error;
+  }
+}
+
+/** What a worker holds for all its jobs: the loaded model and where CulturalBench comes from. */
+export interface JobContext {
+  model: LlamaModel;
+  modelDir: string;
+  culturalBench: () => Promise<Availability>;
+}
+
+/**
+ * Trains one planned job into its run folder (resuming from its checkpoint, or returning the finished
+ * result), then writes the eval records it asks for that are not there yet. The run folder's lock and
+ * checkpoints are train()'s, so a job handed from a dead worker to a live one ends as an uninterrupted run.
+ */
+export async function runTrainJob(job: PlannedJob, context: JobContext, control: JobControl): Promise<TrainJobResult> {
+  const { run } = job;
+  const { model } = context;
+  if (job.model !== model.sourceHash) {
+    throw new JobNotForThisWorker(`job ${path.basename(run.dir)} wants the model with graph hash ${job.model.slice(0, 12)}; this worker has ${model.sourceHash.slice(0, 12)} (--model)`);
+  }
+  const finishedBefore = run.state === 'finished';
+  const info = run.state === 'new' ? newRunInfo(run.country, run.target, { ...run.settings, model: context.modelDir }, model) : run.stored;
+  const result = await train(run.dir, info, model, {
+    interrupted: control.interrupted,
+    onGeneration: (record) =>
+      control.progress({ generation: record.generation, evaluations: record.evaluations, budget: info.settings.budget, bestLoss: record.bestLoss }),
+  });
+  for (const condition of job.eval) {
+    if (fs.existsSync(path.join(run.dir, evalFileName(condition)))) continue;
+    await evaluateSubject(model, runSubject(run.dir, condition), { culturalBench: await context.culturalBench(), seed: '0', bootstrap: 1000, version: VERSION });
+  }
+  return { run: path.basename(run.dir), bestLoss: result.best.loss, stopReason: result.stopReason, skipped: finishedBefore };
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../util/errors.ts';
+
+/**
+ * A queued training run, as it travels through Redis. Anyone who can write to the queue can write one,
+ * so a worker trusts none of it: `args` are `cultune train` flags and go through the same parsers as
+ * the command line, and nothing here may name a path outside the worker's `--runs` folder.
+ */
+export interface TrainJobData {
+  /** The run folder's name inside `--runs`, and the job's id: one job per run folder. */
+  run: string;
+  /** `cultune train` flags of the run (country, seed, search settings, target); no output or model paths. */
+  args: string[];
+  /** SHA-256 of the model graph the run is trained on; a worker serving another model does not take it. */
+  model: string;
+  /** Eval conditions to run into the folder after training (eval-<condition>.json). */
+  eval: string[];
+}
+
+/** What a finished job returns (BullMQ keeps it with the completed job). */
+export interface TrainJobResult {
+  run: string;
+  bestLoss: number;
+  stopReason: string;
+  /** True when the run folder held a finished run already. */
+  skipped: boolean;
+}
+
+/** Progress a worker reports after each generation (BullMQ job progress). */
+export interface TrainJobProgress {
+  generation: number;
+  evaluations: number;
+  budget: number;
+  bestLoss: number;
+}
+
+export function describeProgress({ generation, evaluations, budget, bestLoss }: TrainJobProgress): string {
+  return `gen ${generation} | evals ${evaluations}/${budget} | best ${bestLoss.toFixed(3)}`;
+}
+
+const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const MAX_ARGS = 100;
+const MAX_ARG_LENGTH = 1000;
+
+function fail(id: string, problem: string): never {
+  throw new UserError(`job ${id}: ${problem}`);
+}
+
+function isStringArray(value: unknown, max: number): value is string[] {
+  return Array.isArray(value) && value.length <= max && value.every((item) => typeof item === 'string' && item.length <= MAX_ARG_LENGTH);
+}
+
+/** The job's data checked for shape: the envelope. Its flags are checked by the train flag parsers. */
+export function readJobData(id: string, data: unknown): TrainJobData {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) fail(id, 'data is not an object');
+  const { run, args, model, eval: conditions, ...rest } = data as Record<string, unknown>;
+  const extra = Object.keys(rest);
+  if (extra.length > 0) fail(id, `unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')}`);
+  if (typeof run !== 'string' || !RUN_NAME.test(run)) fail(id, `run ${JSON.stringify(run)} is not a run folder name (letters, digits, '_' and '-')`);
+  if (run !== id) fail(id, `run ${run} differs from the job id`);
+  if (!isStringArray(args, MAX_ARGS)) fail(id, `args must be a list of at most ${MAX_ARGS} strings`);
+  if (typeof model !== 'string' || !SHA256.test(model)) fail(id, 'model must be the SHA-256 of a model graph (64 hex digits)');
+  if (!isStringArray(conditions, 3)) fail(id, 'eval must be a list of conditions');
+  return { run, args, model, eval: conditions };
+}
+
+/**
+ * A path a job names (a targets file), resolved inside `runs`: relative, no `..`, and still inside
+ * after symbolic links are followed, so a job cannot read a file the worker's user could otherwise reach.
+ */
+export function pathInsideRuns(runs: string, relative: string, what: string): string {
+  if (path.isAbsolute(relative) || relative.split(/[\\/]/).includes('..')) {
+    throw new UserError(`${what} ${JSON.stringify(relative)} must be a path inside the runs folder, relative to it`);
+  }
+  const full = path.join(runs, relative);
+  const root = fs.realpathSync(runs);
+  let real: string;
+  try {
+    real = fs.realpathSync(full);
+  } catch {
+    throw new UserError(`${what} ${relative}: no such file in the runs folder ${runs}`);
+  }
+  if (path.relative(root, real).split(path.sep)[0] === '..') throw new UserError(`${what} ${relative} leads outside the runs folder`);
+  return full;
+}
+
+/** The path of `file` relative to `runs`, for a job to name it; one line when it lies outside. */
+export function relativeToRuns(runs: string, file: string, what: string): string {
+  const relative = path.relative(path.resolve(runs), path.resolve(file));
+  if (relative === '' || relative.split(path.sep)[0] === '..' || path.isAbsolute(relative)) {
+    throw new UserError(`${what} ${file} lies outside --out ${runs}: workers read it from the shared runs folder, so put it there`);
+  }
+  return relative;
+}

@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { planTrainJob, trainJobArgs } from '../src/cli/train-job.ts';
+import { checkServer, parseQueueAddress } from '../src/queue/connection.ts';
+import { enqueueRuns } from '../src/queue/enqueue.ts';
+import type { TrainJobData } from '../src/queue/jobs.ts';
+import { drainQueue, queueSnapshot, withQueue } from '../src/queue/status.ts';
+import { JobRejected } from '../src/queue/worker.ts';
+import type { TrainSettings } from '../src/train/run-files.ts';
+import { resolveTarget } from '../src/vsm13/targets.ts';
+import { runCli } from './helpers/cli.ts';
+import { makeTlsFiles, startRedis } from './helpers/redis.ts';
+
+const MODEL_HASH = 'ab'.repeat(32);
+const SETTINGS: TrainSettings = { k: 2, space: 'subspace', dim: 16, init: 'text', strategy: 'shade', pop: 6, budget: 18, seed: 3, variants: 1, placement: 'start' };
+
+describe('queue addresses', () => {
+  it('accepts redis:// and rediss:// URLs with user, password and database, and never shows the password', () => {
+    const plain = parseQueueAddress('redis://:s3cret@10.0.0.5:6380/2', 'study-1');
+    expect(plain).toEqual({ url: 'redis://:s3cret@10.0.0.5:6380/2', display: 'redis://:***@10.0.0.5:6380/2', name: 'study-1' });
+    expect(parseQueueAddress('rediss://alice:p%40ss@cache.example.org/0').display).toBe('rediss://alice:***@cache.example.org/0');
+    expect(parseQueueAddress('redis://localhost').display).toBe('redis://localhost');
+  });
+
+  it('takes the password from CULTUNE_REDIS_PASSWORD when the URL has none', () => {
+    expect(parseQueueAddress('redis://alice@db:6379/1', 'q', { CULTUNE_REDIS_PASSWORD: 'p@ss word' })).toEqual({
+      url: 'redis://alice:p%40ss%20word@db:6379/1',
+      display: 'redis://alice:***@db:6379/1',
+      name: 'q',
+    });
+    expect(parseQueueAddress('redis://:inline@db/1', 'q', { CULTUNE_REDIS_PASSWORD: 'other' }).url).toBe('redis://:inline@db/1');
+  });
+
+  it.each([
+    ['http://localhost:6379', 'cultune', /scheme must be redis:\/\/ or rediss:\/\//],
+    ['localhost:6379', 'cultune', /scheme must be/],
+    ['not a url', 'cultune', /is not a URL/],
+    ['redis://:pw@host/zero', 'cultune', /^--queue redis:\/\/:\*\*\*@host\/zero: the path must be a database number/],
+    ['redis://host/0?password=x', 'cultune', /query strings/],
+    ['redis://host/0', 'a:b', /--queue-name "a:b"/],
+  ])('refuses %s (queue %s) in one line', (url, name, message) => {
+    expect(() => parseQueueAddress(url, name)).toThrow(message);
+  });
+
+  it('checks the server once: a wrong password or a closed port is one line, the right password passes', async () => {
+    const address = parseQueueAddress(inject('redisUrl'));
+    await expect(checkServer(address)).resolves.toBeUndefined();
+    const wrong = new URL(address.url);
+    wrong.password = 'wrong';
+    await expect(checkServer(parseQueueAddress(wrong.href))).rejects.toThrow(/^cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0: WRONGPASS/);
+    const none = new URL(address.url);
+    none.password = '';
+    await expect(checkServer(parseQueueAddress(none.href, 'cultune', {}))).rejects.toThrow(/NOAUTH/);
+    await expect(checkServer(parseQueueAddress('redis://127.0.0.1:1/0'))).rejects.toThrow(/^cannot use Redis at redis:\/\/127\.0\.0\.1:1\/0: connect ECONNREFUSED/);
+  });
+});
+
+describe('a Redis server with TLS only', () => {
+  it('is reached through rediss:// when its CA is trusted (NODE_EXTRA_CA_CERTS); otherwise the CLI says why in one line', async (context) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-tls-'));
+    const tls = makeTlsFiles(dir);
+    if (!tls) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      context.skip('openssl is not installed');
+    }
+    const redis = await startRedis({ tls });
+    try {
+      const trusted = runCli(['queue', 'status', '--queue', redis.url, '--json'], { env: { NODE_EXTRA_CA_CERTS: tls!.ca } });
+      expect(trusted.code, trusted.stderr).toBe(0);
+      expect(JSON.parse(trusted.stdout)).toMatchObject({ server: expect.stringMatching(/^rediss:\/\/:\*\*\*@localhost:\d+\/0$/), counts: { waiting: 0, failed: 0 } });
+      const untrusted = runCli(['queue', 'status', '--queue', redis.url]);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/^cultune: cannot use Redis at rediss:\/\/:\*\*\*@localhost:\d+\/0: [^\n]*certificate[^\n]*\n$/);
+      expect(untrusted.stderr).not.toContain(redis.password);
+    } finally {
+      await redis.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('train jobs', () => {
+  let runs: string;
+  let outside: string;
+  const job = (overrides: Record<string, unknown> = {}) => ({
+    run: 'JP-s3',
+    args: trainJobArgs('JP', SETTINGS, { fallback: 'none' }),
+    model: MODEL_HASH,
+    eval: ['soft'],
+    ...overrides,
+  });
+  beforeAll(() => {
+    runs = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-jobs-'));
+    outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-outside-'));
+    fs.writeFileSync(path.join(outside, 'targets.csv'), 'country,PDI\nJapan,1\n');
+    fs.writeFileSync(path.join(runs, 'targets.csv'), 'country,PDI\nJapan,1\n');
+    fs.symlinkSync(path.join(outside, 'targets.csv'), path.join(runs, 'link.csv'));
+  });
+  afterAll(() => {
+    fs.rmSync(runs, { recursive: true, force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('carries train flags that the worker reads back as the same run (settings, target, folder)', () => {
+    const planned = planTrainJob('JP-s3', job(), runs);
+    expect(planned.run.settings).toEqual(SETTINGS);
+    expect(planned.run.target).toEqual(resolveTarget({ country: 'JP', fallback: 'none' }));
+    expect(planned.run.dir).toBe(path.join(runs, 'JP-s3'));
+    expect(planned.run.state).toBe('new');
+    expect(planned.eval).toEqual(['soft']);
+    const withFile = planTrainJob('JP-s3', job({ args: [...job().args, '--targets', 'targets.csv'] }), runs);
+    expect(withFile.run.target.values.PDI).toEqual({ value: 1, source: { kind: 'file', file: path.join(runs, 'targets.csv'), line: 2 } });
+  });
+
+  it.each([
+    ['an output path', { args: ['--country', 'JP', '--out', '/etc'] }, /job JP-s3: unknown option '--out'/],
+    ['a population below 4', { args: ['--country', 'JP', '--pop', '2'] }, /job JP-s3: option '--pop <n>' argument '2' is invalid/],
+    ['an unknown strategy', { args: ['--country', 'JP', '--seed', '3', '--strategy', 'nope/1/bin'] }, /unknown DE strategy 'nope\/1\/bin'/],
+    ['an unknown country', { args: ['--country', 'Atlantis', '--seed', '3'] }, /Atlantis/],
+    ['flags of another run', { run: 'DE-s3' }, /job DE-s3: its flags train into JP-s3, not DE-s3/],
+    ['a run folder name with a path', { run: '../JP-s3' }, /run "\.\.\/JP-s3" is not a run folder name/],
+    ['a targets file above the runs folder', { args: ['--country', 'JP', '--seed', '3', '--targets', '../targets.csv'] }, /must be a path inside the runs folder/],
+    ['an absolute targets file', { args: ['--country', 'JP', '--seed', '3', '--targets', '/etc/passwd'] }, /must be a path inside the runs folder/],
+    ['a link out of the runs folder', { args: ['--country', 'JP', '--seed', '3', '--targets', 'link.csv'] }, /link\.csv leads outside the runs folder/],
+    ['a field the format lacks', { out: '/etc' }, /job JP-s3: unknown field out/],
+    ['args that are not strings', { args: ['--country', 7] }, /args must be a list of at most 100 strings/],
+    ['a model that is not a hash', { model: '../model' }, /model must be the SHA-256/],
+    ['an unknown eval condition', { eval: ['all'] }, /eval: unknown condition all/],
+  ] as [string, Record<string, unknown>, RegExp][])('rejects %s at once, without touching the runs folder', (_, overrides, message) => {
+    const before = fs.readdirSync(runs).sort();
+    let thrown: unknown;
+    try {
+      planTrainJob(String(overrides.run ?? 'JP-s3'), job(overrides), runs);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(JobRejected);
+    expect((thrown as Error).message).toMatch(message);
+    expect((thrown as Error).message).not.toContain('\n');
+    expect(fs.readdirSync(runs).sort()).toEqual(before);
+  });
+
+  it('rejects a job whose folder holds another run, or the run of another model', () => {
+    const dir = path.join(runs, 'JP-s3');
+    const stored = { cultune: '0', country: { query: 'JP', name: 'Japan' }, target: resolveTarget({ country: 'JP' }), model: { dir: 'm', sourceHash: MODEL_HASH, hidden: 64, dtype: 'float32' } };
+    fs.mkdirSync(dir);
+    // A folder holds a run once it has a checkpoint; a run.json alone is a start that can be made again.
+    fs.writeFileSync(path.join(dir, 'checkpoint.json'), '{}');
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...stored, settings: { ...SETTINGS, budget: 99 } }));
+    expect(() => planTrainJob('JP-s3', job(), runs)).toThrow(/JP-s3 holds another run \(budget 99 there, 18 asked\)/);
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...stored, settings: SETTINGS }));
+    expect(planTrainJob('JP-s3', job(), runs).run.state).toBe('unfinished');
+    expect(() => planTrainJob('JP-s3', job({ model: 'cd'.repeat(32) }), runs)).toThrow(/trained on another model \(graph hash abababababab\) than job JP-s3 asks for/);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('enqueuing', () => {
+  it('adds one job per run; the same runs again add nothing, other flags for a queued run are refused; drain empties', async () => {
+    const address = parseQueueAddress(inject('redisUrl'), `enqueue-${process.pid}`);
+    const jobs: TrainJobData[] = ['JP', 'DE'].map((country) => ({
+      run: `${country}-s3`,
+      args: trainJobArgs(country, SETTINGS, { fallback: 'none' }),
+      model: MODEL_HASH,
+      eval: [],
+    }));
+    expect(await enqueueRuns(address, jobs)).toEqual([{ run: 'JP-s3', state: 'added' }, { run: 'DE-s3', state: 'added' }]);
+    expect(await enqueueRuns(address, jobs)).toEqual([{ run: 'JP-s3', state: 'waiting' }, { run: 'DE-s3', state: 'waiting' }]);
+    const other = { ...jobs[0], args: trainJobArgs('JP', { ...SETTINGS, budget: 24 }, { fallback: 'none' }) };
+    await expect(enqueueRuns(address, [other])).rejects.toThrow(/job JP-s3 in queue enqueue-\d+ holds another run \(queued with 18, asked 24\)/);
+    await withQueue(address, async (queue) => {
+      expect((await queueSnapshot(queue, address)).counts).toMatchObject({ waiting: 2, active: 0, completed: 0, failed: 0 });
+      expect(await drainQueue(queue, true)).toEqual({ removed: 2, finished: 0 });
+      expect((await queueSnapshot(queue, address)).counts).toMatchObject({ waiting: 0 });
+      await queue.obliterate();
+    });
+  });
+});
