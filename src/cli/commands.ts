@@ -11,6 +11,7 @@ import { register as registerExport } from './commands/export.ts';
 import { register as registerDemo } from './commands/demo.ts';
 import { register as registerWorker } from './commands/worker.ts';
 import { register as registerQueue } from './commands/queue.ts';
+import { register as registerDoctor } from './commands/doctor.ts';
 
 /** Each command lives in its own module under src/cli/commands/ and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerEval(program);
   registerReport(program);
+  registerDoctor(program);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { Availability } from '../culturalbench/index.ts';
 import { parseStrategy, type Strategy } from '../de/index.ts';
-import type { LlamaModel } from '../model/index.ts';
+import type { LoadedModel } from '../model/index.ts';
 import { pathInsideRuns, readJobData, type TrainJobData, type TrainJobResult } from '../queue/jobs.ts';
 import { JobNotForThisWorker, JobRejected, type JobControl } from '../queue/worker.ts';
 import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../report/eval-record.ts';
@@ -95,7 +95,7 @@ export function planTrainJob(id: string, data: unknown, runs: string): PlannedJo
 
 /** What a worker holds for all its jobs: the loaded model and where CulturalBench comes from. */
 export interface JobContext {
-  model: LlamaModel;
+  model: LoadedModel;
   modelDir: string;
   culturalBench: () => Promise<Availability>;
 }

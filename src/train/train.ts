@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DifferentialEvolution, type DESnapshot, type Strategy } from '../de/index.ts';
-import type { LlamaModel } from '../model/index.ts';
+import { CANDIDATES_PER_GROUP, type LoadedModel } from '../model/index.ts';
 import { encodeSoftPromptJson } from '../embedding/index.ts';
 import { prepareVsm13Objective, targetValues } from '../vsm13/index.ts';
 import { removeCreatedFolders, writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
@@ -14,11 +14,6 @@ import {
   type BestCandidate, type Checkpoint, type GenerationRecord, type RunInfo, type RunResult,
 } from './run-files.ts';
 
-/**
- * Candidates scored together in one pass: enough to fill the small batches near the prefix tree's
- * roots, few enough that Ctrl-C (polled between passes) answers within a fraction of a generation.
- */
-const CANDIDATES_PER_PASS = 8;
 
 export interface TrainCallbacks {
   /** After each generation's checkpoint is on disk. */
@@ -51,7 +46,7 @@ function median(values: number[]): number {
  * checkpoint: the optimiser's full state, generator included, so a run killed at any moment and
  * resumed ends exactly where an uninterrupted run with the same seed ends.
  */
-export async function train(runDir: string, info: RunInfo, model: LlamaModel, callbacks: TrainCallbacks = {}): Promise<RunResult> {
+export async function train(runDir: string, info: RunInfo, model: LoadedModel, callbacks: TrainCallbacks = {}): Promise<RunResult> {
   // Whatever depends on the settings and the model fails here, before the run folder is touched.
   if (info.model.sourceHash !== model.sourceHash) {
     throw new UserError(`the run was trained on another model (graph hash ${info.model.sourceHash.slice(0, 12)}); pass the same --model`);
@@ -98,9 +93,12 @@ export async function train(runDir: string, info: RunInfo, model: LlamaModel, ca
       const candidates = de.ask();
       const losses: number[] = [];
       let bestPrompt: Float32Array | undefined;
-      for (let first = 0; first < candidates.length; first += CANDIDATES_PER_PASS) {
+      // One group per session per pass: every device busy, and Ctrl-C (polled between passes)
+      // answered within a fraction of a generation.
+      const perPass = CANDIDATES_PER_GROUP * (model.sessions ?? 1);
+      for (let first = 0; first < candidates.length; first += perPass) {
         if (callbacks.interrupted?.()) throw new TrainingInterrupted(de.generation);
-        const prompts = candidates.slice(first, first + CANDIDATES_PER_PASS).map((candidate) => space.toPrompt(candidate));
+        const prompts = candidates.slice(first, first + perPass).map((candidate) => space.toPrompt(candidate));
         const results = await objective.evaluateMany(prompts);
         results.forEach((result, i) => {
           losses.push(result.loss);

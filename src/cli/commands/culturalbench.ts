@@ -16,7 +16,8 @@ import {
   type CulturalBenchReport,
   type PersonaStyle,
 } from '../../culturalbench/index.ts';
-import { loadModel, readSoftPromptFile } from '../../model/index.ts';
+import { readSoftPromptFile } from '../../model/index.ts';
+import { deviceOption, openModel } from '../model-options.ts';
 import type { Placement } from '../../model/types.ts';
 import { checkWritable, writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
@@ -39,7 +40,7 @@ interface CulturalBenchFlags {
   limit?: number;
   seed: string;
   bootstrap: number;
-  device?: string;
+  device: string;
   json?: boolean;
   output?: string;
 }
@@ -88,7 +89,7 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
   const countries = datasetCountries(data);
   // A misspelt country fails here, before the model is loaded.
   const country = flags.country === undefined ? undefined : resolveCountry(flags.country, countries);
-  const model = await loadModel(flags.model, { device: flags.device });
+  const model = await openModel(flags, true);
   const progress = progressReporter(`CulturalBench (${flags.condition})`);
   try {
     const { condition, described } = await buildCondition(flags, model.hidden, countries);
@@ -154,7 +155,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'at most n questions of Easy and of Hard (first in file order)', integerAtLeast(1))
     .option('--seed <seed>', 'seed of the bootstrap intervals', '0')
     .option('--bootstrap <n>', 'bootstrap resamples', integerAtLeast(1), 1000)
-    .option('--device <device>', 'execution device (cpu, cuda, ...)')
+    .addOption(deviceOption('auto'))
     .option('--json', 'print the JSON report instead of the table')
     .option('--output <file>', 'where to write the JSON report (default report/culturalbench-<condition>[-<country>].json)')
     .action((flags: CulturalBenchFlags) => runCulturalBench(flags));

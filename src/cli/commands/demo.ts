@@ -1,14 +1,13 @@
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { tryLoadCulturalBench } from '../../culturalbench/index.ts';
-import { parseDevice } from '../../model/session.ts';
 import { EVAL_CONDITIONS } from '../../report/eval-record.ts';
 import { evaluateSubject, runSubject } from '../../report/evaluate-run.ts';
 import { fixed } from '../../report/format.ts';
 import { writeReport } from '../../report/write-report.ts';
 import { demoModelDir } from '../../train/demo-model.ts';
 import { exportRun } from '../../train/export.ts';
-import { openModel } from '../model-options.ts';
+import { deviceOption, openModel } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { VERSION } from '../version.ts';
 import { trainFromFlags, trainingTarget, type TrainFlags } from './train.ts';
@@ -72,6 +71,6 @@ export function register(program: Command): void {
     .option('--country <country>', 'country to align to', 'SA')
     .option('--data <dir>', 'local CulturalBench copies (default: the cache, downloading if needed)')
     .option('--no-download', 'use the CulturalBench cache only')
-    .addOption(new Option('--device <device>', 'auto, cpu, cuda or cuda:N').default('cpu').argParser((v) => parseDevice(v)))
+    .addOption(deviceOption('cpu'))
     .action((flags: DemoFlags) => runDemo(flags));
 }

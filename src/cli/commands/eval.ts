@@ -1,12 +1,11 @@
 import { Option, type Command } from 'commander';
 import { tryLoadCulturalBench } from '../../culturalbench/index.ts';
-import { parseDevice } from '../../model/session.ts';
 import type { EvalCondition } from '../../report/eval-record.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
 import { evaluateSubject, runSubject, type EvalSubject } from '../../report/evaluate-run.ts';
 import { UserError } from '../../util/errors.ts';
 import { checkWritable } from '../../util/atomic.ts';
-import { openModel } from '../model-options.ts';
+import { deviceOption, openModel } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { VERSION } from '../version.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
@@ -78,7 +77,7 @@ export function register(program: Command): void {
   )
     .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt").choices(['none', 'persona']))
     .option('--model <dir>', "ONNX model folder (default: the run's model)")
-    .addOption(new Option('--device <device>', 'auto, cpu, cuda or cuda:N').default('auto').argParser((v) => parseDevice(v)))
+    .addOption(deviceOption('auto'))
     .addOption(new Option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)').argParser(integerAtLeast(0)))
     .option('--out <dir>', 'where eval-<condition>.json goes (default: the run folder; required without one)')
     .option('--data <dir>', 'local copies of the CulturalBench CSV files (default: the cache, downloading if needed)')

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
 import { explainMissingDimensions, type Target } from '../../vsm13/index.ts';
-import type { LlamaModel } from '../../model/index.ts';
+import type { LoadedModel } from '../../model/index.ts';
 import { train, TrainingInterrupted } from '../../train/train.ts';
 import { runFolderPath, type GenerationRecord, type RunInfo, type RunResult, type TrainSettings } from '../../train/run-files.ts';
 import { checkTrainSettings } from '../../train/check-settings.ts';
@@ -73,7 +73,7 @@ export function trainSettings(flags: TrainSettings): TrainSettings {
 }
 
 /** What run.json records for a new run. */
-export function newRunInfo(query: string, target: Target, flags: TrainSettings & { model: string }, model: Pick<LlamaModel, 'sourceHash' | 'hidden' | 'dtype'>): RunInfo {
+export function newRunInfo(query: string, target: Target, flags: TrainSettings & { model: string }, model: Pick<LoadedModel, 'sourceHash' | 'hidden' | 'dtype'>): RunInfo {
   return {
     cultune: VERSION,
     country: { query, name: target.country.name, code: countryCode(target) },
@@ -97,7 +97,7 @@ export function runFolderName(target: Target, seed: number): string {
  * JSON lines on stdout with `tag`'s fields added. Ctrl-C ends it after the current candidate with
  * TrainingInterrupted; the last checkpoint stays.
  */
-export async function trainWithProgress(dir: string, info: RunInfo, model: LlamaModel, json: boolean, tag: Record<string, unknown> = {}): Promise<RunResult> {
+export async function trainWithProgress(dir: string, info: RunInfo, model: LoadedModel, json: boolean, tag: Record<string, unknown> = {}): Promise<RunResult> {
   let interrupted = false;
   const onSignal = () => (interrupted = true);
   process.on('SIGINT', onSignal);
