@@ -12,6 +12,7 @@ import { register as registerDemo } from './commands/demo.ts';
 import { register as registerWorker } from './commands/worker.ts';
 import { register as registerQueue } from './commands/queue.ts';
 import { register as registerDoctor } from './commands/doctor.ts';
+import { register as registerBundle } from './commands/bundle.ts';
 
 /** Each command lives in its own module under src/cli/commands/ and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerReport(program);
   registerDoctor(program);
+  registerBundle(program);
 }
