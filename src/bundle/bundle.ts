@@ -107,11 +107,9 @@ function addCudaRoute(app: string, downloads: string, say: (line: string) => voi
   ];
   say(`fetching ${specs.join(', ')} (npm pack; the provider is ~180 MB)`);
   fs.mkdirSync(downloads, { recursive: true });
-  const files = run('npm', ['pack', '--silent', '--pack-destination', downloads, ...specs], { what: 'fetching the CUDA route (npm pack)' })
-    .trim()
-    .split('\n')
-    .map((name) => path.join(downloads, name.trim()));
-  const [runtime, common, provider] = files;
+  run('npm', ['pack', '--silent', '--pack-destination', downloads, ...specs], { what: 'fetching the CUDA route (npm pack)' });
+  // npm pack names each file <name>-<version>.tgz.
+  const [runtime, common, provider] = specs.map((spec) => path.join(downloads, `${spec.replace('@', '-')}.tgz`));
   const excluded = ['win32', 'darwin', 'linux/arm64'].map((p) => `--exclude=package/bin/napi-v6/${p}`);
   for (const [tgz, name, extra] of [[runtime, 'onnxruntime-node', excluded], [common, 'onnxruntime-common', []]] as const) {
     const dir = path.join(app, 'node_modules', name);
@@ -133,8 +131,10 @@ function addCudaRoute(app: string, downloads: string, say: (line: string) => voi
 
 function folderBytes(dir: string): number {
   let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += fs.statSync(path.join(entry.parentPath, entry.name)).size;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += folderBytes(full);
+    else if (entry.isFile()) total += fs.statSync(full).size;
   }
   return total;
 }
