@@ -15,6 +15,8 @@ export interface SessionChoice {
 export interface SessionSettings {
   /** Intra-op threads; 0 lets onnxruntime choose (one per physical core). */
   threads?: number;
+  /** Let CUDA run fp32 matrix products in TF32 (faster, ~1e-4 off the CPU); default: exact fp32. */
+  tf32?: boolean;
 }
 
 export function parseDevice(value: string): DeviceRequest {
@@ -45,6 +47,10 @@ function open(source: GraphSource, options: ort.InferenceSession.SessionOptions)
 }
 
 async function createCuda(source: GraphSource, deviceId: number, settings: SessionSettings): Promise<ort.InferenceSession> {
+  // onnxruntime-node passes the CUDA provider no options but the device (its use_tf32 is out of
+  // reach), so exact fp32 uses NVIDIA's process-wide switch, read when the CUDA libraries start:
+  // the first CUDA session of a process decides.
+  if (!settings.tf32) process.env.NVIDIA_TF32_OVERRIDE = '0';
   return open(source, {
     ...cpuOptions(source, settings),
     executionProviders: [{ name: 'cuda', deviceId } as ort.InferenceSession.ExecutionProviderConfig],
@@ -55,7 +61,13 @@ async function createCuda(source: GraphSource, deviceId: number, settings: Sessi
  * Creates the inference session on the requested device. onnxruntime throws when the CUDA provider's
  * libraries are absent (there is no silent fallback), so `auto` catches that and falls back to CPU.
  */
-export async function createSession(source: GraphSource, device: DeviceRequest, settings: SessionSettings = {}): Promise<SessionChoice> {
+export async function createSession(
+  source: GraphSource,
+  device: DeviceRequest,
+  settings: SessionSettings = {},
+  /** The graph to open when auto falls back to the CPU, where it differs (another plan's). */
+  cpuSource: () => GraphSource = () => source,
+): Promise<SessionChoice> {
   if (device === 'cpu') {
     return { session: await open(source, cpuOptions(source, settings)), provider: 'cpu' };
   }
@@ -67,8 +79,9 @@ export async function createSession(source: GraphSource, device: DeviceRequest, 
     if (device !== 'auto') {
       throw new UserError(`cannot use CUDA device ${deviceId}: ${reason} (see "Enabling CUDA" in the README)`);
     }
+    const fallback = cpuSource();
     return {
-      session: await open(source, cpuOptions(source, settings)),
+      session: await open(fallback, cpuOptions(fallback, settings)),
       provider: 'cpu',
       notice: 'CUDA is not available (onnxruntime-node CUDA provider not installed or no GPU); using the CPU',
     };
