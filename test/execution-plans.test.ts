@@ -281,7 +281,7 @@ describe('CLI: --plan and --dtype', () => {
   it.each([
     [['--plan', 'fast'], /^cultune: unknown plan "fast": use auto, tree or flat$/],
     [['--dtype', 'int8'], /^cultune: unknown dtype "int8": use auto, fp32, fp16 or bf16$/],
-    [['--gpu-memory', '-1'], /^error: option '--gpu-memory <GiB>' argument '-1' is invalid\. expected a number > 0, got "-1"$/],
+    [['--gpu-memory', '-1'], /^cultune: option '--gpu-memory <GiB>' argument '-1' is invalid\. expected a number > 0, got "-1"$/],
   ])('%s is one line and a non-zero exit', (flags, message) => {
     const run = runCli(['score', '--model', dir, '--input', input, '--device', 'cpu', ...flags], { env });
     expect(run.code).not.toBe(0);
