@@ -15,7 +15,8 @@
  * Dry run on a CPU:  node bin/run-ts.js scripts/bench-gpu.ts --device cpu --shapes tiny --population 2
  * Options: --device cuda|cuda:N|cpu, --shapes a,b, --population P, --k K, --requests N (the first N),
  * --repeats R, --configs plan:dtype[:tf32],..., --peer-modes dtype-padding,..., --no-peer,
- * --python PY, --batch-rows N, --logits-gib G, --peak-tflops fp32=,tf32=,half=, --write.
+ * --python PY, --batch-rows N, --logits-gib G, --peak-tflops fp32=,tf32=,half=, --write, --resume (reuse the
+ * results an interrupted run left in bench-out/gpu: same settings only).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -170,6 +171,7 @@ export async function benchGpu(argv: string[]): Promise<string> {
       'logits-gib': { type: 'string', default: '8' },
       'peak-tflops': { type: 'string' },
       write: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
     },
   });
   const device = values.device!;
@@ -197,7 +199,9 @@ export async function benchGpu(argv: string[]): Promise<string> {
       const tag = `${config.plan}-${SHORT[config.dtype]}${config.tf32 ? '-tf32' : ''}`;
       const job: GpuJob = { modelDir, device, ...config, requests: requestsPath, prompts: promptsPath, k, repeats: Number(values.repeats), out: path.join(dir, `cultune-${tag}.json`) };
       process.stderr.write(`bench-gpu: ${shape} cultune ${tag}\n`);
-      await run(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'scripts', 'bench-gpu-worker.ts'), JSON.stringify(job)], { cwd: ROOT, maxBuffer: 1 << 24 });
+      if (!(values.resume && fs.existsSync(job.out))) {
+        await run(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'scripts', 'bench-gpu-worker.ts'), JSON.stringify(job)], { cwd: ROOT, maxBuffer: 1 << 24 });
+      }
       const result = JSON.parse(fs.readFileSync(job.out, 'utf8')) as GpuResult;
       deviceName = onCpu ? deviceName : result.provider === 'cpu' ? `${deviceName} (fell back to the CPU!)` : deviceName;
       rows.push({
@@ -222,7 +226,7 @@ export async function benchGpu(argv: string[]): Promise<string> {
       process.stderr.write(`bench-gpu: ${shape} peer (${python})\n`);
       const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
       if (!onCpu) env.CUDA_VISIBLE_DEVICES = String(gpuIndex(device));
-      await run(python, [PEER, JSON.stringify(job)], { cwd: ROOT, env, maxBuffer: 1 << 24 });
+      if (!(values.resume && fs.existsSync(out))) await run(python, [PEER, JSON.stringify(job)], { cwd: ROOT, env, maxBuffer: 1 << 24 });
       const peer = JSON.parse(fs.readFileSync(out, 'utf8')) as PeerResult;
       peerInfo = `${peer.implementation}, torch ${peer.torch} (${python})`;
       for (const mode of peerModes) {
