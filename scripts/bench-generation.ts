@@ -46,7 +46,7 @@ interface PeerResult {
 }
 
 /** The model dimensions FLOPs are counted from (Hugging Face config.json). */
-interface ModelShape {
+export interface ModelShape {
   hidden: number;
   layers: number;
   heads: number;
@@ -56,7 +56,7 @@ interface ModelShape {
   vocab: number;
 }
 
-function readShape(modelDir: string): ModelShape {
+export function readShape(modelDir: string): ModelShape {
   const c = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8'));
   return {
     hidden: c.hidden_size,
@@ -73,7 +73,7 @@ function readShape(modelDir: string): ModelShape {
  * FLOPs: 2 x (matmul parameters) per token position, plus attention (QK^T and PV: 4 x heads x headDim
  * per query-key pair per layer), plus the LM head (2 x hidden x vocab) where logits are computed.
  */
-function flopModel(s: ModelShape) {
+export function flopModel(s: ModelShape) {
   const layerParams = s.hidden * s.heads * s.headDim * 2 + 2 * s.hidden * s.kvHeads * s.headDim + 3 * s.hidden * s.intermediate;
   const perToken = 2 * s.layers * layerParams;
   const perPair = 4 * s.layers * s.heads * s.headDim;
@@ -87,7 +87,7 @@ function flopModel(s: ModelShape) {
 }
 
 /** Peak fp32 FLOP/s from /proc/cpuinfo: physical cores x clock x FLOPs per cycle of the widest FMA the flags show. */
-function cpuPeak(): { flops: number; description: string } {
+export function cpuPeak(): { flops: number; description: string } {
   const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
   const blocks = info.split(/\n\s*\n/).filter((b) => /^processor\s*:/m.test(b));
   const field = (block: string, name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(block)?.[1]?.trim();

@@ -53,8 +53,10 @@ class Llama:
         self.cos, self.sin = emb.cos(), emb.sin()
 
     def rms_norm(self, x, weight):
-        variance = x.pow(2).mean(-1, keepdim=True)
-        return weight * (x * torch.rsqrt(variance + self.eps))
+        # In fp32 whatever the weights' dtype, as LlamaRMSNorm does.
+        x32 = x.float()
+        variance = x32.pow(2).mean(-1, keepdim=True)
+        return weight * (x32 * torch.rsqrt(variance + self.eps)).to(x.dtype)
 
     @staticmethod
     def rotate_half(x):
@@ -73,7 +75,7 @@ class Llama:
         k = k.repeat_interleave(groups, dim=1)
         v = v.repeat_interleave(groups, dim=1)
         scores = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(self.head_dim) + mask
-        probs = torch.softmax(scores, dim=-1, dtype=torch.float32)
+        probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype)
         context = torch.matmul(probs, v).transpose(1, 2).reshape(batch, seq, self.heads * self.head_dim)
         return F.linear(context, self.w[p + "o_proj.weight"])
 
@@ -83,18 +85,24 @@ class Llama:
         up = F.linear(x, self.w[p + "up_proj.weight"])
         return F.linear(F.silu(gate) * up, self.w[p + "down_proj.weight"])
 
-    def logits(self, inputs_embeds, attention_mask):
-        """[batch, seq, vocab] logits; attention_mask [batch, seq] is 1 for real tokens."""
+    def logits(self, inputs_embeds, attention_mask, position_ids=None, last_only=False):
+        """[batch, seq, vocab] logits ([batch, 1, vocab] with last_only); attention_mask [batch, seq] is 1
+        for real tokens; position_ids [batch, seq] default to 0..seq-1 (right padding)."""
         batch, seq, _ = inputs_embeds.shape
-        positions = torch.arange(seq)
-        cos, sin = self.cos[positions][None, None], self.sin[positions][None, None]
-        causal = torch.ones(seq, seq, dtype=torch.bool).tril()
+        device, dtype = inputs_embeds.device, inputs_embeds.dtype
+        if position_ids is None:
+            position_ids = torch.arange(seq, device=device)[None].expand(batch, seq)
+        cos = self.cos.to(device)[position_ids][:, None].to(dtype)
+        sin = self.sin.to(device)[position_ids][:, None].to(dtype)
+        causal = torch.ones(seq, seq, dtype=torch.bool, device=device).tril()
         allowed = causal[None, None] & attention_mask.bool()[:, None, None, :]
-        mask = torch.zeros(batch, 1, seq, seq).masked_fill(~allowed, torch.finfo(torch.float32).min)
+        mask = torch.zeros(batch, 1, seq, seq, dtype=dtype, device=device).masked_fill(~allowed, torch.finfo(dtype).min)
         h = inputs_embeds
         for layer in range(self.layers):
             h = h + self.attention(self.rms_norm(h, self.w[f"model.layers.{layer}.input_layernorm.weight"]), layer, cos, sin, mask)
             h = h + self.mlp(self.rms_norm(h, self.w[f"model.layers.{layer}.post_attention_layernorm.weight"]), layer)
+        if last_only:
+            h = h[:, -1:]
         return F.linear(self.rms_norm(h, self.w["model.norm.weight"]), self.w["lm_head.weight"])
 
 

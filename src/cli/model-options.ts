@@ -1,9 +1,19 @@
 import { Option, type Command } from 'commander';
-import { loadOnDevices, parseDevices, type LoadedModel } from '../model/index.ts';
-import { integerAtLeast } from './parsers.ts';
+import { loadOnDevices, parseDevices, type LoadedModel, type LoadOptions } from '../model/index.ts';
+import { DTYPE_CHOICES, parseDtype, parsePlan, type PlanRequest } from '../model/execution-plan.ts';
+import type { ComputeDtype } from '../model/half-precision.ts';
+import { integerAtLeast, positiveNumber } from './parsers.ts';
 import { displayPath } from '../util/display-path.ts';
 
-export interface ModelFlags {
+/** How the model runs, beside where (--device): plan, precision, TF32, batch memory. */
+export interface RuntimeFlags {
+  plan?: PlanRequest;
+  dtype?: ComputeDtype;
+  tf32?: boolean;
+  gpuMemory?: number;
+}
+
+export interface ModelFlags extends RuntimeFlags {
   model: string;
   device: string;
   threads?: number;
@@ -16,18 +26,33 @@ export function deviceOption(defaultDevice: 'auto' | 'cpu'): Option {
     .argParser((value) => (parseDevices(value), value));
 }
 
-/** The flags every model-using command shares. */
-export function addModelOptions(command: Command): Command {
+/** The execution flags every model-loading command shares (docs/gpu.md). */
+export function addRuntimeOptions(command: Command): Command {
   return command
-    .requiredOption('--model <dir>', 'ONNX model folder (optimum / onnx-community or onnxruntime-genai export)')
-    .addOption(deviceOption('auto'))
-    .addOption(new Option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)').argParser(integerAtLeast(0)));
+    .addOption(new Option('--plan <plan>', 'execution plan: auto (tree on the CPU, flat on a GPU), tree or flat').argParser((v) => parsePlan(v)))
+    .addOption(new Option('--dtype <dtype>', `compute precision: ${DTYPE_CHOICES.join(', ')} (auto: as exported; fp16/bf16 convert an fp32 export)`).argParser((v) => parseDtype(v)))
+    .option('--tf32', 'let CUDA compute fp32 matrix products in TF32 (faster; default: exact fp32)')
+    .addOption(new Option('--gpu-memory <GiB>', "memory the flat plan's batches may use (default: 60% of the GPU's free memory)").argParser(positiveNumber));
 }
 
-/** Loads the model and tells the user, on stderr, which provider runs it (and why, after a fallback). */
+/** The flags every model-using command shares. */
+export function addModelOptions(command: Command): Command {
+  return addRuntimeOptions(
+    command
+      .requiredOption('--model <dir>', 'ONNX model folder (optimum / onnx-community or onnxruntime-genai export)')
+      .addOption(deviceOption('auto'))
+      .addOption(new Option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)').argParser(integerAtLeast(0))),
+  );
+}
+
+export function runtimeOptions(flags: RuntimeFlags): Pick<LoadOptions, 'plan' | 'dtype' | 'tf32' | 'batchMemory'> {
+  return { plan: flags.plan, dtype: flags.dtype, tf32: flags.tf32, batchMemory: flags.gpuMemory === undefined ? undefined : flags.gpuMemory * 2 ** 30 };
+}
+
+/** Loads the model and tells the user, on stderr, which provider and plan run it (and why, after a fallback). */
 export async function openModel(flags: ModelFlags, quiet = false): Promise<LoadedModel> {
-  const model = await loadOnDevices(flags.model, { device: flags.device, threads: flags.threads });
+  const model = await loadOnDevices(flags.model, { device: flags.device, threads: flags.threads, ...runtimeOptions(flags) });
   if (model.notice) process.stderr.write(`cultune: ${model.notice}\n`);
-  if (!quiet) process.stderr.write(`cultune: ${displayPath(flags.model)} on ${model.provider} (${model.dtype}, hidden ${model.hidden})\n`);
+  if (!quiet) process.stderr.write(`cultune: ${displayPath(flags.model)} on ${model.provider}, ${model.plan} plan (${model.precision}, hidden ${model.hidden})\n`);
   return model;
 }

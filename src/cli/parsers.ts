@@ -8,3 +8,10 @@ export function integerAtLeast(min: number): (value: string) => number {
     return n;
   };
 }
+
+/** A commander argument parser for finite numbers > 0. */
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got "${value}"`);
+  return n;
+}

@@ -54,3 +54,23 @@ export function float16ArrayToFloat32(bits: Uint16Array): Float32Array {
   for (let n = 0; n < bits.length; n++) out[n] = float16BitsToFloat32(bits[n]);
   return out;
 }
+
+/**
+ * bfloat16 bit patterns (the upper half of a float32) rounded to nearest, ties to even; NaN stays a
+ * quiet NaN. bfloat16 has float32's range, so nothing overflows that float32 holds.
+ */
+export function float32ArrayToBfloat16(values: Float32Array): Uint16Array {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Uint16Array(values.length);
+  for (let n = 0; n < values.length; n++) {
+    const b = bits[n];
+    out[n] = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+  }
+  return out;
+}
+
+export function bfloat16ArrayToFloat32(bits: Uint16Array): Float32Array {
+  const words = new Uint32Array(bits.length);
+  for (let n = 0; n < bits.length; n++) words[n] = bits[n] << 16;
+  return new Float32Array(words.buffer);
+}

@@ -14,7 +14,7 @@ export const CANDIDATES_PER_GROUP = 8;
 /** What commands and training hold: a model on one device (LlamaModel) or on several (DevicePool). */
 export type LoadedModel = Pick<
   LlamaModel,
-  'hidden' | 'tokenizer' | 'embeddingTable' | 'config' | 'sourceHash' | 'dtype' | 'provider' | 'notice' | 'checkRequests' | 'score' | 'scoreCandidates' | 'dispose'
+  'hidden' | 'tokenizer' | 'embeddingTable' | 'config' | 'sourceHash' | 'dtype' | 'precision' | 'plan' | 'provider' | 'notice' | 'checkRequests' | 'score' | 'scoreCandidates' | 'dispose'
 > & {
   /** Sessions that score candidate groups side by side (one per device); absent means one. */
   readonly sessions?: number;
@@ -152,6 +152,12 @@ export class DevicePool implements LoadedModel {
   }
   get dtype(): LlamaModel['dtype'] {
     return this.primary.dtype;
+  }
+  get precision(): LlamaModel['precision'] {
+    return this.primary.precision;
+  }
+  get plan(): LlamaModel['plan'] {
+    return this.primary.plan;
   }
   get notice(): string | undefined {
     return this.primary.notice;

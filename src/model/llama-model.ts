@@ -7,7 +7,11 @@ import { HuggingFaceTokenizer } from './tokenizer.ts';
 import { createSession, parseDevice, type SessionSettings } from './session.ts';
 import { planRows, virtualToken, type ScoringRow } from './scoring-plan.ts';
 import { ancestorsOf, buildPrefixTree, type Segment } from './prefix-tree.ts';
-import { INPUTS_EMBEDS, LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts } from './prepare-graph.ts';
+import { INPUTS_EMBEDS, LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts, type PlanName } from './prepare-graph.ts';
+import { DEFAULT_BATCH_MEMORY, FREE_MEMORY_SHARE, flatBatchBytes, planFor, type PlanRequest } from './execution-plan.ts';
+import { scoreFlat, type FlatRun } from './flat-plan.ts';
+import type { ComputeDtype } from './half-precision.ts';
+import { gpuFreeBytes, gpuIndex } from './gpu-memory.ts';
 import { float32ToFloat16Bits } from '../embedding/fp16.ts';
 import type { EmbeddingTable } from '../embedding/table.ts';
 import type { ScoreOptions, ScoreRequest, Scorer, SoftPrompt } from './types.ts';
@@ -24,7 +28,16 @@ export interface LoadOptions extends SessionSettings {
   maxBatchRows?: number;
   /** Compute the prefix shared by all rows once and reuse its KV cache (needs past_key_values inputs). */
   prefixReuse?: boolean;
+  /** Execution plan (execution-plan.ts): auto is the prefix tree on the CPU and flat batches on a GPU. */
+  plan?: PlanRequest;
+  /** Compute precision; undefined: the export's own (an fp32 export converts to fp16 or bf16, half-precision.ts). */
+  dtype?: ComputeDtype;
+  /** Bytes the flat plan's batches may use (default: a share of the GPU's free memory, or 1 GiB). */
+  batchMemory?: number;
 }
+
+/** Positions a run costs beyond its padded positions, on a GPU (launches, synchronisation) and on the CPU. */
+const RUN_COST = { gpu: 1024, cpu: 16 };
 
 type PastTensors = { keys: ort.Tensor[]; values: ort.Tensor[] };
 /** A segment's own keys and values per layer, [kvHeads, length, headDim] each. */
@@ -47,7 +60,7 @@ export class LlamaModel implements Scorer {
     readonly provider: string,
     readonly notice: string | undefined,
     private readonly session: ort.InferenceSession,
-    private readonly settings: Required<Pick<LoadOptions, 'tokensPerBatch' | 'maxBatchRows' | 'prefixReuse'>>,
+    private readonly settings: Required<Pick<LoadOptions, 'tokensPerBatch' | 'maxBatchRows' | 'prefixReuse' | 'batchMemory'>>,
   ) {
     this.hidden = embeddingTable.hidden;
     this.kvHeads = folder.config.kvHeads;
@@ -57,12 +70,20 @@ export class LlamaModel implements Scorer {
   static async load(dir: string, options: LoadOptions = {}): Promise<LlamaModel> {
     const folder = openModelFolder(dir);
     const tokenizer = HuggingFaceTokenizer.fromFolder(dir);
-    const prepared = loadPreparedModel(folder.graphPath, options.cacheDir);
+    const device = parseDevice(options.device ?? 'auto');
+    const planRequest = options.plan ?? 'auto';
+    const prepare = (plan: PlanName) => loadPreparedModel(folder.graphPath, { cacheDir: options.cacheDir, plan, dtype: options.dtype });
+    // A GPU is tried with the GPU's plan; where auto falls back to the CPU, the CPU's plan's graph opens there.
+    let prepared = prepare(planFor(planRequest, device === 'cpu' ? 'cpu' : 'gpu'));
+    const { session, provider, notice } = await createSession(prepared, device, options, () => (prepared = prepare(planFor(planRequest, 'cpu'))));
     const facts = prepared.facts;
     const unknown = facts.inputNames.filter(
       (n) => !KNOWN_INPUTS.has(n) && !facts.pastKeyNames.includes(n) && !facts.pastValueNames.includes(n),
     );
-    if (unknown.length > 0) throw new UserError(`the graph has inputs cultune does not know how to feed: ${unknown.join(', ')}`);
+    if (unknown.length > 0) {
+      await session.release();
+      throw new UserError(`the graph has inputs cultune does not know how to feed: ${unknown.join(', ')}`);
+    }
     const tableProto = prepared.source.graph!.initializer!.find((t) => t.name === facts.embeddingName)!;
     const table = readFloatInitializer(tableProto, path.dirname(folder.graphPath));
     const [vocab, hidden] = facts.embeddingDims;
@@ -74,13 +95,13 @@ export class LlamaModel implements Scorer {
         `the tokenizer has ${tokenizer.vocabSize} tokens but the model's embedding only ${vocab} rows: tokenizer.json belongs to another model`,
       );
     }
-    const { session, provider, notice } = await createSession(prepared, parseDevice(options.device ?? 'auto'), options);
     const model = new LlamaModel(folder, tokenizer, { data: table.data, vocab, hidden }, facts, prepared.sourceHash, provider, notice, session, {
       tokensPerBatch: options.tokensPerBatch ?? 4096,
       maxBatchRows: options.maxBatchRows ?? 64,
       prefixReuse: options.prefixReuse ?? true,
+      batchMemory: options.batchMemory ?? (facts.plan === 'flat' ? defaultBatchMemory(provider) : 0),
     });
-    if (model.settings.prefixReuse && model.supportsPrefixReuse) model.settings.prefixReuse = await model.prefixReuseWorks();
+    if (model.plan === 'tree' && model.settings.prefixReuse && model.supportsPrefixReuse) model.settings.prefixReuse = await model.prefixReuseWorks();
     return model;
   }
 
@@ -109,15 +130,30 @@ export class LlamaModel implements Scorer {
     }
   }
 
-  /** Whether scoring computes shared prefixes once (true when asked for and the graph supports it). */
+  /** Whether scoring computes shared prefixes once (the tree plan, when asked for and the graph supports it). */
   get reusesPrefix(): boolean {
-    return this.settings.prefixReuse && this.supportsPrefixReuse;
+    return this.plan === 'tree' && this.settings.prefixReuse && this.supportsPrefixReuse;
+  }
+
+  get plan(): PlanName {
+    return this.facts.plan;
+  }
+
+  /** The precision the graph computes in (the interface stays `dtype`). */
+  get precision(): ComputeDtype {
+    return this.facts.computeDtype;
+  }
+
+  /** Bytes the flat plan's batches may use. */
+  get batchMemory(): number {
+    return this.settings.batchMemory;
   }
 
   get config(): ModelConfig {
     return this.folder.config;
   }
 
+  /** The float type of the graph's inputs and KV cache (the export's; a converted graph keeps fp32 there). */
   get dtype(): GraphFacts['dtype'] {
     return this.facts.dtype;
   }
@@ -358,6 +394,19 @@ export class LlamaModel implements Scorer {
     checkRequests(requests, k, { vocab: this.embeddingTable.vocab, maxPositions: this.config.maxPositions }, where);
   }
 
+  private flatRun(): FlatRun {
+    const { config } = this.folder;
+    return {
+      session: this.session,
+      facts: this.facts,
+      hidden: this.hidden,
+      kvHeads: this.kvHeads,
+      headDim: this.headDim,
+      fits: (rows, width, positions) => flatBatchBytes(config, rows, width, positions) <= this.settings.batchMemory,
+      runCost: this.provider === 'cpu' ? RUN_COST.cpu : RUN_COST.gpu,
+    };
+  }
+
   async score(requests: ScoreRequest[], options: ScoreOptions = {}): Promise<number[][]> {
     const [results] = await this.scoreCandidates(requests, [options.softPrompt], options);
     return results;
@@ -387,7 +436,10 @@ export class LlamaModel implements Scorer {
       rows.push(...planRows(requests, prompt, options.placement ?? 'start', this.bosTokenId, base));
       base += prompt?.k ?? 0;
     }
-    const values = await this.scoreRows(rows, softVectors, this.reusesPrefix, options.onProgress);
+    const values =
+      this.plan === 'flat'
+        ? await scoreFlat(this.flatRun(), rows, softVectors, options.onProgress)
+        : await this.scoreRows(rows, softVectors, this.reusesPrefix, options.onProgress);
     return used.map((_, c) => {
       const results = requests.map((r) => new Array<number>(r.options.length).fill(0));
       const end = firstRow[c + 1] ?? rows.length;
@@ -402,6 +454,12 @@ export class LlamaModel implements Scorer {
       return results;
     });
   }
+}
+
+/** On a GPU: a share of the memory free once the weights are loaded, where the driver tells it. */
+function defaultBatchMemory(provider: string): number {
+  const free = provider === 'cpu' ? undefined : gpuFreeBytes(gpuIndex(provider));
+  return free !== undefined ? Math.floor(free * FREE_MEMORY_SHARE) : DEFAULT_BATCH_MEMORY;
 }
 
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<LlamaModel> {

@@ -9,6 +9,8 @@ export interface ModelConfig {
   heads: number;
   kvHeads: number;
   headDim: number;
+  /** The MLP's width, where the config gives it (genai_config.json does not). */
+  intermediate?: number;
   vocab: number;
   /** The longest sequence the model was built for (max_position_embeddings), when the config says. */
   maxPositions?: number;
@@ -72,6 +74,7 @@ function optimumConfig(file: string): ModelConfig {
     heads,
     kvHeads: typeof c.num_key_value_heads === 'number' ? c.num_key_value_heads : heads,
     headDim: typeof c.head_dim === 'number' ? c.head_dim : hidden / heads,
+    intermediate: typeof c.intermediate_size === 'number' ? c.intermediate_size : undefined,
     vocab: requireNumber(c, 'vocab_size', file),
     maxPositions: positiveInteger(c.max_position_embeddings),
     bosTokenId: firstId(c.bos_token_id),

@@ -1,5 +1,7 @@
 import { onnx, DataType, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './onnx-proto.ts';
 import { node, tensorValueInfo, int64Tensor } from './onnx-builder.ts';
+import type { ComputeDtype } from './half-precision.ts';
+import { addEmbeddingLookup, dropPresentOutputs, SOFT_VECTORS, VIRTUAL_IDS } from './flat-graph.ts';
 import { UserError } from '../util/errors.ts';
 
 /**
@@ -10,7 +12,12 @@ import { UserError } from '../util/errors.ts';
  *   [batch, positions] and, of the vocabulary, only `score_token_ids` [batch, tokens] (`token_logits`
  *   [batch, positions, tokens]), plus the full-vocabulary `logsumexp` [batch, positions], both float32:
  *   log p(token) = token_logits - logsumexp exactly, without handing a [batch, seq, vocab] tensor to JS.
+ * That is the prefix-tree plan's graph. The flat plan's variant (flat-graph.ts) looks the embeddings up
+ * in the graph from `virtual_ids` and `soft_vectors` instead, and returns no KV cache.
  */
+
+/** Which execution plan a prepared graph serves: they differ in how embeddings enter and whether KV leaves. */
+export type PlanName = 'tree' | 'flat';
 
 export const INPUTS_EMBEDS = 'inputs_embeds';
 export const SCORE_POSITIONS = 'score_positions';
@@ -22,7 +29,11 @@ export interface GraphFacts {
   /** Name of the embedding table initializer [vocab, hidden]. */
   embeddingName: string;
   embeddingDims: [number, number];
+  /** The float type of the graph's interface (embedding inputs, KV cache): the export's. */
   dtype: 'float32' | 'float16';
+  /** The precision the graph computes in: its export's, or the one it was converted to (half-precision.ts). */
+  computeDtype: ComputeDtype;
+  plan: PlanName;
   /** Graph inputs other than inputs_embeds and the scoring inputs, in graph order. */
   inputNames: string[];
   /** past_key_values.{i}.key / .value input names per layer, empty when the graph has no KV inputs. */
@@ -87,7 +98,7 @@ function layerNames(names: string[], pattern: RegExp): string[] {
     .map((x) => x.name);
 }
 
-export function prepareGraph(model: ModelProto): GraphFacts {
+export function prepareGraph(model: ModelProto, plan: PlanName = 'tree'): GraphFacts {
   const graph = model.graph;
   if (!graph) throw new UserError('the ONNX file holds no graph');
   const opset = opsetVersion(model);
@@ -127,7 +138,10 @@ export function prepareGraph(model: ModelProto): GraphFacts {
   }
   graph.input = graph.input!.filter((i) => i.name !== 'input_ids');
   graph.input.unshift(tensorValueInfo(INPUTS_EMBEDS, elemType(dtype), ['batch_size', 'sequence_length', hidden]));
-  if (consumers(graph, table.name!).length === 0) {
+  if (plan === 'flat') {
+    addEmbeddingLookup(graph, table, INPUTS_EMBEDS, elemType(dtype), hidden);
+    dropPresentOutputs(graph);
+  } else if (consumers(graph, table.name!).length === 0) {
     graph.initializer = graph.initializer!.filter((t) => t !== table);
   }
 
@@ -165,12 +179,15 @@ export function prepareGraph(model: ModelProto): GraphFacts {
   );
   graph.node = topologicalOrder(graph.node);
 
-  const inputNames = graph.input.map((i) => i.name!).filter((n) => ![INPUTS_EMBEDS, SCORE_POSITIONS, SCORE_TOKEN_IDS].includes(n));
+  const ownInputs = [INPUTS_EMBEDS, VIRTUAL_IDS, SOFT_VECTORS, SCORE_POSITIONS, SCORE_TOKEN_IDS];
+  const inputNames = graph.input.map((i) => i.name!).filter((n) => !ownInputs.includes(n));
   const outputNames = graph.output.map((o) => o.name!);
   return {
     embeddingName: table.name!,
     embeddingDims: [dims[0], dims[1]],
     dtype,
+    computeDtype: dtype,
+    plan,
     inputNames,
     pastKeyNames: layerNames(inputNames, /^past_key_values\.(\d+)\.key$/),
     pastValueNames: layerNames(inputNames, /^past_key_values\.(\d+)\.value$/),
@@ -180,7 +197,7 @@ export function prepareGraph(model: ModelProto): GraphFacts {
 }
 
 /** ONNX requires nodes in topological order; the rewrite appends nodes whose inputs come from anywhere. */
-function topologicalOrder(nodes: NodeProto[]): NodeProto[] {
+export function topologicalOrder(nodes: NodeProto[]): NodeProto[] {
   const producedBy = new Map<string, NodeProto>();
   for (const n of nodes) for (const o of n.output ?? []) if (o) producedBy.set(o, n);
   const done = new Set<NodeProto>();

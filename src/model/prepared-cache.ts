@@ -1,17 +1,24 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeModel, encodeModel, prepareGraph, type GraphFacts } from './prepare-graph.ts';
-import type { ModelProto } from './onnx-proto.ts';
+import { decodeModel, encodeModel, prepareGraph, topologicalOrder, type GraphFacts, type PlanName } from './prepare-graph.ts';
+import { convertToHalf, toHalfBits, type ComputeDtype, type HalfDtype } from './half-precision.ts';
+import { DataType, toNumber, type GraphProto, type ModelProto } from './onnx-proto.ts';
 import { openModelFolder } from './model-folder.ts';
-import { writeFilesAtomic } from '../util/atomic.ts';
+import { ExternalDataLayout, externalDataLocation, readBytes, readFloatInitializer } from './tensor-data.ts';
+import { writeFilesAtomic, type FileData } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
 import { displayPath } from '../util/display-path.ts';
 import { fileSystemError } from '../util/fs-errors.ts';
 import { notice } from '../util/notices.ts';
 import { cacheRoot } from '../util/cache-dir.ts';
 
 /** Bumped whenever prepareGraph's output (or the cache entry's layout) changes, so stale entries are not reused. */
-const PREPARE_VERSION = 2;
+const PREPARE_VERSION = 3;
+
+/** Tensors of at least this many bytes go to a converted graph's own external data file. */
+const EXTERNAL_THRESHOLD = 1024;
+const CONVERTED_DATA = 'model.onnx_data';
 
 const CACHE_REMEDY = 'set CULTUNE_CACHE to a writable folder';
 
@@ -20,14 +27,16 @@ interface CacheRecord {
   facts: GraphFacts;
   factsSha256: string;
   modelSha256: string;
+  /** Size of the converted weights' data file (a converted graph only; too large to hash on every load). */
+  dataBytes?: number;
 }
 
 const sha256 = (data: Uint8Array | string) => crypto.createHash('sha256').update(data).digest('hex');
 
 export interface PreparedModel {
-  /** The rewritten graph file; its external data stay in the source folder. */
+  /** The rewritten graph file; its external data stay in the source folder unless the weights were converted. */
   graphPath: string;
-  /** The folder that external data locations are relative to (the source graph's folder). */
+  /** The folder that external data locations are relative to (the source graph's folder, or the prepared one's). */
   externalDataDir: string;
   facts: GraphFacts;
   /** The original graph, decoded (initializers included, for reading the embedding table). */
@@ -35,6 +44,14 @@ export interface PreparedModel {
   sourceHash: string;
   /** True when this call wrote the prepared graph, false when it came from the cache. */
   created: boolean;
+}
+
+export interface PrepareOptions {
+  cacheDir?: string;
+  /** The plan the graph serves (default tree). */
+  plan?: PlanName;
+  /** Compute precision; default: the graph as exported. */
+  dtype?: ComputeDtype;
 }
 
 /** The cached facts when the entry is complete and intact; otherwise why not ('absent' when never written). */
@@ -49,6 +66,10 @@ function readCacheEntry(preparedPath: string, factsPath: string): GraphFacts | {
   if (typeof record?.facts !== 'object' || record.factsSha256 !== sha256(JSON.stringify(record.facts))) return { damaged: 'facts.json does not match its checksum' };
   if (!fs.existsSync(preparedPath)) return { damaged: 'model.onnx is missing' };
   if (sha256(fs.readFileSync(preparedPath)) !== record.modelSha256) return { damaged: 'model.onnx does not match its checksum' };
+  if (record.dataBytes !== undefined) {
+    const data = path.join(path.dirname(preparedPath), CONVERTED_DATA);
+    if (!fs.existsSync(data) || fs.statSync(data).size !== record.dataBytes) return { damaged: `${CONVERTED_DATA} is missing or of the wrong size` };
+  }
   return record.facts;
 }
 
@@ -69,13 +90,16 @@ export function modelGraphHash(dir: string): string {
 
 /**
  * Returns the prepared (rewritten) graph for a model file, from the cache when the source is unchanged.
- * The key is the SHA-256 of the graph file: external weights are referenced, not copied, so only the
- * graph's own bytes decide what the prepared graph looks like. onnxruntime refuses external data
- * outside the graph's folder (symbolic links included), so the session is created from the prepared
- * bytes with the source folder named as the external data folder. An entry is verified against its
- * checksums on every load; a damaged one (a truncated graph, an edited facts.json) is rebuilt, with a notice.
+ * The key is the SHA-256 of the graph file, the plan and the precision: external weights are
+ * referenced, not copied, so only the graph's own bytes decide what the prepared graph looks like.
+ * onnxruntime refuses external data outside the graph's folder (symbolic links included), so the
+ * session is created from the prepared bytes with the source folder named as the external data
+ * folder; a precision conversion writes the converted weights (and any other external tensor) into the
+ * prepared folder instead. An entry is verified against its checksums on every load; a damaged one (a
+ * truncated graph, an edited facts.json) is rebuilt, with a notice.
  */
-export function loadPreparedModel(graphPath: string, cacheDir = path.join(cacheRoot(), 'prepared')): PreparedModel {
+export function loadPreparedModel(graphPath: string, options: PrepareOptions = {}): PreparedModel {
+  const { cacheDir = path.join(cacheRoot(), 'prepared'), plan = 'tree' } = options;
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(graphPath);
@@ -83,19 +107,67 @@ export function loadPreparedModel(graphPath: string, cacheDir = path.join(cacheR
     throw fileSystemError(error, graphPath, 'read');
   }
   const sourceHash = graphHash(bytes);
-  const folder = path.join(cacheDir, `${sourceHash.slice(0, 24)}-v${PREPARE_VERSION}`);
+  const folder = path.join(cacheDir, `${sourceHash.slice(0, 24)}-v${PREPARE_VERSION}-${plan}-${options.dtype ?? 'as-exported'}`);
   const preparedPath = path.join(folder, 'model.onnx');
   const factsPath = path.join(folder, 'facts.json');
   const source = decodeModel(bytes);
-  const externalDataDir = path.dirname(path.resolve(graphPath));
+  const sourceDir = path.dirname(path.resolve(graphPath));
+  const externalDataDir = (facts: GraphFacts) => (facts.computeDtype === facts.dtype ? sourceDir : folder);
   const cached = readCacheEntry(preparedPath, factsPath);
-  if (!('damaged' in cached)) return { graphPath: preparedPath, externalDataDir, facts: cached, source, sourceHash, created: false };
+  if (!('damaged' in cached)) return { graphPath: preparedPath, externalDataDir: externalDataDir(cached), facts: cached, source, sourceHash, created: false };
   if (cached.damaged !== 'absent') notice(`the prepared-graph cache ${displayPath(folder)} was damaged (${cached.damaged}); rebuilding it`);
   const rewritten = decodeModel(bytes);
-  const facts = prepareGraph(rewritten);
+  const facts = prepareGraph(rewritten, plan);
+  const convert = options.dtype && options.dtype !== facts.dtype ? options.dtype : undefined;
+  const files: [string, FileData][] = [];
+  let dataBytes: number | undefined;
+  if (convert) {
+    if (convert === 'float32' || facts.dtype !== 'float32') {
+      throw new UserError(`converting to ${convert} needs an fp32 export; this one is ${facts.dtype}: load it as it comes (--dtype auto)`);
+    }
+    const data = convertWeights(rewritten.graph!, convert, sourceDir);
+    facts.computeDtype = convert;
+    files.push([path.join(folder, CONVERTED_DATA), data]);
+    dataBytes = data.reduce((sum, chunk) => sum + chunk.length, 0);
+  }
   const prepared = encodeModel(rewritten);
-  const record: CacheRecord = { facts, factsSha256: sha256(JSON.stringify(facts)), modelSha256: sha256(prepared) };
+  const record: CacheRecord = { facts, factsSha256: sha256(JSON.stringify(facts)), modelSha256: sha256(prepared), dataBytes };
   // facts.json is renamed into place last: its presence marks a complete cache entry.
-  writeFilesAtomic([[preparedPath, prepared], [factsPath, `${JSON.stringify(record, null, 2)}\n`]], { remedy: CACHE_REMEDY });
-  return { graphPath: preparedPath, externalDataDir, facts, source, sourceHash, created: true };
+  files.push([preparedPath, prepared], [factsPath, `${JSON.stringify(record, null, 2)}\n`]);
+  writeFilesAtomic(files, { remedy: CACHE_REMEDY });
+  return { graphPath: preparedPath, externalDataDir: externalDataDir(facts), facts, source, sourceHash, created: true };
+}
+
+/**
+ * Converts the graph to compute in `dtype` and lays out its new external data: the converted weights,
+ * and every other tensor that was external (onnxruntime reads external data from one folder).
+ */
+function convertWeights(graph: GraphProto, dtype: HalfDtype, sourceDir: string): Uint8Array[] {
+  const { convertedInitializers } = convertToHalf(graph, dtype);
+  graph.node = topologicalOrder(graph.node!);
+  const layout = new ExternalDataLayout(CONVERTED_DATA);
+  for (const tensor of graph.initializer ?? []) {
+    const converted = convertedInitializers.has(tensor.name!);
+    if (!converted && !externalDataLocation(tensor)) continue;
+    const data = converted
+      ? toHalfBits(readFloatInitializer({ ...tensor, dataType: DataType.FLOAT }, sourceDir).data, dtype)
+      : readBytes(tensor, sourceDir, byteLength(tensor));
+    const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (raw.length >= EXTERNAL_THRESHOLD) {
+      layout.place(tensor, raw);
+    } else {
+      Object.assign(tensor, { rawData: raw, floatData: [], externalData: [], dataLocation: 0 });
+    }
+  }
+  return layout.chunks;
+}
+
+const ELEMENT_BYTES: Record<number, number> = {
+  [DataType.FLOAT]: 4, [DataType.FLOAT16]: 2, [DataType.BFLOAT16]: 2, [DataType.DOUBLE]: 8, [DataType.INT64]: 8,
+  [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1,
+};
+
+function byteLength(tensor: { dims?: unknown[] | null; dataType?: number | null }): number {
+  const count = (tensor.dims ?? []).map(toNumber).reduce((a, b) => a * b, 1);
+  return count * (ELEMENT_BYTES[tensor.dataType ?? 0] ?? 1);
 }

@@ -17,6 +17,8 @@ export interface SessionChoice {
 export interface SessionSettings {
   /** Intra-op threads; 0 lets onnxruntime choose (one per physical core). */
   threads?: number;
+  /** Let CUDA run fp32 matrix products in TF32 (faster, ~1e-4 off the CPU); default: exact fp32. */
+  tf32?: boolean;
 }
 
 const DEVICE_HELP = 'use auto, cpu, cuda, cuda:N, webgpu, or a list of one kind such as cuda:0,cuda:1';
@@ -73,12 +75,16 @@ function withProvider(source: GraphSource, settings: SessionSettings, provider: 
 
 const GPU_HELP = 'GPU setup: docs/gpu-install.md; cultune doctor shows what loads here';
 
-async function createCuda(source: GraphSource, device: DeviceRequest, settings: SessionSettings): Promise<SessionChoice> {
+async function createCuda(source: GraphSource, device: DeviceRequest, settings: SessionSettings, cpuSource: () => GraphSource): Promise<SessionChoice> {
   const deviceId = device.startsWith('cuda:') ? Number(device.slice(5)) : 0;
   // Without the provider libraries there is nothing to try (and onnxruntime would only log why).
   const missing = cudaProviderFilesProblem();
   let reason = missing;
   if (!missing) {
+    // onnxruntime-node passes the CUDA provider no options but the device (its use_tf32 is out of
+    // reach), so exact fp32 uses NVIDIA's process-wide switch, read when the CUDA libraries start:
+    // the first CUDA session of a process decides.
+    if (!settings.tf32) process.env.NVIDIA_TF32_OVERRIDE = '0';
     try {
       const provider = { name: 'cuda', deviceId } as ort.InferenceSession.ExecutionProviderConfig;
       return { session: await open(source, withProvider(source, settings, provider)), provider: `cuda:${deviceId}` };
@@ -87,8 +93,9 @@ async function createCuda(source: GraphSource, device: DeviceRequest, settings: 
     }
   }
   if (device !== 'auto') throw new UserError(`cannot use CUDA device ${deviceId}: ${reason}. ${GPU_HELP}`);
+  const fallback = cpuSource();
   return {
-    session: await open(source, cpuOptions(source, settings)),
+    session: await open(fallback, cpuOptions(fallback, settings)),
     provider: 'cpu',
     notice: `CUDA is not available (${reason}); using the CPU. ${GPU_HELP}`,
   };
@@ -111,8 +118,14 @@ async function createWebGpu(source: GraphSource, settings: SessionSettings): Pro
  * `auto` does not try WebGPU: with cultune's default plan it measured barely ahead of a 16-core CPU
  * (2.6 s vs 3.0 s per candidate on an H100 machine), and a smaller GPU may lose to the CPU: it is asked for by name.
  */
-export async function createSession(source: GraphSource, device: DeviceRequest, settings: SessionSettings = {}): Promise<SessionChoice> {
+export async function createSession(
+  source: GraphSource,
+  device: DeviceRequest,
+  settings: SessionSettings = {},
+  /** The graph to open when auto falls back to the CPU, where it differs (another plan's). */
+  cpuSource: () => GraphSource = () => source,
+): Promise<SessionChoice> {
   if (device === 'cpu') return { session: await open(source, cpuOptions(source, settings)), provider: 'cpu' };
   if (device === 'webgpu') return createWebGpu(source, settings);
-  return createCuda(source, device, settings);
+  return createCuda(source, device, settings, cpuSource);
 }

@@ -17,7 +17,8 @@ export function externalDataLocation(tensor: TensorProto): { file: string; offse
   };
 }
 
-function readBytes(tensor: TensorProto, modelDir: string, byteLength: number): Uint8Array {
+/** An initializer's stored bytes (inline raw_data or its span of an external data file); `byteLength` where the span gives none. */
+export function readBytes(tensor: TensorProto, modelDir: string, byteLength: number): Uint8Array {
   const external = externalDataLocation(tensor);
   if (!external) {
     if (tensor.rawData && tensor.rawData.length > 0) return tensor.rawData;
@@ -58,4 +59,31 @@ export function readFloatInitializer(tensor: TensorProto, modelDir: string): { d
   throw new UserError(
     `initializer ${tensor.name} has data type ${tensor.dataType}; cultune reads fp32 and fp16 weights only`,
   );
+}
+
+/**
+ * Lays tensors out in one external data file as onnx's save_model does: each at a 64-byte aligned
+ * offset (for memory mapping), the tensor pointing at its span. `chunks` is the file's content.
+ */
+export class ExternalDataLayout {
+  readonly chunks: Uint8Array[] = [];
+  private offset = 0;
+
+  constructor(readonly file: string) {}
+
+  place(tensor: TensorProto, bytes: Uint8Array): void {
+    const padding = (64 - (this.offset % 64)) % 64;
+    if (padding > 0) this.chunks.push(new Uint8Array(padding));
+    this.offset += padding;
+    this.chunks.push(bytes);
+    tensor.rawData = undefined;
+    tensor.floatData = [];
+    tensor.dataLocation = 1;
+    tensor.externalData = [
+      { key: 'location', value: this.file },
+      { key: 'offset', value: String(this.offset) },
+      { key: 'length', value: String(bytes.length) },
+    ];
+    this.offset += bytes.length;
+  }
 }

@@ -1,6 +1,7 @@
 import { DataType, type NodeProto, type TensorProto, type ValueInfoProto } from '../model/onnx-proto.ts';
 import { node, int64Tensor } from '../model/onnx-builder.ts';
 import { float32ArrayToFloat16 } from '../embedding/fp16.ts';
+import { ExternalDataLayout } from '../model/tensor-data.ts';
 
 /** Accumulates nodes and initializers, naming intermediate tensors the way torch.onnx exports do. */
 export class GraphWriter {
@@ -64,35 +65,18 @@ export class GraphWriter {
   }
 
   /** Encodes the weights: small ones inline, the rest appended to an external data buffer. */
-  finishWeights(external: { file: string; threshold: number } | undefined): { initializers: TensorProto[]; data: Buffer[] } {
-    const data: Buffer[] = [];
-    let offset = 0;
+  finishWeights(external: { file: string; threshold: number } | undefined): { initializers: TensorProto[]; data: Uint8Array[] } {
+    const layout = new ExternalDataLayout(external?.file ?? '');
     const initializers = this.weights.map(({ name, values, dims }) => {
       const bytes =
         this.dtype === 'float16'
           ? Buffer.from(float32ArrayToFloat16(values).buffer)
           : Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-      if (!external || bytes.length < external.threshold) return { name, dims, dataType: this.elemType, rawData: bytes };
-      // Align each tensor to 64 bytes, as onnx's save_model does for memory mapping.
-      const padding = (64 - (offset % 64)) % 64;
-      if (padding > 0) data.push(Buffer.alloc(padding));
-      offset += padding;
-      data.push(bytes);
-      const tensor: TensorProto = {
-        name,
-        dims,
-        dataType: this.elemType,
-        dataLocation: 1,
-        externalData: [
-          { key: 'location', value: external.file },
-          { key: 'offset', value: String(offset) },
-          { key: 'length', value: String(bytes.length) },
-        ],
-      };
-      offset += bytes.length;
+      const tensor: TensorProto = { name, dims, dataType: this.elemType, rawData: bytes };
+      if (external && bytes.length >= external.threshold) layout.place(tensor, bytes);
       return tensor;
     });
-    return { initializers: [...this.initializers, ...initializers], data };
+    return { initializers: [...this.initializers, ...initializers], data: layout.chunks };
   }
 }
 

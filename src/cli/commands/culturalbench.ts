@@ -17,14 +17,14 @@ import {
   type PersonaStyle,
 } from '../../culturalbench/index.ts';
 import { readSoftPromptFile } from '../../model/index.ts';
-import { deviceOption, openModel } from '../model-options.ts';
+import { addRuntimeOptions, deviceOption, openModel, type RuntimeFlags } from '../model-options.ts';
 import type { Placement } from '../../model/types.ts';
 import { checkWritable, writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { progressReporter } from '../progress.ts';
 import { integerAtLeast } from '../parsers.ts';
 
-interface CulturalBenchFlags {
+interface CulturalBenchFlags extends RuntimeFlags {
   model: string;
   condition: 'none' | 'persona' | 'soft';
   personaStyle: PersonaStyle;
@@ -137,7 +137,7 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  addRuntimeOptions(program
     .command('culturalbench')
     .description('Evaluate a model on CulturalBench Easy and Hard under a condition (none, persona, soft prompt)')
     .requiredOption('--model <dir>', 'model folder (ONNX Llama export)')
@@ -155,7 +155,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'at most n questions of Easy and of Hard (first in file order)', integerAtLeast(1))
     .option('--seed <seed>', 'seed of the bootstrap intervals', '0')
     .option('--bootstrap <n>', 'bootstrap resamples', integerAtLeast(1), 1000)
-    .addOption(deviceOption('auto'))
+    .addOption(deviceOption('auto')))
     .option('--json', 'print the JSON report instead of the table')
     .option('--output <file>', 'where to write the JSON report (default report/culturalbench-<condition>[-<country>].json)')
     .action((flags: CulturalBenchFlags) => runCulturalBench(flags));

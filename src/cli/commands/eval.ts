@@ -5,13 +5,13 @@ import { formatEvalRecord } from '../../report/eval-table.ts';
 import { evaluateSubject, runSubject, type EvalSubject } from '../../report/evaluate-run.ts';
 import { UserError } from '../../util/errors.ts';
 import { checkWritable } from '../../util/atomic.ts';
-import { deviceOption, openModel } from '../model-options.ts';
+import { addRuntimeOptions, deviceOption, openModel, type RuntimeFlags } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { VERSION } from '../version.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
 import { integerAtLeast } from '../parsers.ts';
 
-interface EvalFlags extends TargetFlags {
+interface EvalFlags extends TargetFlags, RuntimeFlags {
   baseline?: 'none' | 'persona';
   model?: string;
   device: string;
@@ -45,7 +45,7 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   // Everything a user can get wrong is checked before the model is loaded.
   const subject = subjectOf(runDir, flags);
   checkWritable(subject.outDir, 'folder');
-  const model = await openModel({ model: subject.modelDir, device: flags.device, threads: flags.threads }, flags.json === true);
+  const model = await openModel({ ...flags, model: subject.modelDir }, flags.json === true);
   const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
   if (!culturalBench.available) process.stderr.write(`cultune: ${culturalBench.reason}; VSM13 only\n`);
   const progress = progressReporter('eval', 1);
@@ -69,12 +69,12 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
 }
 
 export function register(program: Command): void {
-  addTargetOptions(
+  addRuntimeOptions(addTargetOptions(
     program
       .command('eval')
       .description("VSM13 (six dimensions, loss against the run's target) and CulturalBench Easy/Hard for a run's soft prompt or a baseline; writes eval-<condition>.json")
       .argument('[run]', 'run folder written by cultune train (holds run.json and prompt.json)'),
-  )
+  ))
     .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt").choices(['none', 'persona']))
     .option('--model <dir>', "ONNX model folder (default: the run's model)")
     .addOption(deviceOption('auto'))

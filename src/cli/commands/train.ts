@@ -73,13 +73,13 @@ export function trainSettings(flags: TrainSettings): TrainSettings {
 }
 
 /** What run.json records for a new run. */
-export function newRunInfo(query: string, target: Target, flags: TrainSettings & { model: string }, model: Pick<LoadedModel, 'sourceHash' | 'hidden' | 'dtype'>): RunInfo {
+export function newRunInfo(query: string, target: Target, flags: TrainSettings & { model: string }, model: Pick<LoadedModel, 'sourceHash' | 'hidden' | 'precision'>): RunInfo {
   return {
     cultune: VERSION,
     country: { query, name: target.country.name, code: countryCode(target) },
     target,
     settings: trainSettings(flags),
-    model: { dir: path.resolve(flags.model), sourceHash: model.sourceHash, hidden: model.hidden, dtype: model.dtype },
+    model: { dir: path.resolve(flags.model), sourceHash: model.sourceHash, hidden: model.hidden, dtype: model.precision },
   };
 }
 
