@@ -77,10 +77,10 @@ describe('cultune train --device cpu,cpu', () => {
         '--pop', String(2 * CANDIDATES_PER_GROUP), '--budget', String(4 * CANDIDATES_PER_GROUP), '--variants', '1', '--seed', '5', '--out', work, '--name', name,
       ], { env });
     const one = train('cpu', 'one');
-    expect(one.stderr).toMatch(/on cpu \(float32/);
+    expect(one.stderr).toMatch(/on cpu, tree plan \(float32/);
     expect(one.code).toBe(0);
     const two = train('cpu,cpu', 'two');
-    expect(two.stderr).toMatch(/on cpu,cpu \(float32/);
+    expect(two.stderr).toMatch(/on cpu,cpu, tree plan \(float32/);
     expect(two.code).toBe(0);
     const read = (name: string, file: string) => fs.readFileSync(path.join(work, name, file), 'utf8');
     const [a, b] = [JSON.parse(read('one', 'result.json')), JSON.parse(read('two', 'result.json'))];

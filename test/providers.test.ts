@@ -83,7 +83,7 @@ describe('devices on a machine without them', () => {
     const lines = stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^cultune: CUDA is not available \(onnxruntime-node has no CUDA provider: .*\); using the CPU\. GPU setup: docs\/gpu-install\.md/);
-    expect(lines[1]).toMatch(/ on cpu \(float32, hidden 64\)$/);
+    expect(lines[1]).toMatch(/ on cpu, tree plan \(float32, hidden 64\)$/);
   });
 
   it('--device cuda and --device webgpu fail in one line when they cannot start', () => {

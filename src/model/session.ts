@@ -77,14 +77,14 @@ const GPU_HELP = 'GPU setup: docs/gpu-install.md; cultune doctor shows what load
 
 async function createCuda(source: GraphSource, device: DeviceRequest, settings: SessionSettings, cpuSource: () => GraphSource): Promise<SessionChoice> {
   const deviceId = device.startsWith('cuda:') ? Number(device.slice(5)) : 0;
+  // onnxruntime-node passes the CUDA provider no options but the device (its use_tf32 is out of
+  // reach), so exact fp32 uses NVIDIA's process-wide switch, read when the CUDA libraries start:
+  // the first CUDA session of a process decides.
+  if (!settings.tf32) process.env.NVIDIA_TF32_OVERRIDE = '0';
   // Without the provider libraries there is nothing to try (and onnxruntime would only log why).
   const missing = cudaProviderFilesProblem();
   let reason = missing;
   if (!missing) {
-    // onnxruntime-node passes the CUDA provider no options but the device (its use_tf32 is out of
-    // reach), so exact fp32 uses NVIDIA's process-wide switch, read when the CUDA libraries start:
-    // the first CUDA session of a process decides.
-    if (!settings.tf32) process.env.NVIDIA_TF32_OVERRIDE = '0';
     try {
       const provider = { name: 'cuda', deviceId } as ort.InferenceSession.ExecutionProviderConfig;
       return { session: await open(source, withProvider(source, settings, provider)), provider: `cuda:${deviceId}` };
