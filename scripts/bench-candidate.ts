@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/model/index.ts';
-import { prepareVsm13, vsm13Settings } from '../src/vsm13/index.ts';
+import { prepareInstrument } from '../src/instruments/index.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import type { SHAPES } from '../src/synthetic/llama-graph.ts';
 import { benchModel } from './bench-scoring.ts';
 
@@ -12,7 +13,7 @@ import { benchModel } from './bench-scoring.ts';
  */
 export async function benchCandidate(shape: keyof typeof SHAPES): Promise<string> {
   const model = await loadModel(benchModel(shape), { device: 'cpu' });
-  const { requests } = prepareVsm13(model.tokenizer, vsm13Settings({}));
+  const { requests } = prepareInstrument(model.tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined);
   const k = 10;
   const data = Float32Array.from({ length: k * model.hidden }, (_, i) => 0.02 * Math.sin(i));
   const softPrompt = { k, hidden: model.hidden, data };

@@ -11,10 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadModel, type LlamaModel, type ScoreRequest, type SoftPrompt } from '../src/model/index.ts';
-import { addTrainingOptions, newRunInfo, type TrainingFlags } from '../src/cli/commands/train.ts';
-import type { TrainSettings } from '../src/train/run-files.ts';
+import { addTrainingOptions, runRequest, type TrainingFlags } from '../src/cli/commands/train.ts';
+import { prepareInstrument } from '../src/instruments/index.ts';
+import { newRunInfo, runDefinition } from '../src/train/new-run.ts';
+import type { RunInfo } from '../src/train/run-files.ts';
 import { train } from '../src/train/train.ts';
-import { prepareVsm13, resolveTarget, vsm13Settings } from '../src/vsm13/index.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.ts';
 
 export interface GenerationJob {
@@ -35,7 +36,7 @@ export interface GenerationJob {
 
 export interface GenerationResult {
   /** The run's settings: `cultune train`'s defaults with the job's population and k. */
-  settings: TrainSettings;
+  settings: Pick<RunInfo, 'instrument' | 'softPrompt' | 'search'>;
   /** Seconds of one generation as train() records them (ask, scoring, losses, tell), median over the generations run. */
   seconds: number;
   /** User + system CPU seconds of the train() call per generation, all threads: less sensitive to other load than wall time. */
@@ -100,9 +101,10 @@ async function runGeneration(job: GenerationJob): Promise<GenerationResult> {
   const model = await loadModel(job.modelDir, { device: 'cpu' });
   const args = ['--pop', String(job.pop), '--k', String(job.k), '--generations', String(job.generations)];
   const flags: TrainingFlags = { ...addTrainingOptions(new Command()).parse(args, { from: 'user' }).opts(), model: job.modelDir, device: 'cpu' };
-  const target = resolveTarget({ country: COUNTRY });
-  const info = newRunInfo(COUNTRY, target, flags, model);
-  const prepared = prepareVsm13(model.tokenizer, vsm13Settings({ variants: flags.variants }));
+  const request = runRequest(flags);
+  const target = request.instrument.instrument.target({ country: COUNTRY });
+  const info = newRunInfo(runDefinition(COUNTRY, target, request), job.modelDir, model, 'bench');
+  const prepared = prepareInstrument(model.tokenizer, request.instrument, target);
   const items = new Set([...new Set(prepared.questions.map((q) => q.itemId))].slice(0, job.items));
   const keep = (i: number) => items.has(prepared.questions[i].itemId);
 
@@ -131,7 +133,7 @@ async function runGeneration(job: GenerationJob): Promise<GenerationResult> {
   }
   await model.dispose();
   return {
-    settings: info.settings,
+    settings: { instrument: info.instrument, softPrompt: info.softPrompt, search: info.search },
     seconds: perGeneration[Math.floor(perGeneration.length / 2)],
     cpuSeconds: (cpu.user + cpu.system) / 1e6 / job.generations,
     candidates: job.pop,

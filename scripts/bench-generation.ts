@@ -349,9 +349,10 @@ function describeGenerations(shapes: Shape[]): string {
   return shapes.map((shape) => `${GENERATIONS[shape]} generation${GENERATIONS[shape] > 1 ? 's' : ''} on ${shape}`).join(', ');
 }
 
-function describeSettings(s: GenerationResult['settings']): string {
+function describeSettings({ search: s, softPrompt: p, instrument }: GenerationResult['settings']): string {
   const space = s.space === 'subspace' ? `BBT subspace of ${s.dim} dims` : 'full k x d space';
-  return `population ${s.pop}, k = ${s.k} soft vectors placed at ${s.placement}, ${space}, ${s.init} init, ${s.strategy}, seed ${s.seed}, ${s.variants} respondent variants`;
+  const variants = (instrument.settings as { variants?: number }).variants;
+  return `population ${s.pop}, k = ${p.k} soft vectors placed at ${p.placement}, ${space}, ${p.init} init, ${s.strategy}, seed ${s.seed}, ${instrument.name} with ${variants} respondent variants`;
 }
 
 /** The peer's FLOPs for one Llama-3.2-1B candidate with the batches measured on another model (same tokenizer). */

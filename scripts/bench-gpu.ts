@@ -35,7 +35,8 @@ import type { ComputeDtype } from '../src/model/half-precision.ts';
 import type { PlanName } from '../src/model/prepare-graph.ts';
 import { NormalSampler } from '../src/synthetic/normal-sampler.ts';
 import type { SHAPES } from '../src/synthetic/llama-graph.ts';
-import { prepareVsm13, vsm13Settings } from '../src/vsm13/index.ts';
+import { prepareInstrument } from '../src/instruments/index.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.ts';
 
 const run = promisify(execFile);
@@ -128,7 +129,7 @@ async function pickPython(given: string | undefined): Promise<string> {
 /** The population's soft prompts: seeded N(0, 1) vectors, the scale of the seeded models' embedding rows. */
 function writeInputs(modelDir: string, dir: string, population: number, k: number, limit: number | undefined) {
   const tokenizer = HuggingFaceTokenizer.fromFolder(modelDir);
-  const requests = prepareVsm13(tokenizer, vsm13Settings({})).requests.slice(0, limit);
+  const requests = prepareInstrument(tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined).requests.slice(0, limit);
   const hidden = readShape(modelDir).hidden;
   const prompts = new NormalSampler('bench-gpu-population').fill(population * k * hidden, 0, 1);
   writeJsonAtomic(path.join(dir, 'requests.json'), requests);

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { loadModel, type LlamaModel } from '../src/model/index.ts';
 import { batchRows, planRows } from '../src/model/scoring-plan.ts';
-import { prepareVsm13, vsm13Settings } from '../src/vsm13/index.ts';
+import { prepareInstrument } from '../src/instruments/index.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import { writeLlamaFolder } from '../src/synthetic/llama-folder.ts';
 import { SHAPES } from '../src/synthetic/llama-graph.ts';
 import type { ScoreRequest } from '../src/model/types.ts';
@@ -108,7 +109,7 @@ export async function benchScoring(shapes: (keyof typeof SHAPES)[] = ['tiny', 's
     const dir = benchModel(shape);
     const withReuse = await loadModel(dir, { device: 'cpu' });
     const plain = await loadModel(dir, { device: 'cpu', prefixReuse: false });
-    const requests = prepareVsm13(withReuse.tokenizer, vsm13Settings()).requests;
+    const requests = prepareInstrument(withReuse.tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined).requests;
     const tokens = requests.reduce((sum, r) => sum + r.ids.length, 0);
     const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), { graphOptimizationLevel: 'all', logSeverityLevel: 4 });
     const reference = await fullHeadScores(session, withReuse, requests);

@@ -6,7 +6,7 @@ import type { LlamaSpec } from '../src/synthetic/llama-graph.ts';
 import { surveyCorpus } from '../src/train/demo-model.ts';
 
 /** Bumped whenever the fixtures' recipe changes. */
-const FIXTURE_RECIPE = 2;
+const FIXTURE_RECIPE = 3;
 
 const tinySpec = (dtype: LlamaSpec['dtype'], withPast: boolean) => ({
   hidden: 64,

@@ -122,7 +122,7 @@ const TRAIN_CASES: BadCase[] = [
   { name: 'run.json deleted, only the prompt kept', args: resume(remove('run.json', 'result.json', 'checkpoint.json')), error: /run holds prompt\.json but no run\.json/ },
   { name: 'run.json not JSON', args: resume((d) => fs.writeFileSync(path.join(d, 'run.json'), '{"country": '), '--resume'), error: /run\.json: not valid JSON/ },
   { name: 'run.json not an object', args: resume((d) => fs.writeFileSync(path.join(d, 'run.json'), '[]'), '--resume'), error: /run\.json: not a cultune run file \(no country\.name\)/ },
-  { name: 'run.json without settings', args: resume((d) => editJson(path.join(d, 'run.json'), (r) => delete r.settings), '--resume'), error: /not a cultune run file \(no settings\)/ },
+  { name: 'run.json without search settings', args: resume((d) => editJson(path.join(d, 'run.json'), (r) => delete r.search), '--resume'), error: /not a cultune run file \(no search settings\)/ },
   { name: 'run.json invalid UTF-8', args: resume((d) => fs.appendFileSync(path.join(d, 'run.json'), Buffer.from([0xff])), '--resume'), error: /run\.json line \d+: not valid UTF-8/ },
   { name: 'checkpoint not JSON', args: resume((d) => { unfinished(d); fs.writeFileSync(path.join(d, 'checkpoint.json'), '{"generation": 1, "de": {'); }, '--resume'), error: /checkpoint\.json: not valid JSON/ },
   { name: 'checkpoint of another format', args: resume((d) => { unfinished(d); editJson(path.join(d, 'checkpoint.json'), (c) => (c.de.format = 'other')); }, '--resume'), error: /checkpoint\.json is damaged: not a cultune DE checkpoint/ },
@@ -250,10 +250,10 @@ describe('run folders: what a failed or changed run leaves, and how it goes on',
   it('a run that never finished its first generation (run.json alone) starts again with the same command, settings changed or not', async () => {
     const work = new Work(ground);
     const dir = runCopy(work, remove('result.json', 'checkpoint.json', 'prompt.json'));
-    editJson(path.join(dir, 'run.json'), (r) => (r.settings.k = 7));
+    editJson(path.join(dir, 'run.json'), (r) => (r.softPrompt.k = 7));
     const again = await cultune(trainArgs(work.dir), ground.env);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).settings.k).toBe(2);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).softPrompt.k).toBe(2);
     expect(sameResult(dir, finished)).toBe(true);
   });
 
@@ -267,7 +267,7 @@ describe('run folders: what a failed or changed run leaves, and how it goes on',
     const result = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'result.json'), 'utf8'));
     expect(result(dir).history.at(-1).evaluations).toBe(12);
     expect(result(dir).best).toEqual(result(work.path('straight', 'run')).best);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).settings.budget).toBe(12);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).search.budget).toBe(12);
     expect(fs.readFileSync(path.join(dir, 'prompt.json'))).toEqual(fs.readFileSync(work.path('straight', 'run', 'prompt.json')));
   });
 

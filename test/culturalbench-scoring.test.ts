@@ -9,7 +9,7 @@ import {
   formatCross,
   parseEasyCsv,
   parseHardCsv,
-  personaPreamble,
+  personaFor,
   selectQuestions,
   softPromptsFromDirectory,
   summarise,
@@ -20,7 +20,7 @@ import {
 import { bootstrapInterval, estimate, quantile } from '../src/culturalbench/bootstrap.ts';
 import { rotate } from '../src/culturalbench/rotation.ts';
 import { argmax, choicesFromOrderFreeScores, rotationCorrectness, scoreRotations } from '../src/culturalbench/scoring.ts';
-import { buildRequest, chatMessages, continuationText } from '../src/culturalbench/prompts.ts';
+import { buildScoreRequest, conditionMessages, continuationText } from '../src/instruments/index.ts';
 import type { SoftPrompt } from '../src/model/types.ts';
 import { alwaysFirst, CharTokenizer, FakeScorer, oracle, optionUnderLetter, type Judge } from './fixtures/culturalbench/fake-model.ts';
 
@@ -92,7 +92,7 @@ describe('rotations and Easy scoring', () => {
   it('asks one cloze request and four letter requests per Easy question, four per Hard question', async () => {
     const { result, scorer } = await run(alwaysFirst);
     expect(result.requests).toBe(easy.length * 5 + hard.length * 4);
-    expect(scorer.calls).toEqual([{ requests: result.requests, options: expect.objectContaining({ softPrompt: undefined }) }]);
+    expect(scorer.calls.map((c) => [c.requests, c.options?.softPrompt])).toEqual([[result.requests, undefined]]);
   });
 
   it('reports tokenising, then scoring progress up to the total', async () => {
@@ -104,7 +104,7 @@ describe('rotations and Easy scoring', () => {
 
   it('shows the rotated options under letters and tokenises " A" after the prompt', () => {
     const tokenizer = new CharTokenizer();
-    const request = buildRequest(tokenizer, chatMessages('Q?'), ['A', 'B']);
+    const request = buildScoreRequest(tokenizer, [{ role: 'user', content: 'Q?' }], ['A', 'B']);
     expect(tokenizer.decode(request.ids)).toBe('<user>Q?<assistant>');
     expect(request.options.map((o) => tokenizer.decode(o))).toEqual([' A', ' B']);
     expect(continuationText('Answer:\n', 'A')).toBe('A');
@@ -183,9 +183,10 @@ describe('conditions', () => {
   const prompt = (value: number): SoftPrompt => ({ k: 1, hidden: 4, data: new Float32Array(4).fill(value) });
 
   it('states the persona as a system message or at the start of the user turn', () => {
-    expect(personaPreamble('system', 'Peru')).toEqual({ system: 'You are a person from Peru.' });
-    expect(personaPreamble('user', 'United States')).toEqual({ user: 'You are a person from the United States.' });
-    expect(chatMessages('Q?', personaPreamble('user', 'Peru'))).toEqual([{ role: 'user', content: 'You are a person from Peru.\n\nQ?' }]);
+    const question = [{ role: 'user' as const, content: 'Q?' }];
+    expect(conditionMessages(question, personaFor('system', 'Peru'))).toEqual([{ role: 'system', content: 'You are a person from Peru.' }, ...question]);
+    expect(conditionMessages(question, personaFor('user', 'United States'))).toEqual([{ role: 'user', content: 'You are a person from the United States.\n\nQ?' }]);
+    expect(conditionMessages(question, { kind: 'none' })).toEqual(question);
   });
 
   it("asks each question with its own country's persona, and with --cross with every other one", async () => {

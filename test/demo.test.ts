@@ -4,8 +4,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../src/embedding/index.ts';
-import { EVAL_CONDITIONS, readEvalRecord, type EvalRecord } from '../src/report/eval-record.ts';
-import { DIMENSIONS } from '../src/vsm13/index.ts';
+import { EVAL_CONDITIONS, readEvalRecord, type EvalRecord } from '../src/eval/eval-record.ts';
+import { DIMENSIONS } from '../src/targets/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { CULTURALBENCH_DATA as CULTURALBENCH } from './helpers/paths.ts';
 
@@ -13,9 +13,9 @@ import { CULTURALBENCH_DATA as CULTURALBENCH } from './helpers/paths.ts';
 function expectedColumns(record: EvalRecord): Record<string, number | null> {
   const cb = record.culturalbench;
   return {
-    vsm13_loss: record.vsm13.loss.loss,
-    ...Object.fromEntries(DIMENSIONS.map((d) => [`model_${d}`, record.vsm13.scores[d]])),
-    ...Object.fromEntries(DIMENSIONS.map((d) => [`target_${d}`, record.vsm13.target[d] ?? null])),
+    loss: record.result.loss.value,
+    ...Object.fromEntries(DIMENSIONS.map((d) => [`model_${d}`, record.result.scores[d]])),
+    ...Object.fromEntries(DIMENSIONS.map((d) => [`target_${d}`, record.result.target[d] ?? null])),
     easy_mean: cb.available ? cb.easy.mean.value : null,
     easy_strict: cb.available ? cb.easy.strict.value : null,
     hard: cb.available ? cb.hard.value : null,
@@ -31,13 +31,19 @@ function checkOutputs(out: string, stderr: string): EvalRecord[] {
   // The eval path scores the saved prompt again, alone: it must find the loss training recorded for it,
   // up to the rounding that differs when training scored it in a pass beside other candidates.
   expect(records[2].condition).toBe('soft');
-  expect(Math.abs(records[2].vsm13.loss.loss - result.best.loss)).toBeLessThan(1e-5);
+  expect(Math.abs(records[2].result.loss.value - result.best.loss.value)).toBeLessThan(1e-5);
 
   const exported = path.join(run, 'export-peft');
   const { tensors } = decodeSafetensors(fs.readFileSync(path.join(exported, 'adapter_model.safetensors')));
   const prompt = JSON.parse(fs.readFileSync(path.join(run, 'prompt.json'), 'utf8'));
   expect(Array.from(tensors.prompt_embeddings.data)).toEqual(Array.from(Float32Array.from(prompt.data)));
-  expect(JSON.parse(fs.readFileSync(path.join(exported, 'cultune_metadata.json'), 'utf8')).bestLoss).toBe(result.best.loss);
+  const metadata = JSON.parse(fs.readFileSync(path.join(exported, 'cultune_metadata.json'), 'utf8'));
+  expect(metadata.bestLoss).toBe(result.best.loss.value);
+  // The objective's settings and the soft prompt's record travel with the export.
+  expect(metadata.instrument).toEqual(JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')).instrument);
+  expect(metadata.softPrompt).toEqual({ k: 4, init: 'text', initText: 'You are a person from Saudi Arabia.', placement: 'start' });
+  const adapter = JSON.parse(fs.readFileSync(path.join(exported, 'adapter_config.json'), 'utf8'));
+  expect([adapter.num_virtual_tokens, adapter.prompt_tuning_init, adapter.prompt_tuning_init_text]).toEqual([4, 'TEXT', 'You are a person from Saudi Arabia.']);
   expect(fs.existsSync(path.join(exported, 'adapter_config.json'))).toBe(true);
 
   const report = path.join(out, 'report');
@@ -53,7 +59,7 @@ function checkOutputs(out: string, stderr: string): EvalRecord[] {
     }
   });
   const markdown = fs.readFileSync(path.join(report, 'report.md'), 'utf8');
-  for (const record of records) expect(markdown).toContain(`| SA-demo | ${record.condition} | ${record.vsm13.loss.loss.toFixed(2)} |`);
+  for (const record of records) expect(markdown).toContain(`| SA-demo | ${record.condition} | ${record.result.loss.value.toFixed(2)} |`);
   expect(fs.readFileSync(path.join(report, 'report.html'), 'utf8')).toContain('<svg');
   return records;
 }
@@ -85,13 +91,13 @@ describe('cultune demo', () => {
     }
   });
 
-  it('without CulturalBench says so in one line and reports VSM13 alone', () => {
+  it('without CulturalBench says so in one line and reports the instrument alone', () => {
     const out = path.join(work, 'out');
     const missing = path.join(work, 'no-data');
     const demo = runCli(['demo', '--out', out, '--data', missing], { env });
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stderr.split('\n').filter((l) => l.includes('CulturalBench unavailable'))).toEqual([
-      expect.stringMatching(/^CulturalBench unavailable from .*no-data: .*; reporting VSM13 alone$/),
+      expect.stringMatching(/^CulturalBench unavailable from .*no-data: .*; reporting VSM 2013 alone$/),
     ]);
     const records = checkOutputs(out, demo.stderr);
     for (const record of records) expect(record.culturalbench.available).toBe(false);

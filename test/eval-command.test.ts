@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIMENSIONS, resolveTarget } from '../src/vsm13/index.ts';
-import { readEvalRecord } from '../src/report/eval-record.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
+import { readEvalRecord } from '../src/eval/eval-record.ts';
+import { DIMENSIONS } from '../src/targets/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { CULTURALBENCH_DATA as CULTURALBENCH, FIXTURES } from './helpers/paths.ts';
 
@@ -13,14 +14,16 @@ const QUICK = ['--limit', '8', '--variants', '1', '--bootstrap', '200', '--devic
 
 /** A run folder as `cultune train` leaves it, made by hand: run.json, checkpoint.json and prompt.json. */
 export function makeRunFolder(dir: string, country: string, k = 2): void {
-  const target = resolveTarget({ country, fallback: 'region' });
+  const target = VSM13.target({ country, fallback: 'region' });
   fs.mkdirSync(dir, { recursive: true });
   const write = (name: string, value: unknown) => fs.writeFileSync(path.join(dir, name), JSON.stringify(value));
   write('run.json', {
-    cultune: '0.1.0',
+    cultune: '0.2.0',
     country: { query: country, name: target.country.name, code: target.country.code },
+    instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1', constants: 'PDI=20' }) },
     target,
-    settings: { k, space: 'full', dim: k * HIDDEN, init: 'random', strategy: 'rand1bin', pop: 4, budget: 8, seed: 1, variants: 1, placement: 'start' },
+    softPrompt: { k, init: 'random', placement: 'start' },
+    search: { space: 'full', dim: k * HIDDEN, strategy: 'rand1bin', pop: 4, budget: 8, seed: 1 },
     model: { dir: MODEL, sourceHash: 'test', hidden: HIDDEN, dtype: 'float32' },
   });
   write('checkpoint.json', {
@@ -46,12 +49,14 @@ describe('cultune eval', () => {
     makeRunFolder(run, 'SA');
     const result = runCli(['eval', run, '--data', CULTURALBENCH, ...QUICK]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('VSM13 loss');
+    expect(result.stdout).toContain('VSM 2013 loss');
     const record = readEvalRecord(path.join(run, 'eval-soft.json'));
     expect(record.condition).toBe('soft');
     expect(record.run).toBe('SA-s1');
-    for (const d of DIMENSIONS) expect(Number.isFinite(record.vsm13.scores[d])).toBe(true);
-    expect(Number.isFinite(record.vsm13.loss.loss)).toBe(true);
+    expect(record.instrument.settings).toMatchObject({ variants: 1, constants: { kind: 'explicit' } });
+    for (const d of DIMENSIONS) expect(Number.isFinite(record.result.scores[d])).toBe(true);
+    const mean = DIMENSIONS.reduce((sum, d) => sum + Math.abs(record.result.scores[d] - record.result.target[d]), 0) / DIMENSIONS.length;
+    expect(record.result.loss.value).toBeCloseTo(mean, 9);
     const cb = record.culturalbench;
     if (!cb.available) throw new Error(cb.reason);
     expect(cb.country).toBe('Saudi Arabia');
@@ -68,17 +73,18 @@ describe('cultune eval', () => {
     const out = path.join(tmp, 'report');
     expect(runCli(['report', run, '--out', out]).code).toBe(0);
     const [row] = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).rows;
-    expect(row.vsm13_loss).toBe(record.vsm13.loss.loss);
+    expect(row.loss).toBe(record.result.loss.value);
+    expect(row.instrument).toBe('vsm13');
     expect(row.easy_mean).toBe(cb.easy.mean.value);
     expect(row.hard_lo).toBe(cb.hard.ci95[0]);
   });
 
-  it("evaluates the persona baseline with --json, and reports VSM13 alone without CulturalBench", () => {
+  it("evaluates the persona baseline with --json, and reports the instrument alone without CulturalBench", () => {
     const run = path.join(tmp, 'JP-s1');
     makeRunFolder(run, 'JP');
     const result = runCli(['eval', run, '--baseline', 'persona', '--json', '--data', path.join(tmp, 'no-such-data'), ...QUICK]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^cultune: CulturalBench unavailable [^\n]*; VSM13 only\n$/);
+    expect(result.stderr).toMatch(/^cultune: CulturalBench unavailable [^\n]*; VSM 2013 only\n$/);
     const printed = JSON.parse(result.stdout);
     expect(printed).toEqual(readEvalRecord(path.join(run, 'eval-persona.json')));
     expect(printed.condition).toBe('persona');
@@ -105,6 +111,23 @@ describe('cultune eval', () => {
     const bad = runCli(['eval', corrupt]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/^cultune: .*run\.json: not valid JSON .*\n$/);
+
+    // A run folder of cultune 0.1 (settings, no instrument) is refused in one line.
+    const old = path.join(tmp, 'old');
+    makeRunFolder(old, 'SA');
+    const info = JSON.parse(fs.readFileSync(path.join(old, 'run.json'), 'utf8'));
+    const { instrument: _instrument, softPrompt: _prompt, search: _search, ...rest } = info;
+    fs.writeFileSync(path.join(old, 'run.json'), JSON.stringify({ ...rest, settings: { k: 2, variants: 1 } }));
+    const refused = runCli(['eval', old]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/^cultune: .*run\.json was written by cultune 0\.1 \(no instrument recorded\); [^\n]*train it again\n$/);
+
+    // Settings of another instrument than the run's are refused before any model is loaded.
+    const trained = path.join(tmp, 'trained-on-vsm13');
+    makeRunFolder(trained, 'SA');
+    const other = runCli(['eval', trained, '--instrument', 'no-such']);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/^cultune: .*trained-on-vsm13 was trained on vsm13; --instrument is for a baseline without a run folder\n$/);
 
     const alone = runCli(['eval', '--baseline', 'none', '--model', MODEL]);
     expect(alone.code).not.toBe(0);

@@ -12,7 +12,8 @@ import { planRows } from '../src/model/scoring-plan.ts';
 import { DataType, toNumber, type ModelProto } from '../src/model/onnx-proto.ts';
 import { readBytes } from '../src/model/tensor-data.ts';
 import { bfloat16ArrayToFloat32, float32ArrayToBfloat16 } from '../src/embedding/fp16.ts';
-import { prepareVsm13, vsm13Settings } from '../src/vsm13/index.ts';
+import { prepareInstrument } from '../src/instruments/index.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import type { ScoreRequest, SoftPrompt } from '../src/model/types.ts';
 import { FIXTURES } from './helpers/paths.ts';
 import { runCli } from './helpers/cli.ts';
@@ -77,7 +78,7 @@ describe('execution plans on the fp32 fixture (CPU provider)', () => {
     tree = await loadModel(dir, { device: 'cpu', cacheDir });
     // A small batch memory: the population's rows take many flat runs.
     flat = await loadModel(dir, { device: 'cpu', cacheDir, plan: 'flat', batchMemory: 4e6 });
-    const survey = prepareVsm13(tree.tokenizer, vsm13Settings({})).requests;
+    const survey = prepareInstrument(tree.tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined).requests;
     // Beside the survey: multi-token options, one a prefix of another.
     requests = [...survey, { ids: survey[3].ids.slice(0, 30), options: [[450, 4996], [450], [29896, 29906, 29941]] }];
   });
@@ -128,7 +129,7 @@ describe('half precision from an fp32 export', () => {
 
   it('fp16 (tree and flat plans) stays within 5e-3 of fp32 on the survey', async () => {
     const reference = await loadModel(dir, { device: 'cpu', cacheDir });
-    const { requests } = prepareVsm13(reference.tokenizer, vsm13Settings({}));
+    const { requests } = prepareInstrument(reference.tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined);
     const d = reference.hidden;
     const soft = { k: 3, hidden: d, data: reference.embeddingTable.data.slice(500 * d, 503 * d) };
     const expected = await reference.scoreCandidates(requests, [soft, undefined]);
@@ -194,7 +195,7 @@ describe('half precision from an fp32 export', () => {
     const session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 4 });
     const reference = await loadModel(dir, { device: 'cpu', cacheDir, plan: 'flat' });
     try {
-      const { requests } = prepareVsm13(reference.tokenizer, vsm13Settings({}));
+      const { requests } = prepareInstrument(reference.tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined);
       const rows = planRows(requests, undefined, 'start', reference.bosTokenId);
       const run = { session, facts, hidden: reference.hidden, kvHeads: reference.config.kvHeads, headDim: reference.config.headDim, fits: () => true, runCost: 0 };
       const emulated = await scoreFlat(run, rows, new Float32Array(0));
@@ -238,7 +239,7 @@ describe('half precision from an fp32 export', () => {
     const flat = await loadModel(f16, { device: 'cpu', cacheDir, plan: 'flat' });
     const tree = await loadModel(f16, { device: 'cpu', cacheDir });
     try {
-      const { requests } = prepareVsm13(tree.tokenizer, vsm13Settings({}));
+      const { requests } = prepareInstrument(tree.tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined);
       const soft = { k: 2, hidden: tree.hidden, data: tree.embeddingTable.data.slice(0, 2 * tree.hidden) };
       expect(flat.precision).toBe('float16');
       expect(worstDifference([await flat.score(requests, { softPrompt: soft })], [await tree.score(requests, { softPrompt: soft })])).toBeLessThan(2e-3);

@@ -6,7 +6,12 @@ import { FIXTURES, TINY_GENAI } from './helpers/paths.ts';
 import { originalLogits } from './helpers/original-graph.ts';
 import { referenceLogits, logSoftmax } from './helpers/reference-llama.ts';
 import type { SoftPrompt } from '../src/model/types.ts';
-import { prepareVsm13, vsm13Settings } from '../src/vsm13/index.ts';
+import { prepareInstrument } from '../src/instruments/index.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
+
+/** The VSM 2013 requests of the default settings, as training builds them. */
+const vsm13Requests = (tokenizer: Parameters<typeof prepareInstrument>[0]) => prepareInstrument(tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined).requests;
+
 
 const cacheDir = path.join(FIXTURES, '.prepared');
 /** <|begin_of_text|>: the BOS of the fixtures' tokenizer. */
@@ -156,7 +161,7 @@ describe('soft prompts, batching and prefix reuse (fp32 fixture)', () => {
   });
 
   it('scoring several soft prompts in one pass equals one call per prompt', async () => {
-    const requests = prepareVsm13(model.tokenizer, vsm13Settings({})).requests.slice(0, 48);
+    const requests = vsm13Requests(model.tokenizer).slice(0, 48);
     const prompts = [rowsOf([1701, 29916]), undefined, rowsOf([432, 17204, 975]), rowsOf([1701, 29916])];
     const together = await model.scoreCandidates(requests, prompts);
     const alone = await Promise.all(prompts.map((softPrompt) => plain.score(requests, { softPrompt })));
@@ -166,7 +171,7 @@ describe('soft prompts, batching and prefix reuse (fp32 fixture)', () => {
   });
 
   it('the prefix tree over the VSM 2013 prompts gives the plain path\'s log-probabilities, in batches of any size', async () => {
-    const { requests } = prepareVsm13(model.tokenizer, vsm13Settings({}));
+    const requests = vsm13Requests(model.tokenizer);
     // Beside the survey: a duplicate, a prompt that is a prefix of another, multi-token options.
     const extra = [requests[5], { ids: requests[7].ids.slice(0, 40), options: [[450, 4996], [29896]] }];
     const all = [...requests, ...extra];

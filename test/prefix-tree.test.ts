@@ -3,15 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { HuggingFaceTokenizer } from '../src/model/tokenizer.ts';
 import { planRows, virtualToken, type ScoringRow } from '../src/model/scoring-plan.ts';
 import { ancestorsOf, buildPrefixTree, type Segment } from '../src/model/prefix-tree.ts';
-import { prepareVsm13, vsm13Settings } from '../src/vsm13/index.ts';
+import { prepareInstrument } from '../src/instruments/index.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import { FIXTURES } from './helpers/paths.ts';
+
+
+/** The VSM 2013 requests of the default settings, as training builds them. */
+const vsm13Requests = (tokenizer: Parameters<typeof prepareInstrument>[0]) => prepareInstrument(tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined).requests;
 
 const k = 3;
 const soft = { k, hidden: 1, data: new Float32Array(k) };
 
 function surveyRows(): ScoringRow[] {
   const tokenizer = HuggingFaceTokenizer.fromFolder(path.join(FIXTURES, 'llama-f32'));
-  const { requests } = prepareVsm13(tokenizer, vsm13Settings({}));
+  const requests = vsm13Requests(tokenizer);
   const handMade = [
     { ids: [1, 5, 6, 7], options: [[8, 9], [10]] },
     { ids: [1, 5, 6, 7], options: [[8], [11]] },

@@ -8,13 +8,19 @@ import { enqueueRuns } from '../src/queue/enqueue.ts';
 import type { TrainJobData } from '../src/queue/jobs.ts';
 import { drainQueue, queueSnapshot, withQueue } from '../src/queue/status.ts';
 import { JobRejected } from '../src/queue/worker.ts';
-import type { TrainSettings } from '../src/train/run-files.ts';
-import { resolveTarget } from '../src/vsm13/targets.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { makeTlsFiles, startRedis } from './helpers/redis.ts';
 
 const MODEL_HASH = 'ab'.repeat(32);
-const SETTINGS: TrainSettings = { k: 2, space: 'subspace', dim: 16, init: 'text', strategy: 'shade', pop: 6, budget: 18, seed: 3, variants: 1, placement: 'start' };
+/** One run as a sweep defines it: VSM 2013 with one respondent variant, its soft prompt and search. */
+const RUN = {
+  instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1' }) },
+  softPrompt: { k: 2, init: 'text', placement: 'start' },
+  search: { space: 'subspace', dim: 16, strategy: 'shade', pop: 6, budget: 18, seed: 3 },
+} as const;
+const INSTRUMENT_FLAGS = { variants: '1' };
+const withBudget = (budget: number) => ({ ...RUN, search: { ...RUN.search, budget } });
 
 describe('queue addresses', () => {
   it('accepts redis:// and rediss:// URLs with user, password and database, and never shows the password', () => {
@@ -86,7 +92,7 @@ describe('train jobs', () => {
   let outside: string;
   const job = (overrides: Record<string, unknown> = {}) => ({
     run: 'JP-s3',
-    args: trainJobArgs('JP', SETTINGS, { fallback: 'none' }),
+    args: trainJobArgs('JP', RUN, INSTRUMENT_FLAGS, { fallback: 'none' }),
     model: MODEL_HASH,
     eval: ['soft'],
     ...overrides,
@@ -105,13 +111,15 @@ describe('train jobs', () => {
 
   it('carries train flags that the worker reads back as the same run (settings, target, folder)', () => {
     const planned = planTrainJob('JP-s3', job(), runs);
-    expect(planned.run.settings).toEqual(SETTINGS);
-    expect(planned.run.target).toEqual(resolveTarget({ country: 'JP', fallback: 'none' }));
+    expect(planned.run.definition.search).toEqual(RUN.search);
+    expect(planned.run.definition.instrument).toEqual(RUN.instrument);
+    expect(planned.run.definition.softPrompt).toEqual({ ...RUN.softPrompt, initText: 'You are a person from Japan.' });
+    expect(planned.run.definition.target).toEqual(VSM13.target({ country: 'JP', fallback: 'none' }));
     expect(planned.run.dir).toBe(path.join(runs, 'JP-s3'));
     expect(planned.run.state).toBe('new');
     expect(planned.eval).toEqual(['soft']);
     const withFile = planTrainJob('JP-s3', job({ args: [...job().args, '--targets', 'targets.csv'] }), runs);
-    expect(withFile.run.target.values.PDI).toEqual({ value: 1, source: { kind: 'file', file: path.join(runs, 'targets.csv'), line: 2 } });
+    expect(withFile.run.definition.target.values.PDI).toEqual({ value: 1, source: { kind: 'file', file: path.join(runs, 'targets.csv'), line: 2 } });
   });
 
   it.each([
@@ -144,13 +152,20 @@ describe('train jobs', () => {
 
   it('rejects a job whose folder holds another run, or the run of another model', () => {
     const dir = path.join(runs, 'JP-s3');
-    const stored = { cultune: '0', country: { query: 'JP', name: 'Japan' }, target: resolveTarget({ country: 'JP' }), model: { dir: 'm', sourceHash: MODEL_HASH, hidden: 64, dtype: 'float32' } };
+    const stored = {
+      cultune: '0',
+      country: { query: 'JP', name: 'Japan' },
+      target: VSM13.target({ country: 'JP' }),
+      model: { dir: 'm', sourceHash: MODEL_HASH, hidden: 64, dtype: 'float32' },
+      instrument: RUN.instrument,
+      softPrompt: { ...RUN.softPrompt, initText: 'You are a person from Japan.' },
+    };
     fs.mkdirSync(dir);
     // A folder holds a run once it has a checkpoint; a run.json alone is a start that can be made again.
     fs.writeFileSync(path.join(dir, 'checkpoint.json'), '{}');
-    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...stored, settings: { ...SETTINGS, budget: 99 } }));
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...stored, search: withBudget(99).search }));
     expect(() => planTrainJob('JP-s3', job(), runs)).toThrow(/JP-s3 holds another run \(budget 99 there, 18 asked\)/);
-    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...stored, settings: SETTINGS }));
+    fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...stored, search: RUN.search }));
     expect(planTrainJob('JP-s3', job(), runs).run.state).toBe('unfinished');
     expect(() => planTrainJob('JP-s3', job({ model: 'cd'.repeat(32) }), runs)).toThrow(/trained on another model \(graph hash abababababab\) than job JP-s3 asks for/);
     fs.rmSync(dir, { recursive: true });
@@ -162,13 +177,13 @@ describe('enqueuing', () => {
     const address = parseQueueAddress(inject('redisUrl'), `enqueue-${process.pid}`);
     const jobs: TrainJobData[] = ['JP', 'DE'].map((country) => ({
       run: `${country}-s3`,
-      args: trainJobArgs(country, SETTINGS, { fallback: 'none' }),
+      args: trainJobArgs(country, RUN, INSTRUMENT_FLAGS, { fallback: 'none' }),
       model: MODEL_HASH,
       eval: [],
     }));
     expect(await enqueueRuns(address, jobs)).toEqual([{ run: 'JP-s3', state: 'added' }, { run: 'DE-s3', state: 'added' }]);
     expect(await enqueueRuns(address, jobs)).toEqual([{ run: 'JP-s3', state: 'waiting' }, { run: 'DE-s3', state: 'waiting' }]);
-    const other = { ...jobs[0], args: trainJobArgs('JP', { ...SETTINGS, budget: 24 }, { fallback: 'none' }) };
+    const other = { ...jobs[0], args: trainJobArgs('JP', withBudget(24), INSTRUMENT_FLAGS, { fallback: 'none' }) };
     await expect(enqueueRuns(address, [other])).rejects.toThrow(/job JP-s3 in queue enqueue-\d+ holds another run \(queued with 18, asked 24\)/);
     await withQueue(address, async (queue) => {
       expect((await queueSnapshot(queue, address)).counts).toMatchObject({ waiting: 2, active: 0, completed: 0, failed: 0 });

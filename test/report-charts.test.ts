@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dimensionBars, lossCurve, tradeOffScatter } from '../src/report/charts.ts';
-import type { EvalCondition, EvalRecord } from '../src/report/eval-record.ts';
+import { lossCurve, scoreBars, tradeOffScatter } from '../src/report/charts.ts';
+import type { EvalCondition, EvalRecord } from '../src/eval/eval-record.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import { boxesOverlap, DEFAULT_LABEL_STYLE, markerBox, placeLabels, type Anchor, type Box } from '../src/report/label-placement.ts';
 import type { ReportRow, TrainingCurve } from '../src/report/report-data.ts';
 import { modelDisplayName } from '../src/report/run-header.ts';
-import { DIMENSIONS } from '../src/vsm13/index.ts';
+import { DIMENSIONS } from '../src/targets/index.ts';
 import { uniforms } from './helpers/uniforms.ts';
 
 const BOUNDS: Box = { x0: 0, y0: 0, x1: 560, y1: 290 };
@@ -50,9 +51,9 @@ describe('label placement', () => {
 });
 
 function record(country: string, code: string, condition: EvalCondition, scores: number[], easy: [number, number, number]): EvalRecord {
-  const target = Object.fromEntries(DIMENSIONS.map((d, i) => [d, 40 + 10 * i])) as EvalRecord['vsm13']['target'];
-  const modelScores = Object.fromEntries(DIMENSIONS.map((d, i) => [d, scores[i]])) as EvalRecord['vsm13']['scores'];
-  const loss = DIMENSIONS.reduce((sum, d, i) => sum + Math.abs(scores[i] - (target[d] as number)), 0) / DIMENSIONS.length;
+  const target: Record<string, number> = Object.fromEntries(DIMENSIONS.map((d, i) => [d, 40 + 10 * i]));
+  const modelScores: Record<string, number> = Object.fromEntries(DIMENSIONS.map((d, i) => [d, scores[i]]));
+  const loss = DIMENSIONS.reduce((sum, d, i) => sum + Math.abs(scores[i] - target[d]), 0) / DIMENSIONS.length;
   return {
     cultune: '0.1.0',
     createdAt: '2025-01-01T00:00:00.000Z',
@@ -60,8 +61,9 @@ function record(country: string, code: string, condition: EvalCondition, scores:
     run: `${code}-s1`,
     country: { name: country, code },
     model: { dir: 'model', hidden: 64, dtype: 'float32' },
-    settings: { variants: 1, answer: 'expected', placement: 'start', seed: '0', bootstrap: 100 },
-    vsm13: { scores: modelScores, target, constants: {} as EvalRecord['vsm13']['constants'], loss: { loss, metric: 'l1', perDimension: {}, difference: {}, usedDimensions: [...DIMENSIONS], missing: [] } },
+    settings: { placement: 'start', seed: '0', bootstrap: 100 },
+    instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1' }) },
+    result: { instrument: 'vsm13', scores: modelScores, target, loss: { value: loss, metric: 'l1', perScore: {}, difference: {}, missing: [] }, details: null },
     culturalbench: {
       available: true,
       country,
@@ -73,7 +75,7 @@ function record(country: string, code: string, condition: EvalCondition, scores:
   };
 }
 
-const row = (r: EvalRecord): ReportRow => ({ folder: r.run as string, country: r.country.name, condition: r.condition, record: r });
+const row = (r: EvalRecord): ReportRow => ({ folder: r.run as string, country: r.country.name, condition: r.condition, instrument: 'vsm13', record: r });
 const numbers = (svg: string, pattern: RegExp) => [...svg.matchAll(pattern)].map((m) => m.slice(1).map(Number));
 
 describe('charts', () => {
@@ -82,7 +84,7 @@ describe('charts', () => {
   const rows = (['none', 'persona', 'soft'] as const).map((c) => row(record('Japan', 'JPN', c, nearZero, [0.263, 0.25, 0.287])));
 
   it('trade-off: coincident points are all drawn, with whiskers spanning their 95 % intervals', () => {
-    const svg = tradeOffScatter(rows);
+    const svg = tradeOffScatter(rows, VSM13.title);
     const markers = numbers(svg, /class="point"[^>]*?(?:cx="([-\d.]+)" cy="([-\d.]+)"|x="([-\d.]+)" y="([-\d.]+)")/g);
     expect(markers).toHaveLength(3);
     const whiskers = numbers(svg, /<g class="whisker"[^>]*><line x1="([-\d.]+)" x2="[-\d.]+" y1="([-\d.]+)" y2="([-\d.]+)"/g);
@@ -96,7 +98,7 @@ describe('charts', () => {
   });
 
   it('bars: a near-zero score keeps a visible bar and prints its value; targets print theirs', () => {
-    const svg = dimensionBars('Japan', rows);
+    const svg = scoreBars('Japan', VSM13.title, VSM13.columns, rows);
     const bars = [...svg.matchAll(/<rect class="bar" data-series="(\w+)" data-dimension="(\w+)" x="[-\d.]+" y="([-\d.]+)" width="[-\d.]+" height="([-\d.]+)"/g)];
     expect(bars).toHaveLength(DIMENSIONS.length * 4);
     for (const [, , , , height] of bars) expect(Number(height)).toBeGreaterThanOrEqual(2);
@@ -107,7 +109,7 @@ describe('charts', () => {
 
   it('loss curve: the axis spans the run, so a gain of 0.03 fills most of the plot', () => {
     const history = [59.487, 59.475, 59.475, 59.473, 59.473, 59.459].map((bestLoss, g) => ({ generation: g + 1, evaluations: 8 * (g + 1), bestLoss, medianLoss: bestLoss + 0.02, seconds: g }));
-    const curve: TrainingCurve = { folder: 'DE-s1', country: 'Germany', finished: true, history };
+    const curve: TrainingCurve = { folder: 'DE-s1', country: 'Germany', instrument: 'vsm13', finished: true, history };
     const svg = lossCurve(curve);
     const ys = numbers(/<path class="curve"[^>]* d="([^"]+)"/.exec(svg)![1], /[ML][-\d.]+ ([-\d.]+)/g).map(([y]) => y);
     const plotHeight = 270 - 34 - 50;

@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvalCondition, EvalRecord } from '../src/report/eval-record.ts';
-import { DIMENSIONS, kendallTauB, resolveTarget, targetValues, vsm13Loss, zeroConstants } from '../src/vsm13/index.ts';
+import type { EvalCondition, EvalRecord } from '../src/eval/eval-record.ts';
+import { VSM13, vsm13Loss } from '../src/instruments/vsm13/index.ts';
+import { kendallTauB } from '../src/report/rank-agreement.ts';
+import { DIMENSIONS, targetValues } from '../src/targets/index.ts';
 import { PNG } from 'pngjs';
 import { CONDITION_COLORS } from '../src/report/charts.ts';
 import { runCli } from './helpers/cli.ts';
@@ -16,9 +18,9 @@ const CONDITIONS: EvalCondition[] = ['none', 'persona', 'soft'];
 
 /** An eval record with made-up but consistent numbers: the loss is computed from the scores it shows. */
 function fakeRecord(country: string, condition: EvalCondition, seed: number, withCulturalBench: boolean): EvalRecord {
-  const target = resolveTarget({ country, fallback: 'region' });
+  const target = VSM13.target({ country, fallback: 'region' });
   const values = targetValues(target);
-  const scores = Object.fromEntries(DIMENSIONS.map((d, i) => [d, (values[d] ?? 50) + Math.sin(seed * 7 + i) * 30])) as EvalRecord['vsm13']['scores'];
+  const scores = Object.fromEntries(DIMENSIONS.map((d, i) => [d, (values[d] ?? 50) + Math.sin(seed * 7 + i) * 30])) as Record<(typeof DIMENSIONS)[number], number>;
   const accuracy = 0.3 + 0.1 * (seed % 5);
   return {
     cultune: '0.1.0',
@@ -27,8 +29,9 @@ function fakeRecord(country: string, condition: EvalCondition, seed: number, wit
     run: `${country}-s1`,
     country: { name: target.country.name, code: target.country.code },
     model: { dir: 'model', hidden: 64, dtype: 'float32' },
-    settings: { variants: 1, answer: 'expected', placement: 'start', seed: '0', bootstrap: 100 },
-    vsm13: { scores, target: values, constants: zeroConstants(), loss: vsm13Loss(scores, values) },
+    settings: { placement: 'start', seed: '0', bootstrap: 100 },
+    instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1' }) },
+    result: { instrument: 'vsm13', scores, target: values, loss: vsm13Loss(scores, values), details: null },
     culturalbench: withCulturalBench
       ? {
           available: true,
@@ -51,10 +54,18 @@ const MODELS = [
 
 function writeRun(dir: string, country: string, index: number): EvalRecord[] {
   fs.mkdirSync(dir, { recursive: true });
-  const target = resolveTarget({ country, fallback: 'region' });
+  const target = VSM13.target({ country, fallback: 'region' });
   fs.writeFileSync(
     path.join(dir, 'run.json'),
-    JSON.stringify({ cultune: '0.1.0', country: { query: country, name: target.country.name, code: target.country.code }, target, settings: { k: 4 + index, budget: 100 * (index + 1), variants: 1, placement: 'start', seed: 11 + index }, model: MODELS[index].run }),
+    JSON.stringify({
+      cultune: '0.2.0',
+      country: { query: country, name: target.country.name, code: target.country.code },
+      instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1' }) },
+      target,
+      softPrompt: { k: 4 + index, init: 'random', placement: 'start' },
+      search: { space: 'full', dim: 64 * (4 + index), strategy: 'shade', pop: 4, budget: 100 * (index + 1), seed: 11 + index },
+      model: MODELS[index].run,
+    }),
   );
   const history = [1, 2, 3, 4].map((g) => ({ generation: g, evaluations: g * 20, bestLoss: 60 / g + index, medianLoss: 70 / g + index, seconds: g }));
   fs.writeFileSync(path.join(dir, 'result.json'), JSON.stringify({ stopReason: 'budget', best: null, history }));
@@ -135,10 +146,10 @@ describe('cultune report', () => {
       const [row, line] = [json.rows[i], csv[i]];
       const cb = record.culturalbench;
       const expected: Record<string, number | null> = {
-        vsm13_loss: record.vsm13.loss.loss,
-        ...Object.fromEntries(DIMENSIONS.map((d) => [`model_${d}`, record.vsm13.scores[d]])),
-        ...Object.fromEntries(DIMENSIONS.map((d) => [`target_${d}`, record.vsm13.target[d] ?? null])),
-        ...Object.fromEntries(DIMENSIONS.map((d) => [`loss_${d}`, record.vsm13.loss.perDimension[d] ?? null])),
+        loss: record.result.loss.value,
+        ...Object.fromEntries(DIMENSIONS.map((d) => [`model_${d}`, record.result.scores[d]])),
+        ...Object.fromEntries(DIMENSIONS.map((d) => [`target_${d}`, record.result.target[d] ?? null])),
+        ...Object.fromEntries(DIMENSIONS.map((d) => [`loss_${d}`, record.result.loss.perScore[d] ?? null])),
         easy_mean: cb.available ? cb.easy.mean.value : null,
         easy_mean_lo: cb.available ? cb.easy.mean.ci95[0] : null,
         easy_strict_hi: cb.available ? cb.easy.strict.ci95[1] : null,
@@ -154,17 +165,18 @@ describe('cultune report', () => {
       }
     });
     const published = records.filter((r) => r.condition === 'soft');
-    const agreement = json.rankAgreement.find((a: { condition: string; dimension: string }) => a.condition === 'soft' && a.dimension === 'PDI');
+    const agreement = json.rankAgreement.find((a: { condition: string; score: string }) => a.condition === 'soft' && a.score === 'PDI');
     expect(agreement.countries).toHaveLength(3);
-    expect(agreement.kendallTauB).toBe(kendallTauB(published.map((r) => r.vsm13.scores.PDI), published.map((r) => r.vsm13.target.PDI as number)));
+    expect(agreement.kendallTauB).toBe(kendallTauB(published.map((r) => r.result.scores.PDI), published.map((r) => r.result.target.PDI)));
   });
 
   it('report.md has a table per country, rank agreement and the missing CulturalBench note', () => {
     const markdown = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     for (const record of records) expect(markdown).toContain(`## ${record.country.name}`);
-    expect(markdown).toContain('| soft | PDI | 3 |');
+    expect(markdown).toContain('| vsm13 | soft | PDI | 3 |');
+    expect(markdown).toContain('### VSM 2013');
     expect(markdown).toContain('JP-s1, persona: CulturalBench unavailable from nowhere');
-    expect(markdown).toContain(records[0].vsm13.loss.loss.toFixed(2));
+    expect(markdown).toContain(records[0].result.loss.value.toFixed(2));
   });
 
   it('report.html is self-contained and headless Chromium draws every chart', () => {

@@ -48,7 +48,7 @@ describe('cultune sweep', () => {
     expect(log.filter((e) => e.event === 'finished').map((e) => e.country)).toEqual(['JP', 'DE']);
     expect(log.filter((e) => e.event === 'generation' && e.country === 'DE')).toHaveLength(3);
     const results = RUNS.map((run) => JSON.parse(read(path.join(whole, run), 'result.json')));
-    expect(log.at(-1)).toEqual({ event: 'sweep', runs: RUNS.map((run, i) => ({ country: run.slice(0, 2), run: path.join(whole, run), bestLoss: results[i].best.loss })) });
+    expect(log.at(-1)).toEqual({ event: 'sweep', runs: RUNS.map((run, i) => ({ country: run.slice(0, 2), run: path.join(whole, run), bestLoss: results[i].best.loss.value })) });
 
     // The second country trained on the model the first one used equals a train run of it alone.
     const alone = runCli(['train', '--model', MODEL, '--country', 'DE', ...TRAINING, '--out', path.join(work, 'alone'), '--json'], { env });
@@ -61,7 +61,7 @@ describe('cultune sweep', () => {
     expect(again.code, again.stderr).toBe(0);
     const lines = again.stderr.trim().split('\n');
     expect(lines.filter((l) => l.endsWith('skipped'))).toEqual(
-      RUNS.map((run, i) => `${run.slice(0, 2)}: finished already in ${path.join(whole, run)} (best VSM13 loss ${results[i].best.loss.toFixed(3)}); skipped`),
+      RUNS.map((run, i) => `${run.slice(0, 2)}: finished already in ${path.join(whole, run)} (best vsm13 loss ${results[i].best.loss.value.toFixed(3)}); skipped`),
     );
     expect(lines.some((l) => l.startsWith('gen '))).toBe(false);
     RUNS.forEach((run, i) => expect(fs.readFileSync(path.join(whole, run, 'prompt.json')).equals(prompts[i])).toBe(true));

@@ -39,12 +39,12 @@ describe('cultune targets', () => {
     expect(out).toContain('--fallback region fills PDI, IDV, MAS, UAI');
     const filled = await run('--country', 'Saudi Arabia', '--fallback', 'region', '--target', 'PDI=95');
     expect(filled).toContain('PDI    95  --target');
-    expect(filled).toContain('IDV    38  region fallback: row ARA (Arab countries)');
+    expect(filled).toContain('IDV    38  region fallback: Hofstede 6-D table, row ARA (Arab countries)');
   });
 
   it('prints JSON or writes it atomically to a file', async () => {
     const target = JSON.parse(await run('--country', 'CHN', '--json'));
-    expect(target.values.PDI).toEqual({ value: 80, source: { kind: 'country-row', code: 'CHI', name: 'China' } });
+    expect(target.values.PDI).toEqual({ value: 80, source: { kind: 'country-row', table: 'Hofstede 6-D table', code: 'CHI', name: 'China' } });
     const file = path.join(scratch, 'target.json');
     await run('--country', 'CHN', '--json', file);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(target);

@@ -2,20 +2,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  countryCatalogue,
-  describeSource,
-  explainMissingDimensions,
-  findCountry,
-  hofstedeTable,
-  lookupCountry,
-  readTargetsFile,
-  requireUsableTarget,
-  resolveTarget,
-  targetValues,
-} from '../src/vsm13/index.ts';
+import * as targets from '../src/targets/index.ts';
+import { countryCatalogue, describeSource, findCountry, HOFSTEDE_TABLE, hofstedeTable, lookupCountry, targetValues, type Target, type TargetRequest } from '../src/targets/index.ts';
 import { UserError } from '../src/util/errors.ts';
 import { SHARED } from './helpers/paths.ts';
+
+// Hofstede's table is the reference these tests resolve against.
+const resolveTarget = (request: TargetRequest) => targets.resolveTarget(HOFSTEDE_TABLE, request);
+const readTargetsFile = (file: string) => targets.readTargetsFile(file, HOFSTEDE_TABLE.naming);
+const requireUsableTarget = (target: Target) => targets.requireUsableTarget(target, HOFSTEDE_TABLE);
+const explainMissingDimensions = (target: Target) => targets.explainMissing(target, HOFSTEDE_TABLE);
+const TABLE = HOFSTEDE_TABLE.title;
 
 const sharedTable = path.join(SHARED, 'data', 'hofstede-country-scores', '6-dimensions-for-website-2015-08-16.csv');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'cultune-targets-'));
@@ -48,7 +45,7 @@ describe('the 6-D table', () => {
   });
 
   it.skipIf(!existsSync(sharedTable))('is the ../shared copy, unchanged', () => {
-    const ours = new URL('../src/vsm13/data/6-dimensions-for-website-2015-08-16.csv', import.meta.url);
+    const ours = new URL('../src/targets/data/6-dimensions-for-website-2015-08-16.csv', import.meta.url);
     expect(readFileSync(ours)).toEqual(readFileSync(sharedTable));
   });
 
@@ -96,7 +93,7 @@ describe('targets', () => {
     const target = resolveTarget({ country: 'SA' });
     expect(targetValues(target)).toEqual({ LTO: 36, IVR: 52 });
     expect(target.missing).toEqual(['PDI', 'IDV', 'MAS', 'UAI']);
-    expect(target.values.LTO?.source).toEqual({ kind: 'country-row', code: 'SAU', name: 'Saudi Arabia' });
+    expect(target.values.LTO?.source).toEqual({ kind: 'country-row', table: TABLE, code: 'SAU', name: 'Saudi Arabia' });
     const explanation = explainMissingDimensions(target).join('\n');
     expect(explanation).toContain('missing PDI, IDV, MAS, UAI');
     expect(explanation).toContain('--fallback region fills PDI, IDV, MAS, UAI from the "Arab countries" row (PDI 80, IDV 38, MAS 53, UAI 68)');
@@ -107,7 +104,7 @@ describe('targets', () => {
     const target = resolveTarget({ country: 'Saudi Arabia', fallback: 'region' });
     expect(targetValues(target)).toEqual({ PDI: 80, IDV: 38, MAS: 53, UAI: 68, LTO: 36, IVR: 52 });
     expect(target.missing).toEqual([]);
-    expect(target.values.PDI?.source).toEqual({ kind: 'region-row', code: 'ARA', name: 'Arab countries' });
+    expect(target.values.PDI?.source).toEqual({ kind: 'region-row', table: TABLE, code: 'ARA', name: 'Arab countries' });
     expect(target.values.IVR?.source.kind).toBe('country-row');
     expect(explainMissingDimensions(target)).toEqual([]);
     expect(target.country).toMatchObject({ name: 'Saudi Arabia', code: 'SAU', iso2: 'SA', iso3: 'SAU', region: { code: 'ARA', name: 'Arab countries' } });
@@ -122,7 +119,7 @@ describe('targets', () => {
     const target = resolveTarget({ country: 'Kuwait' });
     expect(target.missing).toHaveLength(6);
     const error = errorOf(() => requireUsableTarget(target));
-    expect(error.message).toMatch(/^Kuwait has no score on any dimension: a run needs at least one\. --fallback region fills .* "Arab countries"/);
+    expect(error.message).toMatch(/^Kuwait has no value in the Hofstede 6-D table: a run needs at least one\. --fallback region fills .* "Arab countries"/);
     expect(error.message).not.toContain('\n');
     // A place with neither a row nor a region: only the user's numbers can help.
     const belgianFrench = resolveTarget({ country: 'Belgium French', fallback: 'region' });

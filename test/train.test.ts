@@ -68,11 +68,19 @@ describe('cultune train / export', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-train-'));
     fs.mkdirSync(path.join(work, 'run'), { recursive: true });
     const shortRun = trainArgs(work).map((a) => (a === '30' ? '6' : a));
-    const first = runCli(shortRun, { env });
+    const objective = ['--constants', 'PDI=10,IDV=-5', '--metric', 'l2', '--answer', 'argmax'];
+    const first = runCli([...shortRun, ...objective], { env });
     expect(first.code).toBe(0);
+    // The objective's settings are the run's: run.json records them, the best candidate was scored with them.
+    const info = JSON.parse(fs.readFileSync(path.join(work, 'run/run.json'), 'utf8'));
+    expect(info.instrument).toEqual({ name: 'vsm13', settings: { variants: 1, answer: 'argmax', metric: 'l2', constants: { kind: 'explicit', values: { PDI: 10, IDV: -5, MAS: 0, UAI: 0, LTO: 0, IVR: 0 } } } });
+    const best = JSON.parse(fs.readFileSync(path.join(work, 'run/result.json'), 'utf8')).best;
+    expect(best.scores).toEqual(best.details.indices.argmax);
+    expect(best.scores.PDI).toBeCloseTo(best.details.rawIndices.argmax.PDI + 10, 9);
+    expect(best.loss.metric).toBe('l2');
     fs.rmSync(path.join(work, 'run/result.json'));
     fs.writeFileSync(path.join(work, 'run/checkpoint.json'), '{"generation": 1, "de": {');
-    const resumed = runCli([...shortRun, '--resume'], { env });
+    const resumed = runCli([...shortRun, ...objective, '--resume'], { env });
     expect(resumed.code).toBe(1);
     expect(resumed.stderr.trim().split('\n')).toHaveLength(1);
     expect(resumed.stderr).toMatch(/^cultune: .*run\/checkpoint\.json: not valid JSON \(/);

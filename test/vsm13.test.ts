@@ -3,27 +3,25 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import {
-  DIMENSIONS,
   VSM13,
   anchoredConstants,
-  averageRanks,
   computeIndices,
   constantsFromJson,
-  evaluateVsm13,
   explicitConstants,
+  itemId,
   itemsOfDimension,
-  kendallTauB,
   parseDimensionAssignments,
-  prepareVsm13Objective,
-  respondentVariants,
-  spearmanRho,
-  surveyScoreRequests,
   vsm13Items,
   vsm13Loss,
-  vsm13Question,
-  vsm13Settings,
   zeroConstants,
-} from '../src/vsm13/index.ts';
+  type Vsm13Scores,
+  type Vsm13Item,
+  type Vsm13Settings,
+} from '../src/instruments/vsm13/index.ts';
+import { conditionMessages, prepareInstrument, prepareObjective, type SurveyQuestion } from '../src/instruments/index.ts';
+import { respondentVariants, scaleQuestion, type RespondentVariant } from '../src/instruments/survey/index.ts';
+import { averageRanks, kendallTauB, spearmanRho } from '../src/report/rank-agreement.ts';
+import { DIMENSIONS } from '../src/targets/index.ts';
 import { UserError } from '../src/util/errors.ts';
 import type { ChatMessage, ScoreRequest, Scorer, TextTokenizer } from '../src/model/types.ts';
 import { VSM2013_REFERENCE } from './helpers/paths.ts';
@@ -59,8 +57,8 @@ export function scriptedScorer(answerOf: (item: number, text: string) => number,
         if (!item) throw new Error('scripted scorer: no item in prompt');
         const label = item.labels[answerOf(item.number, text) - 1];
         const lines = text.split('\n');
-        return request.options.map(([id]) => {
-          const key = String.fromCodePoint(id);
+        return request.options.map((option) => {
+          const key = tokenizer.decode(option).trim();
           return lines.some((l) => l === `${key} = ${label}` || l === `${key}. ${label}`) ? 0 : -30;
         });
       });
@@ -68,6 +66,16 @@ export function scriptedScorer(answerOf: (item: number, text: string) => number,
   };
 }
 
+
+const settings = (flags: Record<string, string> = {}): Vsm13Settings => VSM13.settings(flags);
+const vsm13Question = (item: Vsm13Item, variant: RespondentVariant): SurveyQuestion =>
+  scaleQuestion({ id: itemId(item.number), question: item.question, labels: item.labels }, variant, 'the Values Survey Module 2013');
+
+/** Asks the scorer every question of the settings in one call, as `cultune vsm13` does. */
+async function evaluateVsm13(scorer: Scorer, flags: Record<string, string>): Promise<Vsm13Scores> {
+  const prepared = prepareInstrument(scorer.tokenizer, { instrument: VSM13, settings: settings(flags) }, undefined);
+  return prepared.read(await scorer.score(prepared.requests)).details as Vsm13Scores;
+}
 
 /** Item means chosen so that each index is easy to compute by hand (m[0] is m01). */
 function handMeans(): number[] {
@@ -150,17 +158,16 @@ describe('loss', () => {
 
   it('is the mean absolute difference over the target dimensions (L1)', () => {
     const result = vsm13Loss(indices, target);
-    expect(result.loss).toBe(6.25);
-    expect(result.perDimension).toEqual({ PDI: 10, IDV: 10, MAS: 0, UAI: 5 });
+    expect(result.value).toBe(6.25);
+    expect(result.perScore).toEqual({ PDI: 10, IDV: 10, MAS: 0, UAI: 5 });
     expect(result.difference).toEqual({ PDI: -10, IDV: 10, MAS: 0, UAI: -5 });
-    expect(result.usedDimensions).toEqual(['PDI', 'IDV', 'MAS', 'UAI']);
     expect(result.missing).toEqual(['LTO', 'IVR']);
   });
 
   it('is the mean squared difference with l2', () => {
     const result = vsm13Loss(indices, target, { metric: 'l2' });
-    expect(result.loss).toBe(56.25);
-    expect(result.perDimension).toEqual({ PDI: 100, IDV: 100, MAS: 0, UAI: 25 });
+    expect(result.value).toBe(56.25);
+    expect(result.perScore).toEqual({ PDI: 100, IDV: 100, MAS: 0, UAI: 25 });
   });
 
   it('refuses an empty target', () => {
@@ -227,33 +234,35 @@ describe('respondent variants and prompts', () => {
     const item = vsm13Items()[0];
     const [forward, reversed] = respondentVariants(2, 2);
     const fwd = vsm13Question(item, forward);
-    const rev = vsm13Question(item, reversed, 'Saudi Arabia');
+    const rev = vsm13Question(item, reversed);
     expect(fwd.messages[0].content).toContain('1 = of utmost importance\n2 = very important');
     expect(rev.messages[0].content).toContain('1 = of very little or no importance\n2 = of little importance');
     expect(rev.messages[0].content).toContain('5 = of utmost importance');
-    expect(rev.messages[0].content.startsWith('You are a person from Saudi Arabia.')).toBe(true);
+    const persona = conditionMessages(rev.messages, { kind: 'persona', place: 'Saudi Arabia', style: 'user' });
+    expect(persona[0].content).toBe(`You are a person from Saudi Arabia.\n\n${rev.messages[0].content}`);
     expect(rev.answerKeys).toEqual(['1', '2', '3', '4', '5']);
     expect(rev.answerValues).toEqual([5, 4, 3, 2, 1]);
     const scores = VSM13.scores(
       [fwd, rev, ...vsm13Items().slice(1).map((i) => vsm13Question(i, forward))],
       [[1, 0, 0, 0, 0], [1, 0, 0, 0, 0], ...new Array(23).fill([0, 0, 1, 0, 0])],
-      vsm13Settings(),
+      settings(),
+      undefined,
     );
     expect(scores.itemMeans.argmax[0]).toBe(3); // key "1" means 1 forward and 5 reversed
   });
 });
 
 describe('scoring requests', () => {
-  it('renders every variant of every item and finds the answer tokens', () => {
-    const questions = VSM13.questions(vsm13Settings({ variants: 4 }));
-    const requests = surveyScoreRequests(charTokenizer(), questions);
+  it('renders every variant of every item and finds the answer tokens after the prompt', () => {
+    const { requests } = prepareInstrument(charTokenizer(), { instrument: VSM13, settings: settings({ variants: '4' }) }, undefined);
     expect(requests).toHaveLength(96);
-    expect(requests[0].options).toEqual([[49], [50], [51], [52], [53]]);
+    // The template ends in "]": the answers follow a space, " 1" .. " 5".
+    expect(requests[0].options).toEqual([[32, 49], [32, 50], [32, 51], [32, 52], [32, 53]]);
   });
 
-  it('refuses answers whose first tokens coincide', () => {
-    const tokenizer = { ...charTokenizer(), continuationIds: (_p: string, c: string) => [29871, c.charCodeAt(0)] };
-    expect(() => surveyScoreRequests(tokenizer, VSM13.questions(vsm13Settings({ variants: 1 })))).toThrow(/distinct tokens/);
+  it('refuses answers that tokenise the same', () => {
+    const tokenizer = { ...charTokenizer(), continuationIds: () => [29871] };
+    expect(() => prepareInstrument(tokenizer, { instrument: VSM13, settings: settings({ variants: '1' }) }, undefined)).toThrow(/"1" and "2" of VSM 2013 item 01 tokenise the same/);
   });
 });
 
@@ -263,7 +272,7 @@ describe('evaluation', () => {
 
   it('recovers a scripted respondent through both scale directions in one batched call', async () => {
     const scorer = scriptedScorer(answerOf, items);
-    const scores = await evaluateVsm13(scorer, { variants: 4 });
+    const scores = await evaluateVsm13(scorer, { variants: '4' });
     expect(scorer.calls).toHaveLength(1);
     expect(scorer.calls[0]).toHaveLength(96);
     expect(scores.itemMeans.argmax).toEqual(items.map((i) => answerOf(i.number)));
@@ -273,27 +282,38 @@ describe('evaluation', () => {
 
   it('cancels a pure position bias with paired reversed variants', async () => {
     const firstKeyLover = { ...scriptedScorer(answerOf, items), score: async (requests: { options: number[][] }[]) => requests.map(() => [0, -9, -9, -9, -9]) };
-    const scores = await evaluateVsm13(firstKeyLover, { variants: 2 });
+    const scores = await evaluateVsm13(firstKeyLover, { variants: '2' });
     expect(scores.itemMeans.argmax.every((m) => m === 3)).toBe(true);
     for (const d of DIMENSIONS) expect(scores.indices.expected[d]).toBeCloseTo(0, 9);
   });
 
-  it('keeps the defaults for settings passed as undefined', () => {
-    expect(vsm13Settings({ variants: undefined, persona: undefined })).toEqual(vsm13Settings());
-    expect(vsm13Settings().variants).toBe(4);
+  it('keeps the defaults for settings not given, and a base setting over the default', () => {
+    expect(settings()).toEqual({ variants: 4, answer: 'expected', constants: zeroConstants(), metric: 'l1' });
+    const stored = settings({ variants: '2', constants: 'PDI=10', metric: 'l2', answer: 'argmax' });
+    expect(VSM13.settings({}, JSON.parse(JSON.stringify(stored)))).toEqual(stored);
+    expect(VSM13.settings({ variants: '6' }, stored)).toEqual({ ...stored, variants: 6 });
+    expect(() => settings({ variants: '0' })).toThrow(/--variants/);
+    expect(() => settings({ metric: 'l3' })).toThrow(/--metric/);
+    expect(() => settings({ constants: 'PDI=x' })).toThrow(/--constants/);
   });
 
   it('prepares the objective once and scores each candidate with one call', async () => {
     const scorer = scriptedScorer(answerOf, items);
-    const target = { PDI: 60, IDV: 40 };
-    const objective = prepareVsm13Objective(scorer, target, { variants: 2, constants: explicitConstants({ PDI: 50, IDV: 50 }) });
+    const target = VSM13.target({ country: 'Kuwait', overrides: { PDI: 60, IDV: 40 } });
+    const spec = { instrument: VSM13, settings: settings({ variants: '2', constants: 'PDI=50,IDV=50' }) };
+    const objective = prepareObjective(scorer, spec, target);
     const first = await objective.evaluate();
     await objective.evaluate();
-    expect(scorer.calls[0]).toBe(objective.requests);
-    expect(scorer.calls[1]).toBe(objective.requests);
-    const indices = first.scores.indices.expected;
-    expect(first.loss).toBeCloseTo((Math.abs(indices.PDI - 60) + Math.abs(indices.IDV - 40)) / 2, 9);
-    expect(first.breakdown.missing).toEqual(['MAS', 'UAI', 'LTO', 'IVR']);
-    expect(() => prepareVsm13Objective(scorer, {})).toThrow(UserError);
+    expect(scorer.calls[0]).toBe(objective.prepared.requests);
+    expect(scorer.calls[1]).toBe(objective.prepared.requests);
+    const indices = (first.details as Vsm13Scores).indices.expected;
+    expect(first.scores).toEqual(indices);
+    expect(first.target).toEqual({ PDI: 60, IDV: 40 });
+    expect(first.loss.value).toBeCloseTo((Math.abs(indices.PDI - 60) + Math.abs(indices.IDV - 40)) / 2, 9);
+    expect(first.loss.missing).toEqual(['MAS', 'UAI', 'LTO', 'IVR']);
+    const l2 = await prepareObjective(scorer, { instrument: VSM13, settings: { ...spec.settings, metric: 'l2', answer: 'argmax' } }, target).evaluate();
+    const argmax = (l2.details as Vsm13Scores).indices.argmax;
+    expect(l2.loss.value).toBeCloseTo(((argmax.PDI - 60) ** 2 + (argmax.IDV - 40) ** 2) / 2, 9);
+    expect(() => prepareObjective(scorer, spec, VSM13.target({ country: 'Kuwait' })).resultFromLogprobs(scorer.calls[0].map(() => [0, 0, 0, 0, 0]))).toThrow(UserError);
   });
 });

@@ -4,7 +4,7 @@ import { register as registerEval } from './commands/eval.ts';
 import { register as registerReport } from './commands/report.ts';
 import { register as registerScore } from './commands/score.ts';
 import { register as registerTargets } from './commands/targets.ts';
-import { register as registerVsm13 } from './commands/vsm13.ts';
+import { register as registerSurvey } from './commands/survey.ts';
 import { register as registerTrain } from './commands/train.ts';
 import { register as registerSweep } from './commands/sweep.ts';
 import { register as registerExport } from './commands/export.ts';
@@ -18,7 +18,7 @@ import { register as registerBundle } from './commands/bundle.ts';
 export function registerCommands(program: Command): void {
   registerScore(program);
   registerTargets(program);
-  registerVsm13(program);
+  registerSurvey(program);
   registerCulturalBench(program);
   registerTrain(program);
   registerSweep(program);

@@ -35,12 +35,19 @@ export function addRuntimeOptions(command: Command): Command {
     .addOption(new Option('--gpu-memory <GiB>', "memory the flat plan's batches may use (default: 60% of the GPU's free memory)").argParser(positiveNumber));
 }
 
-/** The flags every model-using command shares. */
-export function addModelOptions(command: Command): Command {
+/**
+ * The flags every model-using command shares: --model, --device, --threads and the runtime flags.
+ * `model: 'optional'` where a run folder names its model (eval), `none` where the command brings its
+ * own (demo); `device` sets the default device.
+ */
+export function addModelOptions(command: Command, options: { model?: 'required' | 'optional' | 'none'; modelHelp?: string; device?: 'auto' | 'cpu' } = {}): Command {
+  const help = options.modelHelp ?? 'ONNX model folder (optimum / onnx-community or onnxruntime-genai export)';
+  const model = options.model ?? 'required';
+  if (model === 'required') command.requiredOption('--model <dir>', help);
+  else if (model === 'optional') command.option('--model <dir>', help);
   return addRuntimeOptions(
     command
-      .requiredOption('--model <dir>', 'ONNX model folder (optimum / onnx-community or onnxruntime-genai export)')
-      .addOption(deviceOption('auto'))
+      .addOption(deviceOption(options.device ?? 'auto'))
       .addOption(new Option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)').argParser(integerAtLeast(0))),
   );
 }
@@ -49,7 +56,7 @@ export function runtimeOptions(flags: RuntimeFlags): Pick<LoadOptions, 'plan' | 
   return { plan: flags.plan, dtype: flags.dtype, tf32: flags.tf32, batchMemory: flags.gpuMemory === undefined ? undefined : flags.gpuMemory * 2 ** 30 };
 }
 
-/** Loads the model and tells the user, on stderr, which provider and plan run it (and why, after a fallback). */
+/** The one model opener: loads the model and tells the user, on stderr, which provider and plan run it (and why, after a fallback). */
 export async function openModel(flags: ModelFlags, quiet = false): Promise<LoadedModel> {
   const model = await loadOnDevices(flags.model, { device: flags.device, threads: flags.threads, ...runtimeOptions(flags) });
   if (model.notice) process.stderr.write(`cultune: ${model.notice}\n`);

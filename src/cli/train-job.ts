@@ -6,14 +6,19 @@ import { parseStrategy, type Strategy } from '../de/index.ts';
 import type { LoadedModel } from '../model/index.ts';
 import { pathInsideRuns, readJobData, type TrainJobData, type TrainJobResult } from '../queue/jobs.ts';
 import { JobNotForThisWorker, JobRejected, type JobControl } from '../queue/worker.ts';
-import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../report/eval-record.ts';
-import { evaluateSubject, runSubject } from '../report/evaluate-run.ts';
+import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../eval/eval-record.ts';
+import { evaluateSubject, runSubject } from '../eval/evaluate-run.ts';
+import type { SettingFlags } from '../instruments/index.ts';
+import { newRunInfo, runDefinition, runFolderName, trainingTarget } from '../train/new-run.ts';
+import type { RunDefinition } from '../train/run-files.ts';
 import { planSweep, type SweepRun } from '../train/sweep.ts';
 import { train } from '../train/train.ts';
-import type { TrainSettings } from '../train/run-files.ts';
+import { DEFAULT_INSTRUMENT } from '../instruments/index.ts';
 import { UserError, describeError } from '../util/errors.ts';
-import { addTargetOptions, type TargetFlags } from './commands/targets.ts';
-import { addTrainingOptions, newRunInfo, runFolderName, trainingTarget, trainSettings, type TrainingFlags } from './commands/train.ts';
+import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './commands/targets.ts';
+import { addTrainingOptions, runRequest, type TrainingFlags } from './commands/train.ts';
+import type { InstrumentFlags } from './instrument-options.ts';
+import type { SearchSettings } from '../train/search-space.ts';
 import { VERSION } from './version.ts';
 
 /**
@@ -23,7 +28,7 @@ import { VERSION } from './version.ts';
  */
 const WORKER_OWNED = new Set(['--out', '--json']);
 
-type JobFlags = Omit<TrainingFlags, 'out' | 'json' | 'model' | 'device' | 'threads'> & TargetFlags;
+type JobFlags = Pick<TrainingFlags, keyof SearchSettings | 'k' | 'init' | 'placement' | 'instrument' | 'allowPartialTarget' | 'extendBudget'> & InstrumentFlags & TargetFlags;
 
 function jobFlagParser(): Command {
   const parser = new Command('job').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }).helpOption(false);
@@ -37,14 +42,20 @@ function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** The `train` flags of one run of a sweep, as a job carries them. */
+/**
+ * The `train` flags of one run of a sweep, as a job carries them: the instrument with the setting flags
+ * the sweep was given (its defaults stay the worker's), the search and the soft prompt's record.
+ */
 export function trainJobArgs(
   country: string,
-  settings: TrainSettings,
+  definition: Pick<RunDefinition, 'instrument' | 'search' | 'softPrompt'>,
+  instrumentFlags: SettingFlags,
   target: { fallback: string; targets?: string; allowPartialTarget?: boolean },
 ): string[] {
-  const args = ['--country', country];
-  for (const [key, value] of Object.entries(settings)) if (value !== undefined) args.push(flagName(key), String(value));
+  const args = ['--country', country, '--instrument', definition.instrument.name];
+  for (const [key, value] of Object.entries(instrumentFlags)) if (value !== undefined) args.push(flagName(key), value);
+  const { initText: _text, ...prompt } = definition.softPrompt;
+  for (const [key, value] of Object.entries({ ...definition.search, ...prompt })) if (value !== undefined) args.push(flagName(key), String(value));
   args.push('--fallback', target.fallback);
   if (target.targets !== undefined) args.push('--targets', target.targets);
   if (target.allowPartialTarget) args.push('--allow-partial-target');
@@ -78,12 +89,15 @@ export function planTrainJob(id: string, data: unknown, runs: string): PlannedJo
       throw error;
     }
     if (flags.targets !== undefined) flags.targets = pathInsideRuns(runs, flags.targets, `job ${id}: --targets`);
-    const target = trainingTarget(flags);
-    const settings = trainSettings(flags);
-    parseStrategy(settings.strategy as Strategy);
-    const dir = path.join(runs, runFolderName(target, settings.seed));
+    const request = runRequest(flags);
+    const instrument = request.instrument.instrument;
+    // A dataset cannot be read while a job is checked; such an instrument's runs are trained by sweep itself.
+    if (instrument.loadData) throw new UserError(`job ${id}: ${instrument.name} runs read a dataset for their targets and cannot be queued; run the sweep without --queue`);
+    parseStrategy(request.search.strategy as Strategy);
+    const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country: flags.country as string }, instrument), !!flags.allowPartialTarget);
+    const dir = path.join(runs, runFolderName(target, request.search.seed, instrument.name === DEFAULT_INSTRUMENT ? undefined : instrument.name));
     if (path.basename(dir) !== job.run) throw new UserError(`job ${id}: its flags train into ${path.basename(dir)}, not ${job.run}`);
-    const [run] = planSweep([{ country: flags.country as string, target, settings, dir }]);
+    const [run] = planSweep([{ country: flags.country as string, definition: runDefinition(flags.country as string, target, request), dir }]);
     if (run.state !== 'new' && run.stored.model.sourceHash !== job.model) {
       throw new UserError(`${dir} was trained on another model (graph hash ${run.stored.model.sourceHash.slice(0, 12)}) than job ${id} asks for`);
     }
@@ -112,15 +126,15 @@ export async function runTrainJob(job: PlannedJob, context: JobContext, control:
     throw new JobNotForThisWorker(`job ${path.basename(run.dir)} wants the model with graph hash ${job.model.slice(0, 12)}; this worker has ${model.sourceHash.slice(0, 12)} (--model)`);
   }
   const finishedBefore = run.state === 'finished';
-  const info = run.state === 'new' ? newRunInfo(run.country, run.target, { ...run.settings, model: context.modelDir }, model) : run.stored;
+  const info = run.state === 'new' ? newRunInfo(run.definition, context.modelDir, model, VERSION) : run.stored;
   const result = await train(run.dir, info, model, {
     interrupted: control.interrupted,
     onGeneration: (record) =>
-      control.progress({ generation: record.generation, evaluations: record.evaluations, budget: info.settings.budget, bestLoss: record.bestLoss }),
+      control.progress({ generation: record.generation, evaluations: record.evaluations, budget: info.search.budget, bestLoss: record.bestLoss }),
   });
   for (const condition of job.eval) {
     if (fs.existsSync(path.join(run.dir, evalFileName(condition)))) continue;
     await evaluateSubject(model, runSubject(run.dir, condition), { culturalBench: await context.culturalBench(), seed: '0', bootstrap: 1000, version: VERSION });
   }
-  return { run: path.basename(run.dir), bestLoss: result.best.loss, stopReason: result.stopReason, skipped: finishedBefore };
+  return { run: path.basename(run.dir), bestLoss: result.best.loss.value, stopReason: result.stopReason, skipped: finishedBefore };
 }

@@ -1,13 +1,5 @@
-import type { SoftPrompt } from '../model/types.ts';
-import { personaSentence } from '../vsm13/prompts.ts';
-import type { Preamble } from './prompts.ts';
-
-/**
- * Where the persona sentence goes: a system message, or the start of the user turn, which is the
- * VSM 2013 instrument's persona form (its own sentence, so both baselines say the same thing).
- */
-export type PersonaStyle = 'system' | 'user';
-export const PERSONA_STYLES: readonly PersonaStyle[] = ['system', 'user'];
+import type { Placement, SoftPrompt } from '../model/types.ts';
+import type { Conditioning, PersonaStyle } from '../instruments/index.ts';
 
 export type Condition =
   | { kind: 'none' }
@@ -20,11 +12,10 @@ export type SoftPromptSet =
   | { kind: 'per-country'; byCountry: ReadonlyMap<string, SoftPrompt> };
 
 /** What a question is asked with: for a country (its persona or prompt), or unconditioned. */
-export interface Conditioning {
+export interface AskedWith {
   /** The country the conditioning stands for; null for none and for a single soft prompt. */
   country: string | null;
-  preamble: Preamble;
-  softPrompt?: SoftPrompt;
+  conditioning: Conditioning;
   /** Requests sharing a key share a soft prompt and go to the model together. */
   groupKey: string;
 }
@@ -35,22 +26,22 @@ function countryPhrase(country: string): string {
   return ARTICLE_COUNTRIES.has(country) ? `the ${country}` : country;
 }
 
-export function personaPreamble(style: PersonaStyle, country: string): Preamble {
-  const sentence = personaSentence(countryPhrase(country));
-  return style === 'system' ? { system: sentence } : { user: sentence };
+/** The persona conditioning for a dataset country, named as it reads in a sentence. */
+export function personaFor(style: PersonaStyle, country: string): Conditioning {
+  return { kind: 'persona', place: countryPhrase(country), style };
 }
 
-function conditioningFor(condition: Condition, country: string): Conditioning | undefined {
+function conditioningFor(condition: Condition, country: string, placement: Placement): AskedWith | undefined {
   switch (condition.kind) {
     case 'none':
-      return { country: null, preamble: {}, groupKey: 'none' };
+      return { country: null, conditioning: { kind: 'none' }, groupKey: 'none' };
     case 'persona':
-      return { country, preamble: personaPreamble(condition.style, country), groupKey: 'persona' };
+      return { country, conditioning: personaFor(condition.style, country), groupKey: 'persona' };
     case 'soft': {
       const set = condition.prompts;
-      if (set.kind === 'single') return { country: null, preamble: {}, softPrompt: set.prompt, groupKey: `soft:${set.label}` };
+      if (set.kind === 'single') return { country: null, conditioning: { kind: 'soft', prompt: set.prompt, placement }, groupKey: `soft:${set.label}` };
       const prompt = set.byCountry.get(country);
-      return prompt ? { country, preamble: {}, softPrompt: prompt, groupKey: `soft:${country}` } : undefined;
+      return prompt ? { country, conditioning: { kind: 'soft', prompt, placement }, groupKey: `soft:${country}` } : undefined;
     }
   }
 }
@@ -71,10 +62,11 @@ export function conditioningsFor(
   country: string,
   cross: boolean,
   datasetCountries: readonly string[],
-): Conditioning[] {
-  const own = conditioningFor(condition, country);
+  placement: Placement = 'start',
+): AskedWith[] {
+  const own = conditioningFor(condition, country, placement);
   if (!own) return [];
   if (!cross || own.country === null) return [own];
   const others = conditioningCountries(condition, datasetCountries).filter((c) => c !== country);
-  return [own, ...others.map((c) => conditioningFor(condition, c)).filter((c): c is Conditioning => c !== undefined)];
+  return [own, ...others.map((c) => conditioningFor(condition, c, placement)).filter((c): c is AskedWith => c !== undefined)];
 }

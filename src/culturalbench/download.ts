@@ -28,12 +28,12 @@ export function sha256Hex(data: Uint8Array | string): string {
 }
 
 /** Hash recorded on first download of a file that has no pinned hash (trust on first use). */
-function recordedHashPath(cacheDir: string, file: DatasetFile): string {
+function recordedHashPath(cacheDir: string, file: Pick<DatasetFile, 'hubName'>): string {
   return path.join(cacheDir, `${file.hubName}.sha256`);
 }
 
 /** The pinned hash, else the one recorded at first download; a record that is not a SHA-256 counts as absent. */
-function expectedHash(cacheDir: string, file: DatasetFile): string | undefined {
+function expectedHash(cacheDir: string, file: Pick<DatasetFile, 'hubName' | 'pinnedSha256'>): string | undefined {
   if (file.pinnedSha256) return file.pinnedSha256;
   const recorded = recordedHashPath(cacheDir, file);
   const text = fs.existsSync(recorded) ? fs.readFileSync(recorded, 'utf8').trim() : '';
@@ -77,7 +77,7 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
  * file is verified again on every read, and a damaged one is downloaded again (with a notice), or
  * reported in one line when downloads are off.
  */
-export async function ensureCachedFile<T>(file: DatasetFile, options: CacheOptions<T>): Promise<CachedFile<T>> {
+export async function ensureCachedFile<T>(file: Pick<DatasetFile, 'hubName' | 'pinnedSha256'>, options: CacheOptions<T>): Promise<CachedFile<T>> {
   const target = path.join(options.cacheDir, file.hubName);
   let expected = expectedHash(options.cacheDir, file);
   if (fs.existsSync(target)) {

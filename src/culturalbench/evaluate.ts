@@ -1,6 +1,7 @@
 import type { Placement, ScoreRequest, Scorer, TextTokenizer } from '../model/types.ts';
-import { conditioningsFor, type Condition, type Conditioning } from './conditions.ts';
-import { buildRequest, chatMessages, easyClozeBody, easyLetterBody, hardBody } from './prompts.ts';
+import { buildScoreRequest, conditionMessages, softPromptOf } from '../instruments/index.ts';
+import { conditioningsFor, type AskedWith, type Condition } from './conditions.ts';
+import { easyClozeBody, easyLetterBody, hardBody } from './prompts.ts';
 import { rotate, ROTATIONS } from './rotation.ts';
 import { groupBy } from './group-by.ts';
 import { argmax, choicesFromOrderFreeScores, judgedTrue, rightUnderRotation, rotationCorrectness } from './scoring.ts';
@@ -50,17 +51,22 @@ export interface EvaluationResult {
 
 /** A request plus where its scores go. */
 interface Job {
-  conditioning: Conditioning;
+  askedWith: AskedWith;
   request: ScoreRequest;
   receive: (scores: number[]) => void;
 }
 
 const TRUTH_ANSWERS = ['True', 'False'] as const;
 
-function easyJobs(tokenizer: TextTokenizer, question: EasyQuestion, conditioning: Conditioning, outcome: EasyOutcome): Job[] {
+/** One question's request under a conditioning, through the one request builder. */
+function request(tokenizer: TextTokenizer, body: string, askedWith: AskedWith, answers: readonly string[]): ScoreRequest {
+  return buildScoreRequest(tokenizer, conditionMessages([{ role: 'user', content: body }], askedWith.conditioning), answers, 'a CulturalBench question');
+}
+
+function easyJobs(tokenizer: TextTokenizer, question: EasyQuestion, askedWith: AskedWith, outcome: EasyOutcome): Job[] {
   const ask = (body: string, answers: readonly string[], receive: Job['receive']): Job => ({
-    conditioning,
-    request: buildRequest(tokenizer, chatMessages(body, conditioning.preamble), answers),
+    askedWith,
+    request: request(tokenizer, body, askedWith, answers),
     receive,
   });
   return [
@@ -76,10 +82,10 @@ function easyJobs(tokenizer: TextTokenizer, question: EasyQuestion, conditioning
   ];
 }
 
-function hardJobs(tokenizer: TextTokenizer, question: HardQuestion, conditioning: Conditioning, outcome: HardOutcome): Job[] {
+function hardJobs(tokenizer: TextTokenizer, question: HardQuestion, askedWith: AskedWith, outcome: HardOutcome): Job[] {
   return question.statements.map((statement, i) => ({
-    conditioning,
-    request: buildRequest(tokenizer, chatMessages(hardBody(question.question, statement.text), conditioning.preamble), TRUTH_ANSWERS),
+    askedWith,
+    request: request(tokenizer, hardBody(question.question, statement.text), askedWith, TRUTH_ANSWERS),
     receive: (scores: number[]) => {
       outcome.statements[i] = judgedTrue(scores[0], scores[1]) === statement.isTrue;
     },
@@ -87,16 +93,14 @@ function hardJobs(tokenizer: TextTokenizer, question: HardQuestion, conditioning
 }
 
 /** Sends the jobs to the model, one call per soft prompt, and hands each job its scores. */
-async function runJobs(scorer: Scorer, jobs: Job[], options: Pick<EvaluateOptions, 'placement' | 'onProgress'>): Promise<void> {
-  const { placement, onProgress } = options;
-  const groups = groupBy(jobs, (job) => job.conditioning.groupKey);
+async function runJobs(scorer: Scorer, jobs: Job[], onProgress: EvaluateOptions['onProgress']): Promise<void> {
+  const groups = groupBy(jobs, (job) => job.askedWith.groupKey);
   let offset = 0;
   for (const group of groups.values()) {
     const scores = await scorer.score(
       group.map((job) => job.request),
       {
-        softPrompt: group[0].conditioning.softPrompt,
-        placement,
+        ...softPromptOf(group[0].askedWith.conditioning),
         // The runtime may count its own units (rows, not requests): pass on the fraction done.
         onProgress: onProgress && ((done, total) => onProgress(offset + Math.round((done / total) * group.length), jobs.length, 'scoring')),
       },
@@ -117,9 +121,9 @@ export async function evaluateCulturalBench(
   options: EvaluateOptions,
 ): Promise<EvaluationResult> {
   const started = performance.now();
-  const conditionings = (country: string) => conditioningsFor(options.condition, country, options.cross ?? false, options.datasetCountries);
-  const easyAsked = questions.easy.flatMap((question) => conditionings(question.country).map((conditioning) => ({ question, conditioning })));
-  const hardAsked = questions.hard.flatMap((question) => conditionings(question.country).map((conditioning) => ({ question, conditioning })));
+  const conditionings = (country: string) => conditioningsFor(options.condition, country, options.cross ?? false, options.datasetCountries, options.placement);
+  const easyAsked = questions.easy.flatMap((question) => conditionings(question.country).map((conditioning) => ({ question, askedWith: conditioning })));
+  const hardAsked = questions.hard.flatMap((question) => conditionings(question.country).map((conditioning) => ({ question, askedWith: conditioning })));
   const total = easyAsked.length * EASY_REQUESTS + hardAsked.length * HARD_REQUESTS;
   const jobs: Job[] = [];
   // Tokenising is synchronous: report and yield now and then so a progress bar can redraw.
@@ -132,17 +136,17 @@ export async function evaluateCulturalBench(
     }
   };
   const easy: EasyOutcome[] = [];
-  for (const { question, conditioning } of easyAsked) {
-    const outcome: EasyOutcome = { questionId: question.id, country: question.country, conditioning: conditioning.country, letter: [], loglikelihood: [] };
+  for (const { question, askedWith } of easyAsked) {
+    const outcome: EasyOutcome = { questionId: question.id, country: question.country, conditioning: askedWith.country, letter: [], loglikelihood: [] };
     easy.push(outcome);
-    await prepared(easyJobs(scorer.tokenizer, question, conditioning, outcome));
+    await prepared(easyJobs(scorer.tokenizer, question, askedWith, outcome));
   }
   const hard: HardOutcome[] = [];
-  for (const { question, conditioning } of hardAsked) {
-    const outcome: HardOutcome = { questionId: question.id, country: question.country, conditioning: conditioning.country, statements: [] };
+  for (const { question, askedWith } of hardAsked) {
+    const outcome: HardOutcome = { questionId: question.id, country: question.country, conditioning: askedWith.country, statements: [] };
     hard.push(outcome);
-    await prepared(hardJobs(scorer.tokenizer, question, conditioning, outcome));
+    await prepared(hardJobs(scorer.tokenizer, question, askedWith, outcome));
   }
-  await runJobs(scorer, jobs, options);
+  await runJobs(scorer, jobs, options.onProgress);
   return { easy, hard, requests: jobs.length, seconds: (performance.now() - started) / 1000 };
 }

@@ -4,7 +4,7 @@ export { parseEasyCsv, parseHardCsv } from './parse.ts';
 export { loadCulturalBench, tryLoadCulturalBench, resolveBaseUrl, resolveCacheDir, type Availability, type LoadOptions } from './load.ts';
 export { DEFAULT_BASE_URL, EASY_FILE, HARD_FILE, HUB_REVISION } from './source.ts';
 export { regionOf } from './regions.ts';
-export { PERSONA_STYLES, personaPreamble, type Condition, type PersonaStyle, type SoftPromptSet } from './conditions.ts';
+export { personaFor, type Condition, type SoftPromptSet } from './conditions.ts';
 export { softPromptsFromDirectory, matchCountry, type SoftPromptReader } from './soft-prompts.ts';
 export { datasetCountries, resolveCountry, selectQuestions, type Selection } from './select.ts';
 export { evaluateCulturalBench, type EasyOutcome, type EvaluateOptions, type EvaluationResult, type HardOutcome } from './evaluate.ts';

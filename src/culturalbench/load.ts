@@ -66,7 +66,7 @@ export async function loadCulturalBench(options: LoadOptions = {}): Promise<Cult
 }
 
 /**
- * For callers that can go on without CulturalBench (the demo reports VSM13 alone): never throws
+ * For callers that can go on without CulturalBench (the demo reports its instrument alone): never throws
  * for a missing or bad dataset, returns one line saying why it is unavailable instead.
  */
 export async function tryLoadCulturalBench(options: LoadOptions = {}): Promise<Availability> {

@@ -1,5 +1,5 @@
-import { DIMENSIONS } from '../vsm13/dimensions.ts';
-import type { EvalCondition, Interval } from './eval-record.ts';
+import type { EvalCondition, Interval } from '../eval/eval-record.ts';
+import type { ScoreColumn } from '../instruments/index.ts';
 import { fixed } from './format.ts';
 import { placeLabels, type PlacedLabel } from './label-placement.ts';
 import type { ReportRow, TrainingCurve } from './report-data.ts';
@@ -54,15 +54,15 @@ function easyMean(row: ReportRow): Interval {
 }
 
 /**
- * VSM13 loss (lower is better) against CulturalBench Easy accuracy: one marker per country and
+ * One instrument's loss (lower is better) against CulturalBench Easy accuracy: one marker per country and
  * condition, a whisker for the accuracy's 95 % interval, and the country's code beside each marker,
  * placed where it covers no other label or marker. Both axes span the data, not zero: the conditions
  * of one country often differ by less than a loss point.
  */
-export function tradeOffScatter(rows: readonly ReportRow[]): string {
+export function tradeOffScatter(rows: readonly ReportRow[], title: string): string {
   const placed = DRAW_ORDER.flatMap((condition) => scatterRows(rows).filter((r) => r.condition === condition));
   const area = plotArea(FRAME);
-  const loss = (r: ReportRow) => r.record.vsm13.loss.loss;
+  const loss = (r: ReportRow) => r.record.result.loss.value;
   const intervalEnds = placed.flatMap((r) => easyMean(r).ci95.filter((v): v is number => v !== null));
   const x = linearScale(niceDomain(placed.map(loss)), area.x);
   const y = linearScale(niceDomain([...placed.map((r) => easyMean(r).value as number), ...intervalEnds]), area.y);
@@ -91,9 +91,9 @@ export function tradeOffScatter(rows: readonly ReportRow[]): string {
   const conditions = DRAW_ORDER.filter((c) => placed.some((r) => r.condition === c)).reverse();
   return svgDocument(
     FRAME,
-    'VSM13 loss vs CulturalBench Easy accuracy',
+    `${title} loss vs CulturalBench Easy accuracy`,
     conditionLegend(conditions) +
-      bottomAxis(x, area.y[0], 'VSM13 loss (lower is closer to the published scores)') +
+      bottomAxis(x, area.y[0], `${title} loss (lower is closer to the reference)`) +
       leftAxis(y, area.x[0], 'CulturalBench Easy, 95 % interval') +
       `<g class="whiskers">${whiskers.join('')}</g><g class="points">${markers.join('')}</g><g class="point-labels">${labels.join('')}</g>`,
   );
@@ -143,23 +143,24 @@ function barDomain(values: readonly number[], height: number): [number, number] 
 const MIN_BAR = 2;
 
 /**
- * One country's six dimensions: the published target next to the model under each condition. Every
+ * One country's scores on one instrument: the target next to the model under each condition. Every
  * bar carries its value (rotated to fit), and a bar too short to see keeps a visible stub, so the chart
  * stays readable when the model's scores sit near zero beside targets near 100.
  */
-export function dimensionBars(country: string, rows: readonly ReportRow[]): string {
+export function scoreBars(country: string, title: string, columns: readonly ScoreColumn[], rows: readonly ReportRow[]): string {
   const shown = rowsPerCondition(rows);
-  const target = shown[0].record.vsm13.target;
+  const target = shown[0].record.result.target;
+  const names = columns.map((c) => c.name);
   const series = [
-    { label: 'target', color: TARGET_COLOR, value: (d: (typeof DIMENSIONS)[number]) => target[d] },
-    ...shown.map((r) => ({ label: r.condition, color: CONDITION_COLORS[r.condition], value: (d: (typeof DIMENSIONS)[number]) => r.record.vsm13.scores[d] as number | undefined })),
+    ...(Object.keys(target).length > 0 ? [{ label: 'target', color: TARGET_COLOR, value: (d: string) => target[d] as number | undefined }] : []),
+    ...shown.map((r) => ({ label: r.condition, color: CONDITION_COLORS[r.condition], value: (d: string) => r.record.result.scores[d] as number | undefined })),
   ];
   const area = plotArea(FRAME);
-  const values = series.flatMap((s) => DIMENSIONS.map(s.value)).filter((v): v is number => v !== undefined);
+  const values = series.flatMap((s) => names.map(s.value)).filter((v): v is number => v !== undefined);
   const y = linearScale(barDomain(values, area.y[0] - area.y[1]), area.y);
-  const groupWidth = (area.x[1] - area.x[0]) / DIMENSIONS.length;
+  const groupWidth = (area.x[1] - area.x[0]) / names.length;
   const barWidth = (groupWidth * 0.8) / series.length;
-  const bars = DIMENSIONS.flatMap((d, g) =>
+  const bars = names.flatMap((d, g) =>
     series.flatMap((s, i) => {
       const value = s.value(d);
       if (value === undefined) return [];
@@ -175,12 +176,12 @@ export function dimensionBars(country: string, rows: readonly ReportRow[]): stri
       ];
     }),
   );
-  const labels = DIMENSIONS.map(
+  const labels = names.map(
     (d, g) => `<text x="${area.x[0] + (g + 0.5) * groupWidth}" y="${area.y[0] + 18}" text-anchor="middle">${d}</text>`,
   );
   return svgDocument(
     FRAME,
-    `${country}: six dimensions, model vs target`,
+    `${country}: ${title}, model vs target`,
     legend(series.map((s) => ({ label: s.label, color: s.color })), FRAME.margin.left, 10) +
       leftAxis(y, area.x[0], 'score') +
       `<line class="zero" x1="${area.x[0]}" x2="${area.x[1]}" y1="${y(0)}" y2="${y(0)}" stroke="#999"/>` +
@@ -202,13 +203,13 @@ export function lossCurve(curve: TrainingCurve): string {
   const line = (value: (p: GenerationRecord) => number) =>
     curve.history.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.evaluations).toFixed(2)} ${y(value(p)).toFixed(2)}`).join(' ');
   const dots = curve.history.map((p) => `<circle cx="${x(p.evaluations).toFixed(2)}" cy="${y(p.bestLoss).toFixed(2)}" r="2.5" fill="${BEST_COLOR}"/>`);
-  const title = `${curve.folder} (${curve.country})${curve.finished ? '' : ', still running'}`;
+  const title = `${curve.folder} (${curve.country}, ${curve.instrument})${curve.finished ? '' : ', still running'}`;
   return svgDocument(
     CURVE_FRAME,
-    `Training: VSM13 loss by evaluations, ${title}`,
+    `Training: ${curve.instrument} loss by evaluations, ${title}`,
     legend([{ label: 'best', color: BEST_COLOR }, { label: 'median', color: MEDIAN_COLOR }], CURVE_FRAME.margin.left, 8) +
       bottomAxis(x, area.y[0], 'evaluations') +
-      leftAxis(y, area.x[0], 'VSM13 loss') +
+      leftAxis(y, area.x[0], `${curve.instrument} loss`) +
       `<path class="median-curve" d="${line((p) => p.medianLoss)}" fill="none" stroke="${MEDIAN_COLOR}" stroke-width="1.5" stroke-dasharray="5 3"/>` +
       `<path class="curve" data-folder="${escapeXml(curve.folder)}" d="${line((p) => p.bestLoss)}" fill="none" stroke="${BEST_COLOR}" stroke-width="2"><title>${escapeXml(title)}</title></path>` +
       `<g class="curve-points">${dots.join('')}</g>`,

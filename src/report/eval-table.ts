@@ -1,18 +1,20 @@
-import { DIMENSIONS } from '../vsm13/dimensions.ts';
-import type { EvalRecord } from './eval-record.ts';
+import type { EvalRecord } from '../eval/eval-record.ts';
+import { instrumentNamed } from '../instruments/index.ts';
 import { alignColumns, fixed, withInterval } from './format.ts';
 
-/** The short table `cultune eval` prints. */
+/** The short table `cultune eval` prints: the instrument's scores beside the target, the loss, CulturalBench. */
 export function formatEvalRecord(record: EvalRecord): string[] {
-  const { vsm13, culturalbench: cb } = record;
+  const { result, culturalbench: cb } = record;
+  const instrument = instrumentNamed(result.instrument);
+  const columns = instrument.columns;
   const lines = [
     `${record.country.name}, condition ${record.condition}${record.run ? ` (run ${record.run})` : ''}`,
     ...alignColumns([
-      ['VSM13', ...DIMENSIONS],
-      ['model', ...DIMENSIONS.map((d) => fixed(vsm13.scores[d], 1))],
-      ['target', ...DIMENSIONS.map((d) => fixed(vsm13.target[d], 1))],
+      [instrument.title, ...columns.map((c) => c.name)],
+      ['model', ...columns.map((c) => fixed(result.scores[c.name], c.digits))],
+      ['target', ...columns.map((c) => fixed(result.target[c.name], c.digits))],
     ]),
-    `VSM13 loss (${vsm13.loss.metric.toUpperCase()}, ${vsm13.loss.usedDimensions.length} of 6 dimensions): ${fixed(vsm13.loss.loss, 3)}`,
+    `${instrument.title} loss (${result.loss.metric}${result.loss.missing.length > 0 ? `, without ${result.loss.missing.join(', ')}` : ''}): ${fixed(result.loss.value, 3)}`,
   ];
   if (!cb.available) return [...lines, cb.reason];
   return [

@@ -1,4 +1,4 @@
-import type { Interval } from './eval-record.ts';
+import type { Interval } from '../eval/eval-record.ts';
 
 /** A number with fixed decimals, "-" for a missing one; never "-0.0". */
 export function fixed(value: number | null | undefined, digits: number): string {

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DIMENSIONS, type Dimension } from '../vsm13/dimensions.ts';
-import { kendallTauB, spearmanRho } from '../vsm13/rank-agreement.ts';
-import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from './eval-record.ts';
+import { kendallTauB, spearmanRho } from './rank-agreement.ts';
+import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from '../eval/eval-record.ts';
 import { isRunFolder, readRunInfo, readTrainingState, type GenerationRecord } from '../train/run-files.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -12,6 +11,8 @@ export interface ReportRow {
   folder: string;
   country: string;
   condition: EvalCondition;
+  /** The instrument's name: tables and charts group by it. */
+  instrument: string;
   record: EvalRecord;
 }
 
@@ -19,14 +20,17 @@ export interface ReportRow {
 export interface TrainingCurve {
   folder: string;
   country: string;
+  instrument: string;
   finished: boolean;
   history: GenerationRecord[];
 }
 
 /** Kendall tau-b and Spearman rho between the model's and the published scores across countries. */
 export interface RankAgreement {
+  instrument: string;
   condition: EvalCondition;
-  dimension: Dimension;
+  /** The score's name ("PDI", "PC1"). */
+  score: string;
   countries: string[];
   kendallTauB: number;
   spearmanRho: number;
@@ -44,20 +48,33 @@ export interface ReportData {
 
 export const MIN_RANK_COUNTRIES = 3;
 
+/** The instruments of the rows, in order of first appearance. */
+export function instrumentsOf(rows: readonly ReportRow[]): string[] {
+  return [...new Set(rows.map((r) => r.instrument))];
+}
+
+/** The score names of an instrument's rows, in order of first appearance. */
+export function scoreNames(rows: readonly ReportRow[]): string[] {
+  return [...new Set(rows.flatMap((r) => Object.keys(r.record.result.scores)))];
+}
+
 /**
- * Per condition and dimension over the countries with both numbers; a country evaluated in several
- * folders counts once, with the first folder given.
+ * Per instrument, condition and score over the countries with both numbers; a country evaluated in
+ * several folders counts once, with the first folder given.
  */
 export function rankAgreement(rows: readonly ReportRow[]): RankAgreement[] {
-  return EVAL_CONDITIONS.flatMap((condition) => {
-    const firstPerCountry = new Map<string, EvalRecord>();
-    for (const row of rows) if (row.condition === condition && !firstPerCountry.has(row.country)) firstPerCountry.set(row.country, row.record);
-    return DIMENSIONS.flatMap((dimension) => {
-      const pairs = [...firstPerCountry].filter(([, r]) => r.vsm13.target[dimension] !== undefined);
-      if (pairs.length < MIN_RANK_COUNTRIES) return [];
-      const model = pairs.map(([, r]) => r.vsm13.scores[dimension]);
-      const published = pairs.map(([, r]) => r.vsm13.target[dimension] as number);
-      return [{ condition, dimension, countries: pairs.map(([c]) => c), kendallTauB: kendallTauB(model, published), spearmanRho: spearmanRho(model, published) }];
+  return instrumentsOf(rows).flatMap((instrument) => {
+    const ofInstrument = rows.filter((r) => r.instrument === instrument);
+    return EVAL_CONDITIONS.flatMap((condition) => {
+      const firstPerCountry = new Map<string, EvalRecord>();
+      for (const row of ofInstrument) if (row.condition === condition && !firstPerCountry.has(row.country)) firstPerCountry.set(row.country, row.record);
+      return scoreNames(ofInstrument).flatMap((score) => {
+        const pairs = [...firstPerCountry].filter(([, r]) => r.result.target[score] !== undefined && r.result.scores[score] !== undefined);
+        if (pairs.length < MIN_RANK_COUNTRIES) return [];
+        const model = pairs.map(([, r]) => r.result.scores[score]);
+        const published = pairs.map(([, r]) => r.result.target[score]);
+        return [{ instrument, condition, score, countries: pairs.map(([c]) => c), kendallTauB: kendallTauB(model, published), spearmanRho: spearmanRho(model, published) }];
+      });
     });
   });
 }
@@ -85,11 +102,11 @@ export function collectReport(given: readonly string[]): ReportData {
     const run = isRunFolder(dir) ? readRunInfo(dir) : undefined;
     if (!run && evalFiles.length === 0) throw new UserError(`${dir}: neither a run folder (run.json) nor a folder of eval-*.json files`);
     const training = run ? readTrainingState(dir) : undefined;
-    if (run && training) curves.push({ folder, country: run.country.name, finished: training.finished, history: training.history });
+    if (run && training) curves.push({ folder, country: run.country.name, instrument: run.instrument.name, finished: training.finished, history: training.history });
     if (evalFiles.length === 0) notes.push(`${folder}: no eval-*.json yet (cultune eval ${dir})`);
     for (const file of evalFiles) {
       const record = readEvalRecord(file);
-      rows.push({ folder, country: record.country.name, condition: record.condition, record });
+      rows.push({ folder, country: record.country.name, condition: record.condition, instrument: record.result.instrument, record });
       if (!record.culturalbench.available) notes.push(`${folder}, ${record.condition}: ${record.culturalbench.reason}`);
     }
   }

@@ -1,7 +1,8 @@
-import { dimensionBars, lossCurve, scatterRows, tradeOffScatter } from './charts.ts';
+import { lossCurve, scatterRows, scoreBars, tradeOffScatter } from './charts.ts';
+import { instrumentDisplay } from './columns.ts';
 import { escapeXml } from './svg.ts';
 import type { RunHeader } from './run-header.ts';
-import type { ReportData } from './report-data.ts';
+import { instrumentsOf, type ReportData } from './report-data.ts';
 import { reportMarkdownTables } from './report-tables.ts';
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
@@ -44,20 +45,26 @@ function runsTable(runs: readonly RunHeader[]): string {
 
 /** One page, no external assets and no scripts: the charts are inline SVG. */
 export function reportHtml(data: ReportData, header: { runs: readonly RunHeader[]; version: string }): string {
-  const countries = [...new Set(data.rows.map((r) => r.country))];
   const tables = reportMarkdownTables(data);
+  // Per instrument: its trade-off with CulturalBench and its scores beside the targets, country by country.
+  const perInstrument = instrumentsOf(data.rows).flatMap((instrument) => {
+    const rows = data.rows.filter((r) => r.instrument === instrument);
+    const { title, columns } = instrumentDisplay(instrument, data.rows);
+    const countries = [...new Set(rows.map((r) => r.country))];
+    return [
+      section(
+        `Trade-off: ${title} loss vs CulturalBench`,
+        scatterRows(rows).length > 0 ? tradeOffScatter(rows, title) : `<p class="note">No CulturalBench results: ${escapeXml(title)} alone.</p>`,
+      ),
+      section(`${title}: model vs target`, `<div class="charts">${countries.map((c) => figure(c, scoreBars(c, title, columns, rows.filter((r) => r.country === c)))).join('')}</div>`),
+    ];
+  });
   const parts = [
-    section(
-      'Trade-off: VSM13 loss vs CulturalBench',
-      scatterRows(data.rows).length > 0 ? tradeOffScatter(data.rows) : '<p class="note">No CulturalBench results: VSM13 alone.</p>',
-    ),
-    countries.length > 0
-      ? section('Six dimensions, model vs target', `<div class="charts">${countries.map((c) => figure(c, dimensionBars(c, data.rows.filter((r) => r.country === c)))).join('')}</div>`)
-      : '',
+    ...perInstrument,
     data.curves.length > 0
-      ? section('Training loss', `<div class="charts">${data.curves.map((c) => figure(`${c.folder} (${c.country})`, lossCurve(c))).join('')}</div>`)
+      ? section('Training loss', `<div class="charts">${data.curves.map((c) => figure(`${c.folder} (${c.country}, ${c.instrument})`, lossCurve(c))).join('')}</div>`)
       : '',
-    ...tables.countries.map((t) => section(t.country, htmlTable(t.table))),
+    ...tables.countries.map((t) => section(`${t.country}: ${t.title}`, htmlTable(t.table))),
     section('Rank agreement across countries', tables.rankAgreement ? htmlTable(tables.rankAgreement) : `<p>${escapeXml(tables.rankAgreementMissing)}</p>`),
     data.notes.length > 0 ? section('Notes', `<ul>${data.notes.map((n) => `<li class="note">${escapeXml(n)}</li>`).join('')}</ul>`) : '',
   ];

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { isRunFolder, readRunInfo, readTrainingState, type RunInfo } from '../train/run-files.ts';
 import { displayPath } from '../util/display-path.ts';
-import { evalFilesIn, readEvalRecord } from './eval-record.ts';
+import { evalFilesIn, readEvalRecord } from '../eval/eval-record.ts';
 
 /** What a reader needs to know to reproduce or compare a folder in the report: one row of the header. */
 export interface RunHeader {
@@ -19,12 +19,6 @@ export interface RunHeader {
 
 /** run.json's model record; runs downloaded from the Hub also name their id and revision. */
 type RunModel = RunInfo['model'] & { hubId?: string; revision?: string };
-
-/** The instrument a run was trained on: VSM 2013 for runs that do not name one. */
-function instrumentOf(run: RunInfo): string {
-  const named = (run.settings as { instrument?: unknown }).instrument;
-  return typeof named === 'string' ? named : 'vsm13';
-}
 
 /**
  * A model folder as the header shows it: the Hub id (with its revision unless it is `main`); else the
@@ -49,11 +43,11 @@ export function runHeaders(folders: readonly string[]): RunHeader[] {
           folder,
           country: run.country.name,
           model: modelDisplayName(run.model as RunModel),
-          instrument: instrumentOf(run),
-          k: run.settings.k,
-          budget: run.settings.budget,
+          instrument: run.instrument.name,
+          k: run.softPrompt.k,
+          budget: run.search.budget,
           evaluations: history.at(-1)?.evaluations ?? 0,
-          seed: String(run.settings.seed),
+          seed: String(run.search.seed),
         },
       ];
     }
@@ -61,7 +55,7 @@ export function runHeaders(folders: readonly string[]): RunHeader[] {
     if (first === undefined) return [];
     const record = readEvalRecord(first);
     return [
-      { folder, country: record.country.name, model: modelDisplayName(record.model), instrument: 'vsm13', k: null, budget: null, evaluations: null, seed: record.settings.seed },
+      { folder, country: record.country.name, model: modelDisplayName(record.model), instrument: record.instrument.name, k: null, budget: null, evaluations: null, seed: record.settings.seed },
     ];
   });
 }

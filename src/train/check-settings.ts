@@ -1,24 +1,18 @@
 import { checkStrategy, type Strategy } from '../de/index.ts';
 import { positionsNeeded } from '../model/request-limits.ts';
 import type { ScoreRequest } from '../model/types.ts';
+import type { SoftPromptConfig } from '../embedding/index.ts';
 import { UserError } from '../util/errors.ts';
-import { PHRASINGS, respondentVariants } from '../vsm13/index.ts';
-import type { TrainSettings } from './run-files.ts';
+import type { SearchSettings } from './search-space.ts';
 
 /**
  * Every setting of a run that can be checked without the model, so a mistake is one line before the
  * model is loaded and before a run folder exists (a folder half-made by a failed setup blocks the next try).
  */
-export function checkTrainSettings(settings: TrainSettings): void {
+export function checkTrainSettings(settings: SearchSettings): void {
   checkStrategy(settings.strategy as Strategy, settings.pop);
   if (settings.budget < settings.pop) {
     throw new UserError(`--budget ${settings.budget} is less than one generation (--pop ${settings.pop}), so nothing would be evaluated; raise --budget or lower --pop`);
-  }
-  try {
-    respondentVariants(settings.variants, PHRASINGS);
-  } catch (error) {
-    if (error instanceof UserError) throw new UserError(`--variants: ${error.message}`);
-    throw error;
   }
 }
 
@@ -26,13 +20,20 @@ export function checkTrainSettings(settings: TrainSettings): void {
 const MAX_SEARCH_BYTES = 4 * 2 ** 30;
 
 /** What the model decides: whether k soft vectors fit max_position_embeddings beside the longest prompt, and whether the search fits in memory. */
-export function checkTrainSettingsForModel(settings: TrainSettings, model: { hidden: number; maxPositions?: number }, requests: readonly ScoreRequest[]): void {
-  const { k, pop, dim, space } = settings;
+export function checkTrainSettingsForModel(
+  prompt: Pick<SoftPromptConfig, 'k'>,
+  settings: SearchSettings,
+  model: { hidden: number; maxPositions?: number },
+  requests: readonly ScoreRequest[],
+  instrumentTitle: string,
+): void {
+  const { k } = prompt;
+  const { pop, dim, space } = settings;
   const longest = Math.max(...requests.map((request) => positionsNeeded(request, 0)));
   if (model.maxPositions !== undefined && k + longest > model.maxPositions) {
     const room = model.maxPositions - longest;
     throw new UserError(
-      `--k ${k}: the longest VSM 2013 prompt takes ${longest} positions, so a candidate needs ${k + longest}; the model takes at most ${model.maxPositions} (max_position_embeddings)` +
+      `--k ${k}: the longest ${instrumentTitle} prompt takes ${longest} positions, so a candidate needs ${k + longest}; the model takes at most ${model.maxPositions} (max_position_embeddings)` +
         (room >= 1 ? `; use --k ${room} or less` : ''),
     );
   }

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeLlamaFolder } from '../synthetic/llama-folder.ts';
-import { vsm13Items } from '../vsm13/index.ts';
+import { DEFAULT_INSTRUMENT, instrumentNamed, personaSentence } from '../instruments/index.ts';
 import { cacheRoot } from '../util/cache-dir.ts';
 
 /** Bumped when the demo model's recipe changes, so an old cached copy is not reused. */
-const DEMO_MODEL_VERSION = 1;
+const DEMO_MODEL_VERSION = 2;
 
 /**
  * The embedded default model: a small Llama with seeded weights and a byte-level BPE tokenizer
- * trained on the VSM 2013 wording, generated on first use (a second or two) and cached.
+ * trained on the default instrument's wording, generated on first use (a second or two) and cached.
  */
 export function demoModelDir(root = cacheRoot()): string {
   const dir = path.join(root, `demo-model-v${DEMO_MODEL_VERSION}`);
@@ -22,8 +22,12 @@ export function demoModelDir(root = cacheRoot()): string {
   return dir;
 }
 
-/** The VSM 2013 wording and the persona line: the text a tokenizer for the survey is trained on. */
+/**
+ * The default instrument's questions (two respondent variants: every item with its labels in scale
+ * order and reversed) and the persona line: the text a tokenizer for the survey is trained on.
+ */
 export function surveyCorpus(): string {
-  const items = vsm13Items().map((item) => `${item.question} ${item.labels.join(' ')}`).join('\n');
-  return `${items}\nYou are a person from the country. Answer with a number from 1 to 5.`;
+  const instrument = instrumentNamed(DEFAULT_INSTRUMENT);
+  const questions = instrument.questions(instrument.settings({ variants: '2' }), undefined).map((q) => q.messages.map((m) => m.content).join('\n'));
+  return `${questions.join('\n')}\n${personaSentence('the country')}`;
 }

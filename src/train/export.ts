@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, peftAdapterConfig } from '../embedding/index.ts';
+import { encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, PEFT_INIT, peftAdapterConfig } from '../embedding/index.ts';
 import { writeFilesAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { PEFT_INIT } from './search-space.ts';
 import { CHECKPOINT_FILE, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type RunResult, RESULT_FILE } from './run-files.ts';
 import { VERSION } from '../cli/version.ts';
 
@@ -23,7 +22,6 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
   const write = (name: string, data: string | Uint8Array) => files.push([name, data]);
   if (format === 'peft') {
     const modelConfig = readRunJson<Record<string, number>>(info.model.dir, 'config.json');
-    const initText = `You are a person from ${info.target.country.personaName}.`;
     write('adapter_model.safetensors', encodePeftSoftPrompt(prompt, dtype));
     write(
       'adapter_config.json',
@@ -34,8 +32,8 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
           tokenDim: prompt.hidden,
           numLayers: modelConfig?.num_hidden_layers ?? 0,
           numAttentionHeads: modelConfig?.num_attention_heads ?? 0,
-          init: PEFT_INIT[info.settings.init],
-          initText: info.settings.init === 'text' ? initText : undefined,
+          init: PEFT_INIT[info.softPrompt.init],
+          initText: info.softPrompt.initText,
         }),
         null,
         2,
@@ -51,13 +49,16 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
     country: info.country,
     target: info.target,
     model: info.model,
-    settings: info.settings,
+    instrument: info.instrument,
+    softPrompt: info.softPrompt,
+    search: info.search,
     finished: result !== undefined,
     stopReason: result?.stopReason ?? null,
     generations: checkpoint.generation,
     evaluations: checkpoint.evaluations,
-    bestLoss: checkpoint.best.loss,
-    perDimension: checkpoint.best.breakdown.perDimension,
+    bestLoss: checkpoint.best.loss.value,
+    scores: checkpoint.best.scores,
+    loss: checkpoint.best.loss,
   }, null, 2)}\n`);
   // All files or none: an export folder never mixes a new tensor with old metadata.
   const written = files.map(([name, data]) => [path.join(outDir, name), data] as const);

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Target } from '../vsm13/index.ts';
-import type { Vsm13Loss, Vsm13Scores } from '../vsm13/index.ts';
+import type { Target } from '../targets/index.ts';
+import type { InstrumentResult, StoredInstrument } from '../instruments/index.ts';
 import type { DESnapshot, StopReason } from '../de/index.ts';
-import type { Placement, SoftPrompt } from '../model/types.ts';
+import type { SoftPromptConfig } from '../embedding/index.ts';
+import type { SoftPrompt } from '../model/types.ts';
 import { readSoftPromptFile } from '../model/soft-prompt-file.ts';
-import type { SpaceSettings } from './search-space.ts';
+import type { SearchSettings } from './search-space.ts';
 import { UserError, describeError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
 
@@ -14,24 +15,20 @@ import { readTextFile } from '../util/text-file.ts';
  * owns its layout, so every reader agrees on file names and on what a damaged file is.
  */
 
-/** The settings that define a run; a resumed run reads them back from run.json. */
-export interface TrainSettings extends SpaceSettings {
-  strategy: string;
-  pop: number;
-  budget: number;
-  generations?: number;
-  stagnation?: number;
-  variants: number;
-  placement: Placement;
-}
-
+/** What defines a run; a resumed run reads it back from run.json. */
 export interface RunInfo {
   cultune: string;
   country: { query: string; name: string; code?: string };
+  /** The objective: which instrument, with which settings (VSM 2013's constants, metric, answer reading...). */
+  instrument: StoredInstrument;
   target: Target;
-  settings: TrainSettings;
+  softPrompt: SoftPromptConfig;
+  search: SearchSettings;
   model: { dir: string; sourceHash: string; hidden: number; dtype: string };
 }
+
+/** A run as asked for, before a model is loaded: run.json without the model and the version. */
+export type RunDefinition = Omit<RunInfo, 'cultune' | 'model'>;
 
 export interface GenerationRecord {
   generation: number;
@@ -41,11 +38,8 @@ export interface GenerationRecord {
   seconds: number;
 }
 
-export interface BestCandidate {
-  loss: number;
-  breakdown: Vsm13Loss;
-  scores: Vsm13Scores;
-}
+/** The best candidate's evaluation: its loss and scores. */
+export type BestCandidate = InstrumentResult;
 
 export interface Checkpoint {
   generation: number;
@@ -125,12 +119,17 @@ export function readRunInfo(dir: string): RunInfo {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: no such run folder`);
   const run = readRunJson<Partial<RunInfo> | null>(dir, RUN_FILE);
   if (run === undefined) throw new UserError(`${dir}: not a run folder (no ${RUN_FILE}; cultune train writes one)`);
+  if (run && typeof run === 'object' && run.instrument === undefined && 'settings' in run) {
+    throw new UserError(`${path.join(dir, RUN_FILE)} was written by cultune 0.1 (no instrument recorded); this version cannot resume, evaluate or report it: train it again`);
+  }
   const problem =
     !run || typeof run !== 'object' ? 'not a JSON object'
+    : typeof run.instrument?.name !== 'string' ? 'no instrument'
     : typeof run.country?.name !== 'string' ? 'no country.name'
     : typeof run.target?.values !== 'object' || run.target.values === null ? 'no target'
     : typeof run.model?.dir !== 'string' ? 'no model.dir'
-    : typeof run.settings !== 'object' || run.settings === null ? 'no settings'
+    : typeof run.softPrompt?.k !== 'number' ? 'no softPrompt'
+    : typeof run.search !== 'object' || run.search === null ? 'no search settings'
     : undefined;
   if (problem) throw new UserError(`${path.join(dir, RUN_FILE)}: not a cultune run file (${problem})`);
   return run as RunInfo;
@@ -140,7 +139,7 @@ export function readRunInfo(dir: string): RunInfo {
 export function readRunPrompt(dir: string, info: RunInfo): SoftPrompt {
   const file = path.join(dir, PROMPT_FILE);
   const prompt = readSoftPromptFile(file, info.model.hidden);
-  if (prompt.k !== info.settings.k) throw new UserError(`${file} holds ${prompt.k} vectors but ${RUN_FILE} says k = ${info.settings.k}: the files belong to different runs`);
+  if (prompt.k !== info.softPrompt.k) throw new UserError(`${file} holds ${prompt.k} vectors but ${RUN_FILE} says k = ${info.softPrompt.k}: the files belong to different runs`);
   return prompt;
 }
 

@@ -1,12 +1,10 @@
-import { DIMENSIONS, type Target } from '../vsm13/index.ts';
 import { UserError } from '../util/errors.ts';
-import { readRunInfo, runStage, type RunInfo, type TrainSettings } from './run-files.ts';
+import { readRunInfo, runStage, type RunDefinition, type RunInfo } from './run-files.ts';
 
-/** A run as a command asks for it: its folder, target and settings. */
-export interface RunRequest {
+/** A run as a command asks for it: its folder and what defines it (instrument, target, soft prompt, search). */
+export interface RunPlanRequest {
   dir: string;
-  target: Target;
-  settings: TrainSettings;
+  definition: RunDefinition;
   /** Continue a stored run to a larger --budget (a judgement the user makes explicitly). */
   extendBudget?: boolean;
 }
@@ -14,38 +12,50 @@ export interface RunRequest {
 /** What happens to the folder: `new` trains from the start, `unfinished` resumes `stored`, `finished` has nothing left to do. */
 export type PlannedRun = { state: 'new' } | { state: 'unfinished' | 'finished'; stored: RunInfo };
 
+/** The settings of a run as flat `key: value` pairs (objects as JSON), for naming what differs. */
+function flatSettings(definition: RunDefinition): Record<string, string> {
+  const show = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+  const flat: Record<string, string> = { instrument: definition.instrument.name };
+  const { initText: _text, ...prompt } = definition.softPrompt;
+  for (const group of [definition.instrument.settings, prompt, definition.search] as Record<string, unknown>[]) {
+    for (const [key, value] of Object.entries(group)) if (value !== undefined) flat[key] = show(value);
+  }
+  return flat;
+}
+
 /** Where the stored run and the asked one differ; a larger budget is no difference with extendBudget. */
-function differences(stored: RunInfo, asked: RunRequest): string[] {
-  const a = stored.settings as unknown as Record<string, unknown>;
-  const b = asked.settings as unknown as Record<string, unknown>;
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !(key === 'budget' && asked.extendBudget && asked.settings.budget > stored.settings.budget));
+function differences(stored: RunDefinition, asked: RunPlanRequest): string[] {
+  const wanted = asked.definition;
+  const raised = wanted.search.budget > stored.search.budget;
+  const [a, b] = [flatSettings(stored), flatSettings(wanted)];
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !(key === 'budget' && asked.extendBudget && raised));
   const found = keys
     .filter((key) => a[key] !== b[key])
-    .map((key) => `${key} ${a[key] ?? 'unset'} there, ${b[key] ?? 'unset'} asked${key === 'budget' && asked.settings.budget > stored.settings.budget ? ': add --extend-budget to raise it' : ''}`);
-  if (stored.country.name !== asked.target.country.name) found.unshift(`country ${stored.country.name} there, ${asked.target.country.name} asked`);
-  for (const d of DIMENSIONS) {
-    const [there, wanted] = [stored.target.values[d]?.value, asked.target.values[d]?.value];
-    if (there !== wanted) found.push(`target ${d} ${there ?? 'missing'} there, ${wanted ?? 'missing'} asked`);
+    .map((key) => `${key} ${a[key] ?? 'unset'} there, ${b[key] ?? 'unset'} asked${key === 'budget' && raised ? ': add --extend-budget to raise it' : ''}`);
+  if (stored.country.name !== wanted.target.country.name) found.unshift(`country ${stored.country.name} there, ${wanted.target.country.name} asked`);
+  for (const name of new Set([...Object.keys(stored.target.values), ...Object.keys(wanted.target.values)])) {
+    const [there, want] = [stored.target.values[name]?.value, wanted.target.values[name]?.value];
+    if (there !== want) found.push(`target ${name} ${there ?? 'missing'} there, ${want ?? 'missing'} asked`);
   }
+  if (JSON.stringify(stored.target.reference) !== JSON.stringify(wanted.target.reference)) found.push('target reference data differ');
   return found;
 }
 
 /**
  * Decides, before any model is loaded, what a command does with a run folder. A folder that never
  * finished a generation is started again; one that holds a run is continued only when asked to
- * (`resume`) and only with the same country, target and settings: resuming silently with the stored
- * ones would train something other than what the command line says. A larger budget continues a
- * run, finished or not, when `extendBudget` says so.
+ * (`resume`) and only with the same instrument, country, target and settings: resuming silently with
+ * the stored ones would train something other than what the command line says. A larger budget
+ * continues a run, finished or not, when `extendBudget` says so.
  */
-export function planRun(request: RunRequest, options: { resume: boolean }): PlannedRun {
+export function planRun(request: RunPlanRequest, options: { resume: boolean }): PlannedRun {
   const stage = runStage(request.dir);
   if (stage === 'none' || stage === 'created') return { state: 'new' };
   if (!options.resume) throw new UserError(`${request.dir} already holds a run; add --resume to continue it, or choose --out / --name`);
   const stored = readRunInfo(request.dir);
   const found = differences(stored, request);
   if (found.length > 0) throw new UserError(`${request.dir} holds another run (${found.join('; ')}); use another --out, or the same flags to continue it`);
-  if (request.settings.budget > stored.settings.budget) {
-    return { state: 'unfinished', stored: { ...stored, settings: { ...stored.settings, budget: request.settings.budget } } };
-  }
+  const budget = request.definition.search.budget;
+  if (budget > stored.search.budget) return { state: 'unfinished', stored: { ...stored, search: { ...stored.search, budget } } };
   return { state: stage === 'finished' ? 'finished' : 'unfinished', stored };
 }

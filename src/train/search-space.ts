@@ -1,16 +1,18 @@
-import { initPopulation, initSoftPrompt, initSubspacePopulation, softPromptBounds, Subspace, tableStats, type EmbeddingTable, type PromptTuningInit } from '../embedding/index.ts';
+import { initPopulation, initSoftPrompt, initSubspacePopulation, PEFT_INIT, softPromptBounds, Subspace, tableStats, type EmbeddingTable, type SoftPromptConfig } from '../embedding/index.ts';
 import type { SoftPrompt } from '../model/types.ts';
 
 export type SpaceKind = 'full' | 'subspace';
-export type InitKind = 'text' | 'vocab' | 'random';
 
-export const PEFT_INIT: Record<InitKind, PromptTuningInit> = { text: 'TEXT', vocab: 'RANDOM_DISCRETE', random: 'RANDOM' };
-
-export interface SpaceSettings {
-  k: number;
+/** What DE searches over and how long: the part of run.json besides the instrument and the soft prompt's record. */
+export interface SearchSettings {
   space: SpaceKind;
+  /** Subspace dimension (BBT's d). */
   dim: number;
-  init: InitKind;
+  strategy: string;
+  pop: number;
+  budget: number;
+  generations?: number;
+  stagnation?: number;
   seed: number;
 }
 
@@ -27,24 +29,25 @@ export interface SearchSpace {
  * Full space: the vector is the k x d prompt, bounded by the embedding table's per-dimension range.
  * Subspace (BBT): the vector is z, S = S0 + A z with A regenerated from the run's seed.
  */
-export function buildSearchSpace(table: EmbeddingTable, settings: SpaceSettings, popSize: number, initTokenIds: number[]): SearchSpace {
-  const { k, seed } = settings;
+export function buildSearchSpace(table: EmbeddingTable, prompt: SoftPromptConfig, search: SearchSettings, initTokenIds: number[]): SearchSpace {
+  const { k } = prompt;
+  const { seed, pop } = search;
   const hidden = table.hidden;
-  const spec = { method: PEFT_INIT[settings.init], seed: `${seed}/init`, tokenIds: initTokenIds };
-  if (settings.space === 'full') {
+  const spec = { method: PEFT_INIT[prompt.init], seed: `${seed}/init`, tokenIds: initTokenIds };
+  if (search.space === 'full') {
     const { lower, upper } = softPromptBounds(tableStats(table), k);
     return {
       dim: k * hidden,
-      initialPopulation: initPopulation(table, k, popSize, spec),
+      initialPopulation: initPopulation(table, k, pop, spec),
       lower,
       upper,
       toPrompt: (vector) => ({ k, hidden, data: vector.slice() }),
     };
   }
-  const subspace = new Subspace({ k, hidden, zDim: settings.dim, seed: `${seed}/projection`, std: tableStats(table).std, s0: initSoftPrompt(table, k, spec) });
+  const subspace = new Subspace({ k, hidden, zDim: search.dim, seed: `${seed}/projection`, std: tableStats(table).std, s0: initSoftPrompt(table, k, spec) });
   return {
-    dim: settings.dim,
-    initialPopulation: initSubspacePopulation(popSize, settings.dim, `${seed}/population`),
+    dim: search.dim,
+    initialPopulation: initSubspacePopulation(pop, search.dim, `${seed}/population`),
     toPrompt: (vector) => ({ k, hidden, data: subspace.project(vector) }),
   };
 }

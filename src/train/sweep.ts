@@ -1,15 +1,10 @@
-import type { Target } from '../vsm13/index.ts';
 import { UserError } from '../util/errors.ts';
-import { readRunJson, RESULT_FILE, type RunResult, type TrainSettings } from './run-files.ts';
-import { planRun, type PlannedRun } from './run-plan.ts';
+import { readRunJson, RESULT_FILE, type RunResult } from './run-files.ts';
+import { planRun, type PlannedRun, type RunPlanRequest } from './run-plan.ts';
 
-/** One country as the sweep command asks for it. */
-export interface SweepRequest {
+/** One country as the sweep command asks for it: the run it would start. */
+export interface SweepRequest extends RunPlanRequest {
   country: string;
-  dir: string;
-  target: Target;
-  settings: TrainSettings;
-  extendBudget?: boolean;
 }
 
 /** One country of a planned sweep: `new` is trained from the start, `unfinished` resumed, `finished` skipped. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DifferentialEvolution, type DESnapshot, type Strategy } from '../de/index.ts';
 import { CANDIDATES_PER_GROUP, type LoadedModel } from '../model/index.ts';
 import { encodeSoftPromptJson } from '../embedding/index.ts';
-import { prepareVsm13Objective, targetValues } from '../vsm13/index.ts';
+import { instrumentFromStored, prepareObjective } from '../instruments/index.ts';
 import { removeCreatedFolders, writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { checkTrainSettingsForModel } from './check-settings.ts';
@@ -42,7 +42,7 @@ function median(values: number[]): number {
 }
 
 /**
- * Runs (or resumes) differential evolution on the VSM13 loss. Every generation ends with an atomic
+ * Runs (or resumes) differential evolution on the run's instrument loss. Every generation ends with an atomic
  * checkpoint: the optimiser's full state, generator included, so a run killed at any moment and
  * resumed ends exactly where an uninterrupted run with the same seed ends.
  */
@@ -51,11 +51,12 @@ export async function train(runDir: string, info: RunInfo, model: LoadedModel, c
   if (info.model.sourceHash !== model.sourceHash) {
     throw new UserError(`the run was trained on another model (graph hash ${info.model.sourceHash.slice(0, 12)}); pass the same --model`);
   }
-  const { settings, target } = info;
-  const objective = prepareVsm13Objective(model, targetValues(target), { variants: settings.variants, placement: settings.placement });
-  checkTrainSettingsForModel(settings, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.requests);
-  const initText = model.tokenizer.encode(`You are a person from ${target.country.personaName}.`, { addSpecialTokens: false });
-  const space = buildSearchSpace(model.embeddingTable, settings, settings.pop, initText);
+  const { search, softPrompt, target } = info;
+  const spec = instrumentFromStored(info.instrument);
+  const objective = prepareObjective(model, spec, target, { placement: softPrompt.placement });
+  checkTrainSettingsForModel(softPrompt, search, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.prepared.requests, spec.instrument.title);
+  const initText = softPrompt.initText === undefined ? [] : model.tokenizer.encode(softPrompt.initText, { addSpecialTokens: false });
+  const space = buildSearchSpace(model.embeddingTable, softPrompt, search, initText);
   return inRunFolder(runDir, async () => {
     const previous = readRunJson<RunInfo>(runDir, RUN_FILE);
     const saved = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
@@ -63,23 +64,23 @@ export async function train(runDir: string, info: RunInfo, model: LoadedModel, c
     if (!saved) fs.rmSync(path.join(runDir, PROMPT_FILE), { force: true });
     // A raised budget continues a finished run. result.json goes before run.json records the new
     // budget, so a kill in between leaves a run that resumes and finishes again, never a stale result.
-    if (previous && settings.budget > previous.settings.budget) fs.rmSync(path.join(runDir, RESULT_FILE), { force: true });
+    if (previous && search.budget > previous.search.budget) fs.rmSync(path.join(runDir, RESULT_FILE), { force: true });
     writeJsonAtomic(path.join(runDir, RUN_FILE), info);
     const finished = readRunJson<RunResult>(runDir, RESULT_FILE);
     if (finished) return finished;
     let de: DifferentialEvolution;
     try {
       de = saved
-        ? DifferentialEvolution.fromJSON(withBudget(saved.de, settings.budget))
+        ? DifferentialEvolution.fromJSON(withBudget(saved.de, search.budget))
         : new DifferentialEvolution({
             dim: space.dim,
-            popSize: settings.pop,
-            seed: settings.seed,
-            strategy: settings.strategy as Strategy,
+            popSize: search.pop,
+            seed: search.seed,
+            strategy: search.strategy as Strategy,
             lower: space.lower,
             upper: space.upper,
             initialPopulation: space.initialPopulation,
-            stop: { maxEvaluations: settings.budget, maxGenerations: settings.generations, stagnationGenerations: settings.stagnation },
+            stop: { maxEvaluations: search.budget, maxGenerations: search.generations, stagnationGenerations: search.stagnation },
           });
     } catch (error) {
       if (error instanceof UserError) throw new UserError(saved ? `${path.join(runDir, CHECKPOINT_FILE)} is damaged: ${error.message}` : error.message);
@@ -101,19 +102,19 @@ export async function train(runDir: string, info: RunInfo, model: LoadedModel, c
         const prompts = candidates.slice(first, first + perPass).map((candidate) => space.toPrompt(candidate));
         const results = await objective.evaluateMany(prompts);
         results.forEach((result, i) => {
-          losses.push(result.loss);
-          if (Number.isFinite(result.loss) && (best === null || result.loss < best.loss)) {
-            best = { loss: result.loss, breakdown: result.breakdown, scores: result.scores };
+          losses.push(result.loss.value);
+          if (Number.isFinite(result.loss.value) && (best === null || result.loss.value < best.loss.value)) {
+            best = result;
             bestPrompt = prompts[i].data;
           }
         });
       }
       de.tell(losses);
       elapsed += (performance.now() - started) / 1000;
-      const record = { generation: de.generation, evaluations: de.evaluations, bestLoss: best?.loss ?? NaN, medianLoss: median(losses), seconds: elapsed };
+      const record = { generation: de.generation, evaluations: de.evaluations, bestLoss: best?.loss.value ?? NaN, medianLoss: median(losses), seconds: elapsed };
       history.push(record);
       // The prompt goes first: a kill between the two writes only repeats this generation on resume.
-      if (bestPrompt) writeFileAtomic(path.join(runDir, PROMPT_FILE), encodeSoftPromptJson({ k: settings.k, hidden: model.hidden, data: bestPrompt }));
+      if (bestPrompt) writeFileAtomic(path.join(runDir, PROMPT_FILE), encodeSoftPromptJson({ k: softPrompt.k, hidden: model.hidden, data: bestPrompt }));
       const checkpoint: Checkpoint = { generation: de.generation, evaluations: de.evaluations, history, best, de: de.toJSON() };
       writeJsonAtomic(path.join(runDir, CHECKPOINT_FILE), checkpoint);
       callbacks.onGeneration?.(record, checkpoint);

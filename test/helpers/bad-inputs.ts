@@ -75,7 +75,7 @@ export class Work {
 }
 
 /** Lines cultune prints on stderr in normal operation (which model runs where, that eval goes on without CulturalBench), not part of an error. */
-const INFORMATION = /^cultune: (.* on cpu, (tree|flat) plan \((b?float(32|16)), hidden \d+\)|CulturalBench unavailable .*; VSM13 only)$/;
+const INFORMATION = /^cultune: (.* on cpu, (tree|flat) plan \((b?float(32|16)), hidden \d+\)|CulturalBench unavailable .*; VSM 2013 only)$/;
 
 /** The stderr lines that are not informational. */
 export function problemLines(stderr: string): string[] {

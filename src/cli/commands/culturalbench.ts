@@ -6,7 +6,6 @@ import {
   evaluateCulturalBench,
   formatBreakdown,
   formatCross,
-  PERSONA_STYLES,
   resolveCountry,
   selectQuestions,
   softPromptsFromDirectory,
@@ -14,18 +13,17 @@ import {
   tryLoadCulturalBench,
   type Condition,
   type CulturalBenchReport,
-  type PersonaStyle,
 } from '../../culturalbench/index.ts';
+import { PERSONA_STYLES, type PersonaStyle } from '../../instruments/index.ts';
 import { readSoftPromptFile } from '../../model/index.ts';
-import { addRuntimeOptions, deviceOption, openModel, type RuntimeFlags } from '../model-options.ts';
 import type { Placement } from '../../model/types.ts';
 import { checkWritable, writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
+import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { integerAtLeast } from '../parsers.ts';
 
-interface CulturalBenchFlags extends RuntimeFlags {
-  model: string;
+interface CulturalBenchFlags extends ModelFlags {
   condition: 'none' | 'persona' | 'soft';
   personaStyle: PersonaStyle;
   softPrompt?: string;
@@ -40,7 +38,6 @@ interface CulturalBenchFlags extends RuntimeFlags {
   limit?: number;
   seed: string;
   bootstrap: number;
-  device: string;
   json?: boolean;
   output?: string;
 }
@@ -137,12 +134,9 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  addRuntimeOptions(program
-    .command('culturalbench')
-    .description('Evaluate a model on CulturalBench Easy and Hard under a condition (none, persona, soft prompt)')
-    .requiredOption('--model <dir>', 'model folder (ONNX Llama export)')
+  addModelOptions(program.command('culturalbench').description('Evaluate a model on CulturalBench Easy and Hard under a condition (none, persona, soft prompt)'))
     .addOption(new Option('--condition <kind>', 'what each question is asked with').choices(['none', 'persona', 'soft']).default('none'))
-    .addOption(new Option('--persona-style <style>', 'persona sentence as a system message or at the start of the user turn (the VSM13 form)').choices(PERSONA_STYLES).default('system'))
+    .addOption(new Option('--persona-style <style>', "persona sentence as a system message or at the start of the user turn (the surveys' form)").choices(PERSONA_STYLES).default('system'))
     .option('--soft-prompt <file>', 'one soft prompt (.safetensors, .npy, .json or a PEFT folder) for every question')
     .option('--soft-prompt-dir <dir>', 'one soft prompt per country: <country>.safetensors|.npy|.json or <country>/adapter_model.safetensors')
     .addOption(new Option('--placement <where>', 'where the soft prompt goes (as tuned)').choices(['start', 'after-bos']).default('start'))
@@ -155,7 +149,6 @@ export function register(program: Command): void {
     .option('--limit <n>', 'at most n questions of Easy and of Hard (first in file order)', integerAtLeast(1))
     .option('--seed <seed>', 'seed of the bootstrap intervals', '0')
     .option('--bootstrap <n>', 'bootstrap resamples', integerAtLeast(1), 1000)
-    .addOption(deviceOption('auto')))
     .option('--json', 'print the JSON report instead of the table')
     .option('--output <file>', 'where to write the JSON report (default report/culturalbench-<condition>[-<country>].json)')
     .action((flags: CulturalBenchFlags) => runCulturalBench(flags));

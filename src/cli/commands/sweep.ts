@@ -5,7 +5,7 @@ import { modelGraphHash } from '../../model/index.ts';
 import { checkServer, parseQueueAddress } from '../../queue/connection.ts';
 import { enqueueRuns } from '../../queue/enqueue.ts';
 import { relativeToRuns, type TrainJobData } from '../../queue/jobs.ts';
-import { evalFileName } from '../../report/eval-record.ts';
+import { evalFileName } from '../../eval/eval-record.ts';
 import { readRunJson, RESULT_FILE, type RunResult } from '../../train/run-files.ts';
 import { parseEvalConditions, planTrainJob, trainJobArgs } from '../train-job.ts';
 import { JobRejected } from '../../queue/worker.ts';
@@ -14,10 +14,13 @@ import { TrainingInterrupted } from '../../train/train.ts';
 import { checkSweepModel, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
 import { UserError } from '../../util/errors.ts';
 import { checkWritable } from '../../util/atomic.ts';
-import { checkTrainSettings } from '../../train/check-settings.ts';
+import { newRunInfo, runDefinition, trainingTarget } from '../../train/new-run.ts';
+import { loadInstrumentData, settingFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel } from '../model-options.ts';
-import { addTargetOptions, type TargetFlags } from './targets.ts';
-import { addTrainingOptions, newRunInfo, runFolderName, trainingTarget, trainSettings, trainWithProgress, type TrainingFlags } from './train.ts';
+import { trainWithProgress } from '../training-progress.ts';
+import { VERSION } from '../version.ts';
+import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
+import { addTrainingOptions, runFolder, runRequest, type TrainingFlags } from './train.ts';
 
 interface SweepFlags extends TrainingFlags, Omit<TargetFlags, 'country' | 'target'> {
   countries: string[];
@@ -44,15 +47,15 @@ function sharedTargetOptions(): Option[] {
 }
 
 function label(run: SweepRun, index: number, total: number): string {
-  return `${run.country} (${run.target.country.name}, ${index + 1}/${total})`;
+  return `${run.country} (${run.definition.country.name}, ${index + 1}/${total})`;
 }
 
 type Say = (event: Record<string, unknown>, line: string) => void;
 
 function skipped(run: SweepRun, result: RunResult, say: Say): void {
   say(
-    { event: 'skipped', country: run.country, run: run.dir, bestLoss: result.best.loss },
-    `${run.country}: finished already in ${run.dir} (best VSM13 loss ${result.best.loss.toFixed(3)}); skipped`,
+    { event: 'skipped', country: run.country, run: run.dir, bestLoss: result.best.loss.value },
+    `${run.country}: finished already in ${run.dir} (best ${result.best.instrument} loss ${result.best.loss.value.toFixed(3)}); skipped`,
   );
 }
 
@@ -69,7 +72,7 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: S
     const result = run.state === 'finished' ? readRunJson<RunResult>(run.dir, RESULT_FILE) : undefined;
     if (result && conditions.every((c) => fs.existsSync(path.join(run.dir, evalFileName(c))))) skipped(run, result, say);
     else {
-      const args = trainJobArgs(run.country, run.settings, { fallback: flags.fallback, targets, allowPartialTarget: flags.allowPartialTarget });
+      const args = trainJobArgs(run.country, run.definition, settingFlags(flags, run.definition.instrument.name), { fallback: flags.fallback, targets, allowPartialTarget: flags.allowPartialTarget });
       const job = { run: path.basename(run.dir), args, model, eval: conditions };
       // What a worker will check, checked here first: a job that leaves this process is one a worker takes.
       try {
@@ -100,13 +103,15 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
   };
   // Every country and every run folder is checked before the model is loaded.
   const seeds = flags.seeds ?? [flags.seed];
+  const request = runRequest(flags);
+  const instrument = request.instrument.instrument;
+  await loadInstrumentData(instrument, flags, json);
   const plan = planSweep(
     flags.countries.flatMap((country) => {
-      const target = trainingTarget({ ...flags, country });
+      const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget);
       return seeds.map((seed) => {
-        const settings = trainSettings({ ...flags, seed });
-        checkTrainSettings(settings);
-        return { country, target, settings, dir: path.join(flags.out, runFolderName(target, seed)), extendBudget: flags.extendBudget };
+        const seeded = { ...request, search: { ...request.search, seed } };
+        return { country, definition: runDefinition(country, target, seeded), dir: runFolder({ ...flags, seed }, seeded, target), extendBudget: flags.extendBudget };
       });
     }),
   );
@@ -125,7 +130,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
           `${label(run, index, plan.length)}: ${resumed ? 'resuming' : 'training into'} ${run.dir}`,
         );
         try {
-          const info = run.state === 'new' ? newRunInfo(run.country, run.target, { ...run.settings, model: flags.model }, model) : run.stored;
+          const info = run.state === 'new' ? newRunInfo(run.definition, flags.model, model, VERSION) : run.stored;
           return await trainWithProgress(run.dir, info, model, json, { country: run.country });
         } catch (error) {
           if (error instanceof TrainingInterrupted) throw new UserError(`${error.message} (${run.dir}): run the same sweep again to continue`, 130);
@@ -134,8 +139,8 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
       },
     });
     say(
-      { event: 'sweep', runs: plan.map((run, i) => ({ country: run.country, run: run.dir, bestLoss: results[i].best.loss })) },
-      `sweep finished: ${plan.map((run, i) => `${path.basename(run.dir)} ${results[i].best.loss.toFixed(3)}`).join(', ')} (best VSM13 loss); runs in ${flags.out}`,
+      { event: 'sweep', runs: plan.map((run, i) => ({ country: run.country, run: run.dir, bestLoss: results[i].best.loss.value })) },
+      `sweep finished: ${plan.map((run, i) => `${path.basename(run.dir)} ${results[i].best.loss.value.toFixed(3)}`).join(', ')} (best ${instrument.name} loss); runs in ${flags.out}`,
     );
   } finally {
     await model.dispose();

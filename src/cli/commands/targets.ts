@@ -1,14 +1,23 @@
 import { Option, type Command } from 'commander';
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
-import { parseDimensionAssignments } from '../../vsm13/constants.ts';
-import { countryCatalogue, type CountryEntry } from '../../vsm13/countries.ts';
-import { DIMENSIONS } from '../../vsm13/dimensions.ts';
-import { hofstedeRow } from '../../vsm13/hofstede-table.ts';
-import { readTargetsFile } from '../../vsm13/target-file.ts';
-import { describeSource, explainMissingDimensions, resolveTarget, type Fallback, type Target } from '../../vsm13/targets.ts';
+import { DEFAULT_INSTRUMENT, instrumentNamed, type AnyInstrument } from '../../instruments/index.ts';
+import { loadInstrumentData } from '../instrument-options.ts';
+import {
+  countryCatalogue,
+  describeSource,
+  DIMENSIONS,
+  explainMissing,
+  hofstedeRow,
+  parseAssignments,
+  readTargetsFile,
+  type CountryEntry,
+  type Fallback,
+  type Target,
+  type TargetRequest,
+} from '../../targets/index.ts';
 
-/** The flags that choose a target; `vsm13` and `train` share them. */
+/** The flags that choose a target; the survey commands, `train` and `eval` share them. */
 export interface TargetFlags {
   country?: string;
   targets?: string;
@@ -19,25 +28,34 @@ export interface TargetFlags {
 export function addTargetOptions(command: Command): Command {
   return command
     .option('--country <country>', 'name, Hofstede code (SAU) or ISO 3166 code (SA, SAU), any case')
-    .option('--targets <file>', 'JSON or CSV with country and any of PDI, IDV, MAS, UAI, LTO, IVR: overrides or completes the published row')
+    .option('--targets <file>', "JSON or CSV with country and any of the instrument's score names (PDI, IDV, ...): overrides or completes the published row")
     .option('--target <values>', 'e.g. PDI=95,IDV=25: overrides the published row and --targets')
     .addOption(
       new Option('--fallback <source>', 'fill missing dimensions from the region row the country belongs to').choices(['none', 'region']).default('none'),
     );
 }
 
-/** The target the flags describe; undefined without --country. */
-export function targetFromFlags(flags: TargetFlags): Target | undefined {
+/** The target request of the flags (with --country) for an instrument: a targets file and overrides are read with its score names. */
+export function targetRequestFromFlags(flags: TargetFlags & { country: string }, instrument: AnyInstrument): TargetRequest {
+  const table = instrument.table;
+  if (!table && (flags.targets !== undefined || flags.target !== undefined)) {
+    throw new UserError(`${instrument.name}'s target is not a row of named values: --targets and --target do not apply`);
+  }
+  return {
+    country: flags.country,
+    fallback: flags.fallback,
+    file: flags.targets === undefined || !table ? undefined : readTargetsFile(flags.targets, table.naming),
+    overrides: flags.target === undefined || !table ? undefined : parseAssignments(flags.target, '--target', table.naming),
+  };
+}
+
+/** The instrument's target the flags describe; undefined without --country. */
+export function targetFromFlags(flags: TargetFlags, instrument: AnyInstrument): Target | undefined {
   if (flags.country === undefined) {
     if (flags.targets !== undefined || flags.target !== undefined) throw new UserError('--targets and --target need --country');
     return undefined;
   }
-  return resolveTarget({
-    country: flags.country,
-    fallback: flags.fallback,
-    file: flags.targets === undefined ? undefined : readTargetsFile(flags.targets),
-    overrides: flags.target === undefined ? undefined : parseDimensionAssignments(flags.target, '--target'),
-  });
+  return instrument.target(targetRequestFromFlags({ ...flags, country: flags.country }, instrument));
 }
 
 /** `--json` alone prints JSON instead of the table; `--json FILE` writes it there (atomically) as well. */
@@ -50,15 +68,15 @@ export function emitJson(json: string | boolean | undefined, value: unknown, pri
   if (typeof json === 'string') writeJsonAtomic(json, value);
 }
 
-export function formatTarget(target: Target): string[] {
+export function formatTarget(target: Target, instrument: AnyInstrument): string[] {
   const { country } = target;
   const codes = [country.code && `Hofstede ${country.code}`, country.iso2 && `ISO ${country.iso2}/${country.iso3}`, country.region && `region ${country.region.name}`];
   const lines = [`${country.name}${country.kind === 'custom' ? ' (from the targets file)' : ''}${codes.some(Boolean) ? ` (${codes.filter(Boolean).join('; ')})` : ''}`];
-  for (const d of DIMENSIONS) {
-    const value = target.values[d];
-    lines.push(`  ${d}  ${value ? String(value.value).padStart(4) : '   -'}  ${value ? describeSource(value.source) : 'missing'}`);
+  for (const { name } of instrument.columns) {
+    const value = target.values[name];
+    lines.push(`  ${name.padEnd(3)}  ${value ? String(value.value).padStart(4) : '   -'}  ${value ? describeSource(value.source) : 'missing'}`);
   }
-  return [...lines, ...explainMissingDimensions(target)];
+  return [...lines, ...(instrument.table ? explainMissing(target, instrument.table) : [])];
 }
 
 function listingRow(entry: CountryEntry) {
@@ -91,11 +109,14 @@ export function register(program: Command): void {
       .command('targets')
       .description("What the tool knows of Hofstede's published scores: all rows, or the target a run for one country would use and where each number comes from"),
   )
+    .option('--instrument <name>', `whose target to show (default ${DEFAULT_INSTRUMENT})`)
     .option('--json [file]', 'print JSON instead of the table, or with a file name write it there too')
-    .action((flags: TargetFlags & { json?: string | boolean }) => {
-      const target = targetFromFlags(flags);
+    .action(async (flags: TargetFlags & { instrument?: string; json?: string | boolean }) => {
+      const instrument = instrumentNamed(flags.instrument ?? DEFAULT_INSTRUMENT);
+      if (flags.country !== undefined) await loadInstrumentData(instrument, {}, flags.json !== undefined);
+      const target = targetFromFlags(flags, instrument);
       if (target) {
-        emitJson(flags.json, target, () => process.stdout.write(`${formatTarget(target).join('\n')}\n`));
+        emitJson(flags.json, target, () => process.stdout.write(`${formatTarget(target, instrument).join('\n')}\n`));
         return;
       }
       const rows = countryCatalogue().map(listingRow);

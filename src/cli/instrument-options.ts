@@ -1,0 +1,72 @@
+import { Option, type Command } from 'commander';
+import { DEFAULT_INSTRUMENT, instrumentNamed, instruments, type AnyInstrument, type InstrumentSpec, type SettingFlags, type SettingOption } from '../instruments/index.ts';
+import { UserError } from '../util/errors.ts';
+
+/** Flags of every registered instrument's settings, once each (instruments share `--variants` and `--answer`). */
+function settingOptions(): { option: SettingOption; owners: string[] }[] {
+  const byFlag = new Map<string, { option: SettingOption; owners: string[] }>();
+  for (const instrument of instruments()) {
+    for (const option of instrument.options) {
+      const seen = byFlag.get(option.flags);
+      if (seen) seen.owners.push(instrument.name);
+      else byFlag.set(option.flags, { option, owners: [instrument.name] });
+    }
+  }
+  return [...byFlag.values()];
+}
+
+export interface InstrumentFlags {
+  instrument?: string;
+  /** A local copy of an instrument's dataset (`--data`, or `--instrument-data` where `--data` is CulturalBench's). */
+  data?: string;
+  instrumentData?: string;
+  download?: boolean;
+  [setting: string]: unknown;
+}
+
+/**
+ * `--instrument NAME` and every instrument's settings. No commander defaults: a flag not given keeps
+ * the run's stored setting or the instrument's default, so the instrument applies them.
+ */
+export function addInstrumentOptions(command: Command, options: { withName?: boolean; dataFlag?: '--data' | '--instrument-data' } = {}): Command {
+  if (options.withName ?? true) {
+    command.addOption(new Option('--instrument <name>', `the survey the loss comes from: ${instruments().map((i) => i.name).join(', ')} (default ${DEFAULT_INSTRUMENT})`));
+  }
+  const withData = instruments().filter((i) => i.loadData).map((i) => i.name);
+  if (withData.length > 0) {
+    command.option(`${options.dataFlag ?? '--data'} <path>`, `local copy of the instrument's dataset (${withData.join(', ')}; default: the cache, downloading if needed)`);
+    if (!command.options.some((o) => o.long === '--no-download')) command.option('--no-download', "use the cached dataset only");
+  }
+  for (const { option, owners } of settingOptions()) {
+    const help = `${option.description}${option.defaultText ? ` (default ${option.defaultText})` : ''}${owners.length < instruments().length ? ` [${owners.join(', ')}]` : ''}`;
+    const flag = new Option(option.flags, help);
+    if (option.choices) flag.choices(option.choices);
+    command.addOption(flag);
+  }
+  return command;
+}
+
+/** The setting flags given on the command line for `instrumentName`; a flag of another instrument only is an error. */
+export function settingFlags(flags: InstrumentFlags, instrumentName: string): SettingFlags {
+  const given: Record<string, string> = {};
+  for (const { option, owners } of settingOptions()) {
+    const value = flags[option.key];
+    if (value === undefined) continue;
+    if (!owners.includes(instrumentName)) throw new UserError(`${option.flags.split(' ')[0]} is a setting of ${owners.join(', ')}, not of ${instrumentName}`);
+    given[option.key] = String(value);
+  }
+  return given;
+}
+
+/** The instrument the flags name (default: the registry's default) with its settings from the flags. */
+export function instrumentFromFlags(flags: InstrumentFlags): InstrumentSpec {
+  const instrument = instrumentNamed(flags.instrument ?? DEFAULT_INSTRUMENT);
+  return { instrument, settings: instrument.settings(settingFlags(flags, instrument.name)) };
+}
+
+/** Loads the instrument's dataset where it has one (before its targets are read), saying where it came from unless `quiet`. */
+export async function loadInstrumentData(instrument: AnyInstrument, flags: InstrumentFlags, quiet = false): Promise<void> {
+  if (!instrument.loadData) return;
+  const line = await instrument.loadData({ data: flags.instrumentData ?? flags.data, download: flags.download ?? true });
+  if (!quiet) process.stderr.write(`cultune: ${line}\n`);
+}

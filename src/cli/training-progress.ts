@@ -1,0 +1,38 @@
+import type { LoadedModel } from '../model/index.ts';
+import { train } from '../train/train.ts';
+import type { GenerationRecord, RunInfo, RunResult } from '../train/run-files.ts';
+
+function progressLine(record: GenerationRecord, budget: number): string {
+  const rate = record.evaluations / Math.max(record.seconds, 1e-9);
+  const eta = Math.max(0, (budget - record.evaluations) / rate);
+  return `gen ${record.generation} | evals ${record.evaluations}/${budget} | best ${record.bestLoss.toFixed(3)} | median ${record.medianLoss.toFixed(3)} | ${rate.toFixed(2)} evals/s | ETA ${Math.round(eta)} s`;
+}
+
+/**
+ * Trains (or resumes) one run, printing progress as `train` does: a line per generation on stderr, or
+ * JSON lines on stdout with `tag`'s fields added. Ctrl-C ends it after the current candidate with
+ * TrainingInterrupted; the last checkpoint stays.
+ */
+export async function trainWithProgress(dir: string, info: RunInfo, model: LoadedModel, json: boolean, tag: Record<string, unknown> = {}): Promise<RunResult> {
+  let interrupted = false;
+  const onSignal = () => (interrupted = true);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await train(dir, info, model, {
+      interrupted: () => interrupted,
+      onGeneration: (record) => {
+        if (json) process.stdout.write(`${JSON.stringify({ event: 'generation', ...tag, ...record })}\n`);
+        else process.stderr.write(`${progressLine(record, info.search.budget)}\n`);
+      },
+    });
+    const best = result.best;
+    const summary = { event: 'finished', ...tag, run: dir, stopReason: result.stopReason, instrument: best.instrument, bestLoss: best.loss.value, scores: best.scores, perScore: best.loss.perScore };
+    if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else process.stderr.write(`finished (${result.stopReason}): best ${best.instrument} loss ${best.loss.value.toFixed(3)}; run in ${dir}\n`);
+    return result;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

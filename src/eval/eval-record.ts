@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError, describeError } from '../util/errors.ts';
+import { readTextFile } from '../util/text-file.ts';
+import type { InstrumentResult, StoredInstrument } from '../instruments/index.ts';
+
+export type EvalCondition = 'none' | 'persona' | 'soft';
+export const EVAL_CONDITIONS: readonly EvalCondition[] = ['none', 'persona', 'soft'];
+
+/** A mean with its bootstrap 95 % interval; null where the group had no question (JSON has no NaN). */
+export interface Interval {
+  value: number | null;
+  ci95: [number | null, number | null];
+}
+
+export type CulturalBenchOutcome =
+  | {
+      available: true;
+      /** The dataset's name of the country whose questions were asked. */
+      country: string;
+      questions: { easy: number; hard: number };
+      /** Easy scored by the option letter: mean over the four rotations, and right under all four (strict). */
+      easy: { mean: Interval; strict: Interval };
+      /** Hard: all four statements judged right. */
+      hard: Interval;
+      limit: number | null;
+    }
+  | { available: false; reason: string };
+
+/**
+ * What `cultune eval` writes as eval-<condition>.json. Self-contained (country, model, target): a report
+ * needs nothing else, so baselines evaluated without a run folder report like any other.
+ */
+export interface EvalRecord {
+  cultune: string;
+  createdAt: string;
+  condition: EvalCondition;
+  /** The run folder's name, or null for a baseline written with --out. */
+  run: string | null;
+  country: { name: string; code?: string };
+  model: { dir: string; hidden: number; dtype: string };
+  settings: { placement: string; seed: string; bootstrap: number };
+  /** The instrument asked, with its settings, and what it gave: named scores, the target's values, the loss. */
+  instrument: StoredInstrument;
+  result: InstrumentResult;
+  culturalbench: CulturalBenchOutcome;
+}
+
+export function evalFileName(condition: EvalCondition): string {
+  return `eval-${condition}.json`;
+}
+
+function invalid(file: string, what: string): UserError {
+  return new UserError(`${file}: not a cultune eval file (${what})`);
+}
+
+/** Reads and checks the parts a report relies on, so a damaged file fails with its name, not later. */
+export function readEvalRecord(file: string): EvalRecord {
+  const text = readTextFile(file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw invalid(file, describeError(error).replace(/\s+/g, ' '));
+  }
+  const record = parsed as Partial<EvalRecord>;
+  if (!record || typeof record !== 'object') throw invalid(file, 'not a JSON object');
+  if (!EVAL_CONDITIONS.includes(record.condition as EvalCondition)) throw invalid(file, 'no condition none/persona/soft');
+  if (typeof record.country?.name !== 'string') throw invalid(file, 'no country');
+  if (!('result' in record) && !('instrument' in record)) throw new UserError(`${file} was written by cultune 0.1 (no instrument recorded); evaluate again with this version`);
+  if (typeof record.instrument?.name !== 'string') throw invalid(file, 'no instrument');
+  if (typeof record.result?.loss?.value !== 'number' || typeof record.result.scores !== 'object') throw invalid(file, 'no scores and loss');
+  if (typeof record.culturalbench?.available !== 'boolean') throw invalid(file, 'no CulturalBench section');
+  return record as EvalRecord;
+}
+
+/** The eval files of a folder, in condition order (none, persona, soft). */
+export function evalFilesIn(dir: string): string[] {
+  return EVAL_CONDITIONS.map((c) => path.join(dir, evalFileName(c))).filter((f) => fs.existsSync(f));
+}

@@ -1,0 +1,102 @@
+import {
+  datasetCountries,
+  evaluateCulturalBench,
+  matchCountry,
+  selectQuestions,
+  summarise,
+  type Availability,
+  type Condition,
+} from '../culturalbench/index.ts';
+import type { Estimate } from '../culturalbench/bootstrap.ts';
+import { prepareObjective, storedInstrument, type Conditioning, type InstrumentSpec } from '../instruments/index.ts';
+import type { Placement, Scorer, SoftPrompt } from '../model/types.ts';
+import type { Target } from '../targets/index.ts';
+import type { CulturalBenchOutcome, EvalCondition, EvalRecord, Interval } from './eval-record.ts';
+
+export interface EvaluationPlan {
+  condition: EvalCondition;
+  instrument: InstrumentSpec;
+  target: Target;
+  /** Required for the soft condition. */
+  softPrompt?: SoftPrompt;
+  placement: Placement;
+  culturalBench: Availability;
+  limit?: number;
+  seed: string;
+  bootstrap: number;
+  onProgress?: (done: number, total: number, phase: string) => void;
+}
+
+function interval(estimate: Estimate): Interval {
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  return { value: finite(estimate.value), ci95: [finite(estimate.ci95[0]), finite(estimate.ci95[1])] };
+}
+
+const EMPTY: Interval = { value: null, ci95: [null, null] };
+
+/**
+ * The persona baseline asks with the sentence at the start of the user turn for the instrument and
+ * CulturalBench alike, so both halves of the trade-off see the same conditioning.
+ */
+function instrumentConditioning(plan: EvaluationPlan): Conditioning {
+  if (plan.condition === 'none') return { kind: 'none' };
+  if (plan.condition === 'persona') return { kind: 'persona', place: plan.target.country.personaName, style: 'user' };
+  return { kind: 'soft', prompt: plan.softPrompt as SoftPrompt, placement: plan.placement };
+}
+
+function culturalBenchCondition(plan: EvaluationPlan): Condition {
+  if (plan.condition === 'none') return { kind: 'none' };
+  if (plan.condition === 'persona') return { kind: 'persona', style: 'user' };
+  return { kind: 'soft', prompts: { kind: 'single', label: 'run', prompt: plan.softPrompt as SoftPrompt } };
+}
+
+async function culturalBenchOutcome(scorer: Scorer, plan: EvaluationPlan): Promise<CulturalBenchOutcome> {
+  if (!plan.culturalBench.available) return { available: false, reason: plan.culturalBench.reason };
+  const data = plan.culturalBench.data;
+  const countries = datasetCountries(data);
+  const country = [plan.target.country.name, plan.target.country.personaName.replace(/^the /i, '')]
+    .map((n) => matchCountry(n, countries)).find((c) => c !== undefined);
+  if (!country) return { available: false, reason: `CulturalBench has no questions about ${plan.target.country.name}` };
+  const condition = culturalBenchCondition(plan);
+  const questions = selectQuestions(data, condition, { country, limit: plan.limit });
+  const result = await evaluateCulturalBench(scorer, questions, {
+    condition,
+    datasetCountries: countries,
+    placement: plan.placement,
+    onProgress: plan.onProgress && ((done, total, phase) => plan.onProgress?.(done, total, `CulturalBench ${phase}`)),
+  });
+  const summary = summarise(result, { seed: plan.seed, bootstrapSamples: plan.bootstrap }).overall;
+  return {
+    available: true,
+    country,
+    questions: { easy: questions.easy.length, hard: questions.hard.length },
+    easy: summary.easy
+      ? { mean: interval(summary.easy.letter.meanAccuracy), strict: interval(summary.easy.letter.strictAccuracy) }
+      : { mean: EMPTY, strict: EMPTY },
+    hard: summary.hard ? interval(summary.hard.accuracy) : EMPTY,
+    limit: plan.limit ?? null,
+  };
+}
+
+/** The instrument against the target and CulturalBench on the target country's questions, under one condition. */
+export async function evaluateCondition(
+  scorer: Scorer & { hidden: number; dtype: string },
+  plan: EvaluationPlan,
+  identity: { run: string | null; modelDir: string; version: string },
+): Promise<EvalRecord> {
+  if (plan.condition === 'soft' && !plan.softPrompt) throw new Error('the soft condition needs a soft prompt');
+  const objective = prepareObjective(scorer, plan.instrument, plan.target, { conditioning: instrumentConditioning(plan) });
+  const result = await objective.evaluate(undefined, plan.onProgress && ((done, total) => plan.onProgress?.(done, total, plan.instrument.instrument.title)));
+  return {
+    cultune: identity.version,
+    createdAt: new Date().toISOString(),
+    condition: plan.condition,
+    run: identity.run,
+    country: { name: plan.target.country.name, ...(plan.target.country.code ? { code: plan.target.country.code } : {}) },
+    model: { dir: identity.modelDir, hidden: scorer.hidden, dtype: scorer.dtype },
+    settings: { placement: plan.placement, seed: plan.seed, bootstrap: plan.bootstrap },
+    instrument: storedInstrument(plan.instrument),
+    result,
+    culturalbench: await culturalBenchOutcome(scorer, plan),
+  };
+}

@@ -1,0 +1,35 @@
+import { UserError } from '../../util/errors.ts';
+import type { SettingFlags, SettingOption } from '../types.ts';
+import { ANSWER_MODES, type AnswerMode } from './answers.ts';
+import { DEFAULT_VARIANTS } from './respondents.ts';
+
+/** The settings every survey instrument shares: how many respondent variants ask each item, and how an answer is read. */
+export interface SurveySettings {
+  variants: number;
+  answer: AnswerMode;
+}
+
+export const SURVEY_OPTIONS: readonly SettingOption[] = [
+  { flags: '--variants <n>', key: 'variants', description: 'respondent variants averaged per item (pairs of scale order and reversed)', defaultText: String(DEFAULT_VARIANTS) },
+  { flags: '--answer <mode>', key: 'answer', choices: ANSWER_MODES, description: 'answer reading the loss uses: expected value or most probable answer', defaultText: 'expected' },
+];
+
+/** A positive integer flag; `flag` names it in errors. */
+export function positiveInteger(text: string, flag: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected an integer >= 1, got "${text}"`);
+  return n;
+}
+
+/** One of `choices`; `flag` names it in errors. */
+export function oneOf<T extends string>(text: string, choices: readonly T[], flag: string): T {
+  if (!(choices as readonly string[]).includes(text)) throw new UserError(`${flag}: "${text}" is not one of ${choices.join(', ')}`);
+  return text as T;
+}
+
+export function surveySettings(flags: SettingFlags, base: SurveySettings | undefined): SurveySettings {
+  return {
+    variants: flags.variants !== undefined ? positiveInteger(flags.variants, '--variants') : (base?.variants ?? DEFAULT_VARIANTS),
+    answer: flags.answer !== undefined ? oneOf(flags.answer, ANSWER_MODES, '--answer') : (base?.answer ?? 'expected'),
+  };
+}

@@ -1,0 +1,116 @@
+import type { ChatMessage } from '../model/types.ts';
+import type { ReferenceTable, Target, TargetRequest } from '../targets/index.ts';
+
+/** One question as one simulated respondent sees it. */
+export interface SurveyQuestion {
+  /** Which item of the instrument this asks, e.g. "07" or "F063". */
+  itemId: string;
+  /** Which respondent variant asks it (profile, phrasing, option order). */
+  variantId: string;
+  messages: ChatMessage[];
+  /** The texts the model may answer with, in the order shown, e.g. "1".."5". */
+  answerKeys: string[];
+  /** Each answer key's value on the item's own scale: shown reversed, key "1" may mean 5. */
+  answerValues: number[];
+}
+
+/** Named numbers: an instrument's scores under the names its tables show ("PDI".."IVR", "PC1"/"PC2"). */
+export type NamedScores = Record<string, number>;
+
+/** A loss against a target, split by score where the instrument's loss splits that way. */
+export interface InstrumentLoss {
+  /** The number DE minimises. */
+  value: number;
+  /** How it is computed, for tables: "l1", "l2", "euclidean", "1 - similarity". */
+  metric: string;
+  /** Each score's part of the loss (|model - target| for l1), where it has one. */
+  perScore: NamedScores;
+  /** model - target per score, signed (which way a score is off). */
+  difference: NamedScores;
+  /** Scores the target lacks: left out of the loss, and reports say so. */
+  missing: string[];
+}
+
+/**
+ * What one evaluation of an instrument yields, the record train (best candidate), eval and report
+ * share: the named scores with the target's values under the same names, the loss, and the
+ * instrument's own detail (item means, both answer readings, constants) as plain JSON.
+ */
+export interface InstrumentResult {
+  instrument: string;
+  scores: NamedScores;
+  target: NamedScores;
+  loss: InstrumentLoss;
+  details: unknown;
+}
+
+/** One column of an instrument's tables and charts. */
+export interface ScoreColumn {
+  name: string;
+  /** A longer name for legends ("Power Distance"). */
+  title: string;
+  /** Decimals shown in tables. */
+  digits: number;
+}
+
+/** A command-line setting of an instrument (`--constants`, `--variants`): its flag, help and the key its value arrives under. */
+export interface SettingOption {
+  /** commander's flag text, e.g. "--constants <c>". */
+  flags: string;
+  description: string;
+  choices?: readonly string[];
+  /** commander's camelCase key of the flag ("constants"). */
+  key: string;
+  /** Shown in the help; the instrument applies it. */
+  defaultText?: string;
+}
+
+/** Where an instrument's dataset comes from: `--data` (a local copy), or the cache, downloading unless `download` is false. */
+export interface DataSource {
+  data?: string;
+  download: boolean;
+}
+
+/** Flag values as they come from the command line: strings, undefined where not given. */
+export type SettingFlags = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The contract every instrument follows, after lm-evaluation-harness's tasks: it writes the questions,
+ * turns the model's answer distributions into its scores, compares scores with a target, and says how
+ * its columns are shown. It never calls the model: the objective (objective.ts) builds the requests,
+ * scores them, and hands back the distributions.
+ */
+export interface Instrument<Settings extends object = object, Scores = unknown> {
+  /** The name `--instrument` takes and records carry. */
+  readonly name: string;
+  /** The name in prose and table headings ("VSM 2013"). */
+  readonly title: string;
+  /** The named scores tables show, in order. */
+  readonly columns: readonly ScoreColumn[];
+  /** The settings' command-line flags. */
+  readonly options: readonly SettingOption[];
+  /** Where targets come from; absent when the target is not a row of named values. */
+  readonly table?: ReferenceTable;
+  /**
+   * For instruments whose targets come from a dataset: loads it (a local copy, else the cache,
+   * downloading once) before `target` is called; returns a line saying where it came from.
+   */
+  loadData?(source: DataSource): Promise<string>;
+  /** Settings from flags; flags not given keep `base`'s value (a run's stored settings), else the default. Plain JSON. */
+  settings(flags: SettingFlags, base?: Settings): Settings;
+  /** The target of one place; a place the instrument has nothing for is a UserError. */
+  target(request: TargetRequest): Target;
+  /** Every question one evaluation asks (all items for all respondent variants), in a fixed order. */
+  questions(settings: Settings, target: Target | undefined): SurveyQuestion[];
+  /** Scores from one probability distribution per question over that question's answer keys (the target where the scores compare answers with it, as GlobalOpinionQA's do). */
+  scores(questions: readonly SurveyQuestion[], distributions: readonly number[][], settings: Settings, target: Target | undefined): Scores;
+  /** The scores under the names of `columns`. */
+  named(scores: Scores, settings: Settings): NamedScores;
+  loss(scores: Scores, target: Target, settings: Settings): InstrumentLoss;
+  /** Lines a command prints about the settings (the scale constants are on, the answer reading). */
+  describeSettings(settings: Settings): string[];
+}
+
+/** Any instrument, as the registry and the generic layers hold them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyInstrument = Instrument<any, any>;

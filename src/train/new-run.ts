@@ -1,0 +1,54 @@
+import path from 'node:path';
+import type { SoftPromptConfig } from '../embedding/index.ts';
+import type { LoadedModel } from '../model/index.ts';
+import { personaSentence, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
+import { explainMissing, type Target, type TargetRequest } from '../targets/index.ts';
+import { UserError } from '../util/errors.ts';
+import type { RunDefinition, RunInfo } from './run-files.ts';
+import type { SearchSettings } from './search-space.ts';
+
+/** What a new run asks for, before a model is loaded. */
+export interface RunRequest {
+  instrument: InstrumentSpec;
+  /** The soft prompt's record without its init text, which comes from the target. */
+  softPrompt: Omit<SoftPromptConfig, 'initText'>;
+  search: SearchSettings;
+}
+
+/**
+ * The target of a run from the instrument's reference, checked before any model is loaded: a partial
+ * one (some named values missing) needs `allowPartial`.
+ */
+export function trainingTarget(instrument: InstrumentSpec['instrument'], request: TargetRequest, allowPartial: boolean): Target {
+  const target = instrument.target(request);
+  const missing = instrument.table ? explainMissing(target, instrument.table) : [];
+  if (missing.length > 0 && !allowPartial) throw new UserError(`${missing.join(' ')} (or pass --allow-partial-target to train on the values present)`);
+  return target;
+}
+
+function countryCode(target: Target): string | undefined {
+  return target.country.iso2 ?? target.country.code;
+}
+
+/** `<country>-s<seed>`, with the instrument's name after the country unless it is the default: the run folder name. */
+export function runFolderName(target: Target, seed: number, instrumentName?: string): string {
+  const country = (countryCode(target) ?? target.country.name).replace(/[^A-Za-z0-9_-]+/g, '_');
+  return instrumentName === undefined ? `${country}-s${seed}` : `${country}-${instrumentName}-s${seed}`;
+}
+
+/** What defines a new run, known before a model is loaded: run.json without the model and version. */
+export function runDefinition(query: string, target: Target, request: RunRequest): RunDefinition {
+  const initText = request.softPrompt.init === 'text' ? personaSentence(target.country.personaName) : undefined;
+  return {
+    country: { query, name: target.country.name, code: countryCode(target) },
+    instrument: storedInstrument(request.instrument),
+    target,
+    softPrompt: { ...request.softPrompt, ...(initText === undefined ? {} : { initText }) },
+    search: request.search,
+  };
+}
+
+/** What run.json records for a new run: its definition, and the model it trains on (folder, graph hash, width, compute precision). */
+export function newRunInfo(definition: RunDefinition, modelDir: string, model: Pick<LoadedModel, 'sourceHash' | 'hidden' | 'precision'>, version: string): RunInfo {
+  return { cultune: version, ...definition, model: { dir: path.resolve(modelDir), sourceHash: model.sourceHash, hidden: model.hidden, dtype: model.precision } };
+}
