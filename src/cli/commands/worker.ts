@@ -29,7 +29,7 @@ function describe(event: WorkerEvent): string {
     case 'progress':
       return `${event.job}: ${describeProgress(event.progress)}`;
     case 'completed':
-      return `${event.job}: ${event.result.skipped ? 'finished already' : `finished (${event.result.stopReason})`}: best VSM13 loss ${event.result.bestLoss.toFixed(3)}`;
+      return `${event.job}: ${event.result.skipped ? 'finished already' : `finished (${event.result.stopReason})`}: best loss ${event.result.bestLoss.toFixed(3)}`;
     case 'failed':
       return `${event.job}: failed: ${event.error}${event.retry ? ' (will be retried)' : ''}`;
     case 'returned':
