@@ -85,7 +85,7 @@ const TRAIN_CASES: BadCase[] = [
   { name: 'train unknown strategy', args: (w) => trainArgs(w.dir, '--strategy', 'best'), error: /unknown DE strategy 'best'/ },
   { name: 'train unknown crossover', args: (w) => trainArgs(w.dir, '--strategy', 'rand/1/uni'), error: /unknown DE strategy 'rand\/1\/uni'/ },
   { name: 'train strategy needing a larger population', args: (w) => trainArgs(w.dir, '--strategy', 'rand/2/bin'), error: /strategy rand\/2\/bin needs popSize >= 6, got 4/ },
-  { name: 'train --variants 0', args: (w) => trainArgs(w.dir, '--variants', '0'), error: /argument '0' is invalid/ },
+  { name: 'train --variants 0', args: (w) => trainArgs(w.dir, '--variants', '0'), error: /--variants: expected an integer >= 1, got "0"/ },
   { name: 'train more variants than exist', args: (w) => trainArgs(w.dir, '--variants', '500'), error: /--variants: the number of respondent variants must be an integer from 1 to \d+, got 500/ },
   { name: 'train --dim 0', args: (w) => trainArgs(w.dir, '--dim', '0'), error: /argument '0' is invalid/ },
   { name: 'train --dim beyond the soft prompt', args: (w) => trainArgs(w.dir, '--dim', '100000'), error: /--dim 100000 exceeds the soft prompt's own size \(--k 2 x hidden 64 = 128\)/ },
@@ -121,7 +121,7 @@ const TRAIN_CASES: BadCase[] = [
   { name: 'run.json deleted, result kept', args: resume(remove('run.json')), error: /run holds result\.json but no run\.json/ },
   { name: 'run.json deleted, only the prompt kept', args: resume(remove('run.json', 'result.json', 'checkpoint.json')), error: /run holds prompt\.json but no run\.json/ },
   { name: 'run.json not JSON', args: resume((d) => fs.writeFileSync(path.join(d, 'run.json'), '{"country": '), '--resume'), error: /run\.json: not valid JSON/ },
-  { name: 'run.json not an object', args: resume((d) => fs.writeFileSync(path.join(d, 'run.json'), '[]'), '--resume'), error: /run\.json: not a cultune run file \(no country\.name\)/ },
+  { name: 'run.json not an object', args: resume((d) => fs.writeFileSync(path.join(d, 'run.json'), '[]'), '--resume'), error: /run\.json: not a cultune run file \(no instrument\)/ },
   { name: 'run.json without search settings', args: resume((d) => editJson(path.join(d, 'run.json'), (r) => delete r.search), '--resume'), error: /not a cultune run file \(no search settings\)/ },
   { name: 'run.json invalid UTF-8', args: resume((d) => fs.appendFileSync(path.join(d, 'run.json'), Buffer.from([0xff])), '--resume'), error: /run\.json line \d+: not valid UTF-8/ },
   { name: 'checkpoint not JSON', args: resume((d) => { unfinished(d); fs.writeFileSync(path.join(d, 'checkpoint.json'), '{"generation": 1, "de": {'); }, '--resume'), error: /checkpoint\.json: not valid JSON/ },
@@ -150,7 +150,7 @@ const SWEEP_CASES: BadCase[] = [
   { name: 'sweep --out is a file', args: (w) => ['sweep', '--model', ground.model, '--countries', 'JP', '--out', w.file('out', 'x')], error: /out is a file, not a folder/ },
   { name: 'sweep over a folder with another run', args: (w) => { w.copy(finished, 'JP-s1'); return ['sweep', '--model', ground.model, '--countries', 'JP', '--out', w.dir]; }, error: /JP-s1 holds another run \(k 2 there, 10 asked; .*budget 8 there, 4000 asked/ },
   { name: 'sweep over a folder with a checkpoint but no run.json', args: (w) => { w.copy(finished, 'JP-s1'); fs.rmSync(w.path('JP-s1', 'run.json')); return ['sweep', '--model', ground.model, '--countries', 'JP', '--out', w.dir]; }, error: /JP-s1 holds result\.json but no run\.json/ },
-  { name: 'sweep --variants 0', args: (w) => ['sweep', '--model', ground.model, '--countries', 'JP', '--variants', '0', '--out', w.dir], error: /argument '0' is invalid/ },
+  { name: 'sweep --variants 0', args: (w) => ['sweep', '--model', ground.model, '--countries', 'JP', '--variants', '0', '--out', w.dir], error: /--variants: expected an integer >= 1, got "0"/ },
 ];
 
 const evalArgs = (...args: string[]) => ['eval', ...args, '--device', 'cpu', '--no-download', '--bootstrap', '20'];
@@ -167,7 +167,7 @@ const EVAL_CASES: BadCase[] = [
   { name: 'eval --out below a file', args: (w) => evalArgs(runCopy(w), '--out', path.join(w.file('out', 'x'), 'deeper')), error: /out is a file, not a folder/ },
   { name: 'eval --bootstrap 0', args: (w) => evalArgs(runCopy(w), '--bootstrap', '0'), error: /argument '0' is invalid/ },
   { name: 'eval --limit 0', args: (w) => evalArgs(runCopy(w), '--limit', '0'), error: /argument '0' is invalid/ },
-  { name: 'eval --variants not a number', args: (w) => evalArgs(runCopy(w), '--variants', 'four'), error: /argument 'four' is invalid/ },
+  { name: 'eval --variants not a number', args: (w) => evalArgs(runCopy(w), '--variants', 'four'), error: /--variants: expected an integer >= 1, got "four"/ },
   { name: 'eval unknown baseline', args: (w) => evalArgs(runCopy(w), '--baseline', 'random'), error: /argument 'random' is invalid/ },
   { name: 'eval of a run without prompt.json', args: (w) => evalArgs(runCopy(w, remove('prompt.json'))), error: /cannot read .*prompt\.json: no such file or folder/ },
   { name: 'eval of a prompt with NaN', args: (w) => evalArgs(runCopy(w, (d) => fs.writeFileSync(path.join(d, 'prompt.json'), '{"shape": [2, 64], "data": [' + ['1e999', ...new Array(127).fill(0)].join(',') + ']}'))), error: /prompt\.json: .*soft prompt value \[0, 0\] is Infinity, not a finite number/ },

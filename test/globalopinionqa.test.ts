@@ -75,7 +75,7 @@ describe('reading GlobalOpinionQA', () => {
         expect(requests.filter((r) => r.startsWith('/good'))).toHaveLength(1);
         // The hash recorded at the first download guards the cache.
         fs.appendFileSync(path.join(cacheDir, 'global_opinions.csv'), '\n');
-        await expect(loadGlobalOpinions({ download: false, cacheDir })).rejects.toThrow(/has sha256 .* expected/);
+        await expect(loadGlobalOpinions({ download: false, cacheDir })).rejects.toThrow(/global_opinions\.csv is damaged \(sha256 /);
 
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-goqa-'));
         await expect(loadGlobalOpinions({ download: true, cacheDir: empty, baseUrl: `${baseUrl}/bad` })).rejects.toThrow(/row 2: not a Python literal/);

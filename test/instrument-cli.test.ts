@@ -30,7 +30,8 @@ describe.each([
     const instrument = instrumentNamed(name);
     const trained = runCli(['train', '--instrument', name, '--country', country, ...TRAIN, ...extra, '--out', work, '--json'], { env });
     expect(trained.code, trained.stderr).toBe(0);
-    const run = path.join(work, `${country}-${name}-s2`);
+    // The default instrument's runs keep the plain folder name.
+    const run = path.join(work, name === 'vsm13' ? `${country}-s2` : `${country}-${name}-s2`);
     const info = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8'));
     expect(info.instrument.name).toBe(name);
     const finished = trained.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'finished');

@@ -3,7 +3,7 @@ import type { Availability } from '../culturalbench/index.ts';
 import { instrumentFromStored, type InstrumentSpec } from '../instruments/index.ts';
 import type { Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
-import { readRunInfo, readRunPrompt, type RunInfo } from '../train/run-files.ts';
+import { readRunInfo, readRunPrompt, readTrainingState, type RunInfo } from '../train/run-files.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { evaluateCondition } from './evaluate-condition.ts';
 import { evalFileName, type EvalCondition, type EvalRecord } from './eval-record.ts';
@@ -21,6 +21,8 @@ export interface EvalSubject {
 /** A run folder as a subject, with the run's instrument and settings; reads (and so checks) everything before any model is loaded. */
 export function runSubject(dir: string, condition: EvalCondition, overrides: { modelDir?: string; outDir?: string } = {}): EvalSubject {
   const info = readRunInfo(dir);
+  // A damaged checkpoint or result is refused here, before the model is loaded, as every reader of the folder does.
+  readTrainingState(dir);
   return {
     condition,
     run: { dir, info, prompt: condition === 'soft' ? readRunPrompt(dir, info) : undefined },

@@ -17,7 +17,7 @@ function flatSettings(definition: RunDefinition): Record<string, string> {
   const show = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
   const flat: Record<string, string> = { instrument: definition.instrument.name };
   const { initText: _text, ...prompt } = definition.softPrompt;
-  for (const group of [definition.instrument.settings, prompt, definition.search] as Record<string, unknown>[]) {
+  for (const group of [prompt, definition.search, definition.instrument.settings] as Record<string, unknown>[]) {
     for (const [key, value] of Object.entries(group)) if (value !== undefined) flat[key] = show(value);
   }
   return flat;

@@ -1,7 +1,8 @@
 import { UserError } from '../../util/errors.ts';
 import type { SettingFlags, SettingOption } from '../types.ts';
 import { ANSWER_MODES, type AnswerMode } from './answers.ts';
-import { DEFAULT_VARIANTS } from './respondents.ts';
+import { PHRASINGS } from './questions.ts';
+import { DEFAULT_VARIANTS, respondentVariants } from './respondents.ts';
 
 /** The settings every survey instrument shares: how many respondent variants ask each item, and how an answer is read. */
 export interface SurveySettings {
@@ -27,9 +28,21 @@ export function oneOf<T extends string>(text: string, choices: readonly T[], fla
   return text as T;
 }
 
+/** Checks the number of respondent variants against the sequence's maximum, naming the flag. */
+function variantCount(text: string): number {
+  const count = positiveInteger(text, '--variants');
+  try {
+    respondentVariants(count, PHRASINGS);
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`--variants: ${error.message}`);
+    throw error;
+  }
+  return count;
+}
+
 export function surveySettings(flags: SettingFlags, base: SurveySettings | undefined): SurveySettings {
   return {
-    variants: flags.variants !== undefined ? positiveInteger(flags.variants, '--variants') : (base?.variants ?? DEFAULT_VARIANTS),
+    variants: flags.variants !== undefined ? variantCount(flags.variants) : (base?.variants ?? DEFAULT_VARIANTS),
     answer: flags.answer !== undefined ? oneOf(flags.answer, ANSWER_MODES, '--answer') : (base?.answer ?? 'expected'),
   };
 }
