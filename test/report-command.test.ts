@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +10,8 @@ import { DIMENSIONS, targetValues } from '../src/targets/index.ts';
 import { PNG } from 'pngjs';
 import { CONDITION_COLORS } from '../src/report/charts.ts';
 import { runCli } from './helpers/cli.ts';
+import { chromium, CHROMIUM_WINDOW, requireChromium } from './helpers/chromium.ts';
 
-const CHROMIUM = process.env.CULTUNE_CHROMIUM ?? '/usr/bin/chromium';
 const COUNTRIES = ['SA', 'JP', 'DE'];
 const CONDITIONS: EvalCondition[] = ['none', 'persona', 'soft'];
 
@@ -79,25 +78,7 @@ function writeRun(dir: string, country: string, index: number): EvalRecord[] {
   });
 }
 
-const WINDOW = [1050, 1300];
-
-/** Headless Chromium on a page: `--dump-dom` (the DOM after rendering) or `--screenshot=FILE`. */
-function chromium(file: string, profile: string, action: string): string {
-  const result = spawnSync(
-    CHROMIUM,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--hide-scrollbars', '--force-device-scale-factor=1', `--window-size=${WINDOW.join(',')}`, `--user-data-dir=${profile}`, action, `file://${file}`],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  if (result.status !== 0) throw new Error(`chromium failed: ${result.stderr}`);
-  return result.stdout;
-}
-
-function requireChromium(): void {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: \`npm test\` installs Debian's chromium first (scripts/install-test-packages.sh, needs root), or set CULTUNE_CHROMIUM`);
-  }
-}
+const WINDOW = CHROMIUM_WINDOW;
 
 type Rect = [number, number, number, number];
 interface Measured {

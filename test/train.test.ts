@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { runCli } from './helpers/cli.ts';
-import { FIXTURES, REPO } from './helpers/paths.ts';
+import { killAfterGenerations } from './helpers/kill.ts';
+import { FIXTURES } from './helpers/paths.ts';
 import { decodeSafetensors } from '../src/embedding/index.ts';
 
 const modelDir = path.join(FIXTURES, 'llama-f32');
@@ -14,27 +14,13 @@ const trainArgs = (out: string) => [
   '--pop', '6', '--budget', '30', '--variants', '1', '--seed', '3', '--out', out, '--name', 'run', '--json',
 ];
 
-async function killDuringGeneration(out: string, afterGeneration: number): Promise<void> {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/cultune.js'), ...trainArgs(out)], { env: { ...process.env, ...env } });
-  await new Promise<void>((resolve) => {
-    let seen = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if ((seen.match(/"event":"generation"/g) ?? []).length >= afterGeneration) {
-        child.kill('SIGKILL');
-      }
-    });
-    child.on('exit', () => resolve());
-  });
-}
-
 describe('cultune train / export', () => {
   it('killed with -9 and resumed, ends exactly as an uninterrupted run', async () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-train-'));
     const whole = runCli(trainArgs(path.join(work, 'a')), { env });
     expect(whole.stderr).toBe('');
     expect(whole.code).toBe(0);
-    await killDuringGeneration(path.join(work, 'b'), 2);
+    await killAfterGenerations(trainArgs(path.join(work, 'b')), env, 2);
     const checkpoint = JSON.parse(fs.readFileSync(path.join(work, 'b/run/checkpoint.json'), 'utf8'));
     expect(checkpoint.generation).toBeGreaterThanOrEqual(2);
     expect(fs.existsSync(path.join(work, 'b/run/result.json'))).toBe(false);

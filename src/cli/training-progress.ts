@@ -1,3 +1,4 @@
+import type { CulturalBenchData } from '../culturalbench/index.ts';
 import type { LoadedModel } from '../model/index.ts';
 import { train } from '../train/train.ts';
 import type { GenerationRecord, RunInfo, RunResult } from '../train/run-files.ts';
@@ -5,7 +6,8 @@ import type { GenerationRecord, RunInfo, RunResult } from '../train/run-files.ts
 function progressLine(record: GenerationRecord, budget: number): string {
   const rate = record.evaluations / Math.max(record.seconds, 1e-9);
   const eta = Math.max(0, (budget - record.evaluations) / rate);
-  return `gen ${record.generation} | evals ${record.evaluations}/${budget} | best ${record.bestLoss.toFixed(3)} | median ${record.medianLoss.toFixed(3)} | ${rate.toFixed(2)} evals/s | ETA ${Math.round(eta)} s`;
+  const front = record.hypervolume === undefined ? '' : ` | front ${record.frontSize} | hypervolume ${record.hypervolume.toFixed(4)}`;
+  return `gen ${record.generation} | evals ${record.evaluations}/${budget} | best ${record.bestLoss.toFixed(3)} | median ${record.medianLoss.toFixed(3)}${front} | ${rate.toFixed(2)} evals/s | ETA ${Math.round(eta)} s`;
 }
 
 /**
@@ -13,7 +15,7 @@ function progressLine(record: GenerationRecord, budget: number): string {
  * JSON lines on stdout with `tag`'s fields added. Ctrl-C ends it after the current candidate with
  * TrainingInterrupted; the last checkpoint stays.
  */
-export async function trainWithProgress(dir: string, info: RunInfo, model: LoadedModel, json: boolean, tag: Record<string, unknown> = {}): Promise<RunResult> {
+export async function trainWithProgress(dir: string, info: RunInfo, model: LoadedModel, json: boolean, tag: Record<string, unknown> = {}, culturalBench?: CulturalBenchData): Promise<RunResult> {
   let interrupted = false;
   const onSignal = () => (interrupted = true);
   process.on('SIGINT', onSignal);
@@ -25,7 +27,7 @@ export async function trainWithProgress(dir: string, info: RunInfo, model: Loade
         if (json) process.stdout.write(`${JSON.stringify({ event: 'generation', ...tag, ...record })}\n`);
         else process.stderr.write(`${progressLine(record, info.search.budget)}\n`);
       },
-    });
+    }, culturalBench);
     const best = result.best;
     const summary = { event: 'finished', ...tag, run: dir, stopReason: result.stopReason, instrument: best.instrument, bestLoss: best.loss.value, scores: best.scores, perScore: best.loss.perScore };
     if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);

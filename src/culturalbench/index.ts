@@ -11,3 +11,5 @@ export { evaluateCulturalBench, type EasyOutcome, type EvaluateOptions, type Eva
 export { summarise, crossMatrix, type Breakdown, type CrossCell, type GroupSummary } from './summary.ts';
 export { formatBreakdown, formatCross, type CulturalBenchReport } from './report.ts';
 export { measureEasyThroughput, type Throughput } from './benchmark.ts';
+export { splitCountry, splitQuestionIds, questionsIn, type QuestionSplit } from './split.ts';
+export { expectedQuestionAccuracy, letterRequests, optionProbabilities, positionUnderRotation, prepareKnowledgeObjective, type KnowledgeObjective } from './expected-accuracy.ts';

@@ -13,3 +13,4 @@ export type { GDE3State } from './gde3-state.ts';
 export { askGde3, frontIndices, initGde3State, tellGde3 } from './gde3-engine.ts';
 export { crowdingDistances, dominates, nonDominatedFronts, survivors, weaklyDominates } from './pareto.ts';
 export { hypervolume, invertedGenerationalDistance, nonDominated } from './indicators.ts';
+export { bestWithinTolerance, kneeIndex, normaliseObjectives } from './knee.ts';

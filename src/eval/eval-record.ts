@@ -19,6 +19,8 @@ export type CulturalBenchOutcome =
       /** The dataset's name of the country whose questions were asked. */
       country: string;
       questions: { easy: number; hard: number };
+      /** Present when only the held-out half of a multi-objective run's split was asked. */
+      split?: 'held-out';
       /** Easy scored by the option letter: mean over the four rotations, and right under all four (strict). */
       easy: { mean: Interval; strict: Interval };
       /** Hard: all four statements judged right. */

@@ -2,7 +2,9 @@ import {
   datasetCountries,
   evaluateCulturalBench,
   matchCountry,
+  questionsIn,
   selectQuestions,
+  type QuestionSplit,
   summarise,
   type Availability,
   type Condition,
@@ -22,6 +24,8 @@ export interface EvaluationPlan {
   placement: Placement;
   culturalBench: Availability;
   limit?: number;
+  /** Ask only the held-out half of this split (a multi-objective run's), so the number is on questions its search never saw. */
+  heldOut?: QuestionSplit;
   seed: string;
   bootstrap: number;
   onProgress?: (done: number, total: number, phase: string) => void;
@@ -58,7 +62,11 @@ async function culturalBenchOutcome(scorer: Scorer, plan: EvaluationPlan): Promi
     .map((n) => matchCountry(n, countries)).find((c) => c !== undefined);
   if (!country) return { available: false, reason: `CulturalBench has no questions about ${plan.target.country.name}` };
   const condition = culturalBenchCondition(plan);
-  const questions = selectQuestions(data, condition, { country, limit: plan.limit });
+  const { heldOut } = plan;
+  const selected = selectQuestions(data, condition, { country, limit: heldOut ? undefined : plan.limit });
+  const questions = heldOut
+    ? { easy: questionsIn(selected.easy, heldOut, 'heldOut').slice(0, plan.limit), hard: questionsIn(selected.hard, heldOut, 'heldOut').slice(0, plan.limit) }
+    : selected;
   const result = await evaluateCulturalBench(scorer, questions, {
     condition,
     datasetCountries: countries,
@@ -70,6 +78,7 @@ async function culturalBenchOutcome(scorer: Scorer, plan: EvaluationPlan): Promi
     available: true,
     country,
     questions: { easy: questions.easy.length, hard: questions.hard.length },
+    ...(heldOut ? { split: 'held-out' as const } : {}),
     easy: summary.easy
       ? { mean: interval(summary.easy.letter.meanAccuracy), strict: interval(summary.easy.letter.strictAccuracy) }
       : { mean: EMPTY, strict: EMPTY },

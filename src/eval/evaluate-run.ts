@@ -60,6 +60,7 @@ export async function evaluateSubject(
       placement: run?.info.softPrompt.placement ?? 'start',
       culturalBench: options.culturalBench,
       limit: options.limit,
+      heldOut: run?.info.objectives?.split,
       seed: options.seed,
       bootstrap: options.bootstrap,
       onProgress: options.onProgress,

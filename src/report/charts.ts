@@ -18,7 +18,7 @@ const FRAME: Frame = { width: 640, height: 380, margin: { top: 36, right: 20, bo
  * hollow ring, so coincident points stay visible (the ring and square frame the dot). `extent` is the
  * half-size of the square that holds each marker, stroke included; `inner` goes inside the element.
  */
-const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, y: number, attributes: string, inner?: string) => string }> = {
+export const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, y: number, attributes: string, inner?: string) => string }> = {
   soft: { extent: 5, draw: (x, y, a, inner = '') => `<circle ${a} cx="${x}" cy="${y}" r="5" fill="${CONDITION_COLORS.soft}">${inner}</circle>` },
   persona: {
     extent: 7.5,

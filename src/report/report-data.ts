@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { kendallTauB, spearmanRho } from './rank-agreement.ts';
 import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from '../eval/eval-record.ts';
-import { isRunFolder, readRunInfo, readTrainingState, type GenerationRecord } from '../train/run-files.ts';
+import { FRONT_EVAL_FILE, type FrontEvalRecord } from '../eval/front-eval.ts';
+import { isRunFolder, readRunInfo, readRunJson, readTrainingState, type GenerationRecord } from '../train/run-files.ts';
 import { UserError } from '../util/errors.ts';
 
 /** One row of every table: one eval file, i.e. one country under one condition. */
@@ -36,11 +37,18 @@ export interface RankAgreement {
   spearmanRho: number;
 }
 
+/** A multi-objective run's front evaluated on held-out questions (front-eval.json). */
+export interface FrontReport {
+  folder: string;
+  record: FrontEvalRecord;
+}
+
 export interface ReportData {
   /** The folders read, each once. */
   folders: string[];
   rows: ReportRow[];
   curves: TrainingCurve[];
+  fronts: FrontReport[];
   rankAgreement: RankAgreement[];
   /** Lines for the reader: folders without eval files, rows without CulturalBench. */
   notes: string[];
@@ -95,6 +103,7 @@ export function collectReport(given: readonly string[]): ReportData {
   const folders = distinctFolders(given);
   const rows: ReportRow[] = [];
   const curves: TrainingCurve[] = [];
+  const fronts: FrontReport[] = [];
   const notes: string[] = [];
   for (const dir of folders) {
     const folder = path.basename(path.resolve(dir));
@@ -103,7 +112,13 @@ export function collectReport(given: readonly string[]): ReportData {
     if (!run && evalFiles.length === 0) throw new UserError(`${dir}: neither a run folder (run.json) nor a folder of eval-*.json files`);
     const training = run ? readTrainingState(dir) : undefined;
     if (run && training) curves.push({ folder, country: run.country.name, instrument: run.instrument.name, finished: training.finished, history: training.history });
-    if (evalFiles.length === 0) notes.push(`${folder}: no eval-*.json yet (cultune eval ${dir})`);
+    if (run?.objectives) {
+      const front = readRunJson<FrontEvalRecord>(dir, FRONT_EVAL_FILE);
+      if (front && !Array.isArray(front.points)) throw new UserError(`${path.join(dir, FRONT_EVAL_FILE)}: not a cultune front evaluation (no points)`);
+      if (front) fronts.push({ folder, record: front });
+      else notes.push(`${folder}: the front is not evaluated on held-out questions yet (cultune eval ${dir} --front)`);
+    }
+    if (evalFiles.length === 0 && !run?.objectives) notes.push(`${folder}: no eval-*.json yet (cultune eval ${dir})`);
     for (const file of evalFiles) {
       const record = readEvalRecord(file);
       rows.push({ folder, country: record.country.name, condition: record.condition, instrument: record.result.instrument, record });
@@ -111,5 +126,5 @@ export function collectReport(given: readonly string[]): ReportData {
     }
   }
   if (rows.length === 0 && curves.length === 0) throw new UserError('nothing to report: no eval results and no training history in the folders given');
-  return { folders, rows, curves, rankAgreement: rankAgreement(rows), notes };
+  return { folders, rows, curves, fronts, rankAgreement: rankAgreement(rows), notes };
 }

@@ -2,7 +2,8 @@ import { lossCurve, scatterRows, scoreBars, tradeOffScatter } from './charts.ts'
 import { instrumentDisplay } from './columns.ts';
 import { escapeXml } from './svg.ts';
 import type { RunHeader } from './run-header.ts';
-import { instrumentsOf, type ReportData } from './report-data.ts';
+import { frontScatter } from './front-chart.ts';
+import { instrumentsOf, type FrontReport, type ReportData } from './report-data.ts';
 import { reportMarkdownTables } from './report-tables.ts';
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
@@ -43,6 +44,14 @@ function runsTable(runs: readonly RunHeader[]): string {
   );
 }
 
+/** A multi-objective run's front: instrument loss against held-out CulturalBench, with the comparisons. */
+function frontSection({ folder, record }: FrontReport): string {
+  const { title } = instrumentDisplay(record.instrument, []);
+  const chart = frontScatter(`${folder}: ${title} loss vs held-out CulturalBench Easy`, `${title} loss (lower is closer to the reference)`, record.points);
+  const note = `<p class="note">${record.points.filter((p) => p.kind === 'front').length} members of the front; CulturalBench on the ${record.heldOutQuestions} held-out questions of ${escapeXml(record.country)} (the search saw the other half). The ringed member is the knee, what export takes by default.</p>`;
+  return section(`Front: ${title} loss vs held-out CulturalBench, ${folder}`, chart + note);
+}
+
 /** One page, no external assets and no scripts: the charts are inline SVG. */
 export function reportHtml(data: ReportData, header: { runs: readonly RunHeader[]; version: string }): string {
   const tables = reportMarkdownTables(data);
@@ -60,6 +69,7 @@ export function reportHtml(data: ReportData, header: { runs: readonly RunHeader[
     ];
   });
   const parts = [
+    ...data.fronts.map(frontSection),
     ...perInstrument,
     data.curves.length > 0
       ? section('Training loss', `<div class="charts">${data.curves.map((c) => figure(`${c.folder} (${c.country}, ${c.instrument})`, lossCurve(c))).join('')}</div>`)

@@ -13,6 +13,7 @@ function reportJson(data: ReportData, version: string) {
     rows: data.rows.map(flatRow),
     rankAgreement: data.rankAgreement,
     curves: data.curves,
+    fronts: data.fronts,
     notes: data.notes,
     evals: data.rows.map((r) => ({ folder: r.folder, ...r.record })),
   };

@@ -1,23 +1,41 @@
 import path from 'node:path';
-import { encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, PEFT_INIT, peftAdapterConfig } from '../embedding/index.ts';
+import { decodeSoftPromptJson, encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, PEFT_INIT, peftAdapterConfig } from '../embedding/index.ts';
 import { writeFilesAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { CHECKPOINT_FILE, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type RunResult, RESULT_FILE } from './run-files.ts';
+import { CHECKPOINT_FILE, FRONT_FILE, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type FrontFile, type RunResult, RESULT_FILE } from './run-files.ts';
 import { VERSION } from '../cli/version.ts';
 
 export type ExportFormat = 'peft' | 'npy' | 'json';
 
+/** The front member `index` of a multi-objective run, or its chosen one when `index` is undefined; undefined for a single-objective run. */
+function frontMember(runDir: string, index: number | undefined) {
+  const front = readRunJson<FrontFile>(runDir, FRONT_FILE);
+  if (!front) {
+    if (index !== undefined) throw new UserError(`${runDir} is not a multi-objective run (no ${FRONT_FILE}); --front needs one trained with --objectives`);
+    return undefined;
+  }
+  const chosen = index ?? front.chosen;
+  if (!Number.isInteger(chosen) || chosen < 0 || chosen >= front.members.length) {
+    throw new UserError(`--front ${index}: the front of ${runDir} has members 0 to ${front.members.length - 1}`);
+  }
+  return { front, index: chosen, member: front.members[chosen] };
+}
+
 /**
  * Writes a run's best prompt as PEFT (adapter_model.safetensors + adapter_config.json), .npy or JSON,
  * with cultune_metadata.json beside it. The files replace an earlier export together (see
- * writeFilesAtomic), the metadata last, so a folder with metadata is a complete export.
+ * writeFilesAtomic), the metadata last, so a folder with metadata is a complete export. For a
+ * multi-objective run, `frontIndex` picks a member of the front (front.json); by default the one the
+ * choice rule picked, which is prompt.json.
  */
-export function exportRun(runDir: string, format: ExportFormat, outDir: string, dtype: 'F32' | 'F16' = 'F32'): string[] {
+export function exportRun(runDir: string, format: ExportFormat, outDir: string, dtype: 'F32' | 'F16' = 'F32', frontIndex?: number): string[] {
   const info = readRunInfo(runDir);
   const checkpoint = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
   const result = readRunJson<RunResult>(runDir, RESULT_FILE);
   if (!checkpoint?.best) throw new UserError(`${runDir} has no finished generation yet; nothing to export`);
-  const prompt = readRunPrompt(runDir, info);
+  const picked = frontMember(runDir, frontIndex);
+  const prompt = picked ? decodeSoftPromptJson(JSON.stringify(picked.member.prompt), info.model.hidden) : readRunPrompt(runDir, info);
+  const best = picked?.member.result ?? checkpoint.best;
   const files: [name: string, data: string | Uint8Array][] = [];
   const write = (name: string, data: string | Uint8Array) => files.push([name, data]);
   if (format === 'peft') {
@@ -56,9 +74,12 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
     stopReason: result?.stopReason ?? null,
     generations: checkpoint.generation,
     evaluations: checkpoint.evaluations,
-    bestLoss: checkpoint.best.loss.value,
-    scores: checkpoint.best.scores,
-    loss: checkpoint.best.loss,
+    bestLoss: best.loss.value,
+    scores: best.scores,
+    loss: best.loss,
+    ...(picked
+      ? { front: { index: picked.index, members: picked.front.members.length, chosen: picked.front.chosen, rule: picked.front.rule, objectives: picked.front.objectives, values: picked.member.objectives } }
+      : {}),
   }, null, 2)}\n`);
   // All files or none: an export folder never mixes a new tensor with old metadata.
   const written = files.map(([name, data]) => [path.join(outDir, name), data] as const);

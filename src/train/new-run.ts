@@ -4,7 +4,8 @@ import type { LoadedModel } from '../model/index.ts';
 import { personaSentence, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
 import { explainMissing, type Target, type TargetRequest } from '../targets/index.ts';
 import { UserError } from '../util/errors.ts';
-import type { RunDefinition, RunInfo } from './run-files.ts';
+import { datasetCountries, resolveCountry, splitCountry, type CulturalBenchData } from '../culturalbench/index.ts';
+import type { FrontObjectives, RunDefinition, RunInfo } from './run-files.ts';
 import type { SearchSettings } from './search-space.ts';
 
 /** What a new run asks for, before a model is loaded. */
@@ -51,4 +52,30 @@ export function runDefinition(query: string, target: Target, request: RunRequest
 /** What run.json records for a new run: its definition, and the model it trains on (folder, graph hash, width, compute precision). */
 export function newRunInfo(definition: RunDefinition, modelDir: string, model: Pick<LoadedModel, 'sourceHash' | 'hidden' | 'precision'>, version: string): RunInfo {
   return { cultune: version, ...definition, model: { dir: path.resolve(modelDir), sourceHash: model.sourceHash, hidden: model.hidden, dtype: model.precision } };
+}
+
+/** The names `--objectives` takes besides an instrument's. */
+export const CULTURALBENCH_OBJECTIVE = 'culturalbench';
+
+/**
+ * The objectives of a multi-objective run from `--objectives`: one instrument and `culturalbench`, in
+ * either order (the run records the instrument first). Returns the instrument's name.
+ */
+export function parseObjectives(list: string, instrumentNames: readonly string[]): string {
+  const names = list.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0);
+  const instrumentsGiven = names.filter((n) => n !== CULTURALBENCH_OBJECTIVE);
+  const unknown = instrumentsGiven.filter((n) => !instrumentNames.includes(n));
+  if (unknown.length > 0) throw new UserError(`unknown objective "${unknown[0]}"; objectives are ${[...instrumentNames, CULTURALBENCH_OBJECTIVE].join(', ')}`);
+  if (names.length !== 2 || instrumentsGiven.length !== 1) {
+    throw new UserError(`--objectives takes one instrument and culturalbench (e.g. ${instrumentNames[0]},${CULTURALBENCH_OBJECTIVE}), got "${list}"`);
+  }
+  return instrumentsGiven[0];
+}
+
+/** A multi-objective run's record: the country's CulturalBench questions split 50/50 by id, seeded by the run's seed. */
+export function frontObjectives(instrumentName: string, data: CulturalBenchData, countryName: string, seed: number): FrontObjectives {
+  const country = resolveCountry(countryName, datasetCountries(data));
+  const easy = data.files.find((f) => f.kind === 'easy');
+  if (!easy) throw new UserError('the CulturalBench data has no Easy file');
+  return { names: [instrumentName, CULTURALBENCH_OBJECTIVE], split: splitCountry(data.easy, country, String(seed)), easySha256: easy.sha256 };
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Target } from '../targets/index.ts';
 import type { InstrumentResult, StoredInstrument } from '../instruments/index.ts';
-import type { DESnapshot, StopReason } from '../de/index.ts';
+import type { DESnapshot, GDE3Snapshot, StopReason } from '../de/index.ts';
+import type { QuestionSplit } from '../culturalbench/index.ts';
 import type { SoftPromptConfig } from '../embedding/index.ts';
 import type { SoftPrompt } from '../model/types.ts';
 import { readSoftPromptFile } from '../model/soft-prompt-file.ts';
@@ -25,6 +26,20 @@ export interface RunInfo {
   softPrompt: SoftPromptConfig;
   search: SearchSettings;
   model: { dir: string; sourceHash: string; hidden: number; dtype: string };
+  /** Present for a multi-objective run (`--objectives`): the instrument's loss and CulturalBench together. */
+  objectives?: FrontObjectives;
+}
+
+/**
+ * What a multi-objective run optimises: the run's instrument loss and CulturalBench error (1 minus the
+ * rotation-debiased expected accuracy) on the training half of the country's questions. The split and
+ * the data file's checksum are stored, so a resumed run and its held-out evaluation use the same questions.
+ */
+export interface FrontObjectives {
+  names: [string, 'culturalbench'];
+  split: QuestionSplit;
+  /** sha256 of the CulturalBench-Easy file the split was drawn from. */
+  easySha256: string;
 }
 
 /** A run as asked for, before a model is loaded: run.json without the model and the version. */
@@ -36,6 +51,9 @@ export interface GenerationRecord {
   bestLoss: number;
   medianLoss: number;
   seconds: number;
+  /** Multi-objective runs: the front's hypervolume against the run's reference point, and its size. */
+  hypervolume?: number;
+  frontSize?: number;
 }
 
 /** The best candidate's evaluation: its loss and scores. */
@@ -46,14 +64,40 @@ export interface Checkpoint {
   evaluations: number;
   history: GenerationRecord[];
   best: BestCandidate | null;
-  de: DESnapshot;
+  de: DESnapshot | GDE3Snapshot;
+  /** Multi-objective runs: the fixed reference point of the hypervolume (set from the first generation). */
+  hypervolumeReference?: number[];
+  /** Multi-objective runs: the current front's members (their prompts follow from the vectors; front.json has them). */
+  front?: Omit<FrontMember, 'prompt'>[];
 }
 
 export interface RunResult {
   stopReason: StopReason;
+  /** For a multi-objective run: the member the choice rule picks (its prompt is prompt.json). */
   best: BestCandidate;
   history: GenerationRecord[];
 }
+
+/** One member of a multi-objective run's front. */
+export interface FrontMember {
+  /** [instrument loss, 1 - training-split expected accuracy], both minimised. */
+  objectives: number[];
+  result: InstrumentResult;
+  /** The searched vector, exactly (float32 values). */
+  vector: number[];
+  /** The soft prompt as prompt.json stores it: {shape: [k, hidden], data}. */
+  prompt: { shape: number[]; data: number[] };
+}
+
+/** front.json: the non-dominated members after the last generation, in population order, and the chosen one. */
+export interface FrontFile {
+  objectives: string[];
+  /** How `chosen` was picked (see docs/multi-objective.md). */
+  rule: 'knee';
+  chosen: number;
+  members: FrontMember[];
+}
+
 
 /** The best candidate so far with the training history, from result.json (finished) or checkpoint.json. */
 export interface TrainingState {
@@ -66,6 +110,7 @@ export const RUN_FILE = 'run.json';
 export const CHECKPOINT_FILE = 'checkpoint.json';
 export const RESULT_FILE = 'result.json';
 export const PROMPT_FILE = 'prompt.json';
+export const FRONT_FILE = 'front.json';
 
 /** Reads a JSON file of a run (or a model's config.json); undefined when absent, one clear line when damaged. */
 export function readRunJson<T>(dir: string, file: string): T | undefined {

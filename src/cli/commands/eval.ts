@@ -2,6 +2,8 @@ import { Option, type Command } from 'commander';
 import { tryLoadCulturalBench } from '../../culturalbench/index.ts';
 import type { EvalCondition } from '../../eval/eval-record.ts';
 import { evaluateSubject, runSubject, type EvalSubject } from '../../eval/evaluate-run.ts';
+import { evaluateFront } from '../../eval/front-eval.ts';
+import { readRunInfo } from '../../train/run-files.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
 import { instrumentFromStored, storedInstrument } from '../../instruments/index.ts';
 import { checkWritable } from '../../util/atomic.ts';
@@ -23,6 +25,33 @@ interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'mode
   seed: string;
   bootstrap: number;
   json?: boolean;
+  front?: boolean;
+  compare?: string[];
+}
+
+/** `eval RUN --front`: every member of a multi-objective run's front, the baselines and --compare runs, on held-out questions. */
+async function runFrontEval(runDir: string | undefined, flags: EvalFlags): Promise<void> {
+  if (runDir === undefined) throw new UserError('--front needs a run folder trained with --objectives');
+  if (flags.baseline !== undefined) throw new UserError('--front evaluates the baselines itself; leave out --baseline');
+  const info = readRunInfo(runDir);
+  const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
+  const model = await openModel({ model: flags.model ?? info.model.dir, device: flags.device, threads: flags.threads }, flags.json === true);
+  const progress = progressReporter('eval front', 1);
+  try {
+    const { record, file } = await evaluateFront(model, runDir, {
+      culturalBench, seed: flags.seed, bootstrap: flags.bootstrap, version: VERSION, compare: flags.compare,
+      onProgress: (done, total) => progress.update(done, total),
+    });
+    progress.stop();
+    if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    else {
+      for (const p of record.points) process.stdout.write(`${p.label.padEnd(10)} loss ${p.loss.toFixed(3)}  held-out Easy ${p.heldOut.value?.toFixed(3)}${p.chosen ? '  (chosen)' : ''}\n`);
+      process.stdout.write(`wrote ${file}\n`);
+    }
+  } finally {
+    progress.stop();
+    await model.dispose();
+  }
 }
 
 async function subjectOf(runDir: string | undefined, flags: EvalFlags): Promise<EvalSubject> {
@@ -87,7 +116,9 @@ export function register(program: Command): void {
     .option('--limit <n>', 'at most n CulturalBench questions of Easy and of Hard', integerAtLeast(1))
     .option('--seed <seed>', 'seed of the bootstrap intervals', '0')
     .option('--bootstrap <n>', 'bootstrap resamples', integerAtLeast(1), 1000)
-    .option('--json', 'print the JSON record instead of the table');
+    .option('--json', 'print the JSON record instead of the table')
+    .option('--front', 'multi-objective runs: every member of the front, none and persona, on the held-out questions (writes front-eval.json)')
+    .option('--compare <runs...>', 'with --front: single-objective run folders to place beside the front');
   addInstrumentOptions(command, { dataFlag: '--instrument-data' })
-    .action((run: string | undefined, flags: EvalFlags) => runEval(run, flags));
+    .action((run: string | undefined, flags: EvalFlags) => (flags.front ? runFrontEval(run, flags) : runEval(run, flags)));
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { exportRun, type ExportFormat } from '../../train/export.ts';
+import { integerAtLeast } from '../parsers.ts';
 
 export function register(program: Command): void {
   program
@@ -10,8 +11,9 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['peft', 'npy', 'json']).default('peft'))
     .addOption(new Option('--dtype <dtype>', 'tensor precision').choices(['f32', 'f16']).default('f32'))
     .option('--out <dir>', 'output folder (default: RUN/export-FORMAT)')
-    .action((run: string, flags: { format: ExportFormat; dtype: 'f32' | 'f16'; out?: string }) => {
+    .addOption(new Option('--front <n>', 'multi-objective runs: member n of the front (default: the knee, as chosen in training)').argParser(integerAtLeast(0)))
+    .action((run: string, flags: { format: ExportFormat; dtype: 'f32' | 'f16'; out?: string; front?: number }) => {
       const out = flags.out ?? path.join(run, `export-${flags.format}`);
-      for (const file of exportRun(run, flags.format, out, flags.dtype === 'f16' ? 'F16' : 'F32')) process.stdout.write(`${file}\n`);
+      for (const file of exportRun(run, flags.format, out, flags.dtype === 'f16' ? 'F16' : 'F32', flags.front)) process.stdout.write(`${file}\n`);
     });
 }

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { INIT_KINDS, type SoftPromptConfig } from '../../embedding/index.ts';
-import { DEFAULT_INSTRUMENT } from '../../instruments/index.ts';
-import { runDefinition, runFolderName, trainingTarget, newRunInfo, type RunRequest } from '../../train/new-run.ts';
+import { loadCulturalBench } from '../../culturalbench/index.ts';
+import { DEFAULT_INSTRUMENT, instruments } from '../../instruments/index.ts';
+import { frontObjectives, parseObjectives, runDefinition, runFolderName, trainingTarget, newRunInfo, type RunRequest } from '../../train/new-run.ts';
 import { checkTrainSettings } from '../../train/check-settings.ts';
 import { runFolderPath } from '../../train/run-files.ts';
 import { planRun } from '../../train/run-plan.ts';
@@ -27,6 +28,10 @@ export interface TrainingFlags extends ModelFlags, InstrumentFlags, Omit<TargetF
 export interface TrainFlags extends TrainingFlags, TargetFlags {
   name?: string;
   resume?: boolean;
+  /** `vsm13,culturalbench`: a multi-objective run (GDE3). */
+  objectives?: string;
+  /** Local CulturalBench copies for `--objectives` (what `culturalbench --data` takes); default the cache. `--data` is the instrument's dataset. */
+  culturalbenchData?: string;
 }
 
 /** The instrument, search, budget and output flags, after the model and target flags: `sweep` shares them. */
@@ -70,17 +75,28 @@ export function runFolder(flags: TrainingFlags & { name?: string }, request: Run
 export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: string; bestLoss: number }> {
   // Every setting and the run folder are checked before the model is loaded and before anything is written.
   if (flags.country === undefined) throw new UserError('train needs --country');
-  const request = runRequest(flags);
+  const objectiveInstrument = flags.objectives === undefined ? undefined : parseObjectives(flags.objectives, instruments().map((i) => i.name));
+  if (objectiveInstrument !== undefined && flags.instrument !== undefined && flags.instrument !== objectiveInstrument) {
+    throw new UserError(`--instrument ${flags.instrument} and --objectives ${flags.objectives} name different instruments`);
+  }
+  const request = runRequest({ ...flags, instrument: objectiveInstrument ?? flags.instrument });
   await loadInstrumentData(request.instrument.instrument, flags, !!flags.json);
   const target = trainingTarget(request.instrument.instrument, targetRequestFromFlags({ ...flags, country: flags.country }, request.instrument.instrument), !!flags.allowPartialTarget);
-  const dir = runFolder(flags, request, target);
+  const dir = objectiveInstrument === undefined
+    ? runFolder(flags, request, target)
+    : runFolderPath(flags.out, flags.name ?? runFolderName(target, request.search.seed, `${objectiveInstrument}-culturalbench`));
   const definition = runDefinition(flags.country, target, request);
+  const culturalBench = objectiveInstrument === undefined ? undefined : await loadCulturalBench({ dataDir: flags.culturalbenchData });
+  if (objectiveInstrument !== undefined && culturalBench) definition.objectives = frontObjectives(objectiveInstrument, culturalBench, target.country.name, request.search.seed);
   const plan = planRun({ dir, definition, extendBudget: flags.extendBudget }, { resume: !!flags.resume });
+  if (plan.state !== 'new' && !plan.stored.objectives !== !definition.objectives) {
+    throw new UserError(`${dir} holds a ${plan.stored.objectives ? 'multi-objective run: resume it with its --objectives' : 'single-objective run: leave out --objectives to resume it'}`);
+  }
   checkWritable(dir, 'folder');
   const model = await openModel(flags, !!flags.json);
   try {
     const info = plan.state === 'new' ? newRunInfo(definition, flags.model, model, VERSION) : plan.stored;
-    const result = await trainWithProgress(dir, info, model, !!flags.json);
+    const result = await trainWithProgress(dir, info, model, !!flags.json, {}, culturalBench);
     return { runDir: dir, bestLoss: result.best.loss.value };
   } catch (error) {
     if (error instanceof TrainingInterrupted) throw new UserError(`${error.message}: resume it with --resume`, 130);
@@ -94,6 +110,8 @@ export function register(program: Command): void {
   addTrainingOptions(addTargetOptions(addModelOptions(program.command('train').description("Tune a soft prompt for one country with differential evolution on an instrument's loss"))))
     .option('--name <name>', 'run folder name (default: <country>-s<seed>)')
     .option('--resume', 'continue the run in the run folder')
+    .option('--objectives <list>', 'multi-objective run (GDE3): an instrument and culturalbench, e.g. vsm13,culturalbench')
+    .option('--culturalbench-data <dir>', 'with --objectives: local CulturalBench CSV copies (default: the cache, downloading if needed)')
     .action(async (flags: TrainFlags) => {
       await trainFromFlags(flags);
     });

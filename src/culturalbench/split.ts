@@ -1,0 +1,47 @@
+import seedrandom from 'seedrandom';
+import { UserError } from '../util/errors.ts';
+import type { EasyQuestion } from './types.ts';
+
+/**
+ * A fixed division of one country's CulturalBench questions into the half a search may look at
+ * (`train`) and the half it never sees (`heldOut`), by question id, so an Easy question and its Hard
+ * twin (same `question_idx`) always fall on the same side. Stored in the run, so the number reported
+ * for a tuned prompt comes from questions that did not steer its search.
+ */
+export interface QuestionSplit {
+  country: string;
+  seed: string;
+  /** Ascending question ids. */
+  train: number[];
+  heldOut: number[];
+}
+
+/**
+ * Splits the ids 50/50 (the training half gets the odd one out): the distinct ids in ascending order,
+ * shuffled by Fisher–Yates with a generator seeded by `seed` and the country, the first half to
+ * training. The same seed, country and ids give the same split on every machine.
+ */
+export function splitQuestionIds(ids: readonly number[], country: string, seed: string): QuestionSplit {
+  const order = [...new Set(ids)].sort((a, b) => a - b);
+  const random = seedrandom(`culturalbench-split:${seed}:${country}`);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const cut = Math.ceil(order.length / 2);
+  const ascending = (list: number[]) => list.sort((a, b) => a - b);
+  return { country, seed, train: ascending(order.slice(0, cut)), heldOut: ascending(order.slice(cut)) };
+}
+
+/** The split of a country's Easy questions; a country with fewer than two has nothing to hold out. */
+export function splitCountry(easy: readonly EasyQuestion[], country: string, seed: string): QuestionSplit {
+  const ids = easy.filter((q) => q.country === country).map((q) => q.id);
+  if (new Set(ids).size < 2) throw new UserError(`CulturalBench has ${ids.length} question(s) about ${country}: too few to split into training and held-out halves`);
+  return splitQuestionIds(ids, country, seed);
+}
+
+/** The questions of one side of a split, in the order given. */
+export function questionsIn<Q extends { id: number; country: string }>(questions: readonly Q[], split: QuestionSplit, side: 'train' | 'heldOut'): Q[] {
+  const ids = new Set(split[side]);
+  return questions.filter((q) => q.country === split.country && ids.has(q.id));
+}
