@@ -103,7 +103,7 @@ async function runGeneration(job: GenerationJob): Promise<GenerationResult> {
   const flags: TrainingFlags = { ...addTrainingOptions(new Command()).parse(args, { from: 'user' }).opts(), model: job.modelDir, device: 'cpu' };
   const request = runRequest(flags);
   const target = request.instrument.instrument.target({ country: COUNTRY });
-  const info = newRunInfo(runDefinition(COUNTRY, target, request), job.modelDir, model, 'bench');
+  const info = newRunInfo(runDefinition(COUNTRY, target, request), model, 'bench');
   const prepared = prepareInstrument(model.tokenizer, request.instrument, target);
   const items = new Set([...new Set(prepared.questions.map((q) => q.itemId))].slice(0, job.items));
   const keep = (i: number) => items.has(prepared.questions[i].itemId);

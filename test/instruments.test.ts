@@ -145,7 +145,7 @@ describe('a fourth instrument, registered by a test', () => {
       search: { space: 'subspace', dim: 8, strategy: 'shade', pop: 4, budget: 8, seed: 5 },
     });
     const dir = path.join(work, 'JP-toy');
-    const info = newRunInfo(definition, MODEL, model, 'test');
+    const info = newRunInfo(definition, model, 'test');
     const result = await train(dir, info, model);
     expect(result.history).toHaveLength(2);
     const best: InstrumentResult = result.best;

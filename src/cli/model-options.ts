@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
-import { loadOnDevices, parseDevices, type LoadedModel, type LoadOptions } from '../model/index.ts';
+import { loadOnDevices, parseDevices, resolveModelSource, type LoadedModel, type LoadOptions, type ModelChoice } from '../model/index.ts';
 import { DTYPE_CHOICES, parseDtype, parsePlan, type PlanRequest } from '../model/execution-plan.ts';
 import type { ComputeDtype } from '../model/half-precision.ts';
 import { integerAtLeast, positiveNumber } from './parsers.ts';
 import { displayPath } from '../util/display-path.ts';
+import { progressReporter } from './progress.ts';
 
 /** How the model runs, beside where (--device): plan, precision, TF32, batch memory. */
 export interface RuntimeFlags {
@@ -13,8 +14,7 @@ export interface RuntimeFlags {
   gpuMemory?: number;
 }
 
-export interface ModelFlags extends RuntimeFlags {
-  model: string;
+export interface ModelFlags extends RuntimeFlags, ModelChoice {
   device: string;
   threads?: number;
 }
@@ -36,15 +36,22 @@ export function addRuntimeOptions(command: Command): Command {
 }
 
 /**
- * The flags every model-using command shares: --model, --device, --threads and the runtime flags.
+ * The flags every model-using command shares: --model (a folder or a Hub id, with --revision,
+ * --model-variant and --model-file: docs/hub.md), --device, --threads and the runtime flags.
  * `model: 'optional'` where a run folder names its model (eval), `none` where the command brings its
- * own (demo); `device` sets the default device.
+ * own (demo); `device` sets the default device. --model-variant picks a file to download; --dtype
+ * converts whatever graph is loaded.
  */
 export function addModelOptions(command: Command, options: { model?: 'required' | 'optional' | 'none'; modelHelp?: string; device?: 'auto' | 'cpu' } = {}): Command {
-  const help = options.modelHelp ?? 'ONNX model folder (optimum / onnx-community or onnxruntime-genai export)';
+  const help = options.modelHelp ?? 'ONNX model folder, or a Hugging Face Hub id (e.g. HuggingFaceTB/SmolLM2-135M-Instruct) downloaded into the Hub cache';
   const model = options.model ?? 'required';
-  if (model === 'required') command.requiredOption('--model <dir>', help);
-  else if (model === 'optional') command.option('--model <dir>', help);
+  if (model !== 'none') {
+    command
+      .addOption(new Option('--model <dir-or-id>', help).makeOptionMandatory(model === 'required'))
+      .option('--revision <rev>', 'Hub ids: branch, tag or commit (default main)')
+      .option('--model-variant <name>', 'Hub ids: the graph file to download, fp32 (onnx/model.onnx, default) or fp16 (onnx/model_fp16.onnx)')
+      .option('--model-file <path>', 'the graph file inside the folder or repository, e.g. onnx/model_fp16.onnx (overrides --model-variant)');
+  }
   return addRuntimeOptions(
     command
       .addOption(deviceOption(options.device ?? 'auto'))
@@ -56,10 +63,31 @@ export function runtimeOptions(flags: RuntimeFlags): Pick<LoadOptions, 'plan' | 
   return { plan: flags.plan, dtype: flags.dtype, tf32: flags.tf32, batchMemory: flags.gpuMemory === undefined ? undefined : flags.gpuMemory * 2 ** 30 };
 }
 
-/** The one model opener: loads the model and tells the user, on stderr, which provider and plan run it (and why, after a fallback). */
+const MB = 1e6;
+
+/**
+ * The one model opener: downloads a Hub id's files first (with a progress bar), loads the model and
+ * tells the user, on stderr, which provider and plan run it (and why, after a fallback).
+ */
 export async function openModel(flags: ModelFlags, quiet = false): Promise<LoadedModel> {
-  const model = await loadOnDevices(flags.model, { device: flags.device, threads: flags.threads, ...runtimeOptions(flags) });
+  const bar = progressReporter(`downloading ${flags.model} (MB)`);
+  let done = 0;
+  let total = 0;
+  const source = await resolveModelSource(flags, {
+    onStart: (missing) => {
+      total = missing.bytes;
+      process.stderr.write(`cultune: downloading ${missing.files} file(s) of ${flags.model}, ${(missing.bytes / MB).toFixed(1)} MB, into the Hub cache\n`);
+    },
+    onBytes: (bytes) => {
+      done += bytes;
+      bar.update(Math.round(done / MB), Math.round(total / MB));
+    },
+    onEnd: () => bar.stop(),
+  });
+  if (source.notice) process.stderr.write(`cultune: ${source.notice}\n`);
+  const model = await loadOnDevices(source.dir, { device: flags.device, threads: flags.threads, graphFile: source.graphFile, origin: source.origin, ...runtimeOptions(flags) });
   if (model.notice) process.stderr.write(`cultune: ${model.notice}\n`);
-  if (!quiet) process.stderr.write(`cultune: ${displayPath(flags.model)} on ${model.provider}, ${model.plan} plan (${model.precision}, hidden ${model.hidden})\n`);
+  const name = source.origin ? `${source.origin.repoId}@${source.origin.commit.slice(0, 12)}` : displayPath(flags.model);
+  if (!quiet) process.stderr.write(`cultune: ${name} on ${model.provider}, ${model.plan} plan (${model.precision}, hidden ${model.hidden})\n`);
   return model;
 }

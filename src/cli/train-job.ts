@@ -54,8 +54,10 @@ export function trainJobArgs(
 ): string[] {
   const args = ['--country', country, '--instrument', definition.instrument.name];
   for (const [key, value] of Object.entries(instrumentFlags)) if (value !== undefined) args.push(flagName(key), value);
-  const { initText: _text, ...prompt } = definition.softPrompt;
+  const { initText, ...prompt } = definition.softPrompt;
   for (const [key, value] of Object.entries({ ...definition.search, ...prompt })) if (value !== undefined) args.push(flagName(key), String(value));
+  // The country's own text: without {country} in it, the worker resolves it to itself.
+  if (initText !== undefined) args.push('--init-text', initText);
   args.push('--fallback', target.fallback);
   if (target.targets !== undefined) args.push('--targets', target.targets);
   if (target.allowPartialTarget) args.push('--allow-partial-target');
@@ -110,7 +112,6 @@ export function planTrainJob(id: string, data: unknown, runs: string): PlannedJo
 /** What a worker holds for all its jobs: the loaded model and where CulturalBench comes from. */
 export interface JobContext {
   model: LoadedModel;
-  modelDir: string;
   culturalBench: () => Promise<Availability>;
 }
 
@@ -126,7 +127,7 @@ export async function runTrainJob(job: PlannedJob, context: JobContext, control:
     throw new JobNotForThisWorker(`job ${path.basename(run.dir)} wants the model with graph hash ${job.model.slice(0, 12)}; this worker has ${model.sourceHash.slice(0, 12)} (--model)`);
   }
   const finishedBefore = run.state === 'finished';
-  const info = run.state === 'new' ? newRunInfo(run.definition, context.modelDir, model, VERSION) : run.stored;
+  const info = run.state === 'new' ? newRunInfo(run.definition, model, VERSION) : run.stored;
   const result = await train(run.dir, info, model, {
     interrupted: control.interrupted,
     onGeneration: (record) =>

@@ -2,6 +2,8 @@ import type { CulturalBenchData } from '../culturalbench/index.ts';
 import type { LoadedModel } from '../model/index.ts';
 import { train } from '../train/train.ts';
 import type { GenerationRecord, RunInfo, RunResult } from '../train/run-files.ts';
+import { estimateRun } from '../train/estimate.ts';
+import { duration } from '../report/format.ts';
 
 function progressLine(record: GenerationRecord, budget: number): string {
   const rate = record.evaluations / Math.max(record.seconds, 1e-9);
@@ -12,20 +14,36 @@ function progressLine(record: GenerationRecord, budget: number): string {
 
 /**
  * Trains (or resumes) one run, printing progress as `train` does: a line per generation on stderr, or
- * JSON lines on stdout with `tag`'s fields added. Ctrl-C ends it after the current candidate with
+ * JSON lines on stdout with `tag`'s fields added; after this process's first generation, once, how long
+ * the whole budget takes at the measured rate. Ctrl-C ends it after the current candidate with
  * TrainingInterrupted; the last checkpoint stays.
  */
 export async function trainWithProgress(dir: string, info: RunInfo, model: LoadedModel, json: boolean, tag: Record<string, unknown> = {}, culturalBench?: CulturalBenchData): Promise<RunResult> {
   let interrupted = false;
+  let estimated = false;
   const onSignal = () => (interrupted = true);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const result = await train(dir, info, model, {
       interrupted: () => interrupted,
-      onGeneration: (record) => {
+      onNotice: (line) => {
+        if (json) process.stdout.write(`${JSON.stringify({ event: 'notice', ...tag, message: line })}\n`);
+        else process.stderr.write(`cultune: ${line}\n`);
+      },
+      onGeneration: (record, checkpoint) => {
+        const { budget } = info.search;
         if (json) process.stdout.write(`${JSON.stringify({ event: 'generation', ...tag, ...record })}\n`);
-        else process.stderr.write(`${progressLine(record, info.search.budget)}\n`);
+        else process.stderr.write(`${progressLine(record, budget)}\n`);
+        if (estimated) return;
+        estimated = true;
+        const estimate = estimateRun(record, checkpoint.history.at(-2), budget);
+        if (json) process.stdout.write(`${JSON.stringify({ event: 'estimate', ...tag, generation: record.generation, budget, ...estimate })}\n`);
+        else {
+          process.stderr.write(
+            `cultune: ${estimate.secondsPerCandidate.toFixed(3)} s per candidate on generation ${record.generation}: the budget of ${budget} evaluations takes about ${duration(estimate.totalSeconds)} (${duration(estimate.remainingSeconds)} left)\n`,
+          );
+        }
       },
     }, culturalBench);
     const best = result.best;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { UserError, describeError } from '../util/errors.ts';
+import { UserError, describeFetchFailure } from '../util/errors.ts';
 import type { DatasetFile } from './source.ts';
 import { displayPath } from '../util/display-path.ts';
 import { notice } from '../util/notices.ts';
@@ -53,19 +53,12 @@ function checkCached<T>(target: string, expected: string | undefined, parse: (te
   }
 }
 
-/** fetch() reports "fetch failed"; the reason (DNS, refused, ...) is in its cause, possibly an AggregateError without a message. */
-function networkFailure(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  if (cause instanceof AggregateError && !cause.message) return cause.errors.map(describeError).join('; ');
-  return describeError(cause);
-}
-
 async function fetchBytes(url: string): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
   } catch (error) {
-    throw new UserError(`cannot download ${url}: ${networkFailure(error)}`);
+    throw new UserError(`cannot download ${url}: ${describeFetchFailure(error)}`);
   }
   if (!response.ok) throw new UserError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
   return new Uint8Array(await response.arrayBuffer());

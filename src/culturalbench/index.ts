@@ -2,7 +2,7 @@
 export type { CulturalBenchData, DataFileInfo, EasyQuestion, HardQuestion, HardStatement } from './types.ts';
 export { parseEasyCsv, parseHardCsv } from './parse.ts';
 export { loadCulturalBench, tryLoadCulturalBench, resolveBaseUrl, resolveCacheDir, type Availability, type LoadOptions } from './load.ts';
-export { DEFAULT_BASE_URL, EASY_FILE, HARD_FILE, HUB_REVISION } from './source.ts';
+export { defaultBaseUrl, EASY_FILE, HARD_FILE, HUB_REVISION } from './source.ts';
 export { regionOf } from './regions.ts';
 export { personaFor, type Condition, type SoftPromptSet } from './conditions.ts';
 export { softPromptsFromDirectory, matchCountry, type SoftPromptReader } from './soft-prompts.ts';

@@ -5,9 +5,10 @@ import { fileSystemError } from '../util/fs-errors.ts';
 import { decodeUtf8 } from '../util/text-file.ts';
 import { ensureCachedFile, sha256Hex } from './download.ts';
 import { parseEasyCsv, parseHardCsv } from './parse.ts';
-import { BASE_URL_ENV, DEFAULT_BASE_URL, EASY_FILE, HARD_FILE, type DatasetFile } from './source.ts';
+import { BASE_URL_ENV, defaultBaseUrl, EASY_FILE, HARD_FILE, type DatasetFile } from './source.ts';
 import type { CulturalBenchData, DataFileInfo } from './types.ts';
 import { cacheRoot } from '../util/cache-dir.ts';
+import { hubOffline } from '../util/hub-env.ts';
 import { displayPath } from '../util/display-path.ts';
 
 export interface LoadOptions {
@@ -17,7 +18,7 @@ export interface LoadOptions {
   cacheDir?: string;
   /** Overrides $CULTUNE_CULTURALBENCH_URL and the pinned Hub revision. */
   baseUrl?: string;
-  /** false: never download (default true). */
+  /** false: never download (default true; $HF_HUB_OFFLINE=1 forbids it too). */
   download?: boolean;
 }
 
@@ -31,7 +32,7 @@ export function resolveCacheDir(option?: string): string {
 }
 
 export function resolveBaseUrl(option?: string): string {
-  return option || process.env[BASE_URL_ENV] || DEFAULT_BASE_URL;
+  return option || process.env[BASE_URL_ENV] || defaultBaseUrl();
 }
 
 function readLocalFile<T>(dataDir: string, file: DatasetFile, parse: (text: string, source: string) => T): { info: DataFileInfo; content: T } {
@@ -52,7 +53,7 @@ async function loadFile<T>(file: DatasetFile, parse: (text: string, source: stri
   const cached = await ensureCachedFile(file, {
     cacheDir: resolveCacheDir(options.cacheDir),
     baseUrl: resolveBaseUrl(options.baseUrl),
-    download: options.download ?? true,
+    download: (options.download ?? true) && !hubOffline(),
     parse,
   });
   return { info: { kind: file.kind, path: cached.path, sha256: cached.sha256, origin: cached.origin }, content: cached.content };

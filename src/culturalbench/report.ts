@@ -47,7 +47,7 @@ export function formatCross(cells: readonly CrossCell[]): string {
   return alignColumns(rows);
 }
 
-/** The JSON a run writes (README, "CulturalBench evaluation" > "Output JSON", describes every field). */
+/** The JSON a run writes (docs/culturalbench.md, "Output JSON", describes every field). */
 export interface CulturalBenchReport {
   command: 'culturalbench';
   createdAt: string;

@@ -3,8 +3,13 @@
  * bytes (and hash) can never change under a cached copy.
  */
 
+import { hubEndpoint } from '../util/hub-env.ts';
+
 export const HUB_REVISION = '996d62a55f6a49c13596f0a31b772812a1aacd67';
-export const DEFAULT_BASE_URL = `https://huggingface.co/datasets/kellycyy/CulturalBench/resolve/${HUB_REVISION}`;
+/** The dataset's files on the Hub, or on the mirror $HF_ENDPOINT names. */
+export function defaultBaseUrl(): string {
+  return `${hubEndpoint()}/datasets/kellycyy/CulturalBench/resolve/${HUB_REVISION}`;
+}
 export const BASE_URL_ENV = 'CULTUNE_CULTURALBENCH_URL';
 
 export interface DatasetFile {

@@ -14,7 +14,9 @@ export interface EvalSubject {
   run?: { dir: string; info: RunInfo; prompt?: SoftPrompt };
   instrument: InstrumentSpec;
   target: Target;
+  /** The model folder (or Hub id) to load, and its graph file when the run recorded one. */
   modelDir: string;
+  modelFile?: string;
   outDir: string;
 }
 
@@ -29,6 +31,7 @@ export function runSubject(dir: string, condition: EvalCondition, overrides: { m
     instrument: instrumentFromStored(info.instrument),
     target: info.target,
     modelDir: overrides.modelDir ?? info.model.dir,
+    modelFile: overrides.modelDir === undefined ? info.model.graphFile : undefined,
     outDir: overrides.outDir ?? dir,
   };
 }

@@ -14,7 +14,7 @@ export const CANDIDATES_PER_GROUP = 8;
 /** What commands and training hold: a model on one device (LlamaModel) or on several (DevicePool). */
 export type LoadedModel = Pick<
   LlamaModel,
-  'hidden' | 'tokenizer' | 'embeddingTable' | 'config' | 'sourceHash' | 'dtype' | 'precision' | 'plan' | 'provider' | 'notice' | 'checkRequests' | 'score' | 'scoreCandidates' | 'dispose'
+  'folder' | 'origin' | 'hidden' | 'tokenizer' | 'embeddingTable' | 'config' | 'sourceHash' | 'dtype' | 'precision' | 'plan' | 'provider' | 'notice' | 'checkRequests' | 'score' | 'scoreCandidates' | 'dispose'
 > & {
   /** Sessions that score candidate groups side by side (one per device); absent means one. */
   readonly sessions?: number;
@@ -135,6 +135,12 @@ export class DevicePool implements LoadedModel {
     return new DevicePool(primary, workers);
   }
 
+  get folder(): LlamaModel['folder'] {
+    return this.primary.folder;
+  }
+  get origin(): LlamaModel['origin'] {
+    return this.primary.origin;
+  }
   get hidden(): number {
     return this.primary.hidden;
   }

@@ -4,3 +4,4 @@ export { parseDevice, parseDevices } from './session.ts';
 export type { ScoreRequest, ScoreOptions, Scorer, SoftPrompt, Placement, TextTokenizer, ChatMessage } from './types.ts';
 export { readSoftPromptFile } from './soft-prompt-file.ts';
 export { modelGraphHash } from './prepared-cache.ts';
+export { resolveModelSource, isHubId, type ModelChoice, type ModelSource, type HubOrigin } from './model-source.ts';

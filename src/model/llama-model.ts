@@ -17,11 +17,16 @@ import type { EmbeddingTable } from '../embedding/table.ts';
 import type { ScoreOptions, ScoreRequest, Scorer, SoftPrompt } from './types.ts';
 import { UserError } from '../util/errors.ts';
 import { checkRequests } from './request-limits.ts';
+import type { HubOrigin } from './model-source.ts';
 
 export type { EmbeddingTable };
 
 export interface LoadOptions extends SessionSettings {
   device?: string;
+  /** The graph inside the folder when it holds several (onnx/model_fp16.onnx); default model.onnx or onnx/model.onnx. */
+  graphFile?: string;
+  /** The Hub repository and commit the folder was downloaded from, when it was. */
+  origin?: HubOrigin;
   cacheDir?: string;
   /** Padded tokens per batch (rows x suffix length); bounds memory. */
   tokensPerBatch?: number;
@@ -53,6 +58,7 @@ export class LlamaModel implements Scorer {
 
   private constructor(
     readonly folder: ModelFolder,
+    readonly origin: HubOrigin | undefined,
     readonly tokenizer: HuggingFaceTokenizer,
     readonly embeddingTable: EmbeddingTable,
     readonly facts: GraphFacts,
@@ -68,7 +74,7 @@ export class LlamaModel implements Scorer {
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<LlamaModel> {
-    const folder = openModelFolder(dir);
+    const folder = openModelFolder(dir, options.graphFile);
     const tokenizer = HuggingFaceTokenizer.fromFolder(dir);
     const device = parseDevice(options.device ?? 'auto');
     const planRequest = options.plan ?? 'auto';
@@ -95,7 +101,7 @@ export class LlamaModel implements Scorer {
         `the tokenizer has ${tokenizer.vocabSize} tokens but the model's embedding only ${vocab} rows: tokenizer.json belongs to another model`,
       );
     }
-    const model = new LlamaModel(folder, tokenizer, { data: table.data, vocab, hidden }, facts, prepared.sourceHash, provider, notice, session, {
+    const model = new LlamaModel(folder, options.origin, tokenizer, { data: table.data, vocab, hidden }, facts, prepared.sourceHash, provider, notice, session, {
       tokensPerBatch: options.tokensPerBatch ?? 4096,
       maxBatchRows: options.maxBatchRows ?? 64,
       prefixReuse: options.prefixReuse ?? true,

@@ -119,25 +119,39 @@ function findOptimumGraph(dir: string): string {
   throw new UserError(`no model.onnx or onnx/model.onnx in ${dir}${hint}`);
 }
 
-/** Recognises an optimum / onnx-community export or an onnxruntime-genai export and reads its dimensions. */
-export function openModelFolder(dir: string): ModelFolder {
+/** A model folder's layout and dimensions, from config.json (optimum) or genai_config.json (onnxruntime-genai). */
+export function readModelConfig(dir: string): { layout: ModelFolder['layout']; config: ModelConfig; genaiGraph?: string } {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new UserError(`model folder ${dir} does not exist (pass --model DIR with an ONNX export, e.g. from optimum-cli)`);
+    throw new UserError(`model folder ${dir} does not exist (pass --model DIR with an ONNX export, e.g. from optimum-cli, or a Hub id)`);
   }
   const genaiFile = path.join(dir, 'genai_config.json');
   const configFile = path.join(dir, 'config.json');
-  let folder: ModelFolder;
-  if (fs.existsSync(configFile)) {
-    // The config first: a model of another kind is named as such, not as a folder lacking model.onnx.
-    const config = optimumConfig(configFile);
-    folder = { dir, graphPath: findOptimumGraph(dir), layout: 'optimum', config };
-  } else if (fs.existsSync(genaiFile)) {
+  if (fs.existsSync(configFile)) return { layout: 'optimum', config: optimumConfig(configFile) };
+  if (fs.existsSync(genaiFile)) {
     const { config, filename } = genaiConfig(genaiFile);
-    const graphPath = path.join(dir, filename);
-    if (!fs.existsSync(graphPath)) throw new UserError(`${genaiFile} names ${filename}, which is missing from ${dir}`);
-    folder = { dir, graphPath, layout: 'genai', config };
+    return { layout: 'genai', config, genaiGraph: filename };
+  }
+  throw new UserError(`${dir} has neither config.json (optimum export) nor genai_config.json (onnxruntime-genai export)`);
+}
+
+/**
+ * Recognises an optimum / onnx-community export or an onnxruntime-genai export and reads its dimensions.
+ * `graphFile` (relative to the folder) picks one graph among several (onnx/model_fp16.onnx, ...).
+ */
+export function openModelFolder(dir: string, graphFile?: string): ModelFolder {
+  // The config first: a model of another kind is named as such, not as a folder lacking model.onnx.
+  const { layout, config, genaiGraph } = readModelConfig(dir);
+  let folder: ModelFolder;
+  if (graphFile !== undefined) {
+    const graphPath = path.join(dir, graphFile);
+    if (!fs.existsSync(graphPath)) throw new UserError(`${dir} has no ${graphFile} (--model-file)`);
+    folder = { dir, graphPath, layout, config };
+  } else if (genaiGraph === undefined) {
+    folder = { dir, graphPath: findOptimumGraph(dir), layout, config };
   } else {
-    throw new UserError(`${dir} has neither config.json (optimum export) nor genai_config.json (onnxruntime-genai export)`);
+    const graphPath = path.join(dir, genaiGraph);
+    if (!fs.existsSync(graphPath)) throw new UserError(`${path.join(dir, 'genai_config.json')} names ${genaiGraph}, which is missing from ${dir}`);
+    folder = { dir, graphPath, layout, config };
   }
   if (!fs.existsSync(path.join(dir, 'tokenizer.json'))) {
     throw new UserError(`${dir} has no tokenizer.json; copy it from the model's Hugging Face repository`);

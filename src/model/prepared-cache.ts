@@ -79,8 +79,8 @@ export function graphHash(bytes: Uint8Array): string {
 }
 
 /** The graph hash of a model folder without loading the model: what `sweep --queue` puts in each job. */
-export function modelGraphHash(dir: string): string {
-  const graphPath = openModelFolder(dir).graphPath;
+export function modelGraphHash(dir: string, graphFile?: string): string {
+  const graphPath = openModelFolder(dir, graphFile).graphPath;
   try {
     return graphHash(fs.readFileSync(graphPath));
   } catch (error) {
@@ -89,14 +89,45 @@ export function modelGraphHash(dir: string): string {
 }
 
 /**
+ * Where the external data files really are. onnxruntime refuses a data file whose real path leaves the
+ * data folder, and the Hub cache's snapshot files are links into its blobs/ folder: for linked files,
+ * the prepared graph names the real files (blob names) and their real folder instead.
+ */
+function externalDataTargets(model: ModelProto, dir: string): { dir: string; renames: Record<string, string> } {
+  const locations = new Set((model.graph?.initializer ?? []).map((t) => externalDataLocation(t)?.file).filter((f): f is string => f !== undefined));
+  const renames: Record<string, string> = {};
+  const folders = new Set<string>();
+  for (const location of locations) {
+    const logical = path.resolve(dir, location);
+    // A missing file is reported where its bytes are first read (tensor-data.ts), naming the tensor.
+    if (!fs.existsSync(logical)) continue;
+    const real = fs.realpathSync(logical);
+    if (real === logical) continue;
+    renames[location] = path.basename(real);
+    folders.add(path.dirname(real));
+  }
+  if (folders.size === 0) return { dir, renames };
+  if (folders.size > 1 || Object.keys(renames).length < locations.size) {
+    throw new UserError(`the external data files of the graph in ${dir} are links into different folders; onnxruntime needs them in one (copy them beside the graph)`);
+  }
+  return { dir: [...folders][0], renames };
+}
+
+function renameExternalData(model: ModelProto, renames: Record<string, string>): void {
+  for (const tensor of model.graph?.initializer ?? []) {
+    for (const entry of tensor.externalData ?? []) if (entry.key === 'location' && entry.value && renames[entry.value]) entry.value = renames[entry.value];
+  }
+}
+
+/**
  * Returns the prepared (rewritten) graph for a model file, from the cache when the source is unchanged.
- * The key is the SHA-256 of the graph file, the plan and the precision: external weights are
- * referenced, not copied, so only the graph's own bytes decide what the prepared graph looks like.
- * onnxruntime refuses external data outside the graph's folder (symbolic links included), so the
- * session is created from the prepared bytes with the source folder named as the external data
- * folder; a precision conversion writes the converted weights (and any other external tensor) into the
- * prepared folder instead. An entry is verified against its checksums on every load; a damaged one (a
- * truncated graph, an edited facts.json) is rebuilt, with a notice.
+ * The key is the SHA-256 of the graph file (and, for linked data files, of the names they link to), the
+ * plan and the precision: external weights are referenced, not copied, so only the graph's own bytes
+ * decide what the prepared graph looks like. onnxruntime refuses external data outside the graph's
+ * folder, so the session is created from the prepared bytes with the data's folder named as the
+ * external data folder; a precision conversion writes the converted weights (and any other external
+ * tensor) into the prepared folder instead. An entry is verified against its checksums on every load;
+ * a damaged one (a truncated graph, an edited facts.json) is rebuilt, with a notice.
  */
 export function loadPreparedModel(graphPath: string, options: PrepareOptions = {}): PreparedModel {
   const { cacheDir = path.join(cacheRoot(), 'prepared'), plan = 'tree' } = options;
@@ -107,12 +138,14 @@ export function loadPreparedModel(graphPath: string, options: PrepareOptions = {
     throw fileSystemError(error, graphPath, 'read');
   }
   const sourceHash = graphHash(bytes);
-  const folder = path.join(cacheDir, `${sourceHash.slice(0, 24)}-v${PREPARE_VERSION}-${plan}-${options.dtype ?? 'as-exported'}`);
-  const preparedPath = path.join(folder, 'model.onnx');
-  const factsPath = path.join(folder, 'facts.json');
   const source = decodeModel(bytes);
   const sourceDir = path.dirname(path.resolve(graphPath));
-  const externalDataDir = (facts: GraphFacts) => (facts.computeDtype === facts.dtype ? sourceDir : folder);
+  const { dir: dataDir, renames } = externalDataTargets(source, sourceDir);
+  const linked = Object.keys(renames).length > 0 ? `-${sha256(JSON.stringify(renames)).slice(0, 12)}` : '';
+  const folder = path.join(cacheDir, `${sourceHash.slice(0, 24)}${linked}-v${PREPARE_VERSION}-${plan}-${options.dtype ?? 'as-exported'}`);
+  const preparedPath = path.join(folder, 'model.onnx');
+  const factsPath = path.join(folder, 'facts.json');
+  const externalDataDir = (facts: GraphFacts) => (facts.computeDtype === facts.dtype ? dataDir : folder);
   const cached = readCacheEntry(preparedPath, factsPath);
   if (!('damaged' in cached)) return { graphPath: preparedPath, externalDataDir: externalDataDir(cached), facts: cached, source, sourceHash, created: false };
   if (cached.damaged !== 'absent') notice(`the prepared-graph cache ${displayPath(folder)} was damaged (${cached.damaged}); rebuilding it`);
@@ -130,6 +163,8 @@ export function loadPreparedModel(graphPath: string, options: PrepareOptions = {
     files.push([path.join(folder, CONVERTED_DATA), data]);
     dataBytes = data.reduce((sum, chunk) => sum + chunk.length, 0);
   }
+  // Unconverted weights stay where they are: named by their real files when the source's are links.
+  if (!convert) renameExternalData(rewritten, renames);
   const prepared = encodeModel(rewritten);
   const record: CacheRecord = { facts, factsSha256: sha256(JSON.stringify(facts)), modelSha256: sha256(prepared), dataBytes };
   // facts.json is renamed into place last: its presence marks a complete cache entry.

@@ -56,7 +56,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks): Promise<v
   const culturalBench = await tryLoadCulturalBench({ dataDir: options.data, download: options.download });
   const model = await hooks.openModel(modelDir);
   try {
-    const info = isRunFolder(runDir) ? readRunInfo(runDir) : newRunInfo(runDefinition(options.country, target, request), modelDir, model, options.version);
+    const info = isRunFolder(runDir) ? readRunInfo(runDir) : newRunInfo(runDefinition(options.country, target, request), model, options.version);
     await hooks.train(runDir, info, model);
     // Eval, as `cultune eval RUN [--baseline none|persona]`: CulturalBench on the country's questions only.
     if (!culturalBench.available) hooks.say(`${culturalBench.reason}; reporting ${request.instrument.instrument.title} alone`);
@@ -71,8 +71,9 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks): Promise<v
   } finally {
     await model.dispose();
   }
-  const exported = exportRun(runDir, 'peft', path.join(runDir, 'export-peft'));
-  hooks.say(`exported: ${exported.map(displayPath).join(', ')}`);
+  // The demo model is generated, not from the Hub: its folder name is the base model's name.
+  const exported = exportRun(runDir, 'peft', path.join(runDir, 'export-peft'), { baseModel: path.basename(modelDir) });
+  hooks.say(`exported: ${exported.files.map(displayPath).join(', ')}`);
   const report = writeReport([runDir], path.join(options.out, 'report'), options.version);
   hooks.say(`report: ${report.files.map(displayPath).join(', ')}`);
 }

@@ -1,11 +1,54 @@
 import path from 'node:path';
 import { decodeSoftPromptJson, encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, PEFT_INIT, peftAdapterConfig } from '../embedding/index.ts';
+import { readModelConfig } from '../model/model-folder.ts';
+import { snapshotOf } from '../model/hub/snapshot-path.ts';
 import { writeFilesAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { CHECKPOINT_FILE, FRONT_FILE, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type FrontFile, type RunResult, RESULT_FILE } from './run-files.ts';
+import { displayPath } from '../util/display-path.ts';
+import { CHECKPOINT_FILE, FRONT_FILE, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type FrontFile, type RunModel, type RunResult, RESULT_FILE } from './run-files.ts';
 import { VERSION } from '../cli/version.ts';
 
 export type ExportFormat = 'peft' | 'npy' | 'json';
+
+export interface ExportOptions {
+  dtype?: 'F32' | 'F16';
+  /** Multi-objective runs: the member of the front (default: the chosen one, prompt.json). */
+  frontIndex?: number;
+  /** base_model_name_or_path to write instead of the one the run knows (a Hub id). */
+  baseModel?: string;
+}
+
+export interface ExportResult {
+  files: string[];
+  /** Lines worth telling the user (a base model named by its folder only). */
+  notices: string[];
+}
+
+interface BaseModel {
+  name: string;
+  revision?: string;
+  notice?: string;
+}
+
+/**
+ * What the adapter names as its base model: the id given, else the Hub id the model was downloaded by,
+ * else the id of the Hub cache snapshot the folder is. A plain folder has no id: its name is written
+ * (never its absolute path, which means nothing on another machine) and the user is told.
+ */
+export function baseModelOf(model: RunModel, override?: string): BaseModel {
+  if (override !== undefined) {
+    if (override.trim() === '') throw new UserError('--base-model needs a Hub id, e.g. HuggingFaceTB/SmolLM2-135M-Instruct');
+    return { name: override };
+  }
+  if (model.hubId) return { name: model.hubId, revision: model.revision };
+  const snapshot = snapshotOf(model.dir);
+  if (snapshot) return { name: snapshot.repoId, revision: snapshot.commit };
+  const name = path.basename(model.dir);
+  return {
+    name,
+    notice: `no Hub id is known for the model folder ${displayPath(model.dir)}: base_model_name_or_path is its name "${name}"; pass --base-model ID to name the Hub model`,
+  };
+}
 
 /** The front member `index` of a multi-objective run, or its chosen one when `index` is undefined; undefined for a single-objective run. */
 function frontMember(runDir: string, index: number | undefined) {
@@ -28,28 +71,32 @@ function frontMember(runDir: string, index: number | undefined) {
  * multi-objective run, `frontIndex` picks a member of the front (front.json); by default the one the
  * choice rule picked, which is prompt.json.
  */
-export function exportRun(runDir: string, format: ExportFormat, outDir: string, dtype: 'F32' | 'F16' = 'F32', frontIndex?: number): string[] {
+export function exportRun(runDir: string, format: ExportFormat, outDir: string, options: ExportOptions = {}): ExportResult {
+  const dtype = options.dtype ?? 'F32';
   const info = readRunInfo(runDir);
   const checkpoint = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
   const result = readRunJson<RunResult>(runDir, RESULT_FILE);
   if (!checkpoint?.best) throw new UserError(`${runDir} has no finished generation yet; nothing to export`);
-  const picked = frontMember(runDir, frontIndex);
+  const picked = frontMember(runDir, options.frontIndex);
   const prompt = picked ? decodeSoftPromptJson(JSON.stringify(picked.member.prompt), info.model.hidden) : readRunPrompt(runDir, info);
   const best = picked?.member.result ?? checkpoint.best;
+  const base = baseModelOf(info.model, options.baseModel);
   const files: [name: string, data: string | Uint8Array][] = [];
   const write = (name: string, data: string | Uint8Array) => files.push([name, data]);
   if (format === 'peft') {
-    const modelConfig = readRunJson<Record<string, number>>(info.model.dir, 'config.json');
+    // Read before anything is written: a model folder that has gone is one line, not a half export.
+    const { config } = readModelConfig(info.model.dir);
     write('adapter_model.safetensors', encodePeftSoftPrompt(prompt, dtype));
     write(
       'adapter_config.json',
       `${JSON.stringify(
         peftAdapterConfig({
-          baseModel: info.model.dir,
+          baseModel: base.name,
+          revision: base.revision,
           numVirtualTokens: prompt.k,
           tokenDim: prompt.hidden,
-          numLayers: modelConfig?.num_hidden_layers ?? 0,
-          numAttentionHeads: modelConfig?.num_attention_heads ?? 0,
+          numLayers: config.layers,
+          numAttentionHeads: config.heads,
           init: PEFT_INIT[info.softPrompt.init],
           initText: info.softPrompt.initText,
         }),
@@ -67,6 +114,7 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
     country: info.country,
     target: info.target,
     model: info.model,
+    baseModel: { name: base.name, revision: base.revision ?? null },
     instrument: info.instrument,
     softPrompt: info.softPrompt,
     search: info.search,
@@ -84,5 +132,5 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
   // All files or none: an export folder never mixes a new tensor with old metadata.
   const written = files.map(([name, data]) => [path.join(outDir, name), data] as const);
   writeFilesAtomic(written);
-  return written.map(([file]) => file);
+  return { files: written.map(([file]) => file), notices: base.notice ? [base.notice] : [] };
 }

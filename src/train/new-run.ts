@@ -6,6 +6,7 @@ import { explainMissing, type Target, type TargetRequest } from '../targets/inde
 import { UserError } from '../util/errors.ts';
 import { datasetCountries, resolveCountry, splitCountry, type CulturalBenchData } from '../culturalbench/index.ts';
 import type { FrontObjectives, RunDefinition, RunInfo } from './run-files.ts';
+import { resolveInitText } from './init-text.ts';
 import type { SearchSettings } from './search-space.ts';
 
 /** What a new run asks for, before a model is loaded. */
@@ -13,6 +14,8 @@ export interface RunRequest {
   instrument: InstrumentSpec;
   /** The soft prompt's record without its init text, which comes from the target. */
   softPrompt: Omit<SoftPromptConfig, 'initText'>;
+  /** --init-text: the TEXT init's text, `{country}` standing for the country (default: the persona sentence). */
+  initTemplate?: string;
   search: SearchSettings;
 }
 
@@ -39,7 +42,8 @@ export function runFolderName(target: Target, seed: number, instrumentName?: str
 
 /** What defines a new run, known before a model is loaded: run.json without the model and version. */
 export function runDefinition(query: string, target: Target, request: RunRequest): RunDefinition {
-  const initText = request.softPrompt.init === 'text' ? personaSentence(target.country.personaName) : undefined;
+  const place = target.country.personaName;
+  const initText = request.softPrompt.init !== 'text' ? undefined : request.initTemplate === undefined ? personaSentence(place) : resolveInitText(request.initTemplate, place);
   return {
     country: { query, name: target.country.name, code: countryCode(target) },
     instrument: storedInstrument(request.instrument),
@@ -50,8 +54,20 @@ export function runDefinition(query: string, target: Target, request: RunRequest
 }
 
 /** What run.json records for a new run: its definition, and the model it trains on (folder, graph hash, width, compute precision). */
-export function newRunInfo(definition: RunDefinition, modelDir: string, model: Pick<LoadedModel, 'sourceHash' | 'hidden' | 'precision'>, version: string): RunInfo {
-  return { cultune: version, ...definition, model: { dir: path.resolve(modelDir), sourceHash: model.sourceHash, hidden: model.hidden, dtype: model.precision } };
+export function newRunInfo(definition: RunDefinition, model: Pick<LoadedModel, 'folder' | 'origin' | 'sourceHash' | 'hidden' | 'precision'>, version: string): RunInfo {
+  const dir = path.resolve(model.folder.dir);
+  return {
+    cultune: version,
+    ...definition,
+    model: {
+      dir,
+      graphFile: path.relative(dir, path.resolve(model.folder.graphPath)),
+      sourceHash: model.sourceHash,
+      hidden: model.hidden,
+      dtype: model.precision,
+      ...(model.origin && { hubId: model.origin.repoId, revision: model.origin.commit }),
+    },
+  };
 }
 
 /** The names `--objectives` takes besides an instrument's. */

@@ -25,9 +25,22 @@ export interface RunInfo {
   target: Target;
   softPrompt: SoftPromptConfig;
   search: SearchSettings;
-  model: { dir: string; sourceHash: string; hidden: number; dtype: string };
+  model: RunModel;
   /** Present for a multi-objective run (`--objectives`): the instrument's loss and CulturalBench together. */
   objectives?: FrontObjectives;
+}
+
+/** The model a run trains on. */
+export interface RunModel {
+  dir: string;
+  /** The graph, relative to `dir` (absent in runs recorded before it was: model.onnx or onnx/model.onnx). */
+  graphFile?: string;
+  sourceHash: string;
+  hidden: number;
+  dtype: string;
+  /** The model's Hub id and commit when it was downloaded by id (what exports name as the base model). */
+  hubId?: string;
+  revision?: string;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface TrainCallbacks {
   onGeneration?: (record: GenerationRecord, checkpoint: Checkpoint) => void;
   /** Polled between scoring passes; true stops the run (the last checkpoint stays, `--resume` continues). */
   interrupted?: () => boolean;
+  /** One line worth telling the user before a new run starts (an init text that does not fit k). */
+  onNotice?: (line: string) => void;
 }
 
 export class TrainingInterrupted extends Error {

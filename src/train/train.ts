@@ -8,7 +8,8 @@ import { instrumentFromStored, prepareObjective, type Objective } from '../instr
 import { removeCreatedFolders, writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { checkTrainSettingsForModel } from './check-settings.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock } from '../util/lock.ts';
+import { initTokens } from './init-text.ts';
 import { buildSearchSpace, type SearchSpace } from './search-space.ts';
 import { searchFront } from './train-front.ts';
 import { candidatesPerPass, median, populationOptions, restoreOrCreate, TrainingInterrupted, type TrainCallbacks } from './train-loop.ts';
@@ -38,13 +39,14 @@ export async function train(runDir: string, info: RunInfo, model: LoadedModel, c
   const spec = instrumentFromStored(info.instrument);
   const objective = prepareObjective(model, spec, target, { placement: softPrompt.placement });
   checkTrainSettingsForModel(softPrompt, search, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.prepared.requests, spec.instrument.title);
-  const initText = softPrompt.initText === undefined ? [] : model.tokenizer.encode(softPrompt.initText, { addSpecialTokens: false });
-  const space = buildSearchSpace(model.embeddingTable, softPrompt, search, initText);
+  const init = softPrompt.initText === undefined ? undefined : initTokens(model.tokenizer, softPrompt.initText, softPrompt.k);
+  const space = buildSearchSpace(model.embeddingTable, softPrompt, search, init?.ids ?? []);
   return inRunFolder(runDir, async () => {
     const previous = readRunJson<RunInfo>(runDir, RUN_FILE);
     const saved = readRunJson<Checkpoint>(runDir, CHECKPOINT_FILE);
     // A run that never finished a generation starts again from nothing.
     if (!saved) fs.rmSync(path.join(runDir, PROMPT_FILE), { force: true });
+    if (!saved && init?.notice) callbacks.onNotice?.(init.notice);
     // A raised budget continues a finished run. result.json goes before run.json records the new
     // budget, so a kill in between leaves a run that resumes and finishes again, never a stale result.
     if (previous && search.budget > previous.search.budget) fs.rmSync(path.join(runDir, RESULT_FILE), { force: true });

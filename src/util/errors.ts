@@ -12,3 +12,10 @@ export class UserError extends Error {
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** fetch() reports "fetch failed"; the reason (DNS, refused, ...) is in its cause, possibly an AggregateError without a message. */
+export function describeFetchFailure(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  if (cause instanceof AggregateError && !cause.message) return cause.errors.map(describeError).join('; ');
+  return describeError(cause);
+}

@@ -74,8 +74,12 @@ export class Work {
   }
 }
 
-/** Lines cultune prints on stderr in normal operation (which model runs where, that eval goes on without CulturalBench), not part of an error. */
-const INFORMATION = /^cultune: (.* on cpu, (tree|flat) plan \((b?float(32|16)), hidden \d+\)|CulturalBench unavailable .*; VSM 2013 only)$/;
+/**
+ * Lines cultune prints on stderr in normal operation (which model runs where, that eval goes on without
+ * CulturalBench, the time estimate, an init text that does not fit k), not part of an error.
+ */
+const INFORMATION =
+  /^cultune: (.* on cpu, (tree|flat) plan \((b?float(32|16)), hidden \d+\)|CulturalBench unavailable .*; VSM 2013 only|\d+\.\d{3} s per candidate on generation \d+: .*|init text ".*" is \d+ tokens; .*)$/;
 
 /** The stderr lines that are not informational. */
 export function problemLines(stderr: string): string[] {

@@ -80,7 +80,7 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   // Everything a user can get wrong is checked before the model is loaded.
   const subject = await subjectOf(runDir, flags);
   checkWritable(subject.outDir, 'folder');
-  const model = await openModel({ ...flags, model: subject.modelDir }, flags.json === true);
+  const model = await openModel({ ...flags, model: subject.modelDir, modelFile: subject.modelFile ?? flags.modelFile }, flags.json === true);
   const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
   if (!culturalBench.available) process.stderr.write(`cultune: ${culturalBench.reason}; ${subject.instrument.instrument.title} only\n`);
 

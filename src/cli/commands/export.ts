@@ -12,8 +12,11 @@ export function register(program: Command): void {
     .addOption(new Option('--dtype <dtype>', 'tensor precision').choices(['f32', 'f16']).default('f32'))
     .option('--out <dir>', 'output folder (default: RUN/export-FORMAT)')
     .addOption(new Option('--front <n>', 'multi-objective runs: member n of the front (default: the knee, as chosen in training)').argParser(integerAtLeast(0)))
-    .action((run: string, flags: { format: ExportFormat; dtype: 'f32' | 'f16'; out?: string; front?: number }) => {
+    .option('--base-model <id>', "the Hub id PEFT's base_model_name_or_path names (default: the id the model was downloaded by)")
+    .action((run: string, flags: { format: ExportFormat; dtype: 'f32' | 'f16'; out?: string; front?: number; baseModel?: string }) => {
       const out = flags.out ?? path.join(run, `export-${flags.format}`);
-      for (const file of exportRun(run, flags.format, out, flags.dtype === 'f16' ? 'F16' : 'F32', flags.front)) process.stdout.write(`${file}\n`);
+      const { files, notices } = exportRun(run, flags.format, out, { dtype: flags.dtype === 'f16' ? 'F16' : 'F32', frontIndex: flags.front, baseModel: flags.baseModel });
+      for (const notice of notices) process.stderr.write(`cultune: ${notice}\n`);
+      for (const file of files) process.stdout.write(`${file}\n`);
     });
 }

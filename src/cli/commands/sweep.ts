@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { modelGraphHash } from '../../model/index.ts';
+import { modelGraphHash, resolveModelSource } from '../../model/index.ts';
 import { checkServer, parseQueueAddress } from '../../queue/connection.ts';
 import { enqueueRuns } from '../../queue/enqueue.ts';
 import { relativeToRuns, type TrainJobData } from '../../queue/jobs.ts';
@@ -64,7 +64,9 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: S
   const address = parseQueueAddress(flags.queue as string, flags.queueName);
   const conditions = parseEvalConditions(flags.eval ?? [], '--eval');
   const targets = flags.targets === undefined ? undefined : relativeToRuns(flags.out, flags.targets, '--targets');
-  const model = modelGraphHash(flags.model);
+  // A Hub id is downloaded (or found in the cache) here, so that its graph hash names the jobs' model.
+  const source = await resolveModelSource(flags);
+  const model = modelGraphHash(source.dir, source.graphFile);
   checkSweepModel(plan, model);
   await checkServer(address);
   const jobs: TrainJobData[] = [];
@@ -130,7 +132,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
           `${label(run, index, plan.length)}: ${resumed ? 'resuming' : 'training into'} ${run.dir}`,
         );
         try {
-          const info = run.state === 'new' ? newRunInfo(run.definition, flags.model, model, VERSION) : run.stored;
+          const info = run.state === 'new' ? newRunInfo(run.definition, model, VERSION) : run.stored;
           return await trainWithProgress(run.dir, info, model, json, { country: run.country });
         } catch (error) {
           if (error instanceof TrainingInterrupted) throw new UserError(`${error.message} (${run.dir}): run the same sweep again to continue`, 130);

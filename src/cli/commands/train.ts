@@ -16,9 +16,12 @@ import { integerAtLeast } from '../parsers.ts';
 import { trainWithProgress } from '../training-progress.ts';
 import { VERSION } from '../version.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
+import { checkInitTextTemplate } from '../../train/init-text.ts';
 
 /** The flags of a training run besides its country: `train` and `sweep` share them. */
 export interface TrainingFlags extends ModelFlags, InstrumentFlags, Omit<TargetFlags, 'country' | 'target'>, SearchSettings, Omit<SoftPromptConfig, 'initText'> {
+  /** --init-text: the TEXT init's text template. */
+  initText?: string;
   out: string;
   allowPartialTarget?: boolean;
   extendBudget?: boolean;
@@ -42,6 +45,7 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(new Option('--space <kind>', 'search the full k x d prompt, or a random subspace (BBT)').choices(['full', 'subspace']).default('subspace'))
     .addOption(new Option('--dim <n>', 'subspace dimension').default(500).argParser(integerAtLeast(1)))
     .addOption(new Option('--init <how>', 'start from a persona text, vocabulary rows or random normals').choices(INIT_KINDS).default('text'))
+    .option('--init-text <text>', '--init text: the text whose tokens start the prompt, {country} standing for the country (default: "You are a person from {country}.")')
     .addOption(new Option('--strategy <name>', 'shade, jade, or rand/1/bin, best/1/bin, current-to-best/1/bin, rand/2/bin (/exp for exponential crossover)').default('shade'))
     .addOption(new Option('--pop <n>', 'population size').default(20).argParser(integerAtLeast(4)))
     .addOption(new Option('--budget <n>', 'maximum candidate evaluations').default(4000).argParser(integerAtLeast(1)))
@@ -56,12 +60,14 @@ export function addTrainingOptions(command: Command): Command {
 }
 
 /** The run the flags ask for, checked before any model is loaded. */
-export function runRequest(flags: SearchSettings & Omit<SoftPromptConfig, 'initText'> & InstrumentFlags): RunRequest {
+export function runRequest(flags: SearchSettings & Omit<SoftPromptConfig, 'initText'> & InstrumentFlags & { initText?: string }): RunRequest {
   const { k, init, placement, space, dim, strategy, pop, budget, generations, stagnation, seed } = flags;
   checkTrainSettings({ space, dim, strategy, pop, budget, generations, stagnation, seed });
+  if (flags.initText !== undefined && init !== 'text') throw new UserError(`--init-text needs --init text (got --init ${init})`);
   return {
     instrument: instrumentFromFlags(flags),
     softPrompt: { k, init, placement },
+    ...(flags.initText !== undefined && { initTemplate: checkInitTextTemplate(flags.initText) }),
     search: { space, dim, strategy, pop, budget, generations, stagnation, seed },
   };
 }
@@ -95,7 +101,7 @@ export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: strin
   checkWritable(dir, 'folder');
   const model = await openModel(flags, !!flags.json);
   try {
-    const info = plan.state === 'new' ? newRunInfo(definition, flags.model, model, VERSION) : plan.stored;
+    const info = plan.state === 'new' ? newRunInfo(definition, model, VERSION) : plan.stored;
     const result = await trainWithProgress(dir, info, model, !!flags.json, {}, culturalBench);
     return { runDir: dir, bestLoss: result.best.loss.value };
   } catch (error) {

@@ -65,7 +65,7 @@ async function serve(flags: WorkerFlags): Promise<void> {
       run: (job, control) =>
         runTrainJob(
           planTrainJob(job.id, job.data, runs),
-          { model, modelDir: flags.model, culturalBench: () => (culturalBench ??= tryLoadCulturalBench({ dataDir: flags.data, download: flags.download })) },
+          { model, culturalBench: () => (culturalBench ??= tryLoadCulturalBench({ dataDir: flags.data, download: flags.download })) },
           control,
         ),
       onEvent: (event) => say(event, describe(event)),

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeFolder, removeCreatedFolders } from '../util/atomic.ts';
-import { UserError } from '../util/errors.ts';
-import { fileSystemError } from '../util/fs-errors.ts';
-import { notice } from '../util/notices.ts';
+import { makeFolder, removeCreatedFolders } from './atomic.ts';
+import { UserError } from './errors.ts';
+import { fileSystemError } from './fs-errors.ts';
+import { notice } from './notices.ts';
 
 export const LOCK_FILE = '.lock';
 
@@ -141,14 +141,24 @@ export interface Lock {
 export function acquireLock(dir: string): Lock {
   const createdFolder = makeFolder(dir);
   try {
-    return { release: takeLock(path.join(dir, LOCK_FILE), dir), createdFolder };
+    const busy = (pid: number) => `${dir} is in use by another cultune run (pid ${pid}); wait for it or use another --out`;
+    return { release: takeLock(path.join(dir, LOCK_FILE), busy, dir), createdFolder };
   } catch (error) {
     removeCreatedFolders(dir, createdFolder);
     throw error;
   }
 }
 
-function takeLock(file: string, dir: string): () => void {
+/**
+ * Takes the lock file `file` for work other than a run (a download into a shared cache); `busy` says,
+ * for the holder's pid, what the user should do. Returns the release function.
+ */
+export function acquireLockFile(file: string, busy: (pid: number) => string): () => void {
+  makeFolder(path.dirname(file));
+  return takeLock(file, busy, file);
+}
+
+function takeLock(file: string, busy: (pid: number) => string, what: string): () => void {
   const self: Holder = { pid: process.pid, start: processStat(process.pid)?.start ?? null };
   const mine = JSON.stringify(self);
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -157,8 +167,8 @@ function takeLock(file: string, dir: string): () => void {
     if (text === undefined) continue;
     const holder = parseLock(text);
     if (!holder) notice(`the lock ${file} is damaged (${text.trim() === '' ? 'empty or unreadable' : 'not a cultune lock'}); taking it over`);
-    else if (holderAlive(holder, self)) throw new UserError(`${dir} is in use by another cultune run (pid ${holder.pid}); wait for it or use another --out`);
+    else if (holderAlive(holder, self)) throw new UserError(busy(holder.pid));
     removeStale(file, text);
   }
-  throw new UserError(`cannot lock ${dir}: other cultune runs keep taking the lock; retry when they are done`);
+  throw new UserError(`cannot lock ${what}: other cultune processes keep taking the lock; retry when they are done`);
 }
