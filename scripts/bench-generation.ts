@@ -16,7 +16,7 @@ import { benchModel } from './bench-scoring.ts';
 import { exportHfWeights } from './peer/export-weights.ts';
 import type { GenerationJob, GenerationResult } from './bench-generation-worker.ts';
 import { SHAPES } from '../src/synthetic/llama-graph.ts';
-import { DEBIAN_PYTHON, ensurePythonModule } from './debian-python.ts';
+import { DEBIAN_PYTHON, ensureTorchWithOpenBlas, torchPeerEnv } from './debian-python.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(fileURLToPath(import.meta.url), '../..');
@@ -30,8 +30,7 @@ const ITEMS = 24;
 const PEER_BATCH = 16;
 /** Generations ours runs per measurement (the median counts): a tiny one lasts seconds, where load bursts dominate. */
 const GENERATIONS: Record<Shape, number> = { tiny: 5, 'smollm-135m': 1, 'llama-3.2-1b': 1 };
-/** Debian's torch busy-waits its OpenMP and OpenBLAS pools on the same cores; these let idle threads sleep. */
-const PEER_ENV = { OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_THREAD_TIMEOUT: '4' };
+const PEER_ENV = torchPeerEnv();
 
 type Shape = keyof typeof SHAPES;
 
@@ -289,7 +288,7 @@ async function scalingTable(shapes: Shape[], done: Map<string, GenerationResult>
 const PEER_CANDIDATES: Partial<Record<Shape, number>> = { tiny: POPULATION, 'smollm-135m': 3 };
 
 export async function benchGeneration(peerCandidates = PEER_CANDIDATES): Promise<string> {
-  ensurePythonModule('torch', 'python3-torch');
+  ensureTorchWithOpenBlas();
   const peak = cpuPeak();
   const measured: Measured[] = [];
   for (const [shape, count] of Object.entries(peerCandidates) as [Shape, number][]) measured.push(await compare(shape, count));

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { benchScoring } from './bench-scoring.ts';
 import { benchGeneration } from './bench-generation.ts';
 import { benchCulturalBench } from './bench-culturalbench.ts';
+import { benchCpuPlan } from './bench-cpu-plan.ts';
 
 /** `npm run bench`: runs every benchmark section and prints Markdown for BENCHMARKS.md. */
 const sections: string[] = [];
@@ -19,6 +20,12 @@ try {
 } catch (error) {
   // A disagreement with the PyTorch peer is a failure, not a footnote: the other sections are still written.
   sections.push(`One DE generation vs PyTorch FAILED: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}
+try {
+  sections.push(`### The CPU plan against PyTorch peers, one candidate\n\n${await benchCpuPlan()}\n`);
+} catch (error) {
+  sections.push(`The CPU plan against PyTorch peers FAILED: ${(error as Error).message}\n`);
   process.exitCode = 1;
 }
 const header = `Run on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} threads, ${os.cpus()[0]?.model}, Node ${process.version}.\n`;

@@ -7,7 +7,6 @@ import { prepareInstrument } from '../src/instruments/index.ts';
 import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import { FIXTURES } from './helpers/paths.ts';
 
-
 /** The VSM 2013 requests of the default settings, as training builds them. */
 const vsm13Requests = (tokenizer: Parameters<typeof prepareInstrument>[0]) => prepareInstrument(tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined).requests;
 
@@ -35,18 +34,48 @@ function pathOf(tree: Segment[], rows: ScoringRow[], r: number): number[] {
   return [...ancestorsOf(tree, last), last];
 }
 
+function distinctPrefixes(rows: ScoringRow[]): number {
+  const distinct = new Set<string>();
+  for (const row of rows) {
+    const tokens = tokensOf(row);
+    for (let n = 1; n <= tokens.length; n++) distinct.add(tokens.slice(0, n).join(','));
+  }
+  return distinct.size;
+}
+
+const positionsOf = (tree: Segment[]) => tree.reduce((sum, s) => sum + s.end - s.start, 0);
+
 describe('prefix tree', () => {
   const rows = surveyRows();
-  const tree = buildPrefixTree(rows, true);
 
   it('computes every distinct prefix exactly once', () => {
-    const distinct = new Set<string>();
-    for (const row of rows) {
-      const tokens = tokensOf(row);
-      for (let n = 1; n <= tokens.length; n++) distinct.add(tokens.slice(0, n).join(','));
-    }
-    expect(tree.reduce((sum, s) => sum + s.end - s.start, 0)).toBe(distinct.size);
+    expect(positionsOf(buildPrefixTree(rows, true))).toBe(distinctPrefixes(rows));
   });
+
+  it('leaves a shared run to its branches when (branches - 1) x length is within the recompute budget, and no other', () => {
+    const recompute = 12;
+    const exact = buildPrefixTree(rows, true);
+    const short = exact.filter(
+      (s) => s.children.length > 0 && s.rowsEnding === 0 && s.reads.length === 0 && (s.children.length - 1) * (s.end - s.start) <= recompute,
+    );
+    expect(short.length).toBeGreaterThan(0);
+    const tree = buildPrefixTree(rows, true, recompute);
+    expect(tree.length).toBeLessThan(exact.length);
+    for (const s of tree.filter((s) => s.children.length > 0 && s.rowsEnding === 0 && s.reads.length === 0)) {
+      expect((s.children.length - 1) * (s.end - s.start)).toBeGreaterThan(recompute);
+    }
+    expect(positionsOf(tree)).toBeGreaterThan(distinctPrefixes(rows));
+  });
+
+  it('without sharing, every row is its own segment', () => {
+    const plain = buildPrefixTree(rows, false);
+    expect(plain.map((s) => [s.start, s.end, s.parent])).toEqual(rows.map((row) => [0, row.length, -1]));
+  });
+});
+
+describe.each([0, 12])('prefix tree recomputing shared runs worth up to %i positions', (recompute) => {
+  const rows = surveyRows();
+  const tree = buildPrefixTree(rows, true, recompute);
 
   it('lays each row out as a chain of segments from position 0 holding its tokens', () => {
     rows.forEach((row, r) => {
@@ -81,10 +110,5 @@ describe('prefix tree', () => {
       expect(s.depth).toBe(ancestorsOf(tree, i).length);
       if (s.parent >= 0) expect(tree[s.parent].end).toBe(s.start);
     });
-  });
-
-  it('without sharing, every row is its own segment', () => {
-    const plain = buildPrefixTree(rows, false);
-    expect(plain.map((s) => [s.start, s.end, s.parent])).toEqual(rows.map((row) => [0, row.length, -1]));
   });
 });

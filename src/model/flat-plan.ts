@@ -3,6 +3,7 @@ import { virtualToken, type ScoringRow } from './scoring-plan.ts';
 import { SOFT_VECTORS, VIRTUAL_IDS } from './flat-graph.ts';
 import { LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts } from './prepare-graph.ts';
 import { float32ArrayToFloat16 } from '../embedding/fp16.ts';
+import { cheapestPartition } from './batch-partition.ts';
 
 /**
  * The flat plan: every row is one right-padded sequence from position 0, rows of similar lengths share
@@ -14,28 +15,15 @@ import { float32ArrayToFloat16 } from '../embedding/fp16.ts';
 /**
  * Splits rows into batches of consecutive lengths (sorted ascending), choosing the split that
  * minimises padded positions plus `runCost` positions per run, among splits whose batches `fit`
- * (rows, width) — an exact dynamic programme over the sorted rows, so a batch closes early where the
- * next lengths would pad it a lot and late where another run would cost more than the padding.
+ * (rows, width) (batch-partition.ts).
  */
 export function flatBatches(lengths: readonly number[], fits: (rows: number, width: number) => boolean, runCost: number): number[][] {
   const order = lengths.map((_, r) => r).sort((a, b) => lengths[a] - lengths[b] || a - b);
-  const n = order.length;
-  const cost = new Float64Array(n + 1).fill(Infinity);
-  const start = new Int32Array(n + 1);
-  cost[0] = 0;
-  for (let end = 1; end <= n; end++) {
+  return cheapestPartition(order.length, (first, end) => {
+    const rows = end - first;
     const width = lengths[order[end - 1]];
-    // Batches ending here grow towards shorter rows; a single row always runs, and fitting is monotone in rows.
-    for (let first = end - 1; first >= 0; first--) {
-      const rows = end - first;
-      if (rows > 1 && !fits(rows, width)) break;
-      const total = cost[first] + runCost + rows * width;
-      if (total < cost[end]) [cost[end], start[end]] = [total, first];
-    }
-  }
-  const batches: number[][] = [];
-  for (let end = n; end > 0; end = start[end]) batches.unshift(order.slice(start[end], end));
-  return batches;
+    return rows > 1 && !fits(rows, width) ? Infinity : runCost + rows * width;
+  }).map(([first, end]) => order.slice(first, end));
 }
 
 export interface FlatRun {

@@ -12,6 +12,7 @@ import { DEFAULT_BATCH_MEMORY, FREE_MEMORY_SHARE, flatBatchBytes, planFor, type 
 import { scoreFlat, type FlatRun } from './flat-plan.ts';
 import type { ComputeDtype } from './half-precision.ts';
 import { gpuFreeBytes, gpuIndex } from './gpu-memory.ts';
+import { nextBatches, passCost, type PassCost } from './tree-schedule.ts';
 import { float32ToFloat16Bits } from '../embedding/fp16.ts';
 import type { EmbeddingTable } from '../embedding/table.ts';
 import type { ScoreOptions, ScoreRequest, Scorer, SoftPrompt } from './types.ts';
@@ -41,8 +42,8 @@ export interface LoadOptions extends SessionSettings {
   batchMemory?: number;
 }
 
-/** Positions a run costs beyond its padded positions, on a GPU (launches, synchronisation) and on the CPU. */
-const RUN_COST = { gpu: 1024, cpu: 16 };
+/** Positions a run costs on a GPU beyond its padded positions (launches, synchronisation); the CPU's: tree-schedule.ts. */
+const GPU_RUN_COST = 1024;
 
 type PastTensors = { keys: ort.Tensor[]; values: ort.Tensor[] };
 /** A segment's own keys and values per layer, [kvHeads, length, headDim] each. */
@@ -53,6 +54,7 @@ const KNOWN_INPUTS = new Set(['attention_mask', 'position_ids']);
 /** A frozen Llama-like ONNX model that scores option tokens after prompts made of soft vectors and tokens. */
 export class LlamaModel implements Scorer {
   readonly hidden: number;
+  private readonly cost: PassCost;
   private readonly kvHeads: number;
   private readonly headDim: number;
 
@@ -69,6 +71,7 @@ export class LlamaModel implements Scorer {
     private readonly settings: Required<Pick<LoadOptions, 'tokensPerBatch' | 'maxBatchRows' | 'prefixReuse' | 'batchMemory'>>,
   ) {
     this.hidden = embeddingTable.hidden;
+    this.cost = passCost(folder.config);
     this.kvHeads = folder.config.kvHeads;
     this.headDim = folder.config.headDim;
   }
@@ -128,8 +131,8 @@ export class LlamaModel implements Scorer {
       undefined,
     );
     try {
-      const shared = await this.scoreRows(rows, new Float32Array(0), true);
-      const plain = await this.scoreRows(rows, new Float32Array(0), false);
+      const shared = await this.scoreRows(rows, new Float32Array(0), buildPrefixTree(rows, true));
+      const plain = await this.scoreRows(rows, new Float32Array(0), buildPrefixTree(rows, false));
       return shared.every((row, r) => row.every((v, i) => Math.abs(v - plain[r][i]) < 1e-3));
     } catch {
       return false;
@@ -325,17 +328,17 @@ export class LlamaModel implements Scorer {
   }
 
   /**
-   * Log-probabilities of every row's (position, target) pairs: `values[row][positionIndex * targets + t]`.
-   * Segments run deepest first, so a subtree finishes (and its cached prefixes are freed) before the
-   * next one starts: memory stays bounded by the batch, not by the number of rows.
+   * Log-probabilities of every row's (position, target) pairs: `values[row][positionIndex * targets + t]`,
+   * running the segments of `tree` (buildPrefixTree over the rows) in the order tree-schedule.ts gives:
+   * shared prefixes deepest first, so a subtree's caches are freed before the next one's are made, and
+   * the leaves pooled and batched by width.
    */
   private async scoreRows(
     rows: ScoringRow[],
     softVectors: Float32Array,
-    share: boolean,
+    tree: Segment[],
     onProgress?: (done: number, total: number) => void,
   ): Promise<Float64Array[]> {
-    const tree = buildPrefixTree(rows, share);
     const values = rows.map((row) => new Float64Array(row.positions.length * row.targets.length));
     const kv = new Map<number, SegmentKv>();
     const pendingBelow = tree.map(() => 0);
@@ -343,53 +346,27 @@ export class LlamaModel implements Scorer {
     let ready = tree.flatMap((segment, s) => (segment.parent < 0 ? [s] : []));
     let done = 0;
     while (ready.length > 0) {
-      const batch = this.nextBatch(ready, tree);
-      const keep = batch.some((s) => tree[s].children.length > 0);
-      const { logprob, kept } = await this.runSegments(batch, tree, rows, softVectors, kv, keep);
-      batch.forEach((s, b) => {
-        for (const read of tree[s].reads) {
-          const row = rows[read.row];
-          row.targets.forEach((token, t) => (values[read.row][read.positionIndex * row.targets.length + t] = logprob(b, read.offset, token)));
+      const batches = nextBatches(ready, tree, this.cost, this.settings);
+      for (const batch of batches) {
+        const keep = batch.some((s) => tree[s].children.length > 0);
+        const { logprob, kept } = await this.runSegments(batch, tree, rows, softVectors, kv, keep);
+        batch.forEach((s, b) => {
+          for (const read of tree[s].reads) {
+            const row = rows[read.row];
+            row.targets.forEach((token, t) => (values[read.row][read.positionIndex * row.targets.length + t] = logprob(b, read.offset, token)));
+          }
+          done += tree[s].rowsEnding;
+        });
+        for (const [s, stored] of kept) kv.set(s, stored);
+        for (const s of batch) {
+          for (const a of ancestorsOf(tree, s)) if (--pendingBelow[a] === 0) kv.delete(a);
         }
-        done += tree[s].rowsEnding;
-      });
-      for (const [s, stored] of kept) kv.set(s, stored);
-      const ran = new Set(batch);
-      ready = ready.filter((s) => !ran.has(s)).concat(batch.flatMap((s) => tree[s].children));
-      for (const s of batch) {
-        for (const a of ancestorsOf(tree, s)) if (--pendingBelow[a] === 0) kv.delete(a);
+        onProgress?.(done, rows.length);
       }
-      onProgress?.(done, rows.length);
+      const ran = new Set(batches.flat());
+      ready = ready.filter((s) => !ran.has(s)).concat([...ran].flatMap((s) => tree[s].children));
     }
     return values;
-  }
-
-  /**
-   * The next batch: ready segments of the greatest depth (leaves first: delaying them frees no
-   * memory), while rows x (prefix + segment) padded tokens fit the budget.
-   */
-  private nextBatch(ready: number[], tree: Segment[]): number[] {
-    const depth = Math.max(...ready.map((s) => tree[s].depth));
-    const atDepth = ready.filter((s) => tree[s].depth === depth);
-    // Length buckets: sorted by segment length, a batch pads its rows to similar widths.
-    const byLength = (list: number[]) => list.sort((a, b) => tree[a].end - tree[a].start - (tree[b].end - tree[b].start) || a - b);
-    const ordered = [
-      ...byLength(atDepth.filter((s) => tree[s].children.length === 0)),
-      ...byLength(atDepth.filter((s) => tree[s].children.length > 0)),
-    ];
-    const batch: number[] = [];
-    let pastLength = 0;
-    let width = 0;
-    for (const s of ordered) {
-      const nextPast = Math.max(pastLength, tree[s].start);
-      const nextWidth = Math.max(width, tree[s].end - tree[s].start);
-      const fits = (batch.length + 1) * (nextPast + nextWidth) <= this.settings.tokensPerBatch && batch.length < this.settings.maxBatchRows;
-      if (batch.length > 0 && !fits) break;
-      batch.push(s);
-      pastLength = nextPast;
-      width = nextWidth;
-    }
-    return batch;
   }
 
   /**
@@ -409,7 +386,7 @@ export class LlamaModel implements Scorer {
       kvHeads: this.kvHeads,
       headDim: this.headDim,
       fits: (rows, width, positions) => flatBatchBytes(config, rows, width, positions) <= this.settings.batchMemory,
-      runCost: this.provider === 'cpu' ? RUN_COST.cpu : RUN_COST.gpu,
+      runCost: this.provider === 'cpu' ? this.cost.perRun : GPU_RUN_COST,
     };
   }
 
@@ -445,7 +422,7 @@ export class LlamaModel implements Scorer {
     const values =
       this.plan === 'flat'
         ? await scoreFlat(this.flatRun(), rows, softVectors, options.onProgress)
-        : await this.scoreRows(rows, softVectors, this.reusesPrefix, options.onProgress);
+        : await this.scoreRows(rows, softVectors, buildPrefixTree(rows, this.reusesPrefix, this.cost.perRun), options.onProgress);
     return used.map((_, c) => {
       const results = requests.map((r) => new Array<number>(r.options.length).fill(0));
       const end = firstRow[c + 1] ?? rows.length;

@@ -40,8 +40,14 @@ function commonLength(a: ScoringRow, b: ScoringRow, from: number): number {
 /**
  * The radix tree over the rows, segments listed parents first. With `share` false every row is its
  * own root segment (the plain path: nothing computed once for several rows).
+ *
+ * A shared run that would cost more as a segment of its own than computed again by each branch (a
+ * token or two where the rows part, e.g. the first digit of two questions' numbers) is left to the
+ * branches: `recomputeTokens` is how many extra positions save one run, and a run of `length` tokens
+ * that parts into `branches` subtrees is recomputed when (branches - 1) x length is at most that.
+ * Runs holding a scored position or a row's end are always their own segment.
  */
-export function buildPrefixTree(rows: ScoringRow[], share: boolean): Segment[] {
+export function buildPrefixTree(rows: ScoringRow[], share: boolean, recomputeTokens = 0): Segment[] {
   const segments: Segment[] = [];
   const addSegment = (group: number[], start: number, end: number, parent: number, depth: number): number => {
     const reads: Segment['reads'] = [];
@@ -66,23 +72,33 @@ export function buildPrefixTree(rows: ScoringRow[], share: boolean): Segment[] {
   // In lexicographic order the rows sharing a prefix are contiguous, and the prefix shared by a
   // contiguous group is the one its first and last rows share.
   const sorted = rows.map((_, r) => r).sort((a, b) => compareRows(rows[a], rows[b]) || a - b);
-  const grow = (group: number[], start: number, parent: number, depth: number): void => {
-    const end = commonLength(rows[group[0]], rows[group[group.length - 1]], start);
-    let below = parent;
-    let childDepth = depth;
-    let rest = group;
-    if (end > start) {
-      below = addSegment(group, start, end, parent, depth);
-      childDepth = depth + 1;
-      rest = group.filter((r) => rows[r].length > end);
-    }
+  /** The groups of rows that continue with the same token at `at` (rows are sorted, so each is contiguous). */
+  const branchesAt = (group: number[], at: number): number[][] => {
+    const branches: number[][] = [];
     let first = 0;
-    for (let i = 1; i <= rest.length; i++) {
-      if (i === rest.length || virtualToken(rows[rest[i]], end) !== virtualToken(rows[rest[first]], end)) {
-        grow(rest.slice(first, i), end, below, childDepth);
+    for (let i = 1; i <= group.length; i++) {
+      if (i === group.length || virtualToken(rows[group[i]], at) !== virtualToken(rows[group[first]], at)) {
+        branches.push(group.slice(first, i));
         first = i;
       }
     }
+    return branches;
+  };
+  const readsWithin = (group: number[], start: number, end: number) => group.some((r) => rows[r].positions.some((p) => p >= start && p < end));
+  const grow = (group: number[], start: number, parent: number, depth: number): void => {
+    const end = commonLength(rows[group[0]], rows[group[group.length - 1]], start);
+    if (end === start) {
+      for (const branch of branchesAt(group, end)) grow(branch, end, parent, depth);
+      return;
+    }
+    const rest = group.filter((r) => rows[r].length > end);
+    const branches = branchesAt(rest, end);
+    if (rest.length === group.length && (branches.length - 1) * (end - start) <= recomputeTokens && !readsWithin(group, start, end)) {
+      for (const branch of branches) grow(branch, start, parent, depth);
+      return;
+    }
+    const below = addSegment(group, start, end, parent, depth);
+    for (const branch of branches) grow(branch, end, below, depth + 1);
   };
   if (sorted.length > 0) grow(sorted, 0, -1, 0);
   return segments;
