@@ -6,33 +6,30 @@
  * prefix once, LM head at the last position only). They alternate for a few rounds so that a load
  * burst on the shared machine hits all of them; wall and CPU (user + system, all threads) seconds per
  * candidate are medians over the rounds, and every peer log-prob is checked against ours (1e-4).
+ * Both score the answers' digits as one-token options (oneTokenOptions).
  *
  * Usage: node bin/run-ts.js scripts/bench-cpu-plan.ts [shape] [rounds]
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { loadModel, type LlamaModel, type ScoreRequest, type SoftPrompt } from '../src/model/index.ts';
 import { prepareInstrument } from '../src/instruments/index.ts';
 import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import type { SHAPES } from '../src/synthetic/llama-graph.ts';
 import { benchModel } from './bench-scoring.ts';
 import { exportHfWeights } from './peer/export-weights.ts';
-import { DEBIAN_PYTHON, ensureTorchWithOpenBlas, torchPeerEnv } from './debian-python.ts';
+import { ensureTorchWithOpenBlas } from './debian-python.ts';
+import { runTorchPeer, TORCH_PEER_ENV } from './peer/torch-peer.ts';
 
-const run = promisify(execFile);
 const ROOT = path.resolve(fileURLToPath(import.meta.url), '../..');
-const PEER = path.join(ROOT, 'scripts', 'peer', 'torch_llama_scoring.py');
 const K = 10;
 const VARIANTS = 1;
 const PEER_BATCH = 16;
 /** Candidates each implementation scores per round (one more, untimed, first). */
 const PER_ROUND = 1;
 const TOLERANCE = 1e-4;
-const PEER_ENV = torchPeerEnv();
 
 type Shape = keyof typeof SHAPES;
 type PeerMode = 'full' | 'tuned';
@@ -43,12 +40,16 @@ interface Timing {
   cpuSeconds: number;
 }
 
-interface PeerResult {
-  logprobs: number[][][];
-  seconds: number;
-  cpu_seconds: number;
-  torch: string;
-  threads: number;
+/**
+ * The peer scores one-token options only: where every option of a request starts with the same token
+ * (a Llama-2 tokenizer answers " 1" as "▁", "1"), that token moves into the prompt. The options keep
+ * their order, and what is dropped, log p(shared token | prompt), is the same for every option.
+ */
+function oneTokenOptions(request: ScoreRequest): ScoreRequest {
+  let { ids, options } = request;
+  while (options.every((o) => o.length > 1 && o[0] === options[0][0])) [ids, options] = [[...ids, options[0][0]], options.map((o) => o.slice(1))];
+  if (options.some((o) => o.length !== 1)) throw new Error('the PyTorch peer scores one-token options only');
+  return { ids, options };
 }
 
 const loadAverage = () => os.loadavg()[0].toFixed(1);
@@ -61,23 +62,6 @@ async function timeOurs(model: LlamaModel, requests: ScoreRequest[], softPrompt:
   for (let c = 0; c < PER_ROUND; c++) logprobs = await model.score(requests, { softPrompt });
   const used = process.cpuUsage(cpu);
   return { timing: { seconds: (performance.now() - started) / 1000 / PER_ROUND, cpuSeconds: (used.user + used.system) / 1e6 / PER_ROUND }, logprobs };
-}
-
-async function runPeer(mode: PeerMode, modelDir: string, weightsDir: string, inputsDir: string): Promise<PeerResult> {
-  const out = path.join(inputsDir, `peer-${mode}.json`);
-  const job = {
-    model_dir: modelDir,
-    weights_dir: weightsDir,
-    requests: path.join(inputsDir, 'requests.json'),
-    prompts: path.join(inputsDir, 'prompts.bin'),
-    k: K,
-    batch_size: PEER_BATCH,
-    warmup: true,
-    mode,
-    out,
-  };
-  await run(DEBIAN_PYTHON, [PEER, JSON.stringify(job)], { cwd: ROOT, env: { ...process.env, ...PEER_ENV }, maxBuffer: 1 << 24 });
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as PeerResult;
 }
 
 function maxDifference(ours: number[][], peer: number[][][]): number {
@@ -94,7 +78,8 @@ export async function benchCpuPlan(shape: Shape = 'smollm-135m', rounds = 3): Pr
   const weightsDir = exportHfWeights(modelDir, path.join(dir, 'weights'));
   const model = await loadModel(modelDir, { device: 'cpu' });
   const oneThread = await loadModel(modelDir, { device: 'cpu', threads: 1 });
-  const { requests } = prepareInstrument(model.tokenizer, { instrument: VSM13, settings: VSM13.settings({ variants: String(VARIANTS) }) }, undefined);
+  const { requests: asked } = prepareInstrument(model.tokenizer, { instrument: VSM13, settings: VSM13.settings({ variants: String(VARIANTS) }) }, undefined);
+  const requests = asked.map(oneTokenOptions);
   const data = Float32Array.from({ length: K * model.hidden }, (_, i) => 0.02 * Math.sin(i));
   const softPrompt: SoftPrompt = { k: K, hidden: model.hidden, data };
   fs.mkdirSync(dir, { recursive: true });
@@ -118,7 +103,7 @@ export async function benchCpuPlan(shape: Shape = 'smollm-135m', rounds = 3): Pr
     timings.oursOneThread.push(single.timing);
     threadDiff = Math.max(threadDiff, maxDifference(ours.logprobs, [single.logprobs]));
     for (const mode of ['full', 'tuned'] as const) {
-      const peer = await runPeer(mode, modelDir, weightsDir, dir);
+      const peer = await runTorchPeer({ modelDir, weightsDir, inputsDir: dir, k: K, batchSize: PEER_BATCH, mode, out: `peer-${mode}.json` });
       timings[mode].push({ seconds: peer.seconds / PER_ROUND, cpuSeconds: peer.cpu_seconds / PER_ROUND });
       diffs[mode] = Math.max(diffs[mode], maxDifference(ours.logprobs, peer.logprobs));
       [torchVersion, threads] = [peer.torch, peer.threads];
@@ -135,7 +120,7 @@ export async function benchCpuPlan(shape: Shape = 'smollm-135m', rounds = 3): Pr
     `| ${label} | ${wall(name).toFixed(2)} | ${cpu(name).toFixed(2)} | ${(wall(name) / wall('ours')).toFixed(2)}x | ${(cpu(name) / cpu('ours')).toFixed(2)}x | ${diff} |`;
   return [
     `${shape}: one candidate = ${requests.length} prompts, ${tokens} prompt tokens (k = ${K}); ${rounds} rounds of ${PER_ROUND} candidates each, medians;`,
-    `${os.cpus().length} threads, ${os.cpus()[0]?.model ?? 'unknown CPU'}; PyTorch ${torchVersion}, ${threads} threads, ${Object.entries(PEER_ENV)
+    `${os.cpus().length} threads, ${os.cpus()[0]?.model ?? 'unknown CPU'}; PyTorch ${torchVersion}, ${threads} threads, ${Object.entries(TORCH_PEER_ENV)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}; load average ${loads.join(' -> ')}.`,
     '',

@@ -16,13 +16,12 @@ import { benchModel } from './bench-scoring.ts';
 import { exportHfWeights } from './peer/export-weights.ts';
 import type { GenerationJob, GenerationResult } from './bench-generation-worker.ts';
 import { SHAPES } from '../src/synthetic/llama-graph.ts';
-import { DEBIAN_PYTHON, ensureTorchWithOpenBlas, torchPeerEnv } from './debian-python.ts';
+import { ensureTorchWithOpenBlas } from './debian-python.ts';
+import { runTorchPeer, TORCH_PEER_ENV, type TorchPeerResult } from './peer/torch-peer.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(fileURLToPath(import.meta.url), '../..');
 const OUT = path.join(ROOT, 'bench-out', 'generation');
-const PYTHON = DEBIAN_PYTHON;
-const PEER = path.join(ROOT, 'scripts', 'peer', 'torch_llama_scoring.py');
 const TOLERANCE = 1e-4;
 const POPULATION = 20;
 const K = 10;
@@ -30,19 +29,8 @@ const ITEMS = 24;
 const PEER_BATCH = 16;
 /** Generations ours runs per measurement (the median counts): a tiny one lasts seconds, where load bursts dominate. */
 const GENERATIONS: Record<Shape, number> = { tiny: 5, 'smollm-135m': 1, 'llama-3.2-1b': 1 };
-const PEER_ENV = torchPeerEnv();
 
 type Shape = keyof typeof SHAPES;
-
-interface PeerResult {
-  logprobs: number[][][];
-  seconds: number;
-  cpu_seconds: number;
-  max_rss_kib: number;
-  batches: [rows: number, width: number][];
-  torch: string;
-  threads: number;
-}
 
 /** The model dimensions FLOPs are counted from (Hugging Face config.json). */
 export interface ModelShape {
@@ -119,20 +107,8 @@ async function runOurs(job: GenerationJob): Promise<GenerationResult> {
   return JSON.parse(fs.readFileSync(job.out, 'utf8')) as GenerationResult;
 }
 
-async function runPeer(modelDir: string, weightsDir: string, inputsDir: string): Promise<PeerResult> {
-  const out = path.join(inputsDir, 'peer.json');
-  const job = {
-    model_dir: modelDir,
-    weights_dir: weightsDir,
-    requests: path.join(inputsDir, 'requests.json'),
-    prompts: path.join(inputsDir, 'prompts.bin'),
-    k: K,
-    batch_size: PEER_BATCH,
-    warmup: true,
-    out,
-  };
-  await run(PYTHON, [PEER, JSON.stringify(job)], { cwd: ROOT, env: { ...process.env, ...PEER_ENV }, maxBuffer: 1 << 24 });
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as PeerResult;
+function runPeer(modelDir: string, weightsDir: string, inputsDir: string): Promise<TorchPeerResult> {
+  return runTorchPeer({ modelDir, weightsDir, inputsDir, k: K, batchSize: PEER_BATCH, mode: 'full', out: 'peer.json' });
 }
 
 /** Largest |ours - peer| over every candidate, prompt and option; throws above the tolerance. */
@@ -161,7 +137,7 @@ const fixed = (v: number, digits = 2) => v.toFixed(digits);
 interface Measured {
   shape: Shape;
   ours: GenerationResult;
-  peer: PeerResult;
+  peer: TorchPeerResult;
   peerCandidates: number;
   diff: number;
   values: number;
@@ -320,7 +296,7 @@ export async function benchGeneration(peerCandidates = PEER_CANDIDATES): Promise
     `each candidate scored on the ${ITEMS} VSM 2013 items x the respondent variants; fp32 synthetic weights in the real layouts. Ours is`,
     '`train()` itself for one generation, in its own process (`scripts/bench-generation-worker.ts`, which records the scoring calls\'',
     `soft prompts and log-probs); the peer (\`scripts/peer/torch_llama_scoring.py\`, Debian's python3-torch ${first.peer.torch}, ${first.peer.threads} threads,`,
-    `${Object.entries(PEER_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}) is`,
+    `${Object.entries(TORCH_PEER_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}) is`,
     'an eager Llama forward on the same weights (exported from the ONNX initializers under Hugging Face names) with inputs_embeds, right padding,',
     `length-sorted batches of ${PEER_BATCH}, full [batch, seq, vocab] logits and log_softmax at each prompt's last position. Both score one candidate`,
     `untimed first. Ours' time is one generation as train() records it (ask, scoring, losses, tell; median over ${describeGenerations(measured.map((m) => m.shape))});`,
