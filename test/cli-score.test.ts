@@ -41,7 +41,11 @@ describe('cultune score', () => {
     const chat = runCli(['score', '--model', modelDir, '--input', input, '--device', 'cpu', '--chat'], { env });
     expect(chat.code).toBe(0);
     const chatText = tok.applyChatTemplate([{ role: 'user', content: 'The answer is' }], { addGenerationPrompt: true });
-    const [chatExpected] = await model.score([{ ids: tok.encodePrompt(chatText, true), options: [' 1', ' 2', ' 3'].map((o) => tok.continuationIds(chatText, o)) }]);
+    // The same two requests as the command scores: a prompt's log-probs depend on its batch within rounding (1e-5).
+    const [chatExpected] = await model.score([
+      { ids: tok.encodePrompt(chatText, true), options: [' 1', ' 2', ' 3'].map((o) => tok.continuationIds(chatText, o)) },
+      { ids: [1, 450, 1234], options: [[29896], [29906]] },
+    ]);
     JSON.parse(chat.stdout.split('\n')[0]).logprobs.forEach((v: number, j: number) => expect(v).toBeCloseTo(chatExpected[j], 9));
   });
 
