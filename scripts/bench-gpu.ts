@@ -154,6 +154,20 @@ interface Row {
   memory: string;
 }
 
+function peerRow(peer: PeerResult, mode: PeerMode, peak: Peak | undefined, onCpu: boolean): Row {
+  const m = peer.modes[mode.name];
+  return {
+    implementation: peer.implementation.split(' (')[0],
+    setting: mode.padding === 'right' ? 'right padding, full logits' : 'left padding, logits_to_keep=1',
+    precision: SHORT[mode.dtype],
+    secondsPerCandidate: m.seconds_per_candidate,
+    cpuSecondsPerCandidate: m.cpu_seconds_per_candidate,
+    peakTflops: peak && (mode.dtype === 'bfloat16' ? peak.half : peak.fp32),
+    logprobs: m.logprobs,
+    memory: `${(m.peak_bytes / GIB).toFixed(1)} (${onCpu ? 'peak RSS' : 'torch peak allocated'})`,
+  };
+}
+
 export async function benchGpu(argv: string[]): Promise<string> {
   const { values } = parseArgs({
     args: argv,
@@ -201,7 +215,11 @@ export async function benchGpu(argv: string[]): Promise<string> {
       const job: GpuJob = { modelDir, device, ...config, requests: requestsPath, prompts: promptsPath, k, repeats: Number(values.repeats), out: path.join(dir, `cultune-${tag}.json`) };
       process.stderr.write(`bench-gpu: ${shape} cultune ${tag}\n`);
       if (!(values.resume && fs.existsSync(job.out))) {
-        await run(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'scripts', 'bench-gpu-worker.ts'), JSON.stringify(job)], { cwd: ROOT, maxBuffer: 1 << 24 });
+        const failure = await attempt(() => run(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'scripts', 'bench-gpu-worker.ts'), JSON.stringify(job)], { cwd: ROOT, maxBuffer: 1 << 24 }));
+        if (failure) {
+          lines.push(`| ${shape} | cultune (onnxruntime) | ${config.plan} plan | ${tag} | failed: ${failure} | | | | | | |`);
+          continue;
+        }
       }
       const result = JSON.parse(fs.readFileSync(job.out, 'utf8')) as GpuResult;
       deviceName = onCpu ? deviceName : result.provider === 'cpu' ? `${deviceName} (fell back to the CPU!)` : deviceName;
@@ -227,21 +245,12 @@ export async function benchGpu(argv: string[]): Promise<string> {
       process.stderr.write(`bench-gpu: ${shape} peer (${python})\n`);
       const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
       if (!onCpu) env.CUDA_VISIBLE_DEVICES = String(gpuIndex(device));
-      if (!(values.resume && fs.existsSync(out))) await run(python, [PEER, JSON.stringify(job)], { cwd: ROOT, env, maxBuffer: 1 << 24 });
-      const peer = JSON.parse(fs.readFileSync(out, 'utf8')) as PeerResult;
-      peerInfo = `${peer.implementation}, torch ${peer.torch} (${python})`;
-      for (const mode of peerModes) {
-        const m = peer.modes[mode.name];
-        rows.push({
-          implementation: peer.implementation.split(' (')[0],
-          setting: mode.padding === 'right' ? 'right padding, full logits' : 'left padding, logits_to_keep=1',
-          precision: SHORT[mode.dtype],
-          secondsPerCandidate: m.seconds_per_candidate,
-          cpuSecondsPerCandidate: m.cpu_seconds_per_candidate,
-          peakTflops: peak && (mode.dtype === 'bfloat16' ? peak.half : peak.fp32),
-          logprobs: m.logprobs,
-          memory: `${(m.peak_bytes / GIB).toFixed(1)} (${onCpu ? 'peak RSS' : 'torch peak allocated'})`,
-        });
+      const failure = values.resume && fs.existsSync(out) ? undefined : await attempt(() => run(python, [PEER, JSON.stringify(job)], { cwd: ROOT, env, maxBuffer: 1 << 24 }));
+      if (failure) lines.push(`| ${shape} | transformers | ${peerModes.map((m) => m.name).join(', ')} | | failed: ${failure} | | | | | | |`);
+      else {
+        const peer = JSON.parse(fs.readFileSync(out, 'utf8')) as PeerResult;
+        peerInfo = `${peer.implementation}, torch ${peer.torch} (${python})`;
+        rows.push(...peerModes.map((mode) => peerRow(peer, mode, peak, onCpu)));
       }
     }
     // The careful transformers user: left padding, last position only; in bf16 where that ran.
@@ -275,6 +284,22 @@ export async function benchGpu(argv: string[]): Promise<string> {
   ].join('\n');
   if (values.write) writeBenchmarksSection(onCpu ? 'cpu' : 'gpu', section);
   return section;
+}
+
+/**
+ * Runs one measured process; on a machine met for the first time one configuration failing (a
+ * missing kernel, memory) must not cost the others' numbers, so its failure becomes its table row.
+ */
+async function attempt(work: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await work();
+    return undefined;
+  } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    const last = (stderr ?? message).trim().split('\n').filter(Boolean).pop() ?? message;
+    process.stderr.write(`bench-gpu: failed: ${stderr ?? message}\n`);
+    return last.replaceAll('|', '/').slice(0, 200);
+  }
 }
 
 /** Replaces (or appends) this device kind's section of BENCHMARKS.md, between its markers. */
