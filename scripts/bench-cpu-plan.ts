@@ -22,6 +22,7 @@ import { benchModel } from './bench-scoring.ts';
 import { exportHfWeights } from './peer/export-weights.ts';
 import { ensureTorchWithOpenBlas } from './debian-python.ts';
 import { runTorchPeer, TORCH_PEER_ENV } from './peer/torch-peer.ts';
+import { oneTokenOptions } from './peer/one-token-options.ts';
 
 const ROOT = path.resolve(fileURLToPath(import.meta.url), '../..');
 const K = 10;
@@ -38,18 +39,6 @@ type Implementation = 'ours' | 'oursOneThread' | PeerMode;
 interface Timing {
   seconds: number;
   cpuSeconds: number;
-}
-
-/**
- * The peer scores one-token options only: where every option of a request starts with the same token
- * (a Llama-2 tokenizer answers " 1" as "▁", "1"), that token moves into the prompt. The options keep
- * their order, and what is dropped, log p(shared token | prompt), is the same for every option.
- */
-function oneTokenOptions(request: ScoreRequest): ScoreRequest {
-  let { ids, options } = request;
-  while (options.every((o) => o.length > 1 && o[0] === options[0][0])) [ids, options] = [[...ids, options[0][0]], options.map((o) => o.slice(1))];
-  if (options.some((o) => o.length !== 1)) throw new Error('the PyTorch peer scores one-token options only');
-  return { ids, options };
 }
 
 const loadAverage = () => os.loadavg()[0].toFixed(1);

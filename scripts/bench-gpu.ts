@@ -27,6 +27,7 @@ import { parseArgs, promisify } from 'node:util';
 import { benchModel } from './bench-scoring.ts';
 import { cpuPeak, flopModel, readShape } from './bench-generation.ts';
 import { exportHfWeights } from './peer/export-weights.ts';
+import { oneTokenOptions } from './peer/one-token-options.ts';
 import { DEBIAN_PYTHON } from './debian-python.ts';
 import type { GpuJob, GpuResult } from './bench-gpu-worker.ts';
 import { HuggingFaceTokenizer } from '../src/model/tokenizer.ts';
@@ -129,7 +130,7 @@ async function pickPython(given: string | undefined): Promise<string> {
 /** The population's soft prompts: seeded N(0, 1) vectors, the scale of the seeded models' embedding rows. */
 function writeInputs(modelDir: string, dir: string, population: number, k: number, limit: number | undefined) {
   const tokenizer = HuggingFaceTokenizer.fromFolder(modelDir);
-  const requests = prepareInstrument(tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined).requests.slice(0, limit);
+  const requests = prepareInstrument(tokenizer, { instrument: VSM13, settings: VSM13.settings({}) }, undefined).requests.slice(0, limit).map(oneTokenOptions);
   const hidden = readShape(modelDir).hidden;
   const prompts = new NormalSampler('bench-gpu-population').fill(population * k * hidden, 0, 1);
   writeJsonAtomic(path.join(dir, 'requests.json'), requests);
@@ -271,7 +272,7 @@ export async function benchGpu(argv: string[]): Promise<string> {
   const section = [
     `Run on ${new Date().toISOString().slice(0, 10)}: ${deviceName}; Node ${process.version}${peerInfo ? `; peer: ${peerInfo}` : ''}.`,
     `Command: \`node bin/run-ts.js scripts/bench-gpu.ts ${process.argv.slice(2).join(' ')}\`.`,
-    `Workload: one DE population of ${population} candidates (seeded soft prompts, k = ${k}, placement start) x the VSM 2013 requests, scored in one call;`,
+    `Workload: one DE population of ${population} candidates (seeded soft prompts, k = ${k}, placement start) x the VSM 2013 requests (the answers' shared first token moved into the prompt, as the peer scores one-token options), scored in one call;`,
     'ms per candidate is the median of the timed passes divided by the population, after one untimed pass; host CPU ms: user + system',
     'time of the process (all threads) over the timed passes, per candidate (on a shared machine steadier than wall time).',
     '',
