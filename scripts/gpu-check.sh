@@ -2,7 +2,9 @@
 # The checks that need a GPU machine (docs/gpu-install.md, "What has run where"), run from an offline
 # bundle made with `cultune bundle --cuda`: doctor, the demo on CUDA and on WebGPU, and training split
 # across sessions (cuda:0,cuda:0, and cuda:0,cuda:1 when there are two GPUs) against one session.
-# Usage: sh scripts/gpu-check.sh BUNDLE_DIR WORK_DIR     Exits non-zero at the first failed check.
+# Usage: sh scripts/gpu-check.sh BUNDLE_DIR WORK_DIR
+# Every check runs (one failing says nothing about the others); the summary names the failed ones and
+# the exit status is non-zero if any failed.
 set -eu
 [ $# -eq 2 ] || { echo "usage: sh scripts/gpu-check.sh BUNDLE_DIR WORK_DIR" >&2; exit 2; }
 BUNDLE=$1
@@ -12,13 +14,19 @@ eval "$(sh "$BUNDLE/unpack.sh" "$BUNDLE" "$WORK/cultune")"
 export CULTUNE_CACHE="$WORK/cache"
 cd "$WORK"
 
-cultune doctor
+FAILED=""
+check() {
+  name=$1; shift
+  echo "== $name"
+  if "$@"; then echo "ok: $name"; else echo "FAILED: $name"; FAILED="$FAILED; $name"; fi
+}
+
+check doctor cultune doctor
 for device in cuda webgpu; do
-  echo "== demo on $device"
-  cultune demo --device "$device" --out "demo-$device" --no-download
+  check "demo on $device" cultune demo --device "$device" --out "demo-$device" --no-download
 done
 
-MODEL=$(ls -d "$CULTUNE_CACHE"/demo-model-v*)
+MODEL=$(ls -d "$CULTUNE_CACHE"/demo-model-v* 2>/dev/null | head -n 1)
 train() {
   cultune train --model "$MODEL" --country JP --device "$1" --k 4 --dim 32 --pop 32 --budget 128 --variants 2 \
     --seed 7 --out "$WORK/split" --name "$2"
@@ -32,11 +40,12 @@ same() {
     console.log(same ? "identical" : "DIFFERENT", process.argv[1], process.argv[2]);
     process.exit(same ? 0 : 1);' "$WORK/split/$1" "$WORK/split/$2"
 }
-echo "== one population split across sessions"
-train cuda:0 one
-train cuda:0,cuda:0 two-on-one
-same one two-on-one
+check "train on cuda:0" train cuda:0 one
+check "train on cuda:0,cuda:0" train cuda:0,cuda:0 two-on-one
+check "cuda:0,cuda:0 equals cuda:0" same one two-on-one
 if [ "$(nvidia-smi -L | wc -l)" -ge 2 ]; then
-  train cuda:0,cuda:1 two-gpus
-  same one two-gpus
+  check "train on cuda:0,cuda:1" train cuda:0,cuda:1 two-gpus
+  check "cuda:0,cuda:1 equals cuda:0" same one two-gpus
 fi
+if [ -n "$FAILED" ]; then echo "gpu-check: failed:${FAILED#;}"; exit 1; fi
+echo "gpu-check: every check passed"
