@@ -7,6 +7,7 @@
  * Usage: node bin/run-ts.js scripts/bench-gpu-worker.ts JOB_JSON (see GpuJob).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { loadModel, type ScoreRequest, type SoftPrompt } from '../src/model/index.ts';
 import type { PlanName } from '../src/model/prepare-graph.ts';
 import type { ComputeDtype } from '../src/model/half-precision.ts';
@@ -27,7 +28,17 @@ export interface GpuJob {
   /** Bytes for the flat plan's batches (default: the model's own choice). */
   batchMemory?: number;
   cacheDir?: string;
+  /** After the timed passes, one more pass in a session with onnxruntime's profiler on (it slows the run it profiles). */
+  profile?: boolean;
   out: string;
+}
+
+/** Kernel time by operator type over one profiled pass, largest first. */
+export interface OpProfile {
+  /** Microseconds in kernels over the pass, and the pass's wall time. */
+  kernelMicros: number;
+  runMicros: number;
+  byOp: { op: string; micros: number; count: number }[];
 }
 
 export interface GpuResult {
@@ -45,6 +56,46 @@ export interface GpuResult {
   memoryWhat: string;
   batchMemory: number;
   logprobs: number[][][];
+  profile?: OpProfile;
+}
+
+interface TraceEvent {
+  cat: string;
+  name: string;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+/** Sums a Chrome trace of onnxruntime's profiler by operator type. */
+function summariseTrace(file: string): OpProfile {
+  const events = JSON.parse(fs.readFileSync(file, 'utf8')) as TraceEvent[];
+  const byOp = new Map<string, { micros: number; count: number }>();
+  let kernelMicros = 0;
+  let runMicros = 0;
+  for (const event of events) {
+    if (event.cat === 'Session' && event.name === 'model_run') runMicros += event.dur;
+    if (event.cat !== 'Node' || !event.name.endsWith('_kernel_time')) continue;
+    const op = event.args?.op_name ?? '?';
+    const entry = byOp.get(op) ?? { micros: 0, count: 0 };
+    entry.micros += event.dur;
+    entry.count += 1;
+    byOp.set(op, entry);
+    kernelMicros += event.dur;
+  }
+  return { kernelMicros, runMicros, byOp: [...byOp].map(([op, v]) => ({ op, ...v })).sort((a, b) => b.micros - a.micros) };
+}
+
+async function profiledPass(job: GpuJob, requests: ScoreRequest[], prompts: SoftPrompt[]): Promise<OpProfile> {
+  const prefix = job.out.replace(/\.json$/, '-profile');
+  const model = await loadModel(job.modelDir, { device: job.device, plan: job.plan, dtype: job.dtype, tf32: job.tf32, batchMemory: job.batchMemory, cacheDir: job.cacheDir, profilePrefix: prefix });
+  await model.scoreCandidates(requests, prompts);
+  await model.dispose();
+  const dir = path.dirname(prefix);
+  const file = fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(prefix)) && f.endsWith('.json')).sort().pop();
+  if (!file) throw new Error(`onnxruntime wrote no profile beside ${prefix}`);
+  const profile = summariseTrace(path.join(dir, file));
+  fs.rmSync(path.join(dir, file));
+  return profile;
 }
 
 const job = JSON.parse(process.argv[2]) as GpuJob;
@@ -82,4 +133,5 @@ const result: GpuResult = {
   logprobs,
 };
 await model.dispose();
+if (job.profile) result.profile = await profiledPass(job, requests, prompts);
 writeJsonAtomic(job.out, result);

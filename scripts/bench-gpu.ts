@@ -15,7 +15,7 @@
  * Dry run on a CPU:  node bin/run-ts.js scripts/bench-gpu.ts --device cpu --shapes tiny --population 2
  * Options: --device cuda|cuda:N|cpu, --shapes a,b, --population P, --k K, --requests N (the first N),
  * --repeats R, --configs plan:dtype[:tf32],..., --peer-modes dtype-padding,..., --no-peer,
- * --python PY, --batch-rows N, --logits-gib G, --peak-tflops fp32=,tf32=,half=, --write, --resume (reuse the
+ * --python PY, --profile (one extra pass per configuration under onnxruntime's profiler), --batch-rows N, --logits-gib G, --peak-tflops fp32=,tf32=,half=, --write, --resume (reuse the
  * results an interrupted run left in bench-out/gpu: same settings only).
  */
 import { execFile } from 'node:child_process';
@@ -29,7 +29,7 @@ import { cpuPeak, flopModel, readShape } from './bench-generation.ts';
 import { exportHfWeights } from './peer/export-weights.ts';
 import { oneTokenOptions } from './peer/one-token-options.ts';
 import { DEBIAN_PYTHON } from './debian-python.ts';
-import type { GpuJob, GpuResult } from './bench-gpu-worker.ts';
+import type { GpuJob, GpuResult, OpProfile } from './bench-gpu-worker.ts';
 import { HuggingFaceTokenizer } from '../src/model/tokenizer.ts';
 import { gpuIndex, gpuName } from '../src/model/gpu-memory.ts';
 import type { ComputeDtype } from '../src/model/half-precision.ts';
@@ -186,6 +186,7 @@ export async function benchGpu(argv: string[]): Promise<string> {
       'batch-rows': { type: 'string', default: '512' },
       'logits-gib': { type: 'string', default: '8' },
       'peak-tflops': { type: 'string' },
+      profile: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
     },
@@ -200,6 +201,7 @@ export async function benchGpu(argv: string[]): Promise<string> {
   const peak = devicePeak(device, values['peak-tflops']);
   const python = peerModes.length > 0 ? await pickPython(values.python) : '';
   const lines: string[] = [];
+  const profileLines: string[] = [];
   let peerInfo = '';
   let carefulLabel = 'the careful transformers user';
   let deviceName = onCpu ? `${os.cpus().length} threads, ${os.cpus()[0]?.model}` : (gpuName(gpuIndex(device)) ?? device);
@@ -213,7 +215,7 @@ export async function benchGpu(argv: string[]): Promise<string> {
     const rows: Row[] = [];
     for (const config of configs) {
       const tag = `${config.plan}-${SHORT[config.dtype]}${config.tf32 ? '-tf32' : ''}`;
-      const job: GpuJob = { modelDir, device, ...config, requests: requestsPath, prompts: promptsPath, k, repeats: Number(values.repeats), out: path.join(dir, `cultune-${tag}.json`) };
+      const job: GpuJob = { modelDir, device, ...config, requests: requestsPath, prompts: promptsPath, k, repeats: Number(values.repeats), profile: values.profile, out: path.join(dir, `cultune-${tag}.json`) };
       process.stderr.write(`bench-gpu: ${shape} cultune ${tag}\n`);
       if (!(values.resume && fs.existsSync(job.out))) {
         const failure = await attempt(() => run(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), path.join(ROOT, 'scripts', 'bench-gpu-worker.ts'), JSON.stringify(job)], { cwd: ROOT, maxBuffer: 1 << 24 }));
@@ -223,6 +225,7 @@ export async function benchGpu(argv: string[]): Promise<string> {
         }
       }
       const result = JSON.parse(fs.readFileSync(job.out, 'utf8')) as GpuResult;
+      if (result.profile) profileLines.push(describeProfile(`${shape} ${tag}`, result.profile));
       deviceName = onCpu ? deviceName : result.provider === 'cpu' ? `${deviceName} (fell back to the CPU!)` : deviceName;
       rows.push({
         implementation: 'cultune (onnxruntime)',
@@ -282,9 +285,15 @@ export async function benchGpu(argv: string[]): Promise<string> {
     '',
     `Peak: ${peak?.source ?? 'unknown for this device (pass --peak-tflops fp32=,tf32=,half=)'}. FLOPs counted as in "One DE generation vs PyTorch":`,
     'the task only (every real token once, causal attention, the head at the scored position), whatever a plan computes.',
+    ...(profileLines.length > 0 ? ['', 'Where the time goes (one extra pass under onnxruntime\'s profiler, kernel time by operator type):', '', ...profileLines] : []),
   ].join('\n');
   if (values.write) writeBenchmarksSection(onCpu ? 'cpu' : 'gpu', section);
   return section;
+}
+
+function describeProfile(what: string, profile: OpProfile): string {
+  const top = profile.byOp.slice(0, 8).map((o) => `${o.op} ${((100 * o.micros) / profile.kernelMicros).toFixed(0)} % (${o.count})`);
+  return `- ${what}: kernels ${(profile.kernelMicros / 1000).toFixed(1)} ms of ${(profile.runMicros / 1000).toFixed(1)} ms in runs; ${top.join(', ')}`;
 }
 
 /**

@@ -68,7 +68,7 @@ export class LlamaModel implements Scorer {
     readonly provider: string,
     readonly notice: string | undefined,
     private readonly session: ort.InferenceSession,
-    private readonly settings: Required<Pick<LoadOptions, 'tokensPerBatch' | 'maxBatchRows' | 'prefixReuse' | 'batchMemory'>>,
+    private readonly settings: Required<Pick<LoadOptions, 'tokensPerBatch' | 'maxBatchRows' | 'prefixReuse' | 'batchMemory'>> & { profiling: boolean },
   ) {
     this.hidden = embeddingTable.hidden;
     this.cost = passCost(folder.config);
@@ -109,6 +109,7 @@ export class LlamaModel implements Scorer {
       maxBatchRows: options.maxBatchRows ?? 64,
       prefixReuse: options.prefixReuse ?? true,
       batchMemory: options.batchMemory ?? (facts.plan === 'flat' ? defaultBatchMemory(provider) : 0),
+      profiling: options.profilePrefix !== undefined,
     });
     if (model.plan === 'tree' && model.settings.prefixReuse && model.supportsPrefixReuse) model.settings.prefixReuse = await model.prefixReuseWorks();
     return model;
@@ -177,6 +178,7 @@ export class LlamaModel implements Scorer {
   }
 
   async dispose(): Promise<void> {
+    if (this.settings.profiling) this.session.endProfiling();
     await this.session.release();
   }
 

@@ -19,6 +19,8 @@ export interface SessionSettings {
   threads?: number;
   /** Let CUDA run fp32 matrix products in TF32 (faster, ~1e-4 off the CPU); default: exact fp32. */
   tf32?: boolean;
+  /** Write onnxruntime's per-node profile (a Chrome trace, PREFIX_<time>.json) when the model is disposed; benchmarks use it. */
+  profilePrefix?: string;
 }
 
 const DEVICE_HELP = 'use auto, cpu, cuda, cuda:N, webgpu, or a list of one kind such as cuda:0,cuda:1';
@@ -62,6 +64,7 @@ function cpuOptions(source: GraphSource, settings: SessionSettings): ort.Inferen
     graphOptimizationLevel: 'all',
     intraOpNumThreads: settings.threads ?? 0,
     logSeverityLevel: 4,
+    ...(settings.profilePrefix ? { enableProfiling: true, profileFilePrefix: settings.profilePrefix } : {}),
   };
 }
 
