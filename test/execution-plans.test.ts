@@ -147,15 +147,15 @@ describe('half precision from an fp32 export', () => {
     }
   });
 
-  it.each(['float16', 'bfloat16'] as const)('%s: weights and matrix products in half, norms, softmax, log-sum-exp in fp32, the interface in fp32', (dtype) => {
-    const { graphPath, facts } = prepared('flat', dtype);
+  it.each(['float16', 'bfloat16'] as const)('%s, tree plan: weights, matrix products and softmax in half, the norm chains and log-sum-exp in fp32, the interface in fp32', (dtype) => {
+    const { graphPath, facts } = prepared('tree', dtype);
     expect(facts.computeDtype).toBe(dtype);
     const graph = decodeModel(fs.readFileSync(graphPath)).graph!;
     const types = inferElemTypes(graph);
     const HALF = dtype === 'bfloat16' ? DataType.BFLOAT16 : DataType.FLOAT16;
     const inputTypes = (op: string) => [...new Set(graph.node!.filter((n) => n.opType === op).flatMap((n) => n.input!.filter((i) => i).map((i) => types.get(i))))];
     expect(inputTypes('MatMul')).toEqual([HALF]);
-    expect(inputTypes('Softmax')).toEqual([DataType.FLOAT]);
+    expect(inputTypes('Softmax')).toEqual([HALF]);
     expect(inputTypes('ReduceMean')).toEqual([DataType.FLOAT]);
     expect(inputTypes('Sqrt')).toEqual([DataType.FLOAT]);
     expect(inputTypes('ReduceLogSumExp')).toEqual([DataType.FLOAT]);
@@ -167,6 +167,20 @@ describe('half precision from an fp32 export', () => {
     const weights = graph.initializer!.filter((t) => (t.dims ?? []).length === 2);
     expect(weights.length).toBeGreaterThan(10);
     for (const t of weights) expect(t.dataType).toBe(HALF);
+  });
+
+  it.each(['float16', 'bfloat16'] as const)('%s, flat plan: every norm is one SimplifiedLayerNormalization on half tensors, no Concat copies an empty KV cache, and Casts are few', (dtype) => {
+    const graph = decodeModel(fs.readFileSync(prepared('flat', dtype).graphPath)).graph!;
+    const types = inferElemTypes(graph);
+    const HALF = dtype === 'bfloat16' ? DataType.BFLOAT16 : DataType.FLOAT16;
+    const norms = graph.node!.filter((n) => n.opType === 'SimplifiedLayerNormalization');
+    expect(norms.length).toBe(5);
+    for (const n of norms) expect(n.input!.map((i) => types.get(i))).toEqual([HALF, HALF]);
+    expect(graph.node!.some((n) => n.opType === 'ReduceMean' || n.opType === 'Sqrt')).toBe(false);
+    expect(graph.node!.some((n) => n.input!.some((i) => i.startsWith('past_key_values')))).toBe(false);
+    expect(graph.input!.some((i) => i.name!.startsWith('past_key_values'))).toBe(false);
+    // The embedding selection, mask and rotary tables and the head: a fixed handful, none per layer.
+    expect(graph.node!.filter((n) => n.opType === 'Cast').length).toBeLessThan(12);
   });
 
   it('bf16: the graph is the fp16 graph with bfloat16 for float16, onnxruntime resolves it, and the CPU provider has no bf16 kernels', async () => {

@@ -4,6 +4,7 @@ import { SOFT_VECTORS, VIRTUAL_IDS } from './flat-graph.ts';
 import { LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts } from './prepare-graph.ts';
 import { float32ArrayToFloat16 } from '../embedding/fp16.ts';
 import { cheapestPartition } from './batch-partition.ts';
+import { layerMultiplyAdds } from './tree-schedule.ts';
 
 /**
  * The flat plan: every row is one right-padded sequence from position 0, rows of similar lengths share
@@ -24,6 +25,22 @@ export function flatBatches(lengths: readonly number[], fits: (rows: number, wid
     const width = lengths[order[end - 1]];
     return rows > 1 && !fits(rows, width) ? Infinity : runCost + rows * width;
   }).map(([first, end]) => order.slice(first, end));
+}
+
+/** Host time onnxruntime spends dispatching one layer's nodes in a run on a GPU, in microseconds. */
+const HOST_MICROS_PER_LAYER = 1300;
+/** Weight multiply-adds per microsecond the flat plan's kernels reach on a GPU. */
+const MULTIPLY_ADDS_PER_MICRO = 85e6;
+
+/**
+ * What a run costs on a GPU beyond its padded positions, in positions: onnxruntime dispatches every
+ * node from the host (the 135M shape's fp16 pass on an H200 spent about as much wall time beyond its
+ * kernels as in them, ~1.3 ms per layer and run), while a position costs its weight multiply-adds at
+ * the ~85 T/s its kernels reached there (BENCHMARKS.md, "GPU"). A run is worth ~31k positions on the
+ * 135M shape and ~1.8k on the 1B: small models want few, wide batches.
+ */
+export function gpuRunCost(config: Parameters<typeof layerMultiplyAdds>[0]): number {
+  return (HOST_MICROS_PER_LAYER * MULTIPLY_ADDS_PER_MICRO) / layerMultiplyAdds(config);
 }
 
 export interface FlatRun {

@@ -8,7 +8,8 @@ import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '../embedding/fp16
  * (transformers in bf16, onnxconverter-common's float16 pass): weights and the activation path in half
  * precision, and in fp32
  * - the RMSNorm chain (x², mean, + eps, sqrt, x / rms; only the weight multiply runs in half, as
- *   transformers' LlamaRMSNorm does), reductions, softmax and the log-sum-exp;
+ *   transformers' LlamaRMSNorm does; a norm fused into SimplifiedLayerNormalization takes half tensors
+ *   and computes in fp32 inside), reductions and the log-sum-exp;
  * - rotary angles computed in the graph (Cos/Sin and the float work feeding them: bf16 cannot hold
  *   position x frequency to a useful precision), and Where (masks and the embedding selection: cheap,
  *   and ONNX allows bf16 Where only from opset 16).
@@ -26,8 +27,11 @@ export function elemTypeOf(dtype: HalfDtype): number {
 }
 
 /** Ops computed in fp32 whatever their neighbours: precision-critical, or cheap and restricted in bf16. */
+// Softmax is not among them: it runs on half tensors, as flash attention's does, since onnxruntime's
+// kernels (CPU and CUDA) accumulate in fp32 anyway, and casting the attention scores to fp32 and back
+// was the largest of the Casts on a GPU (a [batch, heads, seq, seq] tensor twice a layer).
 const FP32_OPS = new Set([
-  'Softmax', 'LogSoftmax', 'ReduceLogSumExp', 'ReduceMean', 'ReduceSum', 'Pow', 'Sqrt', 'Reciprocal', 'Exp', 'Log',
+  'LogSoftmax', 'ReduceLogSumExp', 'ReduceMean', 'ReduceSum', 'Pow', 'Sqrt', 'Reciprocal', 'Exp', 'Log',
   'Cos', 'Sin', 'Range', 'Where', 'Constant', 'ConstantOfShape',
 ]);
 
@@ -128,6 +132,12 @@ export function convertToHalf(graph: GraphProto, dtype: HalfDtype): HalfConversi
     if (FP32_OPS.has(n.opType!)) fp32.add(n);
     // A Cast that makes a graph output keeps making it in the interface's type.
     if (n.opType === 'Cast' && n.output!.some((o) => outputs.has(o))) fp32.add(n);
+  }
+  // So does a Cast to fp32 that only fp32 nodes read (the scoring head's logits before the log-sum-exp):
+  // made a half Cast, it would round what those nodes are there to compute precisely.
+  for (const n of nodes) {
+    const readers = consumers.get(n.output![0]) ?? [];
+    if (n.opType === 'Cast' && Number(attributeOf(n, 'to')!.i) === FLOAT && readers.length > 0 && readers.every((r) => fp32.has(r))) fp32.add(n);
   }
   const isFloat = (name: string) => types.get(name) === FLOAT;
   const half = new Set(nodes.filter((n) => !fp32.has(n) && [...(n.input ?? []), ...(n.output ?? [])].some(isFloat)));

@@ -9,7 +9,7 @@ import { planRows, virtualToken, type ScoringRow } from './scoring-plan.ts';
 import { ancestorsOf, buildPrefixTree, type Segment } from './prefix-tree.ts';
 import { INPUTS_EMBEDS, LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts, type PlanName } from './prepare-graph.ts';
 import { DEFAULT_BATCH_MEMORY, FREE_MEMORY_SHARE, flatBatchBytes, planFor, type PlanRequest } from './execution-plan.ts';
-import { scoreFlat, type FlatRun } from './flat-plan.ts';
+import { gpuRunCost, scoreFlat, type FlatRun } from './flat-plan.ts';
 import type { ComputeDtype } from './half-precision.ts';
 import { gpuFreeBytes, gpuIndex } from './gpu-memory.ts';
 import { nextBatches, passCost, type PassCost } from './tree-schedule.ts';
@@ -42,8 +42,6 @@ export interface LoadOptions extends SessionSettings {
   batchMemory?: number;
 }
 
-/** Positions a run costs on a GPU beyond its padded positions (launches, synchronisation); the CPU's: tree-schedule.ts. */
-const GPU_RUN_COST = 1024;
 
 type PastTensors = { keys: ort.Tensor[]; values: ort.Tensor[] };
 /** A segment's own keys and values per layer, [kvHeads, length, headDim] each. */
@@ -388,7 +386,7 @@ export class LlamaModel implements Scorer {
       kvHeads: this.kvHeads,
       headDim: this.headDim,
       fits: (rows, width, positions) => flatBatchBytes(config, rows, width, positions) <= this.settings.batchMemory,
-      runCost: this.provider === 'cpu' ? this.cost.perRun : GPU_RUN_COST,
+      runCost: this.provider === 'cpu' ? this.cost.perRun : gpuRunCost(this.folder.config),
     };
   }
 

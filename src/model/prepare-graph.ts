@@ -2,6 +2,7 @@ import { onnx, DataType, toNumber, type GraphProto, type ModelProto, type NodePr
 import { node, tensorValueInfo, int64Tensor } from './onnx-builder.ts';
 import type { ComputeDtype } from './half-precision.ts';
 import { addEmbeddingLookup, dropPresentOutputs, SOFT_VECTORS, VIRTUAL_IDS } from './flat-graph.ts';
+import { dropEmptyPastConcats, fuseRmsNorms } from './flat-fusions.ts';
 import { UserError } from '../util/errors.ts';
 
 /**
@@ -141,6 +142,8 @@ export function prepareGraph(model: ModelProto, plan: PlanName = 'tree'): GraphF
   if (plan === 'flat') {
     addEmbeddingLookup(graph, table, INPUTS_EMBEDS, elemType(dtype), hidden);
     dropPresentOutputs(graph);
+    dropEmptyPastConcats(graph);
+    fuseRmsNorms(graph);
   } else if (consumers(graph, table.name!).length === 0) {
     graph.initializer = graph.initializer!.filter((t) => t !== table);
   }

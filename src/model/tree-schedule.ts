@@ -34,14 +34,20 @@ const DISPATCH_MULTIPLY_ADDS_PER_LAYER = 2.7e6;
 /** Attention (scores, mask, softmax, weighted sum) runs this many times slower per multiply-add than the weight products. */
 const ATTENTION_SLOWDOWN = 3;
 
+/** A position's weight multiply-adds in one layer: q and o projections, k and v, the gated MLP (2.7x hidden wide where the config does not say). */
+export function layerMultiplyAdds(config: Pick<ModelConfig, 'hidden' | 'heads' | 'kvHeads' | 'headDim' | 'intermediate'>): number {
+  const { hidden, heads, kvHeads, headDim } = config;
+  return hidden * (2 * heads * headDim + 2 * kvHeads * headDim + 3 * (config.intermediate ?? (8 * hidden) / 3));
+}
+
 /**
  * The cost model of a Llama-like decoder from its shape: a position's weight products per layer
  * (q and o projections, k and v, the gated MLP: 2.7x hidden wide where the config does not say), a
  * query-key pair's (scores and weighted sum over all heads), the LM head's vocab x hidden weights.
  */
 export function passCost(config: Pick<ModelConfig, 'hidden' | 'layers' | 'heads' | 'kvHeads' | 'headDim' | 'vocab' | 'intermediate'>): PassCost {
-  const { hidden, heads, kvHeads, headDim } = config;
-  const perLayer = hidden * (2 * heads * headDim + 2 * kvHeads * headDim + 3 * (config.intermediate ?? (8 * hidden) / 3));
+  const { hidden, heads, headDim } = config;
+  const perLayer = layerMultiplyAdds(config);
   const headStream = (WEIGHT_PASS_POSITIONS * config.vocab * hidden) / (config.layers * perLayer);
   return {
     perRun: WEIGHT_PASS_POSITIONS + headStream + DISPATCH_MULTIPLY_ADDS_PER_LAYER / perLayer,
