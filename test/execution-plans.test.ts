@@ -169,17 +169,14 @@ describe('half precision from an fp32 export', () => {
     for (const t of weights) expect(t.dataType).toBe(HALF);
   });
 
-  it.each(['float16', 'bfloat16'] as const)('%s, flat plan: every norm is one SimplifiedLayerNormalization and every attention one GroupQueryAttention on half tensors, no Concat copies an empty KV cache, and Casts are few', (dtype) => {
+  it.each(['float16', 'bfloat16'] as const)('%s, flat plan: every norm is one SimplifiedLayerNormalization on half tensors, no Concat copies an empty KV cache, and Casts are few', (dtype) => {
     const graph = decodeModel(fs.readFileSync(prepared('flat', dtype).graphPath)).graph!;
     const types = inferElemTypes(graph);
     const HALF = dtype === 'bfloat16' ? DataType.BFLOAT16 : DataType.FLOAT16;
     const norms = graph.node!.filter((n) => n.opType === 'SimplifiedLayerNormalization');
     expect(norms.length).toBe(5);
     for (const n of norms) expect(n.input!.map((i) => types.get(i))).toEqual([HALF, HALF]);
-    expect(graph.node!.some((n) => n.opType === 'ReduceMean' || n.opType === 'Sqrt' || n.opType === 'Softmax')).toBe(false);
-    const attentions = graph.node!.filter((n) => n.opType === 'GroupQueryAttention');
-    expect(attentions.length).toBe(2);
-    for (const n of attentions) expect([0, 1, 2, 7, 8].map((i) => types.get(n.input![i]))).toEqual([HALF, HALF, HALF, HALF, HALF]);
+    expect(graph.node!.some((n) => n.opType === 'ReduceMean' || n.opType === 'Sqrt')).toBe(false);
     expect(graph.node!.some((n) => n.input!.some((i) => i.startsWith('past_key_values')))).toBe(false);
     expect(graph.input!.some((i) => i.name!.startsWith('past_key_values'))).toBe(false);
     // The embedding selection, mask and rotary tables and the head: a fixed handful, none per layer.

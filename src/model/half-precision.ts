@@ -35,9 +35,6 @@ const FP32_OPS = new Set([
   'Cos', 'Sin', 'Range', 'Where', 'Constant', 'ConstantOfShape',
 ]);
 
-/** onnxruntime contrib ops the flat plan's fusions add (flat-fusions.ts): their float inputs and outputs share one type. */
-const TYPE_FOLLOWING_CONTRIB_OPS = new Set(['GroupQueryAttention']);
-
 /** Element types of the outputs of ops whose output type is not their first input's. */
 const BOOL_OPS = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
 const INT64_OPS = new Set(['Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin']);
@@ -52,7 +49,7 @@ export function inferElemTypes(graph: GraphProto): Map<string, number> {
   for (const input of graph.input ?? []) types.set(input.name!, input.type?.tensorType?.elemType ?? 0);
   for (const t of graph.initializer ?? []) types.set(t.name!, t.dataType ?? 0);
   for (const n of graph.node ?? []) {
-    if (n.domain && n.domain !== 'ai.onnx' && !(n.domain === 'com.microsoft' && TYPE_FOLLOWING_CONTRIB_OPS.has(n.opType!))) {
+    if (n.domain && n.domain !== 'ai.onnx') {
       throw new UserError(`the graph uses ${n.domain} operator ${n.opType}; --dtype converts standard-op exports only: load this export in its own dtype`);
     }
     const first = types.get(n.input?.[0] ?? '') ?? 0;

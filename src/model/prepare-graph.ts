@@ -2,7 +2,7 @@ import { onnx, DataType, toNumber, type GraphProto, type ModelProto, type NodePr
 import { node, tensorValueInfo, int64Tensor } from './onnx-builder.ts';
 import type { ComputeDtype } from './half-precision.ts';
 import { addEmbeddingLookup, dropPresentOutputs, SOFT_VECTORS, VIRTUAL_IDS } from './flat-graph.ts';
-import { dropEmptyPastConcats, fuseAttention, fuseRmsNorms } from './flat-fusions.ts';
+import { dropEmptyPastConcats, fuseRmsNorms } from './flat-fusions.ts';
 import { UserError } from '../util/errors.ts';
 
 /**
@@ -144,7 +144,6 @@ export function prepareGraph(model: ModelProto, plan: PlanName = 'tree'): GraphF
     dropPresentOutputs(graph);
     dropEmptyPastConcats(graph);
     fuseRmsNorms(graph);
-    if (fuseAttention(graph) > 0 && !model.opsetImport.some((o) => o.domain === 'com.microsoft')) model.opsetImport.push({ domain: 'com.microsoft', version: 1 });
   } else if (consumers(graph, table.name!).length === 0) {
     graph.initializer = graph.initializer!.filter((t) => t !== table);
   }
