@@ -305,10 +305,12 @@ async function attempt(work: () => Promise<unknown>): Promise<string | undefined
     await work();
     return undefined;
   } catch (error) {
-    const { stderr, message } = error as { stderr?: string; message: string };
-    const last = (stderr ?? message).trim().split('\n').filter(Boolean).pop() ?? message;
-    process.stderr.write(`bench-gpu: failed: ${stderr ?? message}\n`);
-    return last.replaceAll('|', '/').slice(0, 200);
+    const { stderr, message, code, signal } = error as { stderr?: string; message: string; code?: number | string; signal?: string };
+    // A native crash leaves no stderr: then the signal or exit status is all there is to say.
+    const how = signal ? `killed by ${signal}` : `exit status ${code}`;
+    const last = stderr?.trim().split('\n').filter(Boolean).pop() ?? message.split('\n')[0];
+    process.stderr.write(`bench-gpu: failed (${how}): ${stderr?.trim() || message}\n`);
+    return `${how}: ${last}`.replaceAll('|', '/').slice(0, 200);
   }
 }
 
