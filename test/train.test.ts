@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
 import { runCli } from './helpers/cli.ts';
 import { killAfterGenerations } from './helpers/kill.ts';
-import { FIXTURES } from './helpers/paths.ts';
+import { FIXTURES, REPO } from './helpers/paths.ts';
 import { decodeSafetensors } from '../src/embedding/index.ts';
 
 const modelDir = path.join(FIXTURES, 'llama-f32');
@@ -48,6 +49,25 @@ describe('cultune train / export', () => {
     expect(Array.from(tensors.prompt_embeddings.data)).toEqual(Array.from(Float32Array.from(prompt.data)));
     const config = JSON.parse(fs.readFileSync(path.join(work, 'peft/adapter_config.json'), 'utf8'));
     expect(config).toMatchObject({ peft_type: 'PROMPT_TUNING', task_type: 'CAUSAL_LM', num_virtual_tokens: 2, token_dim: 64, num_layers: 2, num_attention_heads: 4 });
+  });
+
+  it('Ctrl-C before the first generation ends says nothing was saved, leaves no run behind, and the same command starts again', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-train-'));
+    // A population large enough that its first generation outlasts the signal.
+    const args = [...trainArgs(work), '--pop', '2000', '--budget', '2000'];
+    const runJson = path.join(work, 'run', 'run.json');
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/cultune.js'), ...args], { env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    while (!fs.existsSync(runJson)) await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr.trim().split('\n')).toEqual(['cultune: interrupted before the first generation finished; nothing was saved: the same command starts the run again']);
+    expect(fs.existsSync(runJson)).toBe(false);
+    const again = runCli(trainArgs(work), { env });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
   });
 
   it('a damaged checkpoint is one clear line', () => {

@@ -25,7 +25,12 @@ export interface TrainCallbacks {
 
 export class TrainingInterrupted extends Error {
   constructor(readonly generation: number) {
-    super(`interrupted; the run is saved at generation ${generation}`);
+    // Before the first checkpoint the run folder is cleared (train.ts, inRunFolder): there is nothing to resume.
+    super(
+      generation > 0
+        ? `interrupted; the run is saved at generation ${generation}`
+        : 'interrupted before the first generation finished; nothing was saved: the same command starts the run again',
+    );
   }
 }
 

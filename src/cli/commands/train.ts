@@ -105,7 +105,7 @@ export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: strin
     const result = await trainWithProgress(dir, info, model, !!flags.json, {}, culturalBench);
     return { runDir: dir, bestLoss: result.best.loss.value };
   } catch (error) {
-    if (error instanceof TrainingInterrupted) throw new UserError(`${error.message}: resume it with --resume`, 130);
+    if (error instanceof TrainingInterrupted) throw new UserError(error.generation > 0 ? `${error.message}: resume it with --resume` : error.message, 130);
     throw error;
   } finally {
     await model.dispose();
