@@ -186,6 +186,7 @@ const EXPORT_CASES: BadCase[] = [
   { name: 'export of a prompt of another run', args: (w) => ['export', runCopy(w, (d) => fs.writeFileSync(path.join(d, 'prompt.json'), encodeSoftPromptJson({ k: 1, hidden: 64, data: new Float32Array(64) })))], error: /holds 1 vectors but run\.json says k = 2/ },
   { name: 'export of a run whose run.json was deleted', args: (w) => ['export', runCopy(w, remove('run.json'))], error: /not a run folder \(no run\.json/ },
   { name: 'export of a damaged checkpoint', args: (w) => ['export', runCopy(w, (d) => fs.writeFileSync(path.join(d, 'checkpoint.json'), ''))], error: /checkpoint\.json: not valid JSON/ },
+  { name: 'export --dtype f16 of a value fp16 cannot hold', args: (w) => ['export', runCopy(w, (d) => editJson(path.join(d, 'prompt.json'), (p) => (p.data[5] = 70000))), '--dtype', 'f16', '--out', w.path('f16')], error: /the soft prompt holds 70000, beyond fp16's range \(largest 65504\): export it with --dtype f32/ },
   { name: 'export unknown format', args: (w) => ['export', runCopy(w), '--format', 'onnx'], error: /argument 'onnx' is invalid/ },
   { name: 'export unknown dtype', args: (w) => ['export', runCopy(w), '--dtype', 'bf16'], error: /argument 'bf16' is invalid/ },
   { name: 'export --out is a file', args: (w) => ['export', runCopy(w), '--out', w.file('out', 'x')], error: /cannot write .*out\/adapter_model\.safetensors: .*out is a file, not a folder/ },

@@ -3,6 +3,9 @@
  * ties to even, overflows to infinity, keeps NaN a (quiet) NaN and produces subnormals.
  */
 
+/** The largest finite float16 magnitude; float32 values beyond it round to infinity. */
+export const FP16_LARGEST = 65504;
+
 const scratch = new DataView(new ArrayBuffer(4));
 
 /** The float16 bit pattern nearest to `value` (after rounding `value` to float32). */

@@ -1,5 +1,5 @@
 export { softPromptBounds } from './bounds.ts';
-export { float16ArrayToFloat32, float16BitsToFloat32, float32ArrayToFloat16, float32ToFloat16Bits } from './fp16.ts';
+export { FP16_LARGEST, float16ArrayToFloat32, float16BitsToFloat32, float32ArrayToFloat16, float32ToFloat16Bits } from './fp16.ts';
 export { INIT_KINDS, PEFT_INIT, type InitKind, type SoftPromptConfig } from './config.ts';
 export { initPopulation, initSoftPrompt, initSubspacePopulation, type InitSpec, type PromptTuningInit } from './init.ts';
 export { decodeNpy, encodeNpy, type NpyDtype } from './npy.ts';

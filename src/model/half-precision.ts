@@ -1,7 +1,7 @@
 import { DataType, type GraphProto, type NodeProto } from './onnx-proto.ts';
 import { node } from './onnx-builder.ts';
 import { UserError } from '../util/errors.ts';
-import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '../embedding/fp16.ts';
+import { FP16_LARGEST, float32ArrayToBfloat16, float32ArrayToFloat16 } from '../embedding/fp16.ts';
 
 /**
  * Converts a prepared fp32 graph to compute in fp16 or bf16, the way mixed-precision inference does
@@ -196,8 +196,6 @@ export function convertToHalf(graph: GraphProto, dtype: HalfDtype): HalfConversi
   return { convertedInitializers };
 }
 
-const FP16_MAX = 65504;
-
 /**
  * Weights in the half type. fp16 clamps to its largest finite value (±65504) instead of overflowing
  * to infinity, as onnxconverter-common does (an fp32 mask constant such as -3.4e38 stays a finite
@@ -205,6 +203,6 @@ const FP16_MAX = 65504;
  */
 export function toHalfBits(values: Float32Array, dtype: HalfDtype): Uint16Array {
   if (dtype === 'bfloat16') return float32ArrayToBfloat16(values);
-  const clamped = values.map((v) => Math.max(-FP16_MAX, Math.min(FP16_MAX, v)));
+  const clamped = values.map((v) => Math.max(-FP16_LARGEST, Math.min(FP16_LARGEST, v)));
   return float32ArrayToFloat16(clamped);
 }

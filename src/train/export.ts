@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { decodeSoftPromptJson, encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, PEFT_INIT, peftAdapterConfig } from '../embedding/index.ts';
+import { FP16_LARGEST, decodeSoftPromptJson, float16BitsToFloat32, float32ToFloat16Bits, encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, PEFT_INIT, peftAdapterConfig } from '../embedding/index.ts';
 import { readModelConfig } from '../model/model-folder.ts';
 import { snapshotOf } from '../model/hub/snapshot-path.ts';
 import { writeFilesAtomic } from '../util/atomic.ts';
@@ -64,6 +64,14 @@ function frontMember(runDir: string, index: number | undefined) {
   return { front, index: chosen, member: front.members[chosen] };
 }
 
+/** A value fp16 cannot hold would be written as infinity: refused, naming it, before anything is written. */
+function refuseBeyondHalfRange(values: Float32Array): void {
+  const index = values.findIndex((v) => !Number.isFinite(float16BitsToFloat32(float32ToFloat16Bits(v))));
+  if (index >= 0) {
+    throw new UserError(`the soft prompt holds ${values[index]}, beyond fp16's range (largest ${FP16_LARGEST}): export it with --dtype f32`);
+  }
+}
+
 /**
  * Writes a run's best prompt as PEFT (adapter_model.safetensors + adapter_config.json), .npy or JSON,
  * with cultune_metadata.json beside it. The files replace an earlier export together (see
@@ -80,6 +88,7 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
   const picked = frontMember(runDir, options.frontIndex);
   const prompt = picked ? decodeSoftPromptJson(JSON.stringify(picked.member.prompt), info.model.hidden) : readRunPrompt(runDir, info);
   const best = picked?.member.result ?? checkpoint.best;
+  if (dtype === 'F16' && format !== 'json') refuseBeyondHalfRange(prompt.data);
   const base = baseModelOf(info.model, options.baseModel);
   const files: [name: string, data: string | Uint8Array][] = [];
   const write = (name: string, data: string | Uint8Array) => files.push([name, data]);
