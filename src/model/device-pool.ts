@@ -14,7 +14,7 @@ export const CANDIDATES_PER_GROUP = 8;
 /** What commands and training hold: a model on one device (LlamaModel) or on several (DevicePool). */
 export type LoadedModel = Pick<
   LlamaModel,
-  'folder' | 'origin' | 'hidden' | 'tokenizer' | 'embeddingTable' | 'config' | 'sourceHash' | 'dtype' | 'precision' | 'plan' | 'provider' | 'notice' | 'checkRequests' | 'score' | 'scoreCandidates' | 'dispose'
+  'folder' | 'origin' | 'hidden' | 'tokenizer' | 'embeddingTable' | 'config' | 'sourceHash' | 'dtype' | 'precision' | 'plan' | 'provider' | 'notice' | 'checkRequests' | 'score' | 'scoreCandidates' | 'generate' | 'dispose'
 > & {
   /** Sessions that score candidate groups side by side (one per device); absent means one. */
   readonly sessions?: number;
@@ -167,6 +167,11 @@ export class DevicePool implements LoadedModel {
   }
   get notice(): string | undefined {
     return this.primary.notice;
+  }
+
+  /** Generation runs on the primary session: it is sequential per token, and the texts then score across all devices. */
+  generate(...args: Parameters<LlamaModel['generate']>): ReturnType<LlamaModel['generate']> {
+    return this.primary.generate(...args);
   }
 
   checkRequests(...args: Parameters<LlamaModel['checkRequests']>): void {

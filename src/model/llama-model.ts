@@ -5,7 +5,8 @@ import { loadPreparedModel } from './prepared-cache.ts';
 import { readFloatInitializer } from './tensor-data.ts';
 import { HuggingFaceTokenizer } from './tokenizer.ts';
 import { createSession, parseDevice, type SessionSettings } from './session.ts';
-import { planRows, virtualToken, type ScoringRow } from './scoring-plan.ts';
+import { planRows, softInsertIndex, virtualToken, type ScoringRow } from './scoring-plan.ts';
+import { generateGreedy } from './generate.ts';
 import { ancestorsOf, buildPrefixTree, type Segment } from './prefix-tree.ts';
 import { INPUTS_EMBEDS, LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts, type PlanName } from './prepare-graph.ts';
 import { DEFAULT_BATCH_MEMORY, FREE_MEMORY_SHARE, flatBatchBytes, planFor, type PlanRequest } from './execution-plan.ts';
@@ -15,7 +16,7 @@ import { gpuFreeBytes, gpuIndex } from './gpu-memory.ts';
 import { nextBatches, passCost, type PassCost } from './tree-schedule.ts';
 import { float32ToFloat16Bits } from '../embedding/fp16.ts';
 import type { EmbeddingTable } from '../embedding/table.ts';
-import type { ScoreOptions, ScoreRequest, Scorer, SoftPrompt } from './types.ts';
+import type { GenerateOptions, ScoreOptions, ScoreRequest, Scorer, SoftPrompt } from './types.ts';
 import { UserError } from '../util/errors.ts';
 import { checkRequests } from './request-limits.ts';
 import type { HubOrigin } from './model-source.ts';
@@ -42,6 +43,8 @@ export interface LoadOptions extends SessionSettings {
   batchMemory?: number;
 }
 
+/** Special tokens that end an assistant's turn in common chat templates, besides the tokenizer's EOS. */
+const END_OF_TURN = ['<|im_end|>', '<|eot_id|>', '<|end|>', '<end_of_turn>', '<|endoftext|>'];
 
 type PastTensors = { keys: ort.Tensor[]; values: ort.Tensor[] };
 /** A segment's own keys and values per layer, [kvHeads, length, headDim] each. */
@@ -388,6 +391,60 @@ export class LlamaModel implements Scorer {
       fits: (rows, width, positions) => flatBatchBytes(config, rows, width, positions) <= this.settings.batchMemory,
       runCost: this.provider === 'cpu' ? this.cost.perRun : gpuRunCost(this.folder.config),
     };
+  }
+
+  /** Tokens that end a generated text: the model's EOS and the end-of-turn tokens its vocabulary has as single tokens. */
+  get stopTokenIds(): number[] {
+    const ids = new Set<number>();
+    if (this.config.eosTokenId !== undefined) ids.add(this.config.eosTokenId);
+    for (const text of [this.tokenizer.eosToken, ...END_OF_TURN]) {
+      const id = text === undefined ? undefined : this.tokenizer.specialTokenId(text);
+      if (id !== undefined) ids.add(id);
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  /**
+   * Greedy continuations of the prompts under each soft prompt (placed as scoring places it), decoded
+   * on the tree plan's graph with its KV cache (generate.ts).
+   */
+  async generate(prompts: readonly number[][], softPrompts: readonly (SoftPrompt | undefined)[], options: GenerateOptions): Promise<number[][][]> {
+    if (this.plan !== 'tree' || !this.supportsPrefixReuse) {
+      throw new UserError(`generating text needs a graph with a KV cache (past_key_values inputs) on the tree plan; this model runs the ${this.plan} plan${this.supportsPrefixReuse ? ': add --plan tree' : ' without one'}`);
+    }
+    const used = softPrompts.map((prompt) => (prompt && prompt.k > 0 ? prompt : undefined));
+    const k = Math.max(0, ...used.map((prompt) => prompt?.k ?? 0));
+    // The generated tokens but the last take positions as an option's tokens do.
+    this.checkRequests(prompts.map((ids) => ({ ids, options: [new Array<number>(options.maxNewTokens).fill(0)] })), k);
+    const softVectors = new Float32Array(used.reduce((sum, prompt) => sum + (prompt?.data.length ?? 0), 0));
+    const sequences: number[][] = [];
+    let base = 0;
+    for (const prompt of used) {
+      if (prompt) softVectors.set(prompt.data.subarray(0, prompt.k * this.hidden), base * this.hidden);
+      for (const ids of prompts) {
+        const length = prompt?.k ?? 0;
+        const row = { ids, soft: { at: softInsertIndex(ids, options.placement ?? 'start', this.bosTokenId, length), base, length } };
+        sequences.push(Array.from({ length: ids.length + length }, (_, p) => virtualToken(row, p)));
+      }
+      base += prompt?.k ?? 0;
+    }
+    const texts = await generateGreedy(
+      {
+        session: this.session,
+        facts: this.facts,
+        hidden: this.hidden,
+        embed: (tokens, out, offset) => tokens.forEach((token, i) => this.writeEmbedding(token, softVectors, out, offset + i * this.hidden)),
+        floatTensor: (values, dims) => this.floatTensor(values, dims),
+        emptyPast: (batch) => {
+          const past = this.emptyPast(batch);
+          return [...past.keys, ...past.values];
+        },
+        rowsFor: (length) => Math.min(this.settings.maxBatchRows, Math.floor(this.settings.tokensPerBatch / length)),
+      },
+      sequences,
+      { maxNewTokens: options.maxNewTokens, stopIds: this.stopTokenIds },
+    );
+    return used.map((_, c) => texts.slice(c * prompts.length, (c + 1) * prompts.length));
   }
 
   async score(requests: ScoreRequest[], options: ScoreOptions = {}): Promise<number[][]> {

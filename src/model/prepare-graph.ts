@@ -12,7 +12,8 @@ import { UserError } from '../util/errors.ts';
  * - the LM head is replaced by a scoring head that evaluates only the positions in `score_positions`
  *   [batch, positions] and, of the vocabulary, only `score_token_ids` [batch, tokens] (`token_logits`
  *   [batch, positions, tokens]), plus the full-vocabulary `logsumexp` [batch, positions], both float32:
- *   log p(token) = token_logits - logsumexp exactly, without handing a [batch, seq, vocab] tensor to JS.
+ *   log p(token) = token_logits - logsumexp exactly, without handing a [batch, seq, vocab] tensor to JS;
+ *   and `next_token` [batch, positions], the full vocabulary's argmax there, for greedy generation.
  * That is the prefix-tree plan's graph. The flat plan's variant (flat-graph.ts) looks the embeddings up
  * in the graph from `virtual_ids` and `soft_vectors` instead, and returns no KV cache.
  */
@@ -25,6 +26,8 @@ export const SCORE_POSITIONS = 'score_positions';
 export const SCORE_TOKEN_IDS = 'score_token_ids';
 export const TOKEN_LOGITS = 'token_logits';
 export const LOGSUMEXP = 'logsumexp';
+/** The most likely next token at each score position [batch, positions] (int64; the lowest id among equal logits): greedy decoding reads it. */
+export const NEXT_TOKEN = 'next_token';
 
 export interface GraphFacts {
   /** Name of the embedding table initializer [vocab, hidden]. */
@@ -173,12 +176,14 @@ export function prepareGraph(model: ModelProto, plan: PlanName = 'tree'): GraphF
     opset >= 18
       ? node('ReduceLogSumExp', ['cultune/full_logits_f32', 'cultune_axis_minus1'], [LOGSUMEXP], { keepdims: 0 })
       : node('ReduceLogSumExp', ['cultune/full_logits_f32'], [LOGSUMEXP], { axes: [-1], keepdims: 0 }),
+    node('ArgMax', ['cultune/full_logits_f32'], [NEXT_TOKEN], { axis: -1, keepdims: 0, select_last_index: 0 }),
   );
   graph.node.push(...extraNodes);
   graph.initializer!.push(...extraInitializers);
   graph.output.push(
     tensorValueInfo(TOKEN_LOGITS, DataType.FLOAT, ['batch_size', 'num_positions', 'num_tokens']),
     tensorValueInfo(LOGSUMEXP, DataType.FLOAT, ['batch_size', 'num_positions']),
+    tensorValueInfo(NEXT_TOKEN, DataType.INT64, ['batch_size', 'num_positions']),
   );
   graph.node = topologicalOrder(graph.node);
 

@@ -66,7 +66,7 @@ export function planRows(
 }
 
 /** Token at full-sequence position p of a row: a token id, or -(v+1) for row v of the soft-vector table. */
-export function virtualToken(row: ScoringRow, p: number): number {
+export function virtualToken(row: Pick<ScoringRow, 'ids' | 'soft'>, p: number): number {
   const { at, base, length } = row.soft;
   if (p < at) return row.ids[p];
   if (p < at + length) return -(base + p - at + 1);

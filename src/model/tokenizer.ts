@@ -61,6 +61,17 @@ export class HuggingFaceTokenizer implements TextTokenizer {
     return new HuggingFaceTokenizer(tokenizer, config, typeof chatTemplate === 'string' ? chatTemplate : undefined);
   }
 
+  /** The tokenizer's end-of-sequence token text (tokenizer_config.json "eos_token"), where it names one. */
+  get eosToken(): string | undefined {
+    return tokenText(this.config.eos_token);
+  }
+
+  /** The id of a token the vocabulary holds as one special token (`<|im_end|>`), else undefined. */
+  specialTokenId(text: string): number | undefined {
+    for (const [id, token] of this.tokenizer.get_added_tokens_decoder()) if (token.content === text) return id;
+    return undefined;
+  }
+
   get hasChatTemplate(): boolean {
     return this.template !== undefined;
   }

@@ -28,6 +28,12 @@ export interface ScoreOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+export interface GenerateOptions {
+  placement?: Placement;
+  /** Tokens generated at most per prompt; a stop token (EOS, end of turn) ends a text sooner. */
+  maxNewTokens: number;
+}
+
 /** A chat message for the model's chat template. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -56,4 +62,6 @@ export interface Scorer {
   score(requests: ScoreRequest[], options?: ScoreOptions): Promise<number[][]>;
   /** The same requests under several soft prompts at once, one result per prompt (faster than one call each). */
   scoreCandidates?(requests: ScoreRequest[], softPrompts: readonly (SoftPrompt | undefined)[], options?: Omit<ScoreOptions, 'softPrompt'>): Promise<number[][][]>;
+  /** Greedy continuations (token ids, stop token left out) of each prompt under each soft prompt: [prompt soft prompt][prompt]. */
+  generate?(prompts: readonly number[][], softPrompts: readonly (SoftPrompt | undefined)[], options: GenerateOptions): Promise<number[][][]>;
 }
