@@ -75,7 +75,7 @@ function record(country: string, code: string, condition: EvalCondition, scores:
   };
 }
 
-const row = (r: EvalRecord): ReportRow => ({ folder: r.run as string, country: r.country.name, condition: r.condition, instrument: 'vsm13', record: r });
+const row = (r: EvalRecord): ReportRow => ({ folder: r.run as string, country: r.country.name, condition: r.condition, instrument: 'vsm13', format: 'classify', record: r });
 const numbers = (svg: string, pattern: RegExp) => [...svg.matchAll(pattern)].map((m) => m.slice(1).map(Number));
 
 describe('charts', () => {

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
-import { DEFAULT_INSTRUMENT, instrumentNamed, instruments, type AnyInstrument, type InstrumentSpec, type SettingFlags, type SettingOption } from '../instruments/index.ts';
+import { DEFAULT_FORMAT, DEFAULT_INSTRUMENT, FORMATS, FORMAT_NAMES, formatSetting, instrumentNamed, instruments, type AnyInstrument, type FormatFlags, type InstrumentSpec, type SettingFlags, type SettingOption } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
+import { integerAtLeast } from './parsers.ts';
 
 /** Flags of every registered instrument's settings, once each (instruments share `--variants` and `--answer`). */
 function settingOptions(): { option: SettingOption; owners: string[] }[] {
@@ -15,7 +16,7 @@ function settingOptions(): { option: SettingOption; owners: string[] }[] {
   return [...byFlag.values()];
 }
 
-export interface InstrumentFlags {
+export interface InstrumentFlags extends FormatFlags {
   instrument?: string;
   /** A local copy of an instrument's dataset (`--data`, or `--instrument-data` where `--data` is CulturalBench's). */
   data?: string;
@@ -25,7 +26,22 @@ export interface InstrumentFlags {
 }
 
 /**
- * `--instrument NAME` and every instrument's settings. No commander defaults: a flag not given keeps
+ * `--format` and `--max-new-tokens`: how questions are put (formats.ts). No commander defaults: a
+ * flag not given keeps a run's stored format, else classify.
+ */
+export function addFormatOptions(command: Command): Command {
+  const generating = FORMATS.filter((f) => f.defaultMaxNewTokens > 0);
+  return command
+    .addOption(
+      new Option('--format <name>', `how questions are asked: ${FORMATS.map((f) => `${f.name} (${f.description})`).join('; ')} (default ${DEFAULT_FORMAT})`).choices(FORMAT_NAMES),
+    )
+    .addOption(
+      new Option('--max-new-tokens <n>', `tokens generated at most per question (default ${generating.map((f) => `${f.defaultMaxNewTokens} for ${f.name}`).join(', ')})`).argParser(integerAtLeast(1)),
+    );
+}
+
+/**
+ * `--instrument NAME`, the format flags and every instrument's settings. No commander defaults: a flag not given keeps
  * the run's stored setting or the instrument's default, so the instrument applies them.
  */
 export function addInstrumentOptions(command: Command, options: { withName?: boolean; dataFlag?: '--data' | '--instrument-data' } = {}): Command {
@@ -37,6 +53,7 @@ export function addInstrumentOptions(command: Command, options: { withName?: boo
     command.option(`${options.dataFlag ?? '--data'} <path>`, `local copy of the instrument's dataset (${withData.join(', ')}; default: the cache, downloading if needed)`);
     if (!command.options.some((o) => o.long === '--no-download')) command.option('--no-download', "use the cached dataset only");
   }
+  addFormatOptions(command);
   for (const { option, owners } of settingOptions()) {
     const help = `${option.description}${option.defaultText ? ` (default ${option.defaultText})` : ''}${owners.length < instruments().length ? ` [${owners.join(', ')}]` : ''}`;
     const flag = new Option(option.flags, help);
@@ -61,7 +78,7 @@ export function settingFlags(flags: InstrumentFlags, instrumentName: string): Se
 /** The instrument the flags name (default: the registry's default) with its settings from the flags. */
 export function instrumentFromFlags(flags: InstrumentFlags): InstrumentSpec {
   const instrument = instrumentNamed(flags.instrument ?? DEFAULT_INSTRUMENT);
-  return { instrument, settings: instrument.settings(settingFlags(flags, instrument.name)) };
+  return { instrument, settings: instrument.settings(settingFlags(flags, instrument.name)), format: formatSetting(flags) };
 }
 
 /** Loads the instrument's dataset where it has one (before its targets are read), saying where it came from unless `quiet`. */

@@ -1,6 +1,8 @@
-import type { Placement, ScoreRequest, Scorer, SoftPrompt, TextTokenizer } from '../model/types.ts';
+import type { Placement, ScoreOptions, ScoreRequest, Scorer, SoftPrompt, TextTokenizer } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
+import { UserError } from '../util/errors.ts';
 import { conditionMessages, NO_CONDITIONING, softPromptOf, type Conditioning } from './conditioning.ts';
+import { CLASSIFY, describeFormat, formatMessages, formatSetting, generates, READ_OUT, type FormatSetting } from './formats.ts';
 import { buildScoreRequest } from './requests.ts';
 import { answerDistributions } from './survey/answers.ts';
 import { instrumentNamed } from './registry.ts';
@@ -10,6 +12,8 @@ import type { AnyInstrument, InstrumentResult, NamedScores, SettingFlags, Survey
 export interface InstrumentSpec {
   instrument: AnyInstrument;
   settings: object;
+  /** How questions are put and answers read (formats.ts); absent is classify. */
+  format?: FormatSetting;
 }
 
 /** Scores of one evaluation, before any target: the instrument's own record and its named scores. */
@@ -21,23 +25,51 @@ export interface Reading {
 /** The questions of one evaluation, tokenised once; turning log-probs into scores needs no model. */
 export interface PreparedInstrument extends InstrumentSpec {
   questions: SurveyQuestion[];
-  /** All questions of all variants: one `scorer.score` call per candidate. */
+  /**
+   * All questions of all variants as score requests: classify's, one `scorer.score` call per
+   * candidate; a generating format's read-out with no text before it (the shortest its requests get).
+   */
   requests: ScoreRequest[];
+  /** The answers' log-probs under each soft prompt, in the prepared format. */
+  logprobs(scorer: Scorer, softPrompts: readonly (SoftPrompt | undefined)[], options?: Omit<ScoreOptions, 'softPrompt'>): Promise<number[][][]>;
   read(logprobs: readonly (readonly number[])[]): Reading;
 }
 
 /**
  * Writes the instrument's questions under a text conditioning (a persona goes into the messages; a
- * soft prompt leaves them alone) and builds their score requests with the one request builder.
+ * soft prompt leaves them alone) in the spec's format, and builds their score requests with the one
+ * request builder. Classify scores the requests, several candidates in one pass where the scorer
+ * can; a generating format first has each candidate write after each question (greedily, under its
+ * soft prompt), then scores the options after that text and the read-out line. A candidate's texts
+ * are generated apart from the others', so a prompt reads the same alone as in a population.
  */
 export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec, target: Target | undefined, conditioning: Conditioning = NO_CONDITIONING): PreparedInstrument {
   const { instrument, settings } = spec;
-  const questions = instrument.questions(settings, target).map((q) => ({ ...q, messages: conditionMessages(q.messages, conditioning) }));
-  const requests = questions.map((q) => buildScoreRequest(tokenizer, q.messages, q.answerKeys, `${instrument.title} item ${q.itemId}`));
+  const format = spec.format ?? CLASSIFY;
+  const questions = instrument.questions(settings, target).map((q) => ({ ...q, messages: formatMessages(conditionMessages(q.messages, conditioning), format) }));
+  const requestsAfter = (texts: readonly string[]) =>
+    questions.map((q, i) => buildScoreRequest(tokenizer, q.messages, q.answerKeys, `${instrument.title} item ${q.itemId}`, texts[i]));
+  const requests = requestsAfter(generates(format) ? questions.map(() => READ_OUT) : []);
   return {
     ...spec,
     questions,
     requests,
+    logprobs: async (scorer, softPrompts, options = {}) => {
+      if (!generates(format)) {
+        if (softPrompts.length > 1 && scorer.scoreCandidates) return scorer.scoreCandidates(requests, softPrompts, { placement: options.placement });
+        const results: number[][][] = [];
+        for (const softPrompt of softPrompts) results.push(await scorer.score(requests, { ...options, softPrompt }));
+        return results;
+      }
+      if (!scorer.generate) throw new UserError(`--format ${format.name} needs a model that generates text`);
+      const prompts = questions.map((q) => tokenizer.encode(tokenizer.applyChatTemplate(q.messages, { addGenerationPrompt: true }), { addSpecialTokens: false }));
+      const results: number[][][] = [];
+      for (const softPrompt of softPrompts) {
+        const [texts] = await scorer.generate(prompts, [softPrompt], { placement: options.placement, maxNewTokens: format.maxNewTokens! });
+        results.push(await scorer.score(requestsAfter(texts.map((ids) => tokenizer.decode(ids) + READ_OUT)), { ...options, softPrompt }));
+      }
+      return results;
+    },
     read: (logprobs) => {
       const details = instrument.scores(questions, answerDistributions(logprobs), settings, target);
       return { details, scores: instrument.named(details, settings) };
@@ -84,29 +116,39 @@ export function prepareObjective(scorer: Scorer, spec: InstrumentSpec, target: T
     prepared,
     target,
     resultFromLogprobs,
-    evaluate: async (softPrompt, onProgress) =>
-      resultFromLogprobs(await scorer.score(prepared.requests, { softPrompt: softPrompt ?? fixed.softPrompt, placement, onProgress })),
-    evaluateMany: async (softPrompts) => {
-      if (scorer.scoreCandidates) return (await scorer.scoreCandidates(prepared.requests, softPrompts, { placement })).map(resultFromLogprobs);
-      const results: InstrumentResult[] = [];
-      for (const softPrompt of softPrompts) results.push(resultFromLogprobs(await scorer.score(prepared.requests, { softPrompt, placement })));
-      return results;
+    evaluate: async (softPrompt, onProgress) => {
+      const [logprobs] = await prepared.logprobs(scorer, [softPrompt ?? fixed.softPrompt], { placement, onProgress });
+      return resultFromLogprobs(logprobs);
     },
+    evaluateMany: async (softPrompts) => (await prepared.logprobs(scorer, softPrompts, { placement })).map(resultFromLogprobs),
   };
 }
 
-/** How run.json and eval records name an instrument: its name and its settings as plain JSON. */
+/** How run.json and eval records name an instrument: its name, its settings as plain JSON, and its format (absent in records older than formats: classify). */
 export interface StoredInstrument {
   name: string;
   settings: object;
+  format?: FormatSetting;
 }
 
 export function storedInstrument(spec: InstrumentSpec): StoredInstrument {
-  return { name: spec.instrument.name, settings: spec.settings };
+  return { name: spec.instrument.name, settings: spec.settings, format: spec.format ?? CLASSIFY };
 }
 
-/** The instrument a record names, with its stored settings; `flags` given override them (eval --variants 1). */
-export function instrumentFromStored(stored: StoredInstrument, flags: SettingFlags = {}): InstrumentSpec {
+/** The flags that choose a format: `--format`, `--max-new-tokens`. */
+export interface FormatFlags {
+  format?: string;
+  maxNewTokens?: number;
+}
+
+/** The instrument a record names, with its stored settings and format; `flags` given override them (eval --variants 1, --format cot). */
+export function instrumentFromStored(stored: StoredInstrument, flags: SettingFlags = {}, formatFlags: FormatFlags = {}): InstrumentSpec {
   const instrument = instrumentNamed(stored.name);
-  return { instrument, settings: instrument.settings(flags, stored.settings) };
+  return { instrument, settings: instrument.settings(flags, stored.settings), format: formatSetting(formatFlags, stored.format) };
+}
+
+/** "VSM 2013" for classify, "VSM 2013, cot (64 new tokens)" for another format: how lines name what was asked. */
+export function describeInstrument(spec: Pick<InstrumentSpec, 'instrument' | 'format'>): string {
+  const format = spec.format ?? CLASSIFY;
+  return generates(format) ? `${spec.instrument.title}, ${describeFormat(format)}` : spec.instrument.title;
 }

@@ -17,9 +17,11 @@ export function continuationText(prompt: string, answer: string): string {
  * lm-evaluation-harness rule: " A" and "A" tokenise differently, so ids are never guessed). An answer
  * is scored by the sum of all its tokens' log-probs, so "1" and "10" are both answers even where they
  * share their first token. Two answers that tokenise the same cannot be told apart: that is an error.
+ * `said` is text the assistant's turn already holds before the answer (a generated reasoning and the
+ * read-out line of a generating format, formats.ts).
  */
-export function buildScoreRequest(tokenizer: TextTokenizer, messages: ChatMessage[], answers: readonly string[], what = 'a question'): ScoreRequest {
-  const prompt = tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
+export function buildScoreRequest(tokenizer: TextTokenizer, messages: ChatMessage[], answers: readonly string[], what = 'a question', said = ''): ScoreRequest {
+  const prompt = tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }) + said;
   const options = answers.map((answer) => {
     const ids = tokenizer.continuationIds(prompt, continuationText(prompt, answer));
     if (ids.length === 0) throw new UserError(`the tokenizer gives no token for answer "${answer}" after the prompt of ${what}`);

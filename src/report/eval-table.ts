@@ -1,5 +1,5 @@
 import type { EvalRecord } from '../eval/eval-record.ts';
-import { instrumentNamed } from '../instruments/index.ts';
+import { describeFormat, instrumentNamed } from '../instruments/index.ts';
 import { alignColumns, fixed, withInterval } from './format.ts';
 
 /** The short table `cultune eval` prints: the instrument's scores beside the target, the loss, CulturalBench. */
@@ -8,7 +8,7 @@ export function formatEvalRecord(record: EvalRecord): string[] {
   const instrument = instrumentNamed(result.instrument);
   const columns = instrument.columns;
   const lines = [
-    `${record.country.name}, condition ${record.condition}${record.run ? ` (run ${record.run})` : ''}`,
+    `${record.country.name}, condition ${record.condition}, format ${describeFormat(record.instrument.format)}${record.run ? ` (run ${record.run})` : ''}`,
     ...alignColumns([
       [instrument.title, ...columns.map((c) => c.name)],
       ['model', ...columns.map((c) => fixed(result.scores[c.name], c.digits))],

@@ -4,6 +4,7 @@ import { kendallTauB, spearmanRho } from './rank-agreement.ts';
 import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from '../eval/eval-record.ts';
 import { FRONT_EVAL_FILE, type FrontEvalRecord } from '../eval/front-eval.ts';
 import { isRunFolder, readRunInfo, readRunJson, readTrainingState, type GenerationRecord } from '../train/run-files.ts';
+import { describeFormat } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
 
 /** One row of every table: one eval file, i.e. one country under one condition. */
@@ -14,6 +15,8 @@ export interface ReportRow {
   condition: EvalCondition;
   /** The instrument's name: tables and charts group by it. */
   instrument: string;
+  /** How the questions were asked ("classify", "cot (64 new tokens)"). */
+  format: string;
   record: EvalRecord;
 }
 
@@ -121,7 +124,7 @@ export function collectReport(given: readonly string[]): ReportData {
     if (evalFiles.length === 0 && !run?.objectives) notes.push(`${folder}: no eval-*.json yet (cultune eval ${dir})`);
     for (const file of evalFiles) {
       const record = readEvalRecord(file);
-      rows.push({ folder, country: record.country.name, condition: record.condition, instrument: record.result.instrument, record });
+      rows.push({ folder, country: record.country.name, condition: record.condition, instrument: record.result.instrument, format: describeFormat(record.instrument.format), record });
       if (!record.culturalbench.available) notes.push(`${folder}, ${record.condition}: ${record.culturalbench.reason}`);
     }
   }

@@ -17,6 +17,7 @@ export function flatRow(row: ReportRow): Record<string, string | number | null> 
     country: row.country,
     condition: row.condition,
     instrument: row.instrument,
+    format: row.format,
     loss: result.loss.value,
     metric: result.loss.metric,
     ...Object.fromEntries(names.map((n) => [`loss_${n}`, result.loss.perScore[n] ?? null])),
@@ -75,12 +76,13 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
         instrument,
         title,
         table: markdownTable(
-          ['folder', 'condition', `${title} loss`, ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
+          ['folder', 'condition', 'format', `${title} loss`, ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
           rows
             .filter((r) => r.instrument === instrument)
             .map((r) => [
               r.folder,
               r.condition,
+              r.format,
               fixed(r.record.result.loss.value, 2),
               ...columns.map((c) => `${fixed(r.record.result.scores[c.name], c.digits)} / ${fixed(r.record.result.target[c.name], c.digits)}`),
               ...cultureCells(r),

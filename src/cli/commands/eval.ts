@@ -64,9 +64,9 @@ async function subjectOf(runDir: string | undefined, flags: EvalFlags): Promise<
     if (flags.instrument !== undefined && flags.instrument !== subject.instrument.instrument.name) {
       throw new UserError(`${runDir} was trained on ${subject.instrument.instrument.name}; --instrument is for a baseline without a run folder`);
     }
-    // The run's own settings (scale, loss), so the baselines compare with its training loss; flags given override them.
+    // The run's own settings (scale, loss) and format, so the baselines compare with its training loss; flags given override them.
     const info = subject.run?.info.instrument ?? storedInstrument(subject.instrument);
-    return { ...subject, instrument: instrumentFromStored(info, settingFlags(flags, info.name)) };
+    return { ...subject, instrument: instrumentFromStored(info, settingFlags(flags, info.name), flags) };
   }
   if (!flags.baseline) throw new UserError('give a run folder (cultune eval RUN), or --baseline none|persona with --model, --country and --out');
   const instrument = instrumentFromFlags(flags);
