@@ -112,6 +112,11 @@ const TRAIN_CASES: BadCase[] = [
   { name: 'resume a finished run with a larger budget', args: resume(() => {}, '--resume', '--budget', '12'), error: /budget 8 there, 12 asked: add --extend-budget/ },
   { name: 'resume with a smaller budget', args: resume(unfinished, '--resume', '--budget', '4'), error: /holds another run \(budget 8 there, 4 asked\)/ },
   { name: 'extend to a smaller budget', args: resume(unfinished, '--resume', '--budget', '4', '--extend-budget'), error: /budget 8 there, 4 asked\)/ },
+  { name: 'train --format unknown', args: (w) => trainArgs(w.dir, '--format', 'essay'), error: /argument 'essay' is invalid\. Allowed choices are classify, cot, scenario/ },
+  { name: 'train --max-new-tokens 0', args: (w) => trainArgs(w.dir, '--format', 'cot', '--max-new-tokens', '0'), error: /option '--max-new-tokens <n>' argument '0' is invalid\. expected an integer >= 1/ },
+  { name: 'train --max-new-tokens not a number', args: (w) => trainArgs(w.dir, '--format', 'cot', '--max-new-tokens', 'many'), error: /argument 'many' is invalid/ },
+  { name: 'train --max-new-tokens with classify', args: (w) => trainArgs(w.dir, '--max-new-tokens', '8'), error: /--max-new-tokens needs a format that generates text \(cot, scenario\), not classify/ },
+  { name: 'resume with another format', args: resume(unfinished, '--resume', '--format', 'cot'), error: /holds another run \(format classify there, cot \(64 new tokens\) asked\)/ },
   { name: 'resume with another seed', args: resume(unfinished, '--resume', '--seed', '4'), error: /seed 3 there, 4 asked/ },
   { name: 'resume with another target value', args: resume(unfinished, '--resume', '--target', 'PDI=60'), error: /target PDI 54 there, 60 asked/ },
   { name: 'resume with another strategy', args: resume(unfinished, '--resume', '--strategy', 'jade'), error: /strategy shade there, jade asked/ },
@@ -157,6 +162,7 @@ const evalArgs = (...args: string[]) => ['eval', ...args, '--device', 'cpu', '--
 
 const EVAL_CASES: BadCase[] = [
   { name: 'eval without a run or a baseline', args: () => ['eval'], error: /give a run folder \(cultune eval RUN\), or --baseline none\|persona/ },
+  { name: 'eval --format unknown', args: (w) => [...evalArgs(runCopy(w, () => {})), '--format', 'essay'], error: /argument 'essay' is invalid\. Allowed choices are classify, cot, scenario/ },
   { name: 'eval of a missing run folder', args: (w) => evalArgs(w.path('none')), error: /none: no such run folder/ },
   { name: 'eval of a folder without run.json', args: (w) => evalArgs(w.dir), error: /not a run folder \(no run\.json/ },
   { name: 'eval with run.json not JSON', args: (w) => evalArgs(runCopy(w, (d) => fs.writeFileSync(path.join(d, 'run.json'), 'nope'))), error: /run\.json: not valid JSON/ },

@@ -9,11 +9,10 @@ import { JobNotForThisWorker, JobRejected, type JobControl } from '../queue/work
 import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../eval/eval-record.ts';
 import { evaluateSubject, runSubject } from '../eval/evaluate-run.ts';
 import type { SettingFlags } from '../instruments/index.ts';
-import { newRunInfo, runDefinition, runFolderName, trainingTarget } from '../train/new-run.ts';
+import { newRunInfo, runDefinition, runFolderName, runLabel, trainingTarget } from '../train/new-run.ts';
 import type { RunDefinition } from '../train/run-files.ts';
 import { planSweep, type SweepRun } from '../train/sweep.ts';
 import { train } from '../train/train.ts';
-import { DEFAULT_INSTRUMENT } from '../instruments/index.ts';
 import { UserError, describeError } from '../util/errors.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './commands/targets.ts';
 import { addTrainingOptions, runRequest, type TrainingFlags } from './commands/train.ts';
@@ -97,7 +96,7 @@ export function planTrainJob(id: string, data: unknown, runs: string): PlannedJo
     if (instrument.loadData) throw new UserError(`job ${id}: ${instrument.name} runs read a dataset for their targets and cannot be queued; run the sweep without --queue`);
     parseStrategy(request.search.strategy as Strategy);
     const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country: flags.country as string }, instrument), !!flags.allowPartialTarget);
-    const dir = path.join(runs, runFolderName(target, request.search.seed, instrument.name === DEFAULT_INSTRUMENT ? undefined : instrument.name));
+    const dir = path.join(runs, runFolderName(target, request.search.seed, runLabel(request.instrument)));
     if (path.basename(dir) !== job.run) throw new UserError(`job ${id}: its flags train into ${path.basename(dir)}, not ${job.run}`);
     const [run] = planSweep([{ country: flags.country as string, definition: runDefinition(flags.country as string, target, request), dir }]);
     if (run.state !== 'new' && run.stored.model.sourceHash !== job.model) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SoftPromptConfig } from '../embedding/index.ts';
 import type { LoadedModel } from '../model/index.ts';
-import { personaSentence, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
+import { CLASSIFY, DEFAULT_INSTRUMENT, personaSentence, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
 import { explainMissing, type Target, type TargetRequest } from '../targets/index.ts';
 import { UserError } from '../util/errors.ts';
 import { datasetCountries, resolveCountry, splitCountry, type CulturalBenchData } from '../culturalbench/index.ts';
@@ -38,6 +38,12 @@ function countryCode(target: Target): string | undefined {
 export function runFolderName(target: Target, seed: number, instrumentName?: string): string {
   const country = (countryCode(target) ?? target.country.name).replace(/[^A-Za-z0-9_-]+/g, '_');
   return instrumentName === undefined ? `${country}-s${seed}` : `${country}-${instrumentName}-s${seed}`;
+}
+
+/** What a run folder's name says between country and seed: the instrument unless the default, the format unless classify ("iw-map-cot"). */
+export function runLabel(spec: InstrumentSpec): string | undefined {
+  const parts = [spec.instrument.name === DEFAULT_INSTRUMENT ? '' : spec.instrument.name, (spec.format ?? CLASSIFY).name === CLASSIFY.name ? '' : spec.format!.name];
+  return parts.filter(Boolean).join('-') || undefined;
 }
 
 /** What defines a new run, known before a model is loaded: run.json without the model and version. */

@@ -1,4 +1,4 @@
-import { CLASSIFY } from '../instruments/index.ts';
+import { describeFormat } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
 import { readRunInfo, runStage, type RunDefinition, type RunInfo } from './run-files.ts';
 
@@ -16,9 +16,8 @@ export type PlannedRun = { state: 'new' } | { state: 'unfinished' | 'finished'; 
 /** The settings of a run as flat `key: value` pairs (objects as JSON), for naming what differs. */
 function flatSettings(definition: RunDefinition): Record<string, string> {
   const show = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
-  // A run stored before formats existed was asked in classify.
-  const { name: format, maxNewTokens } = definition.instrument.format ?? CLASSIFY;
-  const flat: Record<string, string> = { instrument: definition.instrument.name, format, ...(maxNewTokens !== undefined && { maxNewTokens: String(maxNewTokens) }) };
+  // A run stored before formats existed was asked in classify (describeFormat's default).
+  const flat: Record<string, string> = { instrument: definition.instrument.name, format: describeFormat(definition.instrument.format) };
   const { initText: _text, ...prompt } = definition.softPrompt;
   for (const group of [prompt, definition.search, definition.instrument.settings] as Record<string, unknown>[]) {
     for (const [key, value] of Object.entries(group)) if (value !== undefined) flat[key] = show(value);

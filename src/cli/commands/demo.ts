@@ -5,12 +5,14 @@ import { fixed } from '../../report/format.ts';
 import { runDemo } from '../../train/demo.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { UserError } from '../../util/errors.ts';
+import { formatSetting, type FormatFlags } from '../../instruments/index.ts';
+import { addFormatOptions } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { trainWithProgress } from '../training-progress.ts';
 import { VERSION } from '../version.ts';
 
-interface DemoFlags extends Omit<ModelFlags, 'model'> {
+interface DemoFlags extends Omit<ModelFlags, 'model'>, FormatFlags {
   out: string;
   country: string;
   data?: string;
@@ -33,10 +35,11 @@ export function register(program: Command): void {
     .option('--no-download', 'use the CulturalBench cache only');
   // The embedded model is the model: --device and --threads only.
   addModelOptions(command, { model: 'none', device: 'cpu' });
+  addFormatOptions(command);
   command.action(async (flags: DemoFlags) => {
     try {
       await runDemo(
-        { out: flags.out, country: flags.country, data: flags.data, download: flags.download, version: VERSION },
+        { out: flags.out, country: flags.country, data: flags.data, download: flags.download, version: VERSION, format: formatSetting(flags) },
         {
           openModel: (dir) => openModel({ ...flags, model: dir }, true),
           train: (dir, info, model) => trainWithProgress(dir, info, model, false),

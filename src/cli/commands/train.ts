@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { INIT_KINDS, type SoftPromptConfig } from '../../embedding/index.ts';
 import { loadCulturalBench } from '../../culturalbench/index.ts';
-import { DEFAULT_INSTRUMENT, instruments } from '../../instruments/index.ts';
-import { frontObjectives, parseObjectives, runDefinition, runFolderName, trainingTarget, newRunInfo, type RunRequest } from '../../train/new-run.ts';
+import { instruments } from '../../instruments/index.ts';
+import { frontObjectives, parseObjectives, runDefinition, runFolderName, runLabel, trainingTarget, newRunInfo, type RunRequest } from '../../train/new-run.ts';
 import { checkTrainSettings } from '../../train/check-settings.ts';
 import { runFolderPath } from '../../train/run-files.ts';
 import { planRun } from '../../train/run-plan.ts';
@@ -72,10 +72,9 @@ export function runRequest(flags: SearchSettings & Omit<SoftPromptConfig, 'initT
   };
 }
 
-/** The run folder: --name, else `<country>-s<seed>` (`<country>-<instrument>-s<seed>` for an instrument other than the default). */
+/** The run folder: --name, else `<country>-s<seed>` (`<country>-<instrument>-<format>-s<seed>` naming an instrument other than the default, a format other than classify). */
 export function runFolder(flags: TrainingFlags & { name?: string }, request: RunRequest, target: Parameters<typeof runFolderName>[0]): string {
-  const instrument = request.instrument.instrument.name;
-  return runFolderPath(flags.out, flags.name ?? runFolderName(target, request.search.seed, instrument === DEFAULT_INSTRUMENT ? undefined : instrument));
+  return runFolderPath(flags.out, flags.name ?? runFolderName(target, request.search.seed, runLabel(request.instrument)));
 }
 
 export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: string; bestLoss: number }> {
