@@ -59,7 +59,7 @@ function checkOutputs(out: string, stderr: string): EvalRecord[] {
     }
   });
   const markdown = fs.readFileSync(path.join(report, 'report.md'), 'utf8');
-  for (const record of records) expect(markdown).toContain(`| SA-demo | ${record.condition} | ${record.result.loss.value.toFixed(2)} |`);
+  for (const record of records) expect(markdown).toContain(`| SA-demo | ${record.condition} | classify | ${record.result.loss.value.toFixed(2)} |`);
   expect(fs.readFileSync(path.join(report, 'report.html'), 'utf8')).toContain('<svg');
   return records;
 }

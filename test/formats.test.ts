@@ -39,13 +39,14 @@ const japan = (): Target => VSM13.target({ country: 'JP' });
 describe('classify', () => {
   it('reads the same numbers, bit for bit, as scoring the requests built from the questions', async () => {
     const prompt = softPrompt(2, 1);
+    const settings = VSM13.settings({ variants: '1' });
     const spec = vsm13({ name: 'classify' });
     const target = japan();
-    const questions = VSM13.questions(spec.settings, target);
+    const questions = VSM13.questions(settings, target);
     const requests = questions.map((q) => buildScoreRequest(model.tokenizer, q.messages, q.answerKeys));
     const logprobs = await model.score(requests, { softPrompt: prompt });
-    const details = VSM13.scores(questions, answerDistributions(logprobs), spec.settings, target);
-    const expected = resultOf(spec, { details, scores: VSM13.named(details, spec.settings) }, target);
+    const details = VSM13.scores(questions, answerDistributions(logprobs), settings, target);
+    const expected = resultOf(spec, { details, scores: VSM13.named(details, settings) }, target);
     for (const format of [{ name: 'classify' }, undefined]) {
       const objective = prepareObjective(model, vsm13(format), target);
       expect(objective.prepared.requests).toEqual(requests);
@@ -60,8 +61,9 @@ describe.each(['cot', 'scenario'])('%s', (name) => {
   it('reads the options after the greedy text and the read-out line, as a decode without a KV cache gives them', async () => {
     const prompt = softPrompt(3, 2);
     const target = IW_MAP.target({ country: 'JP' });
-    const spec: InstrumentSpec = { instrument: IW_MAP, settings: IW_MAP.settings({ variants: '1' }), format };
-    const questions = IW_MAP.questions(spec.settings, target);
+    const settings = IW_MAP.settings({ variants: '1' });
+    const spec: InstrumentSpec = { instrument: IW_MAP, settings, format };
+    const questions = IW_MAP.questions(settings, target);
     const requests = [];
     for (const q of questions) {
       const messages = q.messages.map((m) => ({ ...m, content: `${m.content}\n\n${INSTRUCTIONS[name]}` }));

@@ -38,7 +38,7 @@ describe('cultune vsm13 (the survey command for one instrument)', () => {
     for (const d of DIMENSIONS) expect(Number.isFinite(report.details.indices.expected[d])).toBe(true);
     expect(report.scores).toEqual(report.details.indices.expected);
     expect(report.conditioning).toEqual({ persona: 'Saudi Arabia' });
-    expect(report.instrument).toEqual({ name: 'vsm13', settings: { variants: 2, answer: 'expected', constants: { kind: 'zero', values: { PDI: 0, IDV: 0, MAS: 0, UAI: 0, LTO: 0, IVR: 0 } }, metric: 'l1' } });
+    expect(report.instrument).toEqual({ name: 'vsm13', settings: { variants: 2, answer: 'expected', constants: { kind: 'zero', values: { PDI: 0, IDV: 0, MAS: 0, UAI: 0, LTO: 0, IVR: 0 } }, metric: 'l1' }, format: { name: 'classify' } });
     expect(report.loss.missing).toEqual([]);
     const mean = DIMENSIONS.reduce((s, d) => s + Math.abs(report.scores[d] - report.target.values[d].value), 0) / 6;
     expect(report.loss.value).toBeCloseTo(mean, 9);

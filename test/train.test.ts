@@ -79,7 +79,7 @@ describe('cultune train / export', () => {
     expect(first.code).toBe(0);
     // The objective's settings are the run's: run.json records them, the best candidate was scored with them.
     const info = JSON.parse(fs.readFileSync(path.join(work, 'run/run.json'), 'utf8'));
-    expect(info.instrument).toEqual({ name: 'vsm13', settings: { variants: 1, answer: 'argmax', metric: 'l2', constants: { kind: 'explicit', values: { PDI: 10, IDV: -5, MAS: 0, UAI: 0, LTO: 0, IVR: 0 } } } });
+    expect(info.instrument).toEqual({ name: 'vsm13', settings: { variants: 1, answer: 'argmax', metric: 'l2', constants: { kind: 'explicit', values: { PDI: 10, IDV: -5, MAS: 0, UAI: 0, LTO: 0, IVR: 0 } } }, format: { name: 'classify' } });
     const best = JSON.parse(fs.readFileSync(path.join(work, 'run/result.json'), 'utf8')).best;
     expect(best.scores).toEqual(best.details.indices.argmax);
     expect(best.scores.PDI).toBeCloseTo(best.details.rawIndices.argmax.PDI + 10, 9);

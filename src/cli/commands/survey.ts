@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { instruments, prepareInstrument, resultOf, type AnyInstrument, type Conditioning, type InstrumentResult, type InstrumentSpec, type Reading } from '../../instruments/index.ts';
+import { describeInstrument, instruments, prepareInstrument, resultOf, storedInstrument, type AnyInstrument, type Conditioning, type InstrumentResult, type InstrumentSpec, type Reading } from '../../instruments/index.ts';
 import { readSoftPromptFile } from '../../model/index.ts';
 import type { Placement } from '../../model/types.ts';
 import { describeSource, explainMissing, type Target } from '../../targets/index.ts';
@@ -29,7 +29,7 @@ function formatReport(flags: SurveyFlags, spec: InstrumentSpec, target: Target |
   const number = (v: number | undefined, digits: number) => (v === undefined ? '-' : Number(v.toFixed(digits)).toFixed(digits)).padStart(9);
   const width = Math.max(5, ...instrument.columns.map((c) => c.name.length));
   const lines = [
-    `${instrument.title} on ${flags.model}: ${describeConditioning(flags, target)}; ${questions} questions`,
+    `${describeInstrument(spec)} on ${flags.model}: ${describeConditioning(flags, target)}; ${questions} questions`,
     ...instrument.describeSettings(settings),
     '',
     `${'score'.padEnd(width)}${'model'.padStart(9)}${'target'.padStart(9)}${'|diff|'.padStart(9)}  target source`,
@@ -59,13 +59,13 @@ async function runSurvey(flags: SurveyFlags): Promise<void> {
     const conditioning: Conditioning = flags.persona && target ? { kind: 'persona', place: target.country.personaName, style: 'user' } : { kind: 'none' };
     const prepared = prepareInstrument(model.tokenizer, spec, target, conditioning);
     const progress = progressReporter(spec.instrument.name, prepared.requests.length);
-    const logprobs = await model.score(prepared.requests, { softPrompt, placement: flags.placement, onProgress: progress.update });
+    const [logprobs] = await prepared.logprobs(model, [softPrompt], { placement: flags.placement, onProgress: progress.update });
     progress.stop();
     const reading = prepared.read(logprobs);
     const result = target && (spec.instrument.table === undefined || Object.keys(target.values).length > 0) ? resultOf(spec, reading, target) : undefined;
     const report = {
       model: flags.model,
-      instrument: { name: spec.instrument.name, settings: spec.settings },
+      instrument: storedInstrument(spec),
       conditioning: flags.softPrompt ? { softPrompt: flags.softPrompt, placement: flags.placement } : flags.persona ? { persona: target?.country.personaName } : null,
       target: target ?? null,
       scores: reading.scores,
