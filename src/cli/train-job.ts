@@ -9,6 +9,7 @@ import { JobNotForThisWorker, JobRejected, type JobControl } from '../queue/work
 import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../eval/eval-record.ts';
 import { evaluateSubject, runSubject } from '../eval/evaluate-run.ts';
 import type { SettingFlags } from '../instruments/index.ts';
+import { CLASSIFY } from '../instruments/index.ts';
 import { newRunInfo, runDefinition, runFolderName, runLabel, trainingTarget } from '../train/new-run.ts';
 import type { RunDefinition } from '../train/run-files.ts';
 import { planSweep, type SweepRun } from '../train/sweep.ts';
@@ -53,6 +54,8 @@ export function trainJobArgs(
 ): string[] {
   const args = ['--country', country, '--instrument', definition.instrument.name];
   for (const [key, value] of Object.entries(instrumentFlags)) if (value !== undefined) args.push(flagName(key), value);
+  const { name: format, maxNewTokens } = definition.instrument.format ?? CLASSIFY;
+  args.push('--format', format, ...(maxNewTokens === undefined ? [] : ['--max-new-tokens', String(maxNewTokens)]));
   const { initText, ...prompt } = definition.softPrompt;
   for (const [key, value] of Object.entries({ ...definition.search, ...prompt })) if (value !== undefined) args.push(flagName(key), String(value));
   // The country's own text: without {country} in it, the worker resolves it to itself.

@@ -45,7 +45,8 @@ export interface PreparedInstrument extends InstrumentSpec {
  */
 export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec, target: Target | undefined, conditioning: Conditioning = NO_CONDITIONING): PreparedInstrument {
   const { instrument, settings } = spec;
-  const format = spec.format ?? CLASSIFY;
+  // A spec's format with its cap filled in (code may build one without it).
+  const format = formatSetting({}, spec.format);
   const questions = instrument.questions(settings, target).map((q) => ({ ...q, messages: formatMessages(conditionMessages(q.messages, conditioning), format) }));
   const requestsAfter = (texts: readonly string[]) =>
     questions.map((q, i) => buildScoreRequest(tokenizer, q.messages, q.answerKeys, `${instrument.title} item ${q.itemId}`, texts[i]));
@@ -65,7 +66,7 @@ export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec
       const prompts = questions.map((q) => tokenizer.encode(tokenizer.applyChatTemplate(q.messages, { addGenerationPrompt: true }), { addSpecialTokens: false }));
       const results: number[][][] = [];
       for (const softPrompt of softPrompts) {
-        const [texts] = await scorer.generate(prompts, [softPrompt], { placement: options.placement, maxNewTokens: format.maxNewTokens! });
+        const [texts] = await scorer.generate(prompts, [softPrompt], { placement: options.placement, maxNewTokens: format.maxNewTokens ?? 0 });
         results.push(await scorer.score(requestsAfter(texts.map((ids) => tokenizer.decode(ids) + READ_OUT)), { ...options, softPrompt }));
       }
       return results;

@@ -14,6 +14,11 @@ export interface DecodeRun {
   emptyPast(batch: number): ort.Tensor[];
   /** Rows one batch may hold when each grows to `length` positions (the scoring budget of padded tokens). */
   rowsFor(length: number): number;
+  /**
+   * Whether the graph reads a KV cache with masked gaps (what the tree plan's prefix reuse checks at
+   * load): then prompts of any length share a batch; else only prompts of one length do.
+   */
+  maskedGaps: boolean;
 }
 
 export interface GenerationLimits {
@@ -26,60 +31,71 @@ export interface GenerationLimits {
 /**
  * Greedy continuations of sequences of virtual tokens (a prompt with its soft prompt in place, as
  * scoring places it): the whole vocabulary's most likely token (the lowest id among equal logits,
- * the graph's ArgMax) is appended until a stop token or `maxNewTokens`. The prompt runs once, then
- * every new token runs alone on the KV cache the graph hands back. Sequences of equal length share
- * batches, so no row needs padding or a mask with holes, and every batch is a fixed function of the
- * input: the same sequences give the same tokens.
+ * the graph's ArgMax) is appended until a stop token or `maxNewTokens`. The prompts run once, then
+ * every new token runs alone on the KV cache the graph hands back. Batches are a fixed function of
+ * the sequences (sorted by length, cut by the token budget), so the same sequences give the same tokens.
  */
 export async function generateGreedy(run: DecodeRun, sequences: readonly (readonly number[])[], limits: GenerationLimits): Promise<number[][]> {
   const results: number[][] = sequences.map(() => []);
   if (limits.maxNewTokens <= 0) return results;
-  const byLength = new Map<number, number[]>();
-  sequences.forEach((sequence, i) => byLength.set(sequence.length, [...(byLength.get(sequence.length) ?? []), i]));
-  for (const [length, members] of [...byLength].sort(([a], [b]) => a - b)) {
-    const perBatch = Math.max(1, run.rowsFor(length + limits.maxNewTokens));
-    for (let first = 0; first < members.length; first += perBatch) {
-      const batch = members.slice(first, first + perBatch);
-      const texts = await decodeBatch(run, batch.map((i) => sequences[i]), limits);
-      batch.forEach((i, b) => (results[i] = texts[b]));
-    }
+  const order = sequences.map((_, i) => i).sort((a, b) => sequences[a].length - sequences[b].length || a - b);
+  const batches: number[][] = [];
+  for (const i of order) {
+    const batch = batches.at(-1);
+    const length = sequences[i].length;
+    const fits = batch !== undefined && batch.length < Math.max(1, run.rowsFor(length + limits.maxNewTokens));
+    if (fits && (run.maskedGaps || sequences[batch[0]].length === length)) batch.push(i);
+    else batches.push([i]);
+  }
+  for (const batch of batches) {
+    const texts = await decodeBatch(run, batch.map((i) => sequences[i]), limits);
+    batch.forEach((i, b) => (results[i] = texts[b]));
   }
   return results;
 }
 
-/** Decodes rows of one length together; a row that stopped rides along until every row has. */
+/**
+ * Decodes rows together; a row that stopped rides along until every row has. The prompts sit right-
+ * padded in slots [0, P) (P the longest), and token t of every row in slot P + t: a row's cache is its
+ * prompt, a masked gap, then its own tokens, with positions counted without the gap.
+ */
 async function decodeBatch(run: DecodeRun, rows: readonly (readonly number[])[], limits: GenerationLimits): Promise<number[][]> {
   const { facts, hidden } = run;
   const batch = rows.length;
-  const promptLength = rows[0].length;
+  const lengths = rows.map((row) => row.length);
+  const promptSlots = Math.max(...lengths);
   const stops = new Set(limits.stopIds);
   const generated = rows.map(() => [] as number[]);
   const stopped = rows.map(() => false);
-  let embeds = new Float32Array(batch * promptLength * hidden);
-  rows.forEach((row, b) => run.embed(row, embeds, b * promptLength * hidden));
+  let embeds = new Float32Array(batch * promptSlots * hidden);
+  rows.forEach((row, b) => run.embed(row, embeds, b * promptSlots * hidden));
   let past = run.emptyPast(batch);
-  let pastLength = 0;
   const pastNames = [...facts.pastKeyNames, ...facts.pastValueNames];
   const presentNames = [...facts.presentKeyNames, ...facts.presentValueNames];
   try {
     for (let step = 0; step < limits.maxNewTokens && !stopped.every(Boolean); step++) {
-      const width = step === 0 ? promptLength : 1;
-      const total = pastLength + width;
+      const width = step === 0 ? promptSlots : 1;
+      const total = step === 0 ? promptSlots : promptSlots + step;
+      const mask = new BigInt64Array(batch * total);
       const positionIds = new BigInt64Array(batch * width);
-      for (let b = 0; b < batch; b++) for (let i = 0; i < width; i++) positionIds[b * width + i] = BigInt(pastLength + i);
+      const scorePositions = new BigInt64Array(batch);
+      lengths.forEach((length, b) => {
+        for (let j = 0; j < total; j++) mask[b * total + j] = j < length || j >= promptSlots ? 1n : 0n;
+        for (let i = 0; i < width; i++) positionIds[b * width + i] = BigInt(step === 0 ? i : length + step - 1);
+        scorePositions[b] = BigInt(step === 0 ? length - 1 : 0);
+      });
       const feeds: Record<string, ort.Tensor> = {
         [INPUTS_EMBEDS]: run.floatTensor(embeds, [batch, width, hidden]),
-        [SCORE_POSITIONS]: new ort.Tensor('int64', new BigInt64Array(batch).fill(BigInt(width - 1)), [batch, 1]),
+        [SCORE_POSITIONS]: new ort.Tensor('int64', scorePositions, [batch, 1]),
         // The graph takes score_token_ids; decoding reads only next_token.
         [SCORE_TOKEN_IDS]: new ort.Tensor('int64', new BigInt64Array(batch), [batch, 1]),
       };
-      if (facts.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]);
+      if (facts.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, [batch, total]);
       if (facts.inputNames.includes('position_ids')) feeds.position_ids = new ort.Tensor('int64', positionIds, [batch, width]);
       pastNames.forEach((name, i) => (feeds[name] = past[i]));
       const out = await run.session.run(feeds, [NEXT_TOKEN, ...presentNames]);
       for (const tensor of past) tensor.dispose?.();
       past = presentNames.map((name) => out[name]);
-      pastLength = total;
       const next = out[NEXT_TOKEN].data as BigInt64Array;
       embeds = new Float32Array(batch * hidden);
       for (let b = 0; b < batch; b++) {

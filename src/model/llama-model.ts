@@ -440,6 +440,7 @@ export class LlamaModel implements Scorer {
           return [...past.keys, ...past.values];
         },
         rowsFor: (length) => Math.min(this.settings.maxBatchRows, Math.floor(this.settings.tokensPerBatch / length)),
+        maskedGaps: this.reusesPrefix,
       },
       sequences,
       { maxNewTokens: options.maxNewTokens, stopIds: this.stopTokenIds },
