@@ -47,6 +47,12 @@ export interface FormatSetting {
 
 export const CLASSIFY: FormatSetting = { name: DEFAULT_FORMAT };
 
+/** The flags that choose a format: `--format`, `--max-new-tokens`. */
+export interface FormatFlags {
+  format?: string;
+  maxNewTokens?: number;
+}
+
 export function formatNamed(name: string): InteractionFormat {
   const format = FORMATS.find((f) => f.name === name);
   if (!format) throw new UserError(`unknown format "${name}"; cultune has ${FORMAT_NAMES.join(', ')}`);
@@ -62,7 +68,7 @@ export function generates(setting: FormatSetting): boolean {
  * The setting `--format` and `--max-new-tokens` ask for, given flags falling back to `base` (a run's
  * stored format; a record without one is classify). The cap is kept only where text is generated.
  */
-export function formatSetting(flags: { format?: string; maxNewTokens?: number }, base: FormatSetting = CLASSIFY): FormatSetting {
+export function formatSetting(flags: FormatFlags, base: FormatSetting = CLASSIFY): FormatSetting {
   const format = formatNamed(flags.format ?? base.name);
   if (format.defaultMaxNewTokens === 0) {
     if (flags.maxNewTokens !== undefined) throw new UserError(`--max-new-tokens needs a format that generates text (${FORMAT_NAMES.filter((n) => n !== format.name).join(', ')}), not ${format.name}`);

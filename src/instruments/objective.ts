@@ -2,7 +2,7 @@ import type { Placement, ScoreOptions, ScoreRequest, Scorer, SoftPrompt, TextTok
 import type { Target } from '../targets/index.ts';
 import { UserError } from '../util/errors.ts';
 import { conditionMessages, NO_CONDITIONING, softPromptOf, type Conditioning } from './conditioning.ts';
-import { CLASSIFY, describeFormat, formatMessages, formatSetting, generates, READ_OUT, type FormatSetting } from './formats.ts';
+import { CLASSIFY, describeFormat, formatMessages, formatSetting, generates, READ_OUT, type FormatFlags, type FormatSetting } from './formats.ts';
 import { buildScoreRequest } from './requests.ts';
 import { answerDistributions } from './survey/answers.ts';
 import { instrumentNamed } from './registry.ts';
@@ -133,13 +133,7 @@ export interface StoredInstrument {
 }
 
 export function storedInstrument(spec: InstrumentSpec): StoredInstrument {
-  return { name: spec.instrument.name, settings: spec.settings, format: spec.format ?? CLASSIFY };
-}
-
-/** The flags that choose a format: `--format`, `--max-new-tokens`. */
-export interface FormatFlags {
-  format?: string;
-  maxNewTokens?: number;
+  return { name: spec.instrument.name, settings: spec.settings, format: formatSetting({}, spec.format) };
 }
 
 /** The instrument a record names, with its stored settings and format; `flags` given override them (eval --variants 1, --format cot). */
