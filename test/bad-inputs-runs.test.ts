@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSoftPromptJson } from '../src/embedding/index.ts';
 import { cultune } from './helpers/in-process.ts';
+import { FIXTURES } from './helpers/paths.ts';
 import { makeGround, removeGround, problemLines, runBadCase, smallTrainArgs, trainBase, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
 
 /**
@@ -116,6 +117,8 @@ const TRAIN_CASES: BadCase[] = [
   { name: 'train --max-new-tokens 0', args: (w) => trainArgs(w.dir, '--format', 'cot', '--max-new-tokens', '0'), error: /option '--max-new-tokens <n>' argument '0' is invalid\. expected an integer >= 1/ },
   { name: 'train --max-new-tokens not a number', args: (w) => trainArgs(w.dir, '--format', 'cot', '--max-new-tokens', 'many'), error: /argument 'many' is invalid/ },
   { name: 'train --max-new-tokens with classify', args: (w) => trainArgs(w.dir, '--max-new-tokens', '8'), error: /--max-new-tokens needs a format that generates text \(cot, scenario\), not classify/ },
+  { name: 'train --format cot on the flat plan', args: (w) => trainArgs(w.dir, '--format', 'cot', '--plan', 'flat'), error: /generating text needs the tree plan's graph with its KV cache; this model runs the flat plan: add --plan tree/ },
+  { name: 'train --format cot on an export without a KV cache', args: (w) => trainArgs(w.dir, '--format', 'cot', '--model', path.join(FIXTURES, 'llama-f32-inline')), error: /generating text needs a graph with a KV cache; this export has no past_key_values inputs/ },
   { name: 'resume with another format', args: resume(unfinished, '--resume', '--format', 'cot'), error: /holds another run \(format classify there, cot \(64 new tokens\) asked\)/ },
   { name: 'resume with another seed', args: resume(unfinished, '--resume', '--seed', '4'), error: /seed 3 there, 4 asked/ },
   { name: 'resume with another target value', args: resume(unfinished, '--resume', '--target', 'PDI=60'), error: /target PDI 54 there, 60 asked/ },

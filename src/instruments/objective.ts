@@ -62,11 +62,11 @@ export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec
         for (const softPrompt of softPrompts) results.push(await scorer.score(requests, { ...options, softPrompt }));
         return results;
       }
-      if (!scorer.generate) throw new UserError(`--format ${format.name} needs a model that generates text`);
+      checkFormatRuns(scorer, format);
       const prompts = questions.map((q) => tokenizer.encode(tokenizer.applyChatTemplate(q.messages, { addGenerationPrompt: true }), { addSpecialTokens: false }));
       const results: number[][][] = [];
       for (const softPrompt of softPrompts) {
-        const [texts] = await scorer.generate(prompts, [softPrompt], { placement: options.placement, maxNewTokens: format.maxNewTokens ?? 0 });
+        const [texts] = await scorer.generate!(prompts, [softPrompt], { placement: options.placement, maxNewTokens: format.maxNewTokens ?? 0 });
         results.push(await scorer.score(requestsAfter(texts.map((ids) => tokenizer.decode(ids) + READ_OUT)), { ...options, softPrompt }));
       }
       return results;
@@ -107,7 +107,15 @@ export interface ObjectiveOptions {
   placement?: Placement;
 }
 
+/** Refuses, before anything is written, a generating format on a scorer that cannot generate. */
+function checkFormatRuns(scorer: Scorer, format: FormatSetting | undefined): void {
+  if (!generates(format ?? CLASSIFY)) return;
+  if (!scorer.generate) throw new UserError(`--format ${format!.name} needs a model that generates text`);
+  scorer.checkGeneration?.();
+}
+
 export function prepareObjective(scorer: Scorer, spec: InstrumentSpec, target: Target, options: ObjectiveOptions = {}): Objective {
+  checkFormatRuns(scorer, spec.format);
   const conditioning = options.conditioning ?? NO_CONDITIONING;
   const prepared = prepareInstrument(scorer.tokenizer, spec, target, conditioning);
   const fixed = softPromptOf(conditioning);

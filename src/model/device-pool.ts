@@ -14,7 +14,7 @@ export const CANDIDATES_PER_GROUP = 8;
 /** What commands and training hold: a model on one device (LlamaModel) or on several (DevicePool). */
 export type LoadedModel = Pick<
   LlamaModel,
-  'folder' | 'origin' | 'hidden' | 'tokenizer' | 'embeddingTable' | 'config' | 'sourceHash' | 'dtype' | 'precision' | 'plan' | 'provider' | 'notice' | 'checkRequests' | 'score' | 'scoreCandidates' | 'generate' | 'dispose'
+  'folder' | 'origin' | 'hidden' | 'tokenizer' | 'embeddingTable' | 'config' | 'sourceHash' | 'dtype' | 'precision' | 'plan' | 'provider' | 'notice' | 'checkRequests' | 'score' | 'scoreCandidates' | 'generate' | 'checkGeneration' | 'dispose'
 > & {
   /** Sessions that score candidate groups side by side (one per device); absent means one. */
   readonly sessions?: number;
@@ -172,6 +172,10 @@ export class DevicePool implements LoadedModel {
   /** Generation runs on the primary session: it is sequential per token, and the texts then score across all devices. */
   generate(...args: Parameters<LlamaModel['generate']>): ReturnType<LlamaModel['generate']> {
     return this.primary.generate(...args);
+  }
+
+  checkGeneration(): void {
+    this.primary.checkGeneration();
   }
 
   checkRequests(...args: Parameters<LlamaModel['checkRequests']>): void {

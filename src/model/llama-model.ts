@@ -408,10 +408,14 @@ export class LlamaModel implements Scorer {
    * Greedy continuations of the prompts under each soft prompt (placed as scoring places it), decoded
    * on the tree plan's graph with its KV cache (generate.ts).
    */
+  /** Refuses, in one line, a model that cannot generate: generation needs the tree plan's graph with a KV cache. */
+  checkGeneration(): void {
+    if (this.plan !== 'tree') throw new UserError(`generating text needs the tree plan's graph with its KV cache; this model runs the ${this.plan} plan: add --plan tree`);
+    if (!this.supportsPrefixReuse) throw new UserError('generating text needs a graph with a KV cache; this export has no past_key_values inputs');
+  }
+
   async generate(prompts: readonly number[][], softPrompts: readonly (SoftPrompt | undefined)[], options: GenerateOptions): Promise<number[][][]> {
-    if (this.plan !== 'tree' || !this.supportsPrefixReuse) {
-      throw new UserError(`generating text needs a graph with a KV cache (past_key_values inputs) on the tree plan; this model runs the ${this.plan} plan${this.supportsPrefixReuse ? ': add --plan tree' : ' without one'}`);
-    }
+    this.checkGeneration();
     const used = softPrompts.map((prompt) => (prompt && prompt.k > 0 ? prompt : undefined));
     const k = Math.max(0, ...used.map((prompt) => prompt?.k ?? 0));
     // The generated tokens but the last take positions as an option's tokens do.

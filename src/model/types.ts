@@ -64,4 +64,6 @@ export interface Scorer {
   scoreCandidates?(requests: ScoreRequest[], softPrompts: readonly (SoftPrompt | undefined)[], options?: Omit<ScoreOptions, 'softPrompt'>): Promise<number[][][]>;
   /** Greedy continuations (token ids, stop token left out) of each prompt under each soft prompt: [prompt soft prompt][prompt]. */
   generate?(prompts: readonly number[][], softPrompts: readonly (SoftPrompt | undefined)[], options: GenerateOptions): Promise<number[][][]>;
+  /** Throws a UserError where `generate` cannot run on this model (checked before anything is written). */
+  checkGeneration?(): void;
 }
