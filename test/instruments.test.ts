@@ -153,7 +153,7 @@ describe('a fourth instrument, registered by a test', () => {
     expect(Object.keys(best.scores)).toEqual(['CALM', 'TEA']);
     for (const v of Object.values(best.scores)) expect(v >= 1 && v <= 3).toBe(true);
     expect(best.loss.value).toBeCloseTo((Math.abs(best.scores.CALM - 1.5) + Math.abs(best.scores.TEA - 2.8)) / 2, 12);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).instrument).toEqual({ name: 'toy', settings: { variants: 2, answer: 'expected' } });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')).instrument).toEqual({ name: 'toy', settings: { variants: 2, answer: 'expected' }, format: { name: 'classify' } });
 
     // eval re-scores the saved prompt alone: the loss training recorded, up to batching rounding.
     const unavailable = { available: false as const, reason: 'not in this test' };

@@ -15,7 +15,7 @@ import { makeTlsFiles, startRedis } from './helpers/redis.ts';
 const MODEL_HASH = 'ab'.repeat(32);
 /** One run as a sweep defines it: VSM 2013 with one respondent variant, its soft prompt and search. */
 const RUN = {
-  instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1' }) },
+  instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1' }), format: { name: 'classify' } },
   softPrompt: { k: 2, init: 'text', placement: 'start' },
   search: { space: 'subspace', dim: 16, strategy: 'shade', pop: 6, budget: 18, seed: 3 },
 } as const;
@@ -118,6 +118,11 @@ describe('train jobs', () => {
     expect(planned.run.dir).toBe(path.join(runs, 'JP-s3'));
     expect(planned.run.state).toBe('new');
     expect(planned.eval).toEqual(['soft']);
+    // A generating format and its cap travel with the job, and name its folder.
+    const cot = { ...RUN, instrument: { ...RUN.instrument, format: { name: 'cot', maxNewTokens: 16 } } };
+    const cotJob = planTrainJob('JP-cot-s3', job({ run: 'JP-cot-s3', args: trainJobArgs('JP', cot, INSTRUMENT_FLAGS, { fallback: 'none' }) }), runs);
+    expect(cotJob.run.definition.instrument).toEqual(cot.instrument);
+    expect(cotJob.run.dir).toBe(path.join(runs, 'JP-cot-s3'));
     const withFile = planTrainJob('JP-s3', job({ args: [...job().args, '--targets', 'targets.csv'] }), runs);
     expect(withFile.run.definition.target.values.PDI).toEqual({ value: 1, source: { kind: 'file', file: path.join(runs, 'targets.csv'), line: 2 } });
   });

@@ -8,8 +8,7 @@ import { pathInsideRuns, readJobData, type TrainJobData, type TrainJobResult } f
 import { JobNotForThisWorker, JobRejected, type JobControl } from '../queue/worker.ts';
 import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../eval/eval-record.ts';
 import { evaluateSubject, runSubject } from '../eval/evaluate-run.ts';
-import type { SettingFlags } from '../instruments/index.ts';
-import { CLASSIFY } from '../instruments/index.ts';
+import { CLASSIFY, type SettingFlags } from '../instruments/index.ts';
 import { newRunInfo, runDefinition, runFolderName, runLabel, trainingTarget } from '../train/new-run.ts';
 import type { RunDefinition } from '../train/run-files.ts';
 import { planSweep, type SweepRun } from '../train/sweep.ts';
