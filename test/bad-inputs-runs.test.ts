@@ -119,6 +119,7 @@ const TRAIN_CASES: BadCase[] = [
   { name: 'train --max-new-tokens with classify', args: (w) => trainArgs(w.dir, '--max-new-tokens', '8'), error: /--max-new-tokens needs a format that generates text \(cot, scenario\), not classify/ },
   { name: 'train --format cot on the flat plan', args: (w) => trainArgs(w.dir, '--format', 'cot', '--plan', 'flat'), error: /generating text needs the tree plan's graph with its KV cache; this model runs the flat plan: add --plan tree/ },
   { name: 'train --format cot on an export without a KV cache', args: (w) => trainArgs(w.dir, '--format', 'cot', '--model', path.join(FIXTURES, 'llama-f32-inline')), error: /generating text needs a graph with a KV cache; this export has no past_key_values inputs/ },
+  { name: 'train --max-new-tokens past the model\'s positions', args: (w) => trainArgs(w.dir, '--format', 'cot', '--max-new-tokens', '1000'), error: /--k 2: the longest VSM 2013 prompt with 1000 generated tokens takes \d+ positions, so a candidate needs \d+; the model takes at most 1024 \(max_position_embeddings\); use a smaller --max-new-tokens/ },
   { name: 'resume with another format', args: resume(unfinished, '--resume', '--format', 'cot'), error: /holds another run \(format classify there, cot \(64 new tokens\) asked\)/ },
   { name: 'resume with another seed', args: resume(unfinished, '--resume', '--seed', '4'), error: /seed 3 there, 4 asked/ },
   { name: 'resume with another target value', args: resume(unfinished, '--resume', '--target', 'PDI=60'), error: /target PDI 54 there, 60 asked/ },

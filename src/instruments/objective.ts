@@ -30,6 +30,8 @@ export interface PreparedInstrument extends InstrumentSpec {
    * candidate; a generating format's read-out with no text before it (the shortest its requests get).
    */
   requests: ScoreRequest[];
+  /** Positions a question's generated text may add to its request (the format's token cap; 0 for classify). */
+  generatedPositions: number;
   /** The answers' log-probs under each soft prompt, in the prepared format. */
   logprobs(scorer: Scorer, softPrompts: readonly (SoftPrompt | undefined)[], options?: Omit<ScoreOptions, 'softPrompt'>): Promise<number[][][]>;
   read(logprobs: readonly (readonly number[])[]): Reading;
@@ -55,6 +57,7 @@ export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec
     ...spec,
     questions,
     requests,
+    generatedPositions: format.maxNewTokens ?? 0,
     logprobs: async (scorer, softPrompts, options = {}) => {
       if (!generates(format)) {
         if (softPrompts.length > 1 && scorer.scoreCandidates) return scorer.scoreCandidates(requests, softPrompts, { placement: options.placement });

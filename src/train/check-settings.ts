@@ -19,22 +19,23 @@ export function checkTrainSettings(settings: SearchSettings): void {
 /** Memory the search may take: the subspace projection and DE's populations, beyond which allocation fails (or the machine swaps). */
 const MAX_SEARCH_BYTES = 4 * 2 ** 30;
 
-/** What the model decides: whether k soft vectors fit max_position_embeddings beside the longest prompt, and whether the search fits in memory. */
+/** What the model decides: whether k soft vectors fit max_position_embeddings beside the longest prompt (and the text a format generates after it), and whether the search fits in memory. */
 export function checkTrainSettingsForModel(
   prompt: Pick<SoftPromptConfig, 'k'>,
   settings: SearchSettings,
   model: { hidden: number; maxPositions?: number },
-  requests: readonly ScoreRequest[],
+  questions: { requests: readonly ScoreRequest[]; generatedPositions: number },
   instrumentTitle: string,
 ): void {
   const { k } = prompt;
   const { pop, dim, space } = settings;
-  const longest = Math.max(...requests.map((request) => positionsNeeded(request, 0)));
+  const generated = questions.generatedPositions;
+  const longest = Math.max(...questions.requests.map((request) => positionsNeeded(request, 0))) + generated;
   if (model.maxPositions !== undefined && k + longest > model.maxPositions) {
     const room = model.maxPositions - longest;
     throw new UserError(
-      `--k ${k}: the longest ${instrumentTitle} prompt takes ${longest} positions, so a candidate needs ${k + longest}; the model takes at most ${model.maxPositions} (max_position_embeddings)` +
-        (room >= 1 ? `; use --k ${room} or less` : ''),
+      `--k ${k}: the longest ${instrumentTitle} prompt${generated > 0 ? ` with ${generated} generated tokens` : ''} takes ${longest} positions, so a candidate needs ${k + longest}; the model takes at most ${model.maxPositions} (max_position_embeddings)` +
+        (room >= 1 ? `; use --k ${room} or less` : generated > 0 ? '; use a smaller --max-new-tokens' : ''),
     );
   }
   const full = k * model.hidden;

@@ -38,7 +38,7 @@ export async function train(runDir: string, info: RunInfo, model: LoadedModel, c
   const { search, softPrompt, target } = info;
   const spec = instrumentFromStored(info.instrument);
   const objective = prepareObjective(model, spec, target, { placement: softPrompt.placement });
-  checkTrainSettingsForModel(softPrompt, search, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.prepared.requests, spec.instrument.title);
+  checkTrainSettingsForModel(softPrompt, search, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.prepared, spec.instrument.title);
   const init = softPrompt.initText === undefined ? undefined : initTokens(model.tokenizer, softPrompt.initText, softPrompt.k);
   const space = buildSearchSpace(model.embeddingTable, softPrompt, search, init?.ids ?? []);
   return inRunFolder(runDir, async () => {
