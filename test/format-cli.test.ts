@@ -41,24 +41,26 @@ describe('cultune train/eval/report --format cot', () => {
     const evaluated = await cultune(['eval', run, ...EVAL], ground.env);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(evaluated.stdout).toContain('condition soft, format cot (6 new tokens)');
-    const record = readEvalRecord(path.join(run, 'eval-soft.json'));
+    const record = readEvalRecord(path.join(run, 'eval-soft-cot.json'));
     expect(record.instrument.format).toEqual({ name: 'cot', maxNewTokens: 6 });
     // The saved prompt alone reads as it did in its population during training.
     const result = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
     expect(record.result.loss.value).toBe(result.best.loss.value);
     expect(result.best.loss.value).toBeLessThanOrEqual(finished.bestLoss);
 
-    // eval --format overrides the run's: its prompt read in classify.
-    const classify = await cultune(['eval', run, '--baseline', 'none', '--format', 'classify', ...EVAL], ground.env);
+    // eval --format overrides the run's: its prompt read in classify, into a file of its own.
+    const classify = await cultune(['eval', run, '--format', 'classify', ...EVAL], ground.env);
     expect(classify.code, classify.stderr).toBe(0);
-    expect(classify.stdout).toContain('condition none, format classify');
+    expect(classify.stdout).toContain('condition soft, format classify');
+    expect(readEvalRecord(path.join(run, 'eval-soft.json')).instrument.format).toEqual({ name: 'classify' });
+    expect(readEvalRecord(path.join(run, 'eval-soft-cot.json')).result).toEqual(record.result);
 
     const reported = await cultune(['report', run, '--out', path.join(ground.root, 'report')], ground.env);
     expect(reported.code, reported.stderr).toBe(0);
     const markdown = fs.readFileSync(path.join(ground.root, 'report', 'report.md'), 'utf8');
     expect(markdown).toContain('| folder | condition | format | VSM 2013 loss |');
     expect(markdown).toMatch(/\| run \| soft \| cot \(6 new tokens\) \| /);
-    expect(markdown).toMatch(/\| run \| none \| classify \| /);
+    expect(markdown).toMatch(/\| run \| soft \| classify \| /);
   });
 
   it('reads a run folder written before formats as classify', async () => {

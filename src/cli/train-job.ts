@@ -135,7 +135,7 @@ export async function runTrainJob(job: PlannedJob, context: JobContext, control:
       control.progress({ generation: record.generation, evaluations: record.evaluations, budget: info.search.budget, bestLoss: record.bestLoss }),
   });
   for (const condition of job.eval) {
-    if (fs.existsSync(path.join(run.dir, evalFileName(condition)))) continue;
+    if (fs.existsSync(path.join(run.dir, evalFileName(condition, run.definition.instrument.format)))) continue;
     await evaluateSubject(model, runSubject(run.dir, condition), { culturalBench: await context.culturalBench(), seed: '0', bootstrap: 1000, version: VERSION });
   }
   return { run: path.basename(run.dir), bestLoss: result.best.loss.value, stopReason: result.stopReason, skipped: finishedBefore };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, describeError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
-import type { InstrumentResult, StoredInstrument } from '../instruments/index.ts';
+import { CLASSIFY, FORMAT_NAMES, type FormatSetting, type InstrumentResult, type StoredInstrument } from '../instruments/index.ts';
 
 export type EvalCondition = 'none' | 'persona' | 'soft';
 export const EVAL_CONDITIONS: readonly EvalCondition[] = ['none', 'persona', 'soft'];
@@ -48,8 +48,9 @@ export interface EvalRecord {
   culturalbench: CulturalBenchOutcome;
 }
 
-export function evalFileName(condition: EvalCondition): string {
-  return `eval-${condition}.json`;
+/** `eval-<condition>.json`, `eval-<condition>-<format>.json` for a format other than classify: a prompt read in several formats keeps a file for each. */
+export function evalFileName(condition: EvalCondition, format: FormatSetting = CLASSIFY): string {
+  return `eval-${condition}${format.name === CLASSIFY.name ? '' : `-${format.name}`}.json`;
 }
 
 function invalid(file: string, what: string): UserError {
@@ -78,5 +79,5 @@ export function readEvalRecord(file: string): EvalRecord {
 
 /** The eval files of a folder, in condition order (none, persona, soft). */
 export function evalFilesIn(dir: string): string[] {
-  return EVAL_CONDITIONS.map((c) => path.join(dir, evalFileName(c))).filter((f) => fs.existsSync(f));
+  return EVAL_CONDITIONS.flatMap((c) => FORMAT_NAMES.map((name) => path.join(dir, evalFileName(c, { name })))).filter((f) => fs.existsSync(f));
 }

@@ -70,7 +70,7 @@ export async function evaluateSubject(
     },
     { run: run ? path.basename(path.resolve(run.dir)) : null, modelDir: subject.modelDir, version: options.version },
   );
-  const file = path.join(subject.outDir, evalFileName(subject.condition));
+  const file = path.join(subject.outDir, evalFileName(subject.condition, subject.instrument.format));
   writeJsonAtomic(file, record);
   return { record, file };
 }

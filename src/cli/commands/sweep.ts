@@ -72,7 +72,7 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: S
   const jobs: TrainJobData[] = [];
   for (const run of plan) {
     const result = run.state === 'finished' ? readRunJson<RunResult>(run.dir, RESULT_FILE) : undefined;
-    if (result && conditions.every((c) => fs.existsSync(path.join(run.dir, evalFileName(c))))) skipped(run, result, say);
+    if (result && conditions.every((c) => fs.existsSync(path.join(run.dir, evalFileName(c, run.definition.instrument.format))))) skipped(run, result, say);
     else {
       const args = trainJobArgs(run.country, run.definition, settingFlags(flags, run.definition.instrument.name), { fallback: flags.fallback, targets, allowPartialTarget: flags.allowPartialTarget });
       const job = { run: path.basename(run.dir), args, model, eval: conditions };
