@@ -5,6 +5,7 @@ import { readEvalRecord } from '../src/eval/eval-record.ts';
 import { makeGround, removeGround, smallTrainArgs, type Ground } from './helpers/bad-inputs.ts';
 import { CULTURALBENCH_DATA } from './helpers/paths.ts';
 import { cultune } from './helpers/in-process.ts';
+import { planFor } from '../src/cli/model-options.ts';
 
 const EVAL = ['--data', CULTURALBENCH_DATA, '--limit', '4', '--bootstrap', '20', '--device', 'cpu'];
 
@@ -77,5 +78,15 @@ describe('cultune train/eval/report --format cot', () => {
     const evaluated = await cultune(['eval', path.join(out, 'run'), ...EVAL], ground.env);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(evaluated.stdout).toContain('format classify');
+  });
+});
+
+describe('the plan a generating format asks for', () => {
+  it('--plan auto (or none) becomes the tree, which holds the KV cache decoding needs, on every device; a plan given stays', () => {
+    expect(planFor(undefined, { generates: true })).toBe('tree');
+    expect(planFor('auto', { generates: true })).toBe('tree');
+    expect(planFor('flat', { generates: true })).toBe('flat');
+    expect(planFor(undefined, { generates: false })).toBeUndefined();
+    expect(planFor('auto', {})).toBe('auto');
   });
 });

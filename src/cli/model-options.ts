@@ -65,11 +65,22 @@ export function runtimeOptions(flags: RuntimeFlags): Pick<LoadOptions, 'plan' | 
 
 const MB = 1e6;
 
+/** What the work needs of the model, beyond its flags. */
+export interface ModelNeeds {
+  /** It generates text (--format cot|scenario): that decodes on the tree plan's KV cache, so --plan auto picks the tree on every device. */
+  generates?: boolean;
+}
+
+/** The plan to ask for: the one given, except that `auto` means the tree for work that generates text. */
+export function planFor(plan: PlanRequest | undefined, needs: ModelNeeds): PlanRequest | undefined {
+  return needs.generates && (plan === undefined || plan === 'auto') ? 'tree' : plan;
+}
+
 /**
  * The one model opener: downloads a Hub id's files first (with a progress bar), loads the model and
  * tells the user, on stderr, which provider and plan run it (and why, after a fallback).
  */
-export async function openModel(flags: ModelFlags, quiet = false): Promise<LoadedModel> {
+export async function openModel(flags: ModelFlags, quiet = false, needs: ModelNeeds = {}): Promise<LoadedModel> {
   const bar = progressReporter(`downloading ${flags.model} (MB)`);
   let done = 0;
   let total = 0;
@@ -85,7 +96,8 @@ export async function openModel(flags: ModelFlags, quiet = false): Promise<Loade
     onEnd: () => bar.stop(),
   });
   if (source.notice) process.stderr.write(`cultune: ${source.notice}\n`);
-  const model = await loadOnDevices(source.dir, { device: flags.device, threads: flags.threads, graphFile: source.graphFile, origin: source.origin, ...runtimeOptions(flags) });
+  const runtime = { ...runtimeOptions(flags), plan: planFor(flags.plan, needs) };
+  const model = await loadOnDevices(source.dir, { device: flags.device, threads: flags.threads, graphFile: source.graphFile, origin: source.origin, ...runtime });
   if (model.notice) process.stderr.write(`cultune: ${model.notice}\n`);
   const name = source.origin ? `${source.origin.repoId}@${source.origin.commit.slice(0, 12)}` : displayPath(flags.model);
   if (!quiet) process.stderr.write(`cultune: ${name} on ${model.provider}, ${model.plan} plan (${model.precision}, hidden ${model.hidden})\n`);

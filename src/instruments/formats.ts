@@ -59,8 +59,8 @@ export function formatNamed(name: string): InteractionFormat {
   return format;
 }
 
-/** Whether the format generates text before the options are read. */
-export function generates(setting: FormatSetting): boolean {
+/** Whether the format generates text before the options are read (none given: classify, which does not). */
+export function generates(setting: FormatSetting = CLASSIFY): boolean {
   return formatNamed(setting.name).defaultMaxNewTokens > 0;
 }
 

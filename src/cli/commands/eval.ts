@@ -5,7 +5,7 @@ import { evaluateSubject, runSubject, type EvalSubject } from '../../eval/evalua
 import { evaluateFront } from '../../eval/front-eval.ts';
 import { readRunInfo } from '../../train/run-files.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
-import { instrumentFromStored, storedInstrument } from '../../instruments/index.ts';
+import { generates, instrumentFromStored, storedInstrument } from '../../instruments/index.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, settingFlags, type InstrumentFlags } from '../instrument-options.ts';
@@ -80,7 +80,7 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   // Everything a user can get wrong is checked before the model is loaded.
   const subject = await subjectOf(runDir, flags);
   checkWritable(subject.outDir, 'folder');
-  const model = await openModel({ ...flags, model: subject.modelDir, modelFile: subject.modelFile ?? flags.modelFile }, flags.json === true);
+  const model = await openModel({ ...flags, model: subject.modelDir, modelFile: subject.modelFile ?? flags.modelFile }, flags.json === true, { generates: generates(subject.instrument.format) });
   const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
   if (!culturalBench.available) process.stderr.write(`cultune: ${culturalBench.reason}; ${subject.instrument.instrument.title} only\n`);
 
