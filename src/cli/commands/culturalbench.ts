@@ -20,10 +20,10 @@ import type { Placement } from '../../model/types.ts';
 import { checkWritable, writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
+import { addCulturalBenchSamplingOptions, type CulturalBenchSamplingFlags } from '../culturalbench-options.ts';
 import { progressReporter } from '../progress.ts';
-import { integerAtLeast } from '../parsers.ts';
 
-interface CulturalBenchFlags extends ModelFlags {
+interface CulturalBenchFlags extends ModelFlags, CulturalBenchSamplingFlags {
   condition: 'none' | 'persona' | 'soft';
   personaStyle: PersonaStyle;
   softPrompt?: string;
@@ -35,9 +35,6 @@ interface CulturalBenchFlags extends ModelFlags {
   cacheDir?: string;
   baseUrl?: string;
   download: boolean;
-  limit?: number;
-  seed: string;
-  bootstrap: number;
   json?: boolean;
   output?: string;
 }
@@ -134,7 +131,7 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  addModelOptions(program.command('culturalbench').description('Evaluate a model on CulturalBench Easy and Hard under a condition (none, persona, soft prompt)'))
+  addCulturalBenchSamplingOptions(addModelOptions(program.command('culturalbench').description('Evaluate a model on CulturalBench Easy and Hard under a condition (none, persona, soft prompt)')))
     .addOption(new Option('--condition <kind>', 'what each question is asked with').choices(['none', 'persona', 'soft']).default('none'))
     .addOption(new Option('--persona-style <style>', "persona sentence as a system message or at the start of the user turn (the surveys' form)").choices(PERSONA_STYLES).default('system'))
     .option('--soft-prompt <file>', 'one soft prompt (.safetensors, .npy, .json or a PEFT folder) for every question')
@@ -146,9 +143,6 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'download cache (default $CULTUNE_CACHE/culturalbench or ~/.cache/cultune/culturalbench)')
     .option('--base-url <url>', 'where to download the files from (default: the pinned Hugging Face revision, or $CULTUNE_CULTURALBENCH_URL)')
     .option('--no-download', 'use the cache only')
-    .option('--limit <n>', 'at most n questions of Easy and of Hard (first in file order)', integerAtLeast(1))
-    .option('--seed <seed>', 'seed of the bootstrap intervals', '0')
-    .option('--bootstrap <n>', 'bootstrap resamples', integerAtLeast(1), 1000)
     .option('--json', 'print the JSON report instead of the table')
     .option('--output <file>', 'where to write the JSON report (default report/culturalbench-<condition>[-<country>].json)')
     .action((flags: CulturalBenchFlags) => runCulturalBench(flags));

@@ -10,20 +10,17 @@ import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, settingFlags, type InstrumentFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
+import { addCulturalBenchSamplingOptions, type CulturalBenchSamplingFlags } from '../culturalbench-options.ts';
 import { progressReporter } from '../progress.ts';
 import { VERSION } from '../version.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
-import { integerAtLeast } from '../parsers.ts';
 
-interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'model'> {
+interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'model'>, CulturalBenchSamplingFlags {
   baseline?: 'none' | 'persona';
   model?: string;
   out?: string;
   data?: string;
   download: boolean;
-  limit?: number;
-  seed: string;
-  bootstrap: number;
   json?: boolean;
   front?: boolean;
   compare?: string[];
@@ -108,14 +105,11 @@ export function register(program: Command): void {
     .command('eval')
     .description("The run's instrument (scores, loss against its target) and CulturalBench Easy/Hard for a run's soft prompt or a baseline; writes eval-<condition>.json")
     .argument('[run]', 'run folder written by cultune train (holds run.json and prompt.json)');
-  addModelOptions(addTargetOptions(command), { model: 'optional', modelHelp: "ONNX model folder (default: the run's model)" })
+  addCulturalBenchSamplingOptions(addModelOptions(addTargetOptions(command), { model: 'optional', modelHelp: "ONNX model folder (default: the run's model)" }))
     .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt").choices(['none', 'persona']))
     .option('--out <dir>', 'where eval-<condition>.json goes (default: the run folder; required without one)')
     .option('--data <dir>', 'local copies of the CulturalBench CSV files (default: the cache, downloading if needed)')
     .option('--no-download', 'use the cached datasets only (CulturalBench, and the instrument\'s for a baseline)')
-    .option('--limit <n>', 'at most n CulturalBench questions of Easy and of Hard', integerAtLeast(1))
-    .option('--seed <seed>', 'seed of the bootstrap intervals', '0')
-    .option('--bootstrap <n>', 'bootstrap resamples', integerAtLeast(1), 1000)
     .option('--json', 'print the JSON record instead of the table')
     .option('--front', 'multi-objective runs: every member of the front, none and persona, on the held-out questions (writes front-eval.json)')
     .option('--compare <runs...>', 'with --front: single-objective run folders to place beside the front');
