@@ -8,6 +8,11 @@ export interface RunPlanRequest {
   definition: RunDefinition;
   /** Continue a stored run to a larger --budget (a judgement the user makes explicitly). */
   extendBudget?: boolean;
+  /**
+   * The command line gave --init-text. Without it the stored text stands (a resume need not repeat
+   * it); with it, a different text is a different run.
+   */
+  initTextGiven?: boolean;
 }
 
 /** What happens to the folder: `new` trains from the start, `unfinished` resumes `stored`, `finished` has nothing left to do. */
@@ -34,6 +39,8 @@ function differences(stored: RunDefinition, asked: RunPlanRequest): string[] {
   const found = keys
     .filter((key) => a[key] !== b[key])
     .map((key) => `${key} ${a[key] ?? 'unset'} there, ${b[key] ?? 'unset'} asked${key === 'budget' && raised ? ': add --extend-budget to raise it' : ''}`);
+  const [storedText, askedText] = [stored.softPrompt.initText, wanted.softPrompt.initText];
+  if (asked.initTextGiven && storedText !== askedText) found.push(`init text ${JSON.stringify(storedText ?? null)} there, ${JSON.stringify(askedText ?? null)} asked`);
   if (stored.country.name !== wanted.target.country.name) found.unshift(`country ${stored.country.name} there, ${wanted.target.country.name} asked`);
   for (const name of new Set([...Object.keys(stored.target.values), ...Object.keys(wanted.target.values)])) {
     const [there, want] = [stored.target.values[name]?.value, wanted.target.values[name]?.value];

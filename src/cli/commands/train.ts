@@ -93,7 +93,7 @@ export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: strin
   const definition = runDefinition(flags.country, target, request);
   const culturalBench = objectiveInstrument === undefined ? undefined : await loadCulturalBench({ dataDir: flags.culturalbenchData });
   if (objectiveInstrument !== undefined && culturalBench) definition.objectives = frontObjectives(objectiveInstrument, culturalBench, target.country.name, request.search.seed);
-  const plan = planRun({ dir, definition, extendBudget: flags.extendBudget }, { resume: !!flags.resume });
+  const plan = planRun({ dir, definition, extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined }, { resume: !!flags.resume });
   if (plan.state !== 'new' && !plan.stored.objectives !== !definition.objectives) {
     throw new UserError(`${dir} holds a ${plan.stored.objectives ? 'multi-objective run: resume it with its --objectives' : 'single-objective run: leave out --objectives to resume it'}`);
   }
