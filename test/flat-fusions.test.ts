@@ -76,6 +76,9 @@ describe('RMSNorm fusion', () => {
     expect(norms.map((n) => n.input)).toEqual([['x', 'w1'], ['y1', 'w2']]);
     expect(norms.map((n) => n.attribute!.find((a) => a.name === 'epsilon')!.f)).toEqual([Math.fround(1e-6), Math.fround(1e-5)]);
     expect(fused.node!.filter((n) => n.opType === 'ReduceMean').length).toBe(1);
+    // What only the fused chains read goes with them; what the remaining reduction reads stays.
+    expect(fused.node!.some((n) => n.opType === 'Constant')).toBe(false);
+    expect(fused.initializer!.map((t) => t.name)).toEqual(['eps2', 'w1', 'w2']);
   });
 
   it('the fused graph computes what the definition and the unfused graph do', async () => {

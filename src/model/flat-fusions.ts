@@ -124,5 +124,13 @@ export function fuseRmsNorms(graph: GraphProto): number {
     added.push(node('SimplifiedLayerNormalization', [x!, weight!], [weightMul.output![0]], { axis: -1, epsilon, stash_type: 1 }));
   }
   graph.node = [...(graph.node ?? []).filter((n) => !removed.has(n)), ...added];
+  dropUnreadConstants(graph);
   return added.length;
+}
+
+/** Constants and initializers the fused chains alone read (the exponent 2, epsilons) go with them. */
+function dropUnreadConstants(graph: GraphProto): void {
+  const read = new Set([...(graph.node ?? []).flatMap((n) => n.input ?? []), ...(graph.output ?? []).map((o) => o.name!)]);
+  graph.node = (graph.node ?? []).filter((n) => n.opType !== 'Constant' || (n.output ?? []).some((o) => read.has(o)));
+  graph.initializer = (graph.initializer ?? []).filter((t) => read.has(t.name!));
 }

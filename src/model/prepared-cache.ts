@@ -14,7 +14,7 @@ import { notice } from '../util/notices.ts';
 import { cacheRoot } from '../util/cache-dir.ts';
 
 /** Bumped whenever prepareGraph's output (or the cache entry's layout) changes, so stale entries are not reused. */
-const PREPARE_VERSION = 8;
+const PREPARE_VERSION = 9;
 
 /** Tensors of at least this many bytes go to a converted graph's own external data file. */
 const EXTERNAL_THRESHOLD = 1024;
