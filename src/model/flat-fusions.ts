@@ -3,9 +3,8 @@ import { node } from './onnx-builder.ts';
 
 /**
  * Graph simplifications for the flat plan, where onnxruntime's work per node is the bottleneck on a
- * GPU: on an H200 the 135M shape's fp16 pass spent more host time dispatching nodes than the GPU
- * spent in kernels, and a third of its kernel time in Casts, Concats and the RMSNorm's elementwise
- * chain (BENCHMARKS.md, "GPU"). Both rewrites keep the arithmetic: the flat plan's results stay equal
+ * GPU: on an H200 the 135M shape's fp16 pass was bound by the host dispatching ~7,000 nodes, a fifth
+ * of that time in Casts (BENCHMARKS.md, "Execution plans"). Both rewrites keep the arithmetic: the flat plan's results stay equal
  * to the tree plan's within float rounding (test/execution-plans.test.ts).
  */
 

@@ -29,15 +29,16 @@ export function flatBatches(lengths: readonly number[], fits: (rows: number, wid
 
 /** Host time onnxruntime spends dispatching one layer's nodes in a run on a GPU, in microseconds. */
 const HOST_MICROS_PER_LAYER = 1300;
-/** Weight multiply-adds per microsecond the flat plan's kernels reach on a GPU. */
+/** Weight multiply-adds per microsecond a GPU gets through in the flat plan's nodes. */
 const MULTIPLY_ADDS_PER_MICRO = 85e6;
 
 /**
  * What a run costs on a GPU beyond its padded positions, in positions: onnxruntime dispatches every
- * node from the host (the 135M shape's fp16 pass on an H200 spent about as much wall time beyond its
- * kernels as in them, ~1.3 ms per layer and run), while a position costs its weight multiply-adds at
- * the ~85 T/s its kernels reached there (BENCHMARKS.md, "GPU"). A run is worth ~31k positions on the
- * 135M shape and ~1.8k on the 1B: small models want few, wide batches.
+ * node from the host, while a position costs its weight multiply-adds. Both rates are read off the
+ * 135M shape's fp16 pass on an H200 under onnxruntime's profiler (BENCHMARKS.md, "Execution plans"):
+ * ~1.3 ms of node time per layer and run beyond what the positions explain, ~1.3 µs per position
+ * (106 M multiply-adds). Rough rates suffice: they decide between one run and a few. A run is worth
+ * ~31k positions on the 135M shape (a population of 8 x 96 prompts is one run) and ~1.8k on the 1B.
  */
 export function gpuRunCost(config: Parameters<typeof layerMultiplyAdds>[0]): number {
   return (HOST_MICROS_PER_LAYER * MULTIPLY_ADDS_PER_MICRO) / layerMultiplyAdds(config);
