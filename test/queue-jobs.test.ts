@@ -10,6 +10,9 @@ import { drainQueue, queueSnapshot, withQueue } from '../src/queue/status.ts';
 import { JobRejected } from '../src/queue/worker.ts';
 import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import { runCli } from './helpers/cli.ts';
+import { REPO } from './helpers/paths.ts';
+import { GLOBAL_OPINION_QA } from '../src/instruments/globalopinionqa/index.ts';
+import { UserError } from '../src/util/errors.ts';
 import { makeTlsFiles, startRedis } from './helpers/redis.ts';
 
 const MODEL_HASH = 'ab'.repeat(32);
@@ -20,6 +23,11 @@ const RUN = {
   search: { space: 'subspace', dim: 16, strategy: 'shade', pop: 6, budget: 18, seed: 3 },
 } as const;
 const INSTRUMENT_FLAGS = { variants: '1' };
+/** VSM 2013 reads no dataset: a job of it never asks for one. */
+const noDataset = async () => {
+  throw new Error('VSM 2013 jobs read no dataset');
+};
+const GOQA_CSV = path.join(REPO, 'test/fixtures/globalopinionqa/global_opinions.csv');
 const withBudget = (budget: number) => ({ ...RUN, search: { ...RUN.search, budget } });
 
 describe('queue addresses', () => {
@@ -109,8 +117,8 @@ describe('train jobs', () => {
     fs.rmSync(outside, { recursive: true, force: true });
   });
 
-  it('carries train flags that the worker reads back as the same run (settings, target, folder)', () => {
-    const planned = planTrainJob('JP-s3', job(), runs);
+  it('carries train flags that the worker reads back as the same run (settings, target, folder)', async () => {
+    const planned = await planTrainJob('JP-s3', job(), runs, noDataset);
     expect(planned.run.definition.search).toEqual(RUN.search);
     expect(planned.run.definition.instrument).toEqual(RUN.instrument);
     expect(planned.run.definition.softPrompt).toEqual({ ...RUN.softPrompt, initText: 'You are a person from Japan.' });
@@ -120,10 +128,10 @@ describe('train jobs', () => {
     expect(planned.eval).toEqual(['soft']);
     // A generating format and its cap travel with the job, and name its folder.
     const cot = { ...RUN, instrument: { ...RUN.instrument, format: { name: 'cot', maxNewTokens: 16 } } };
-    const cotJob = planTrainJob('JP-cot-s3', job({ run: 'JP-cot-s3', args: trainJobArgs('JP', cot, INSTRUMENT_FLAGS, { fallback: 'none' }) }), runs);
+    const cotJob = await planTrainJob('JP-cot-s3', job({ run: 'JP-cot-s3', args: trainJobArgs('JP', cot, INSTRUMENT_FLAGS, { fallback: 'none' }) }), runs, noDataset);
     expect(cotJob.run.definition.instrument).toEqual(cot.instrument);
     expect(cotJob.run.dir).toBe(path.join(runs, 'JP-cot-s3'));
-    const withFile = planTrainJob('JP-s3', job({ args: [...job().args, '--targets', 'targets.csv'] }), runs);
+    const withFile = await planTrainJob('JP-s3', job({ args: [...job().args, '--targets', 'targets.csv'] }), runs, noDataset);
     expect(withFile.run.definition.target.values.PDI).toEqual({ value: 1, source: { kind: 'file', file: path.join(runs, 'targets.csv'), line: 2 } });
   });
 
@@ -141,11 +149,11 @@ describe('train jobs', () => {
     ['args that are not strings', { args: ['--country', 7] }, /args must be a list of at most 100 strings/],
     ['a model that is not a hash', { model: '../model' }, /model must be the SHA-256/],
     ['an unknown eval condition', { eval: ['all'] }, /eval: unknown condition all/],
-  ] as [string, Record<string, unknown>, RegExp][])('rejects %s at once, without touching the runs folder', (_, overrides, message) => {
+  ] as [string, Record<string, unknown>, RegExp][])('rejects %s at once, without touching the runs folder', async (_, overrides, message) => {
     const before = fs.readdirSync(runs).sort();
     let thrown: unknown;
     try {
-      planTrainJob(String(overrides.run ?? 'JP-s3'), job(overrides), runs);
+      await planTrainJob(String(overrides.run ?? 'JP-s3'), job(overrides), runs, noDataset);
     } catch (error) {
       thrown = error;
     }
@@ -155,7 +163,31 @@ describe('train jobs', () => {
     expect(fs.readdirSync(runs).sort()).toEqual(before);
   });
 
-  it('rejects a job whose folder holds another run, or the run of another model', () => {
+  it('a GlobalOpinionQA job has the worker read the dataset (once it is needed) and plans the target it gives; an unreadable dataset rejects the job', async () => {
+    const goqa = { ...RUN, instrument: { name: 'globalopinionqa', settings: GLOBAL_OPINION_QA.settings({ variants: '1' }), format: { name: 'classify' } } };
+    const goqaJob = (country: string, run: string) => job({ run, args: trainJobArgs(country, goqa, INSTRUMENT_FLAGS, { fallback: 'none' }) });
+    const read: string[] = [];
+    const loadData = async (instrument: typeof GLOBAL_OPINION_QA) => {
+      read.push(instrument.name);
+      await instrument.loadData!({ data: GOQA_CSV, download: false });
+    };
+    const planned = await planTrainJob('DE-globalopinionqa-s3', goqaJob('DE', 'DE-globalopinionqa-s3'), runs, loadData);
+    expect(read).toEqual(['globalopinionqa']);
+    expect(planned.run.definition.instrument.name).toBe('globalopinionqa');
+    expect(planned.run.definition.target).toEqual(GLOBAL_OPINION_QA.target({ country: 'DE', fallback: 'none' }));
+    let thrown: unknown;
+    try {
+      await planTrainJob('DE-globalopinionqa-s3', goqaJob('DE', 'DE-globalopinionqa-s3'), runs, async () => {
+        throw new UserError('GlobalOpinionQA is not cached and downloads are off');
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(JobRejected);
+    expect((thrown as Error).message).toMatch(/GlobalOpinionQA is not cached and downloads are off/);
+  });
+
+  it('rejects a job whose folder holds another run, or the run of another model', async () => {
     const dir = path.join(runs, 'JP-s3');
     const stored = {
       cultune: '0',
@@ -169,10 +201,10 @@ describe('train jobs', () => {
     // A folder holds a run once it has a checkpoint; a run.json alone is a start that can be made again.
     fs.writeFileSync(path.join(dir, 'checkpoint.json'), '{}');
     fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...stored, search: withBudget(99).search }));
-    expect(() => planTrainJob('JP-s3', job(), runs)).toThrow(/JP-s3 holds another run \(budget 99 there, 18 asked\)/);
+    await expect(planTrainJob('JP-s3', job(), runs, noDataset)).rejects.toThrow(/JP-s3 holds another run \(budget 99 there, 18 asked\)/);
     fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...stored, search: RUN.search }));
-    expect(planTrainJob('JP-s3', job(), runs).run.state).toBe('unfinished');
-    expect(() => planTrainJob('JP-s3', job({ model: 'cd'.repeat(32) }), runs)).toThrow(/trained on another model \(graph hash abababababab\) than job JP-s3 asks for/);
+    expect((await planTrainJob('JP-s3', job(), runs, noDataset)).run.state).toBe('unfinished');
+    await expect(planTrainJob('JP-s3', job({ model: 'cd'.repeat(32) }), runs, noDataset)).rejects.toThrow(/trained on another model \(graph hash abababababab\) than job JP-s3 asks for/);
     fs.rmSync(dir, { recursive: true });
   });
 });

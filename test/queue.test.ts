@@ -7,7 +7,7 @@ import { parseQueueAddress, type QueueAddress } from '../src/queue/connection.ts
 import { queueSnapshot, withQueue } from '../src/queue/status.ts';
 import { CliProcess, type Event } from './helpers/child.ts';
 import { runCli } from './helpers/cli.ts';
-import { FIXTURES } from './helpers/paths.ts';
+import { FIXTURES, REPO } from './helpers/paths.ts';
 import { startRedis, type RedisServer } from './helpers/redis.ts';
 
 const MODEL = path.join(FIXTURES, 'llama-f32');
@@ -128,6 +128,25 @@ describe('cultune sweep --queue with cultune worker on a real Redis', () => {
     expect(status.stdout).toMatch(/^queue sweep-\d+ on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0, 0 workers connected\nwaiting 0, prioritized 0, delayed 0, active 0, completed 6, failed 1\n  JP-s9  failed  job JP-s9: option '--pop <n>' argument '2' is invalid[^\n]*\n$/);
     const drained = runCli(['queue', 'drain', '--queue', url, '--queue-name', name, '--finished'], { env });
     expect(drained.stdout).toBe('removed 0 waiting jobs and 7 finished\n');
+  });
+
+  it('a GlobalOpinionQA run goes through the queue too: the worker reads the dataset from --instrument-data, and the run equals the local sweep', async () => {
+    const url = inject('redisUrl');
+    const name = `goqa-${process.pid}`;
+    const data = path.join(REPO, 'test/fixtures/globalopinionqa/global_opinions.csv');
+    const goqa = ['--instrument', 'globalopinionqa', '--data', data, '--countries', 'DE', '--seeds', '1', ...TRAINING];
+    const [shared, alone] = [path.join(work, 'goqa-shared'), path.join(work, 'goqa-local')];
+    const localSweep = runCli(['sweep', '--model', MODEL, ...goqa, '--device', 'cpu', '--threads', '1', '--out', alone], { env });
+    expect(localSweep.code, localSweep.stderr).toBe(0);
+    fs.mkdirSync(shared);
+    const queued = runCli(['sweep', '--queue', url, '--queue-name', name, '--model', MODEL, ...goqa, '--out', shared, '--json'], { env });
+    expect(queued.code, queued.stderr).toBe(0);
+    const [run] = fs.readdirSync(alone);
+    const worker = new CliProcess([...workerArgs(url, name, shared), '--instrument-data', data], env);
+    await worker.waitFor((e) => e.event === 'completed' && e.job === run);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited, worker.stderr).toBe(0);
+    expectSameRuns(shared, alone, [run]);
   });
 
   describe('with Redis away for a few seconds and a worker stopped with SIGTERM', () => {

@@ -8,7 +8,7 @@ import { pathInsideRuns, readJobData, type TrainJobData, type TrainJobResult } f
 import { JobNotForThisWorker, JobRejected, type JobControl } from '../queue/worker.ts';
 import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../eval/eval-record.ts';
 import { evaluateSubject, runSubject } from '../eval/evaluate-run.ts';
-import { CLASSIFY, type SettingFlags } from '../instruments/index.ts';
+import { CLASSIFY, type AnyInstrument, type SettingFlags } from '../instruments/index.ts';
 import { newRunInfo, runDefinition, runFolderName, runLabel, trainingTarget } from '../train/new-run.ts';
 import type { RunDefinition } from '../train/run-files.ts';
 import { planSweep, type SweepRun } from '../train/sweep.ts';
@@ -80,8 +80,14 @@ export interface PlannedJob {
   eval: EvalCondition[];
 }
 
-/** Checks a job as `sweep` checks its flags; every problem is JobRejected (fails once, not retried). */
-export function planTrainJob(id: string, data: unknown, runs: string): PlannedJob {
+/** Reads the dataset an instrument takes its targets from (once per process: the caller may cache it). */
+export type InstrumentDataLoader = (instrument: AnyInstrument) => Promise<void>;
+
+/**
+ * Checks a job as `sweep` checks its flags; every problem is JobRejected (fails once, not retried). An
+ * instrument whose targets come from a dataset (GlobalOpinionQA) has it read by `loadData` first.
+ */
+export async function planTrainJob(id: string, data: unknown, runs: string, loadData: InstrumentDataLoader): Promise<PlannedJob> {
   try {
     const job: TrainJobData = readJobData(id, data);
     let flags: JobFlags;
@@ -94,8 +100,7 @@ export function planTrainJob(id: string, data: unknown, runs: string): PlannedJo
     if (flags.targets !== undefined) flags.targets = pathInsideRuns(runs, flags.targets, `job ${id}: --targets`);
     const request = runRequest(flags);
     const instrument = request.instrument.instrument;
-    // A dataset cannot be read while a job is checked; such an instrument's runs are trained by sweep itself.
-    if (instrument.loadData) throw new UserError(`job ${id}: ${instrument.name} runs read a dataset for their targets and cannot be queued; run the sweep without --queue`);
+    if (instrument.loadData) await loadData(instrument);
     parseStrategy(request.search.strategy as Strategy);
     const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country: flags.country as string }, instrument), !!flags.allowPartialTarget);
     const dir = path.join(runs, runFolderName(target, request.search.seed, runLabel(request.instrument)));

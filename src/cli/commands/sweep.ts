@@ -78,8 +78,9 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: S
       const args = trainJobArgs(run.country, run.definition, settingFlags(flags, run.definition.instrument.name), { fallback: flags.fallback, targets, allowPartialTarget: flags.allowPartialTarget });
       const job = { run: path.basename(run.dir), args, model, eval: conditions };
       // What a worker will check, checked here first: a job that leaves this process is one a worker takes.
+      // (The instrument's dataset, if it has one, was read above.)
       try {
-        planTrainJob(job.run, job, flags.out);
+        await planTrainJob(job.run, job, flags.out, async () => {});
       } catch (error) {
         throw error instanceof JobRejected ? new UserError(error.message) : error;
       }

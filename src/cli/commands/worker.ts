@@ -9,6 +9,8 @@ import { UserError } from '../../util/errors.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { integerAtLeast } from '../parsers.ts';
 import { planTrainJob, runTrainJob } from '../train-job.ts';
+import { loadInstrumentData } from '../instrument-options.ts';
+import type { AnyInstrument } from '../../instruments/index.ts';
 
 interface WorkerFlags extends ModelFlags {
   queue: string;
@@ -16,6 +18,7 @@ interface WorkerFlags extends ModelFlags {
   runs: string;
   concurrency: number;
   data?: string;
+  instrumentData?: string;
   download: boolean;
   lockDuration: number;
   stalledInterval: number;
@@ -53,6 +56,12 @@ async function serve(flags: WorkerFlags): Promise<void> {
   const json = !!flags.json;
   const model = await openModel(flags, json);
   let culturalBench: Promise<Availability> | undefined;
+  // An instrument's dataset is read once, from --instrument-data or the cache, when its first job comes.
+  const datasets = new Map<string, Promise<void>>();
+  const loadData = (instrument: AnyInstrument) => {
+    if (!datasets.has(instrument.name)) datasets.set(instrument.name, loadInstrumentData(instrument, { instrumentData: flags.instrumentData, download: flags.download }, json));
+    return datasets.get(instrument.name)!;
+  };
   const say = (event: WorkerEvent | { event: 'serving' | 'stopping'; [key: string]: unknown }, line: string) => {
     if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
     else process.stderr.write(`${line}\n`);
@@ -62,9 +71,9 @@ async function serve(flags: WorkerFlags): Promise<void> {
       address,
       concurrency: flags.concurrency,
       timing: { lockDurationMs: flags.lockDuration, stalledIntervalMs: flags.stalledInterval },
-      run: (job, control) =>
+      run: async (job, control) =>
         runTrainJob(
-          planTrainJob(job.id, job.data, runs),
+          await planTrainJob(job.id, job.data, runs, loadData),
           { model, culturalBench: () => (culturalBench ??= tryLoadCulturalBench({ dataDir: flags.data, download: flags.download })) },
           control,
         ),
@@ -100,7 +109,8 @@ export function register(program: Command): void {
     .requiredOption('--runs <dir>', "the runs folder all workers share (the sweep's --out)")
     .addOption(new Option('--concurrency <n>', 'jobs trained at once on the one loaded model').default(1).argParser(integerAtLeast(1)))
     .option('--data <dir>', 'local copies of the CulturalBench CSV files, for jobs that ask for eval')
-    .option('--no-download', 'use the CulturalBench cache only')
+    .option('--instrument-data <path>', "local copy of a dataset instrument's data (GlobalOpinionQA), for its jobs (default: the cache, downloading if needed)")
+    .option('--no-download', 'use the caches only (CulturalBench, and the datasets of instruments such as GlobalOpinionQA)')
     .addOption(new Option('--lock-duration <ms>', 'a job whose worker died goes to another worker after this long').default(DEFAULT_TIMING.lockDurationMs).argParser(integerAtLeast(100)))
     .addOption(new Option('--stalled-interval <ms>', 'how often this worker looks for jobs whose worker died').default(DEFAULT_TIMING.stalledIntervalMs).argParser(integerAtLeast(100)))
     .option('--json', 'events as JSON lines on stdout')
