@@ -1,5 +1,6 @@
 import { DataType, type GraphProto, type NodeProto, type TensorProto } from './onnx-proto.ts';
 import { node } from './onnx-builder.ts';
+import { graphLinks } from './graph-links.ts';
 
 /**
  * Graph simplifications for the flat plan, where onnxruntime's work per node is the bottleneck on a
@@ -7,21 +8,6 @@ import { node } from './onnx-builder.ts';
  * of that time in Casts (BENCHMARKS.md, "Execution plans"). Both rewrites keep the arithmetic: the flat plan's results stay equal
  * to the tree plan's within float rounding (test/execution-plans.test.ts).
  */
-
-interface Links {
-  producers: Map<string, NodeProto>;
-  consumers: Map<string, NodeProto[]>;
-}
-
-function links(graph: GraphProto): Links {
-  const producers = new Map<string, NodeProto>();
-  const consumers = new Map<string, NodeProto[]>();
-  for (const n of graph.node ?? []) {
-    for (const output of n.output ?? []) if (output) producers.set(output, n);
-    for (const input of n.input ?? []) consumers.set(input, [...(consumers.get(input) ?? []), n]);
-  }
-  return { producers, consumers };
-}
 
 function renameEverywhere(graph: GraphProto, from: string, to: string): void {
   for (const n of graph.node ?? []) n.input = (n.input ?? []).map((name) => (name === from ? to : name));
@@ -86,7 +72,7 @@ function onlyReader(consumers: Map<string, NodeProto[]>, name: string): NodeProt
  * stash_type 1). A chain in any other form stays as it is. Returns how many were fused.
  */
 export function fuseRmsNorms(graph: GraphProto): number {
-  const { producers, consumers } = links(graph);
+  const { producers, consumers } = graphLinks(graph);
   const removed = new Set<NodeProto>();
   const added: NodeProto[] = [];
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name!, t]));
@@ -127,7 +113,7 @@ export function fuseRmsNorms(graph: GraphProto): number {
   return added.length;
 }
 
-/** Constants and initializers the fused chains alone read (the exponent 2, epsilons) go with them. */
+/** Constants and initializers nothing reads any more (the fused chains' exponent 2 and epsilons) go. */
 function dropUnreadConstants(graph: GraphProto): void {
   const read = new Set([...(graph.node ?? []).flatMap((n) => n.input ?? []), ...(graph.output ?? []).map((o) => o.name!)]);
   graph.node = (graph.node ?? []).filter((n) => n.opType !== 'Constant' || (n.output ?? []).some((o) => read.has(o)));

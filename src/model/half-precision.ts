@@ -1,5 +1,6 @@
 import { DataType, type GraphProto, type NodeProto } from './onnx-proto.ts';
 import { node } from './onnx-builder.ts';
+import { graphLinks } from './graph-links.ts';
 import { UserError } from '../util/errors.ts';
 import { FP16_LARGEST, float32ArrayToBfloat16, float32ArrayToFloat16 } from '../embedding/fp16.ts';
 
@@ -120,12 +121,7 @@ export function convertToHalf(graph: GraphProto, dtype: HalfDtype): HalfConversi
   const HALF = elemTypeOf(dtype);
   const types = inferElemTypes(graph);
   const nodes = graph.node ?? [];
-  const consumers = new Map<string, NodeProto[]>();
-  const producers = new Map<string, NodeProto>();
-  for (const n of nodes) {
-    for (const input of n.input ?? []) consumers.set(input, [...(consumers.get(input) ?? []), n]);
-    for (const output of n.output ?? []) if (output) producers.set(output, n);
-  }
+  const { consumers, producers } = graphLinks(graph);
   const outputs = new Set((graph.output ?? []).map((o) => o.name!));
   const fp32 = new Set([...normChains(graph, consumers, producers), ...rotaryAngleNodes(graph, producers, types)]);
   for (const n of nodes) {
