@@ -56,11 +56,19 @@ async function serve(flags: WorkerFlags): Promise<void> {
   const json = !!flags.json;
   const model = await openModel(flags, json);
   let culturalBench: Promise<Availability> | undefined;
-  // An instrument's dataset is read once, from --instrument-data or the cache, when its first job comes.
+  // An instrument's dataset is read once, from --instrument-data or the cache, when its first job comes;
+  // a read that failed is tried again by the next job (after `cultune queue retry`, say), not remembered.
   const datasets = new Map<string, Promise<void>>();
   const loadData = (instrument: AnyInstrument) => {
-    if (!datasets.has(instrument.name)) datasets.set(instrument.name, loadInstrumentData(instrument, { instrumentData: flags.instrumentData, download: flags.download }, json));
-    return datasets.get(instrument.name)!;
+    let loading = datasets.get(instrument.name);
+    if (!loading) {
+      loading = loadInstrumentData(instrument, { instrumentData: flags.instrumentData, download: flags.download }, json).catch((error: unknown) => {
+        datasets.delete(instrument.name);
+        throw error;
+      });
+      datasets.set(instrument.name, loading);
+    }
+    return loading;
   };
   const say = (event: WorkerEvent | { event: 'serving' | 'stopping'; [key: string]: unknown }, line: string) => {
     if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
