@@ -1,5 +1,5 @@
-import seedrandom from 'seedrandom';
 import { UserError } from '../util/errors.ts';
+import { seededSplit } from '../util/seeded-split.ts';
 import type { EasyQuestion } from './types.ts';
 
 /**
@@ -18,19 +18,13 @@ export interface QuestionSplit {
 
 /**
  * Splits the ids 50/50 (the training half gets the odd one out): the distinct ids in ascending order,
- * shuffled by Fisher–Yates with a generator seeded by `seed` and the country, the first half to
- * training. The same seed, country and ids give the same split on every machine.
+ * shuffled by the seeded split (src/util/seeded-split.ts) keyed by `seed` and the country, the first
+ * half to training. The same seed, country and ids give the same split on every machine.
  */
 export function splitQuestionIds(ids: readonly number[], country: string, seed: string): QuestionSplit {
-  const order = [...new Set(ids)].sort((a, b) => a - b);
-  const random = seedrandom(`culturalbench-split:${seed}:${country}`);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const cut = Math.ceil(order.length / 2);
-  const ascending = (list: number[]) => list.sort((a, b) => a - b);
-  return { country, seed, train: ascending(order.slice(0, cut)), heldOut: ascending(order.slice(cut)) };
+  const ascending = [...new Set(ids)].sort((a, b) => a - b);
+  const { train, heldOut } = seededSplit(ascending, `culturalbench-split:${seed}:${country}`, Math.ceil(ascending.length / 2));
+  return { country, seed, train, heldOut };
 }
 
 /** The split of a country's Easy questions; a country with fewer than two has nothing to hold out. */
