@@ -52,7 +52,9 @@ describe('CulturalBench download cache', () => {
     const second = await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
     expect(requests).toHaveLength(2);
     expect(second.files.map((f) => f.origin)).toEqual(['cache', 'cache']);
-    expect(second.easy).toHaveLength(1227);
+    // 1227 rows, of which two questions repeat an option (set aside).
+    expect(second.easy.length + second.setAside.length).toBe(1227);
+    expect(second.setAside.map((s) => s.id)).toEqual(['314', '671']);
   });
 
   it('refuses a download whose checksum is wrong and caches nothing', async () => {

@@ -17,7 +17,7 @@ import {
   type CulturalBenchData,
   type EvaluationResult,
 } from '../src/culturalbench/index.ts';
-import { bootstrapInterval, estimate, quantile } from '../src/culturalbench/bootstrap.ts';
+import { bootstrapInterval, estimate, quantile } from '../src/stats/bootstrap.ts';
 import { rotate } from '../src/culturalbench/rotation.ts';
 import { argmax, choicesFromOrderFreeScores, rotationCorrectness, scoreRotations } from '../src/culturalbench/scoring.ts';
 import { buildScoreRequest, conditionMessages, continuationText } from '../src/instruments/index.ts';
@@ -25,9 +25,9 @@ import type { SoftPrompt } from '../src/model/types.ts';
 import { alwaysFirst, CharTokenizer, FakeScorer, oracle, optionUnderLetter, type Judge } from './fixtures/culturalbench/fake-model.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'culturalbench');
-const easy = parseEasyCsv(fs.readFileSync(path.join(FIXTURES, 'easy-small.csv'), 'utf8'), 'easy-small.csv');
-const hard = parseHardCsv(fs.readFileSync(path.join(FIXTURES, 'hard-small.csv'), 'utf8'), 'hard-small.csv');
-const data: CulturalBenchData = { easy, hard, files: [] };
+const easy = parseEasyCsv(fs.readFileSync(path.join(FIXTURES, 'easy-small.csv'), 'utf8'), 'easy-small.csv').questions;
+const hard = parseHardCsv(fs.readFileSync(path.join(FIXTURES, 'hard-small.csv'), 'utf8'), 'hard-small.csv').questions;
+const data: CulturalBenchData = { easy, hard, files: [], setAside: [] };
 const rightTexts = new Set([...easy.map((q) => q.options[q.answer]), ...hard.flatMap((q) => q.statements.filter((s) => s.isTrue).map((s) => s.text))]);
 const NONE: Condition = { kind: 'none' };
 

@@ -1,5 +1,6 @@
 import type { Placement, ScoreRequest, Scorer, TextTokenizer } from '../model/types.ts';
-import { buildScoreRequest, conditionMessages, softPromptOf } from '../instruments/index.ts';
+import { buildScoreRequest, conditionMessages, IndistinctAnswersError, softPromptOf } from '../instruments/index.ts';
+import type { SetAsideItem } from '../util/set-aside.ts';
 import { conditioningsFor, type AskedWith, type Condition } from './conditions.ts';
 import { easyClozeBody, easyLetterBody, hardBody } from './prompts.ts';
 import { rotate, ROTATIONS } from './rotation.ts';
@@ -45,6 +46,8 @@ export interface HardOutcome {
 export interface EvaluationResult {
   easy: EasyOutcome[];
   hard: HardOutcome[];
+  /** Questions this model's tokenizer could not ask (two answers tokenise the same), with the reason. */
+  setAside: SetAsideItem[];
   requests: number;
   seconds: number;
 }
@@ -124,7 +127,7 @@ export async function evaluateCulturalBench(
   const conditionings = (country: string) => conditioningsFor(options.condition, country, options.cross ?? false, options.datasetCountries, options.placement);
   const easyAsked = questions.easy.flatMap((question) => conditionings(question.country).map((conditioning) => ({ question, askedWith: conditioning })));
   const hardAsked = questions.hard.flatMap((question) => conditionings(question.country).map((conditioning) => ({ question, askedWith: conditioning })));
-  const total = easyAsked.length * EASY_REQUESTS + hardAsked.length * HARD_REQUESTS;
+  let total = easyAsked.length * EASY_REQUESTS + hardAsked.length * HARD_REQUESTS;
   const jobs: Job[] = [];
   // Tokenising is synchronous: report and yield now and then so a progress bar can redraw.
   const prepared = async (added: Job[]) => {
@@ -135,18 +138,43 @@ export async function evaluateCulturalBench(
       await new Promise(setImmediate);
     }
   };
+  const setAside: SetAsideItem[] = [];
+  // A question whose answers this tokenizer cannot tell apart is set aside once, whatever it was asked with.
+  const unaskable = new Set<string>();
+  const ask = async <T>(kind: 'easy' | 'hard', question: { id: number; country: string }, outcome: T, outcomes: T[], build: () => Job[]) => {
+    const key = `${kind}:${question.id}`;
+    // The progress total counted this question's requests: it no longer will be.
+    const skip = () => {
+      total -= kind === 'easy' ? EASY_REQUESTS : HARD_REQUESTS;
+    };
+    if (unaskable.has(key)) {
+      skip();
+      return;
+    }
+    let built: Job[];
+    try {
+      built = build();
+    } catch (error) {
+      if (!(error instanceof IndistinctAnswersError)) throw error;
+      unaskable.add(key);
+      const reason = `answers tokenise the same for this model: "${error.first}" and "${error.second}"`;
+      setAside.push({ source: `CulturalBench-${kind === 'easy' ? 'Easy' : 'Hard'}`, id: String(question.id), line: null, country: question.country, reason });
+      skip();
+      return;
+    }
+    outcomes.push(outcome);
+    await prepared(built);
+  };
   const easy: EasyOutcome[] = [];
   for (const { question, askedWith } of easyAsked) {
     const outcome: EasyOutcome = { questionId: question.id, country: question.country, conditioning: askedWith.country, letter: [], loglikelihood: [] };
-    easy.push(outcome);
-    await prepared(easyJobs(scorer.tokenizer, question, askedWith, outcome));
+    await ask('easy', question, outcome, easy, () => easyJobs(scorer.tokenizer, question, askedWith, outcome));
   }
   const hard: HardOutcome[] = [];
   for (const { question, askedWith } of hardAsked) {
     const outcome: HardOutcome = { questionId: question.id, country: question.country, conditioning: askedWith.country, statements: [] };
-    hard.push(outcome);
-    await prepared(hardJobs(scorer.tokenizer, question, askedWith, outcome));
+    await ask('hard', question, outcome, hard, () => hardJobs(scorer.tokenizer, question, askedWith, outcome));
   }
   await runJobs(scorer, jobs, options.onProgress);
-  return { easy, hard, requests: jobs.length, seconds: (performance.now() - started) / 1000 };
+  return { easy, hard, setAside, requests: jobs.length, seconds: (performance.now() - started) / 1000 };
 }

@@ -63,7 +63,12 @@ async function loadFile<T>(file: DatasetFile, parse: (text: string, source: stri
 export async function loadCulturalBench(options: LoadOptions = {}): Promise<CulturalBenchData> {
   const easy = await loadFile(EASY_FILE, parseEasyCsv, options);
   const hard = await loadFile(HARD_FILE, parseHardCsv, options);
-  return { easy: easy.content, hard: hard.content, files: [easy.info, hard.info] };
+  return {
+    easy: easy.content.questions,
+    hard: hard.content.questions,
+    files: [easy.info, hard.info],
+    setAside: [...easy.content.setAside, ...hard.content.setAside],
+  };
 }
 
 /**

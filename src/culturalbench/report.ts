@@ -1,3 +1,4 @@
+import type { SetAsideItem } from '../util/set-aside.ts';
 import type { Estimate } from './bootstrap.ts';
 import type { Breakdown, CrossCell, EasyMethodSummary, GroupSummary } from './summary.ts';
 
@@ -58,6 +59,8 @@ export interface CulturalBenchReport {
   seed: string;
   bootstrapSamples: number;
   data: { kind: string; path: string; sha256: string; origin: string }[];
+  /** Questions not asked, with the reason: defects of the files, and answers this model cannot tell apart. */
+  setAside: SetAsideItem[];
   timing: { requests: number; seconds: number; questionsPerSecond: number };
   results: Breakdown;
   cross: CrossCell[] | null;

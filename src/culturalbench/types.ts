@@ -1,3 +1,5 @@
+import type { SetAsideItem } from '../util/set-aside.ts';
+
 /** CulturalBench records as the rest of cultune sees them, independent of the CSV layout. */
 
 export const OPTION_LETTERS = ['A', 'B', 'C', 'D'] as const;
@@ -38,4 +40,6 @@ export interface CulturalBenchData {
   easy: EasyQuestion[];
   hard: HardQuestion[];
   files: DataFileInfo[];
+  /** Rows of the files that cannot be asked, with the reason (never silently dropped). */
+  setAside: SetAsideItem[];
 }

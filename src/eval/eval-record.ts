@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, describeError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
+import type { SetAsideItem } from '../util/set-aside.ts';
 import { CLASSIFY, FORMAT_NAMES, type FormatSetting, type InstrumentResult, type StoredInstrument } from '../instruments/index.ts';
 
 export type EvalCondition = 'none' | 'persona' | 'soft';
@@ -26,6 +27,8 @@ export type CulturalBenchOutcome =
       /** Hard: all four statements judged right. */
       hard: Interval;
       limit: number | null;
+      /** The country's questions not asked, with the reason (absent in files written before it was recorded). */
+      setAside?: SetAsideItem[];
     }
   | { available: false; reason: string };
 

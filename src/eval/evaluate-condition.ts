@@ -84,6 +84,7 @@ async function culturalBenchOutcome(scorer: Scorer, plan: EvaluationPlan): Promi
       : { mean: EMPTY, strict: EMPTY },
     hard: summary.hard ? interval(summary.hard.accuracy) : EMPTY,
     limit: plan.limit ?? null,
+    setAside: [...data.setAside.filter((item) => item.country === country), ...result.setAside],
   };
 }
 

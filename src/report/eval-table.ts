@@ -1,5 +1,6 @@
 import type { EvalRecord } from '../eval/eval-record.ts';
 import { describeFormat, instrumentNamed } from '../instruments/index.ts';
+import { describeSetAside } from '../util/set-aside.ts';
 import { alignColumns, fixed, withInterval } from './format.ts';
 
 /** The short table `cultune eval` prints: the instrument's scores beside the target, the loss, CulturalBench. */
@@ -22,5 +23,6 @@ export function formatEvalRecord(record: EvalRecord): string[] {
     `CulturalBench, ${cb.country} (${cb.questions.easy} Easy, ${cb.questions.hard} Hard questions${cb.limit === null ? '' : `, limit ${cb.limit}`}):`,
     `  Easy mean over rotations ${withInterval(cb.easy.mean)}, strict ${withInterval(cb.easy.strict)}`,
     `  Hard ${withInterval(cb.hard)}`,
+    ...(cb.setAside && cb.setAside.length > 0 ? [`  ${describeSetAside(cb.setAside)}: listed under culturalbench.setAside`] : []),
   ];
 }

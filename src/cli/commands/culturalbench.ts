@@ -19,6 +19,7 @@ import { readSoftPromptFile } from '../../model/index.ts';
 import type { Placement } from '../../model/types.ts';
 import { checkWritable, writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
+import { describeSetAside, type SetAsideItem } from '../../util/set-aside.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { addCulturalBenchSamplingOptions, type CulturalBenchSamplingFlags } from '../culturalbench-options.ts';
 import { progressReporter } from '../progress.ts';
@@ -68,6 +69,11 @@ async function buildCondition(flags: CulturalBenchFlags, hidden: number, countri
   };
 }
 
+/** The dataset's set-aside items about the country asked (all of them when no --country). */
+function setAsideAbout(items: readonly SetAsideItem[], country: string | undefined): SetAsideItem[] {
+  return items.filter((item) => country === undefined || item.country === undefined || item.country === country);
+}
+
 function defaultOutput(flags: CulturalBenchFlags): string {
   const country = flags.country ? `-${flags.country.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` : '';
   return path.join('report', `culturalbench-${flags.condition}${country}.json`);
@@ -108,6 +114,7 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
       seed: flags.seed,
       bootstrapSamples: flags.bootstrap,
       data: data.files,
+      setAside: [...setAsideAbout(data.setAside, country), ...result.setAside],
       timing: {
         requests: result.requests,
         seconds: result.seconds,
@@ -122,6 +129,7 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
     } else {
       process.stdout.write(`${formatBreakdown(results)}\n`);
       if (cross) process.stdout.write(`\n${formatCross(cross)}\n`);
+      if (report.setAside.length > 0) process.stdout.write(`\n${describeSetAside(report.setAside)}: listed under "setAside" in ${output}\n`);
       process.stdout.write(`\n${report.timing.questionsPerSecond.toFixed(2)} questions/s; wrote ${output}\n`);
     }
   } finally {

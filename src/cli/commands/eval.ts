@@ -5,7 +5,8 @@ import { evaluateSubject, runSubject, type EvalSubject } from '../../eval/evalua
 import { evaluateFront } from '../../eval/front-eval.ts';
 import { readRunInfo } from '../../train/run-files.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
-import { generates, instrumentFromStored, storedInstrument } from '../../instruments/index.ts';
+import { instrumentFromStored, storedInstrument } from '../../instruments/index.ts';
+import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, settingFlags, type InstrumentFlags } from '../instrument-options.ts';
@@ -77,10 +78,11 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   // Everything a user can get wrong is checked before the model is loaded.
   const subject = await subjectOf(runDir, flags);
   checkWritable(subject.outDir, 'folder');
-  const model = await openModel({ ...flags, model: subject.modelDir, modelFile: subject.modelFile ?? flags.modelFile }, flags.json === true, { generates: generates(subject.instrument.format) });
+  const model = await openModel({ ...flags, model: subject.modelDir, modelFile: subject.modelFile ?? flags.modelFile }, flags.json === true, { format: subject.instrument.format });
   const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
-  if (!culturalBench.available) process.stderr.write(`cultune: ${culturalBench.reason}; ${subject.instrument.instrument.title} only\n`);
 
+  // A run's stored constants stand; a baseline's anchored ones are fitted here, leaving out its country.
+  subject.instrument = await calibratedSpec(model, subject.instrument, subject.target.country, { say: flags.json ? undefined : (line) => process.stderr.write(`cultune: ${line}\n`) });
   const progress = progressReporter('eval', 1);
   try {
     const { record, file } = await evaluateSubject(model, subject, {
