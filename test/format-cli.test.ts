@@ -83,10 +83,10 @@ describe('cultune train/eval/report --format cot', () => {
 
 describe('the plan a generating format asks for', () => {
   it('--plan auto (or none) becomes the tree, which holds the KV cache decoding needs, on every device; a plan given stays', () => {
-    expect(planFor(undefined, { generates: true })).toBe('tree');
-    expect(planFor('auto', { generates: true })).toBe('tree');
-    expect(planFor('flat', { generates: true })).toBe('flat');
-    expect(planFor(undefined, { generates: false })).toBeUndefined();
+    expect(planFor(undefined, { format: { name: 'cot', maxNewTokens: 64 } })).toBe('tree');
+    expect(planFor('auto', { format: { name: 'cot', maxNewTokens: 64 } })).toBe('tree');
+    expect(planFor('flat', { format: { name: 'cot', maxNewTokens: 64 } })).toBe('flat');
+    expect(planFor(undefined, { format: { name: 'classify' } })).toBeUndefined();
     expect(planFor('auto', {})).toBe('auto');
   });
 });

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_FORMAT, DEFAULT_INSTRUMENT, FORMATS, FORMAT_NAMES, formatSetting, instrumentNamed, instruments, type AnyInstrument, type FormatFlags, type InstrumentSpec, type SettingFlags, type SettingOption } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
-import { integerAtLeast } from './parsers.ts';
+import { MAX_NEW_TOKENS } from '../model/request-limits.ts';
+import { integerBetween } from './parsers.ts';
 
 /** Flags of every registered instrument's settings, once each (instruments share `--variants` and `--answer`). */
 function settingOptions(): { option: SettingOption; owners: string[] }[] {
@@ -36,7 +37,7 @@ export function addFormatOptions(command: Command): Command {
       new Option('--format <name>', `how questions are asked: ${FORMATS.map((f) => `${f.name} (${f.description})`).join('; ')} (default ${DEFAULT_FORMAT})`).choices(FORMAT_NAMES),
     )
     .addOption(
-      new Option('--max-new-tokens <n>', `tokens generated at most per question (default ${generating.map((f) => `${f.defaultMaxNewTokens} for ${f.name}`).join(', ')})`).argParser(integerAtLeast(1)),
+      new Option('--max-new-tokens <n>', `tokens generated at most per question (default ${generating.map((f) => `${f.defaultMaxNewTokens} for ${f.name}`).join(', ')}; at most ${MAX_NEW_TOKENS}, and below the model's context)`).argParser(integerBetween(1, MAX_NEW_TOKENS)),
     );
 }
 

@@ -1,5 +1,8 @@
 import { Option, type Command } from 'commander';
 import { loadOnDevices, parseDevices, resolveModelSource, type LoadedModel, type LoadOptions, type ModelChoice } from '../model/index.ts';
+import { readModelConfig } from '../model/model-folder.ts';
+import { checkNewTokens } from '../model/request-limits.ts';
+import { generates, type FormatSetting } from '../instruments/formats.ts';
 import { DTYPE_CHOICES, parseDtype, parsePlan, type PlanRequest } from '../model/execution-plan.ts';
 import type { ComputeDtype } from '../model/half-precision.ts';
 import { integerAtLeast, positiveNumber } from './parsers.ts';
@@ -67,13 +70,16 @@ const MB = 1e6;
 
 /** What the work needs of the model, beyond its flags. */
 export interface ModelNeeds {
-  /** It generates text (--format cot|scenario): that decodes on the tree plan's KV cache, so --plan auto picks the tree on every device. */
-  generates?: boolean;
+  /**
+   * How questions are put. A generating one (--format cot|scenario) decodes on the tree plan's KV cache,
+   * so --plan auto picks the tree on every device, and its new tokens must fit the model's context.
+   */
+  format?: FormatSetting;
 }
 
 /** The plan to ask for: the one given, except that `auto` means the tree for work that generates text. */
 export function planFor(plan: PlanRequest | undefined, needs: ModelNeeds): PlanRequest | undefined {
-  return needs.generates && (plan === undefined || plan === 'auto') ? 'tree' : plan;
+  return needs.format && generates(needs.format) && (plan === undefined || plan === 'auto') ? 'tree' : plan;
 }
 
 /**
@@ -96,6 +102,8 @@ export async function openModel(flags: ModelFlags, quiet = false, needs: ModelNe
     onEnd: () => bar.stop(),
   });
   if (source.notice) process.stderr.write(`cultune: ${source.notice}\n`);
+  // Checked on config.json before the graph loads: a cap past the context fails only after loading otherwise.
+  if (needs.format?.maxNewTokens !== undefined) checkNewTokens(needs.format.maxNewTokens, readModelConfig(source.dir).config.maxPositions);
   const runtime = { ...runtimeOptions(flags), plan: planFor(flags.plan, needs) };
   const model = await loadOnDevices(source.dir, { device: flags.device, threads: flags.threads, graphFile: source.graphFile, origin: source.origin, ...runtime });
   if (model.notice) process.stderr.write(`cultune: ${model.notice}\n`);

@@ -18,7 +18,7 @@ import { float32ToFloat16Bits } from '../embedding/fp16.ts';
 import type { EmbeddingTable } from '../embedding/table.ts';
 import type { GenerateOptions, ScoreOptions, ScoreRequest, Scorer, SoftPrompt } from './types.ts';
 import { UserError } from '../util/errors.ts';
-import { checkRequests } from './request-limits.ts';
+import { checkNewTokens, checkRequests } from './request-limits.ts';
 import type { HubOrigin } from './model-source.ts';
 
 export type { EmbeddingTable };
@@ -418,6 +418,8 @@ export class LlamaModel implements Scorer {
     this.checkGeneration();
     const used = softPrompts.map((prompt) => (prompt && prompt.k > 0 ? prompt : undefined));
     const k = Math.max(0, ...used.map((prompt) => prompt?.k ?? 0));
+    // Bounded first: the check below builds a stand-in option of that many tokens.
+    checkNewTokens(options.maxNewTokens, this.config.maxPositions);
     // The generated tokens but the last take positions as an option's tokens do.
     this.checkRequests(prompts.map((ids) => ({ ids, options: [new Array<number>(options.maxNewTokens).fill(0)] })), k);
     const softVectors = new Float32Array(used.reduce((sum, prompt) => sum + (prompt?.data.length ?? 0), 0));

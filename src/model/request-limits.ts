@@ -36,3 +36,21 @@ export function checkRequests(requests: readonly ScoreRequest[], k: number, limi
     }
   });
 }
+
+/**
+ * The most tokens a generating format may ask for per question, whatever the model: far beyond any
+ * answer a survey needs, and a bound on what one question's decode allocates where the config names
+ * no context length (--max-new-tokens 100000000 once ran the heap out after minutes).
+ */
+export const MAX_NEW_TOKENS = 32_768;
+
+/**
+ * Checks a generation cap before the model loads: the prompt takes at least one position beside the
+ * new tokens, so a cap must stay below the model's context (max_position_embeddings).
+ */
+export function checkNewTokens(maxNewTokens: number, maxPositions: number | undefined): void {
+  const limit = Math.min(MAX_NEW_TOKENS, maxPositions === undefined ? Infinity : maxPositions - 1);
+  if (Number.isSafeInteger(maxNewTokens) && maxNewTokens >= 0 && maxNewTokens <= limit) return;
+  const why = limit === MAX_NEW_TOKENS ? `cultune generates at most ${MAX_NEW_TOKENS} tokens per question` : `the model takes at most ${maxPositions} positions (max_position_embeddings), the prompt's included`;
+  throw new UserError(`--max-new-tokens ${maxNewTokens}: ${why}; use --max-new-tokens ${Math.max(1, limit)} or less`);
+}

@@ -23,6 +23,12 @@ export interface SessionSettings {
   profilePrefix?: string;
 }
 
+// onnxruntime's telemetry, on by default on Linux, matches regular expressions against the process's
+// command line when its environment is first made; the C++ regex recurses per character, so a command
+// line of some 30,000 characters (a long --init-text) overflowed the stack and killed the process
+// (SIGSEGV, exit 139). onnxruntime reads the variable when the first session is made, after this runs.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 const DEVICE_HELP = 'use auto, cpu, cuda, cuda:N, webgpu, or a list of one kind such as cuda:0,cuda:1';
 
 export function parseDevice(value: string): DeviceRequest {

@@ -9,8 +9,18 @@ export function resolveInitText(template: string, countryName: string): string {
   return template.replaceAll(COUNTRY, countryName);
 }
 
+/**
+ * The longest --init-text taken, in characters. Only its first k tokens start the prompt (PEFT's rule)
+ * and k is bounded by the model's context, so a longer text adds nothing; a persona is a sentence or two.
+ */
+export const MAX_INIT_TEXT_CHARS = 10_000;
+
+/** Checks an --init-text template before the model loads. */
 export function checkInitTextTemplate(template: string): string {
   if (template.trim() === '') throw new UserError('--init-text needs a non-empty text, e.g. "You are a person from {country}."');
+  if (template.length > MAX_INIT_TEXT_CHARS) {
+    throw new UserError(`--init-text is ${template.length} characters; at most ${MAX_INIT_TEXT_CHARS} are taken (only its first --k tokens start the prompt): shorten it`);
+  }
   return template;
 }
 

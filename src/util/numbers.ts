@@ -12,3 +12,14 @@ export function parseDecimal(text: string): number | undefined {
   const value = Number(trimmed);
   return Number.isFinite(value) ? value : undefined;
 }
+
+/** A whole number written in decimal digits with an optional sign ("12", "-3"; not "12.0", "1e1" or "0x10"). */
+const INTEGER = /^[+-]?\d+$/;
+
+/** The value of an integer written in decimal digits, or undefined (also beyond 2^53, where integers stop being exact). */
+export function parseInteger(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!INTEGER.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  return Number.isSafeInteger(value) ? value : undefined;
+}

@@ -5,7 +5,7 @@ import { fixed } from '../../report/format.ts';
 import { runDemo } from '../../train/demo.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { UserError } from '../../util/errors.ts';
-import { formatSetting, generates, type FormatFlags } from '../../instruments/index.ts';
+import { formatSetting, type FormatFlags } from '../../instruments/index.ts';
 import { addFormatOptions } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       await runDemo(
         { out: flags.out, country: flags.country, data: flags.data, download: flags.download, version: VERSION, format: formatSetting(flags) },
         {
-          openModel: (dir) => openModel({ ...flags, model: dir }, true, { generates: generates(formatSetting(flags)) }),
+          openModel: (dir) => openModel({ ...flags, model: dir }, true, { format: formatSetting(flags) }),
           train: (dir, info, model) => trainWithProgress(dir, info, model, false),
           progress: (label) => progressReporter(label, 1),
           say: (line) => process.stderr.write(`${line}\n`),

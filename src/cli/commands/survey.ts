@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { describeInstrument, generates, instruments, prepareInstrument, resultOf, storedInstrument, type AnyInstrument, type Conditioning, type InstrumentResult, type InstrumentSpec, type Reading } from '../../instruments/index.ts';
+import { describeInstrument, instruments, prepareInstrument, resultOf, storedInstrument, type AnyInstrument, type Conditioning, type InstrumentResult, type InstrumentSpec, type Reading } from '../../instruments/index.ts';
 import { readSoftPromptFile } from '../../model/index.ts';
 import type { Placement } from '../../model/types.ts';
 import { describeSource, explainMissing, type Target } from '../../targets/index.ts';
@@ -53,7 +53,7 @@ async function runSurvey(flags: SurveyFlags): Promise<void> {
   const target = targetFromFlags(flags, spec.instrument);
   if (flags.persona && !target) throw new UserError('--persona needs --country');
   if (typeof flags.json === 'string') checkWritable(flags.json, 'file');
-  const model = await openModel(flags, flags.json === true, { generates: generates(spec.format) });
+  const model = await openModel(flags, flags.json === true, { format: spec.format });
   try {
     const softPrompt = flags.softPrompt === undefined ? undefined : readSoftPromptFile(flags.softPrompt, model.hidden);
     const conditioning: Conditioning = flags.persona && target ? { kind: 'persona', place: target.country.personaName, style: 'user' } : { kind: 'none' };

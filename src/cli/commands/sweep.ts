@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { modelGraphHash, resolveModelSource } from '../../model/index.ts';
-import { generates } from '../../instruments/index.ts';
 import { checkServer, parseQueueAddress } from '../../queue/connection.ts';
 import { enqueueRuns } from '../../queue/enqueue.ts';
 import { relativeToRuns, type TrainJobData } from '../../queue/jobs.ts';
@@ -122,7 +121,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
   checkWritable(flags.out, 'folder');
   if (flags.queue !== undefined) return enqueueSweep(plan, flags, say);
   if (flags.eval !== undefined) throw new UserError('--eval runs in queue workers (with --queue); without a queue, run cultune eval RUN after the sweep');
-  const model = await openModel(flags, json, { generates: generates(request.instrument.format) });
+  const model = await openModel(flags, json, { format: request.instrument.format });
   try {
     checkSweepModel(plan, model.sourceHash);
     const results = await runSweep(plan, {

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { INIT_KINDS, type SoftPromptConfig } from '../../embedding/index.ts';
 import { loadCulturalBench } from '../../culturalbench/index.ts';
-import { generates, instruments } from '../../instruments/index.ts';
+import { instruments } from '../../instruments/index.ts';
 import { frontObjectives, parseObjectives, runDefinition, runFolderName, runLabel, trainingTarget, newRunInfo, type RunRequest } from '../../train/new-run.ts';
 import { checkTrainSettings } from '../../train/check-settings.ts';
 import { runFolderPath } from '../../train/run-files.ts';
@@ -98,7 +98,7 @@ export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: strin
     throw new UserError(`${dir} holds a ${plan.stored.objectives ? 'multi-objective run: resume it with its --objectives' : 'single-objective run: leave out --objectives to resume it'}`);
   }
   checkWritable(dir, 'folder');
-  const model = await openModel(flags, !!flags.json, { generates: generates(request.instrument.format) });
+  const model = await openModel(flags, !!flags.json, { format: request.instrument.format });
   try {
     const info = plan.state === 'new' ? newRunInfo(definition, model, VERSION) : plan.stored;
     const result = await trainWithProgress(dir, info, model, !!flags.json, {}, culturalBench);

@@ -7,7 +7,7 @@ import { describeProgress } from '../../queue/jobs.ts';
 import { DEFAULT_TIMING, startWorker, type WorkerEvent } from '../../queue/worker.ts';
 import { UserError } from '../../util/errors.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
-import { integerAtLeast } from '../parsers.ts';
+import { integerAtLeast, millisecondsAtLeast } from '../parsers.ts';
 import { planTrainJob, runTrainJob } from '../train-job.ts';
 import { loadInstrumentData } from '../instrument-options.ts';
 import type { AnyInstrument } from '../../instruments/index.ts';
@@ -119,8 +119,8 @@ export function register(program: Command): void {
     .option('--data <dir>', 'local copies of the CulturalBench CSV files, for jobs that ask for eval')
     .option('--instrument-data <path>', "local copy of a dataset instrument's data (GlobalOpinionQA), for its jobs (default: the cache, downloading if needed)")
     .option('--no-download', 'use the caches only (CulturalBench, and the datasets of instruments such as GlobalOpinionQA)')
-    .addOption(new Option('--lock-duration <ms>', 'a job whose worker died goes to another worker after this long').default(DEFAULT_TIMING.lockDurationMs).argParser(integerAtLeast(100)))
-    .addOption(new Option('--stalled-interval <ms>', 'how often this worker looks for jobs whose worker died').default(DEFAULT_TIMING.stalledIntervalMs).argParser(integerAtLeast(100)))
+    .addOption(new Option('--lock-duration <ms>', 'a job whose worker died goes to another worker after this long').default(DEFAULT_TIMING.lockDurationMs).argParser(millisecondsAtLeast(100)))
+    .addOption(new Option('--stalled-interval <ms>', 'how often this worker looks for jobs whose worker died').default(DEFAULT_TIMING.stalledIntervalMs).argParser(millisecondsAtLeast(100)))
     .option('--json', 'events as JSON lines on stdout')
     .action((flags: WorkerFlags) => serve(flags));
 }

@@ -1,4 +1,5 @@
 import { UserError } from '../../util/errors.ts';
+import { parseInteger } from '../../util/numbers.ts';
 import type { SettingFlags, SettingOption } from '../types.ts';
 import { ANSWER_MODES, type AnswerMode } from './answers.ts';
 import { PHRASINGS } from './questions.ts';
@@ -15,10 +16,10 @@ export const SURVEY_OPTIONS: readonly SettingOption[] = [
   { flags: '--answer <mode>', key: 'answer', choices: ANSWER_MODES, description: 'answer reading the loss uses: expected value or most probable answer', defaultText: 'expected' },
 ];
 
-/** A positive integer flag; `flag` names it in errors. */
+/** A positive integer flag, in decimal digits ("2.0" and "0x2" are refused, as the CLI's parsers refuse them); `flag` names it in errors. */
 export function positiveInteger(text: string, flag: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected an integer >= 1, got "${text}"`);
+  const n = parseInteger(text);
+  if (n === undefined || n < 1) throw new UserError(`${flag}: expected an integer >= 1, got "${text}"`);
   return n;
 }
 
