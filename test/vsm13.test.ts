@@ -7,6 +7,7 @@ import {
   anchoredConstants,
   computeIndices,
   constantsFromJson,
+  DEFAULT_ANCHOR_PANEL,
   explicitConstants,
   itemId,
   itemsOfDimension,
@@ -245,7 +246,7 @@ describe('respondent variants and prompts', () => {
     const scores = VSM13.scores(
       [fwd, rev, ...vsm13Items().slice(1).map((i) => vsm13Question(i, forward))],
       [[1, 0, 0, 0, 0], [1, 0, 0, 0, 0], ...new Array(23).fill([0, 0, 1, 0, 0])],
-      settings(),
+      settings({ constants: 'zero' }),
       undefined,
     );
     expect(scores.itemMeans.argmax[0]).toBe(3); // key "1" means 1 forward and 5 reversed
@@ -272,7 +273,7 @@ describe('evaluation', () => {
 
   it('recovers a scripted respondent through both scale directions in one batched call', async () => {
     const scorer = scriptedScorer(answerOf, items);
-    const scores = await evaluateVsm13(scorer, { variants: '4' });
+    const scores = await evaluateVsm13(scorer, { variants: '4', constants: 'zero' });
     expect(scorer.calls).toHaveLength(1);
     expect(scorer.calls[0]).toHaveLength(96);
     expect(scores.itemMeans.argmax).toEqual(items.map((i) => answerOf(i.number)));
@@ -282,13 +283,14 @@ describe('evaluation', () => {
 
   it('cancels a pure position bias with paired reversed variants', async () => {
     const firstKeyLover = { ...scriptedScorer(answerOf, items), score: async (requests: { options: number[][] }[]) => requests.map(() => [0, -9, -9, -9, -9]) };
-    const scores = await evaluateVsm13(firstKeyLover, { variants: '2' });
+    const scores = await evaluateVsm13(firstKeyLover, { variants: '2', constants: 'zero' });
     expect(scores.itemMeans.argmax.every((m) => m === 3)).toBe(true);
     for (const d of DIMENSIONS) expect(scores.indices.expected[d]).toBeCloseTo(0, 9);
   });
 
   it('keeps the defaults for settings not given, and a base setting over the default', () => {
-    expect(settings()).toEqual({ variants: 4, answer: 'expected', constants: zeroConstants(), metric: 'l1' });
+    // The default scale is anchored on the default panel, fitted once the model is loaded (vsm13-constants.test.ts).
+    expect(settings()).toEqual({ variants: 4, answer: 'expected', constants: { kind: 'anchored', panel: [...DEFAULT_ANCHOR_PANEL] }, metric: 'l1' });
     const stored = settings({ variants: '2', constants: 'PDI=10', metric: 'l2', answer: 'argmax' });
     expect(VSM13.settings({}, JSON.parse(JSON.stringify(stored)))).toEqual(stored);
     expect(VSM13.settings({ variants: '6' }, stored)).toEqual({ ...stored, variants: 6 });

@@ -98,6 +98,12 @@ export interface Instrument<Settings extends object = object, Scores = unknown> 
   loadData?(source: DataSource): Promise<string>;
   /** Settings from flags; flags not given keep `base`'s value (a run's stored settings), else the default. Plain JSON. */
   settings(flags: SettingFlags, base?: Settings): Settings;
+  /**
+   * The settings as they define a run, where some are fitted to the model once it is loaded (VSM 2013's
+   * anchored constants compare by their panel, not by the values fitted): what a resumed run is checked
+   * against. Absent: the settings themselves.
+   */
+  askedSettings?(settings: Settings): object;
   /** The target of one place; a place the instrument has nothing for is a UserError. */
   target(request: TargetRequest): Target;
   /** Every question one evaluation asks (all items for all respondent variants), in a fixed order. */

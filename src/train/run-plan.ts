@@ -1,4 +1,4 @@
-import { describeFormat } from '../instruments/index.ts';
+import { describeFormat, instrumentNamed } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
 import { readRunInfo, runStage, type RunDefinition, type RunInfo } from './run-files.ts';
 
@@ -24,7 +24,9 @@ function flatSettings(definition: RunDefinition): Record<string, string> {
   // A run stored before formats existed was asked in classify (describeFormat's default).
   const flat: Record<string, string> = { instrument: definition.instrument.name, format: describeFormat(definition.instrument.format) };
   const { initText: _text, ...prompt } = definition.softPrompt;
-  for (const group of [prompt, definition.search, definition.instrument.settings] as Record<string, unknown>[]) {
+  // Settings fitted to the model (anchored constants) compare as they were asked.
+  const settings = instrumentNamed(definition.instrument.name).askedSettings?.(definition.instrument.settings) ?? definition.instrument.settings;
+  for (const group of [prompt, definition.search, settings] as Record<string, unknown>[]) {
     for (const [key, value] of Object.entries(group)) if (value !== undefined) flat[key] = show(value);
   }
   return flat;

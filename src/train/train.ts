@@ -4,7 +4,8 @@ import { DifferentialEvolution, type Strategy, type StopReason } from '../de/ind
 import type { CulturalBenchData } from '../culturalbench/index.ts';
 import type { LoadedModel } from '../model/index.ts';
 import { encodeSoftPromptJson } from '../embedding/index.ts';
-import { instrumentFromStored, prepareObjective, type Objective } from '../instruments/index.ts';
+import { instrumentFromStored, prepareObjective, storedInstrument, type Objective } from '../instruments/index.ts';
+import { calibratedSpec } from '../instruments/vsm13/calibration.ts';
 import { removeCreatedFolders, writeFileAtomic, writeJsonAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { checkTrainSettingsForModel } from './check-settings.ts';
@@ -30,13 +31,17 @@ type Search = { stopReason: StopReason; best: BestCandidate; history: Generation
  * generator included, so a run killed at any moment and resumed ends exactly where an uninterrupted
  * run with the same seed ends.
  */
-export async function train(runDir: string, info: RunInfo, model: LoadedModel, callbacks: TrainCallbacks = {}, culturalBench?: CulturalBenchData): Promise<RunResult> {
+export async function train(runDir: string, asked: RunInfo, model: LoadedModel, callbacks: TrainCallbacks = {}, culturalBench?: CulturalBenchData): Promise<RunResult> {
   // Whatever depends on the settings and the model fails here, before the run folder is touched.
-  if (info.model.sourceHash !== model.sourceHash) {
-    throw new UserError(`the run was trained on another model (graph hash ${info.model.sourceHash.slice(0, 12)}); pass the same --model`);
+  if (asked.model.sourceHash !== model.sourceHash) {
+    throw new UserError(`the run was trained on another model (graph hash ${asked.model.sourceHash.slice(0, 12)}); pass the same --model`);
   }
+  // Settings fitted to the model (VSM 2013's anchored constants) are fitted once, leaving out the run's
+  // country, and stored in run.json: evaluation reads them from there, so training and eval share one C.
+  const stored = instrumentFromStored(asked.instrument);
+  const spec = await calibratedSpec(model, stored, asked.target.country, { say: callbacks.onNotice });
+  const info: RunInfo = spec === stored ? asked : { ...asked, instrument: storedInstrument(spec) };
   const { search, softPrompt, target } = info;
-  const spec = instrumentFromStored(info.instrument);
   const objective = prepareObjective(model, spec, target, { placement: softPrompt.placement });
   checkTrainSettingsForModel(softPrompt, search, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.prepared, spec.instrument.title);
   const init = softPrompt.initText === undefined ? undefined : initTokens(model.tokenizer, softPrompt.initText, softPrompt.k);

@@ -3,6 +3,7 @@ import { describeInstrument, instruments, prepareInstrument, resultOf, storedIns
 import { readSoftPromptFile } from '../../model/index.ts';
 import type { Placement } from '../../model/types.ts';
 import { describeSource, explainMissing, type Target } from '../../targets/index.ts';
+import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type InstrumentFlags } from '../instrument-options.ts';
@@ -48,13 +49,15 @@ function formatReport(flags: SurveyFlags, spec: InstrumentSpec, target: Target |
 
 async function runSurvey(flags: SurveyFlags): Promise<void> {
   // Everything a user can get wrong is checked before the model is loaded.
-  const spec = instrumentFromFlags(flags);
-  await loadInstrumentData(spec.instrument, flags, flags.json === true);
-  const target = targetFromFlags(flags, spec.instrument);
+  const asked = instrumentFromFlags(flags);
+  await loadInstrumentData(asked.instrument, flags, flags.json === true);
+  const target = targetFromFlags(flags, asked.instrument);
   if (flags.persona && !target) throw new UserError('--persona needs --country');
   if (typeof flags.json === 'string') checkWritable(flags.json, 'file');
-  const model = await openModel(flags, flags.json === true, { format: spec.format });
+  const model = await openModel(flags, flags.json === true, { format: asked.format });
   try {
+    // Anchored constants are fitted on the model, leaving out the --country asked about.
+    const spec = await calibratedSpec(model, asked, target?.country, { say: flags.json === true ? undefined : (line) => process.stderr.write(`cultune: ${line}\n`) });
     const softPrompt = flags.softPrompt === undefined ? undefined : readSoftPromptFile(flags.softPrompt, model.hidden);
     const conditioning: Conditioning = flags.persona && target ? { kind: 'persona', place: target.country.personaName, style: 'user' } : { kind: 'none' };
     const prepared = prepareInstrument(model.tokenizer, spec, target, conditioning);

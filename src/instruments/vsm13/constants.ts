@@ -12,6 +12,54 @@ export interface IndexConstants {
   values: DimensionScores;
   /** For anchored constants: the countries each dimension's C was fitted on. */
   anchoredOn?: Partial<Record<Dimension, string[]>>;
+  /** For anchored constants fitted by cultune (calibration.ts): how they were fitted. */
+  calibration?: AnchorCalibration;
+}
+
+/** How cultune fitted anchored constants: on which panel, leaving out which country, under which condition. */
+export interface AnchorCalibration {
+  /** The panel as asked (country names or codes, as `--constants anchored:...` gave them). */
+  panel: string[];
+  /** The countries C was fitted on: the panel without the left-out country. */
+  anchors: string[];
+  /** The trained country, when it is in the panel and so left out of the fit (its own target would leak into C); else null. */
+  leftOut: string | null;
+  /** The model's raw indices for each anchor come from asking it with that anchor's persona sentence. */
+  condition: 'persona';
+}
+
+/** Anchored constants as asked, before the model is loaded: the values are fitted once it is (calibration.ts). */
+export interface AnchoredRequest {
+  kind: 'anchored';
+  panel: string[];
+}
+
+/** What `--constants` sets: constants with values, or anchored ones still to be fitted. */
+export type ConstantsSetting = IndexConstants | AnchoredRequest;
+
+/**
+ * The default anchor panel: ten countries with all six dimensions in the Hofstede table, one or two
+ * from each major cultural zone of the Inglehart-Welzel map (English-speaking, Protestant and Orthodox
+ * Europe, Latin America, African-Islamic, South Asia, Confucian), so their mean sits near the middle of
+ * every published dimension rather than on one culture's side of it.
+ */
+export const DEFAULT_ANCHOR_PANEL: readonly string[] = ['US', 'DE', 'SE', 'RU', 'BR', 'TR', 'MA', 'IN', 'CN', 'JP'];
+
+export function anchoredRequest(panel: readonly string[] = DEFAULT_ANCHOR_PANEL): AnchoredRequest {
+  return { kind: 'anchored', panel: [...panel] };
+}
+
+/** True once the constants have values (anchored ones after calibration). */
+export function isFitted(constants: ConstantsSetting): constants is IndexConstants {
+  return 'values' in constants;
+}
+
+/**
+ * The constants as a run is defined by them: fitted anchored constants compare by their panel, as
+ * asked, since their values come from the model (a resumed run asks `anchored` again, not the values).
+ */
+export function askedConstants(constants: ConstantsSetting): ConstantsSetting {
+  return isFitted(constants) && constants.calibration ? anchoredRequest(constants.calibration.panel) : constants;
 }
 
 export function zeroConstants(): IndexConstants {
@@ -70,14 +118,29 @@ export function constantsFromJson(value: unknown, where: string): IndexConstants
   }
   const kind = stored && (value.kind === 'zero' || value.kind === 'anchored') ? value.kind : 'explicit';
   const anchoredOn = stored && isObject(value.anchoredOn) ? (value.anchoredOn as IndexConstants['anchoredOn']) : undefined;
-  return { kind, values: mapDimensions((d) => values[d] ?? 0), ...(anchoredOn ? { anchoredOn } : {}) };
+  const calibration = stored && isObject(value.calibration) ? (value.calibration as unknown as AnchorCalibration) : undefined;
+  return { kind, values: mapDimensions((d) => values[d] ?? 0), ...(anchoredOn ? { anchoredOn } : {}), ...(calibration ? { calibration } : {}) };
 }
 
-/** `--constants`: `zero`, `PDI=10,IDV=-5,...` (others 0), or a JSON file such as the constants a run stored. */
-export function constantsFromFlag(value: string): IndexConstants {
+/** `anchored` (the default panel) or `anchored:US,JP,...` (a panel of your own); undefined for any other value. */
+function anchoredFromFlag(value: string): AnchoredRequest | undefined {
+  if (value === 'anchored') return anchoredRequest();
+  if (!value.startsWith('anchored:')) return undefined;
+  const panel = value.slice('anchored:'.length).split(',').map((c) => c.trim()).filter((c) => c !== '');
+  if (panel.length < 2) throw new UserError(`--constants ${value}: name at least two anchor countries, e.g. anchored:US,DE,JP (or anchored for the default panel)`);
+  return anchoredRequest(panel);
+}
+
+/**
+ * `--constants`: `anchored` (default panel) or `anchored:A,B,...`, `zero`, `PDI=10,IDV=-5,...` (others 0),
+ * or a JSON file such as the constants a run stored.
+ */
+export function constantsFromFlag(value: string): ConstantsSetting {
   if (value === 'zero') return zeroConstants();
+  const anchored = anchoredFromFlag(value);
+  if (anchored) return anchored;
   if (value.includes('=')) return explicitConstants(parseDimensionAssignments(value, '--constants'));
-  if (!existsSync(value)) throw new UserError(`--constants: "${value}" is neither zero, DIM=NUMBER pairs nor an existing JSON file`);
+  if (!existsSync(value)) throw new UserError(`--constants: "${value}" is neither anchored, zero, DIM=NUMBER pairs nor an existing JSON file`);
   const text = readTextFile(value);
   try {
     return constantsFromJson(JSON.parse(text), value);

@@ -12,14 +12,14 @@ import {
   type SurveySettings,
 } from '../survey/index.ts';
 import type { Instrument } from '../types.ts';
-import { constantsFromFlag, zeroConstants, type IndexConstants } from './constants.ts';
+import { askedConstants, constantsFromFlag, isFitted, zeroConstants, type ConstantsSetting, type IndexConstants } from './constants.ts';
 import { computeIndices } from './indices.ts';
 import { itemId, vsm13Items } from './items.ts';
 import { LOSS_METRICS, vsm13Loss, type LossMetric } from './loss.ts';
 
 export interface Vsm13Settings extends SurveySettings {
-  /** The constants C added to each raw index: the scale the indices are compared on. */
-  constants: IndexConstants;
+  /** The constants C added to each raw index: the scale the indices are compared on (anchored ones are fitted once the model is loaded). */
+  constants: ConstantsSetting;
   metric: LossMetric;
 }
 
@@ -39,9 +39,36 @@ const SURVEY_NAME = 'the Values Survey Module 2013';
 
 const ITEM_IDS = () => vsm13Items().map((item) => itemId(item.number));
 
-function formatConstants(constants: IndexConstants): string {
+/** "PDI 12.3, IDV -4.0, ...": the values of C. */
+export function constantsValues(constants: IndexConstants): string {
+  return DIMENSIONS.map((d) => `${d} ${constants.values[d].toFixed(1)}`).join(', ');
+}
+
+/** How the constants were chosen, in words: the scale a reader must know to read a loss. */
+export function describeConstants(constants: ConstantsSetting): string {
+  if (!isFitted(constants)) return `anchored on ${constants.panel.length} countries (fitted on the model under the persona condition before it is evaluated)`;
   if (constants.kind === 'zero') return 'zero (raw VSM 2013 scale: only the C-free rank measures compare with published scores)';
-  return `${constants.kind} (${DIMENSIONS.map((d) => `${d} ${constants.values[d].toFixed(1)}`).join(', ')})`;
+  const fit = constants.calibration;
+  if (!fit) return `${constants.kind} (${constantsValues(constants)})`;
+  return `anchored on ${fit.anchors.length} countries, ${fit.condition} condition${fit.leftOut ? `, leaving out ${fit.leftOut}` : ''} (${constantsValues(constants)})`;
+}
+
+/** Fitted constants; anchored ones that were never fitted are a programming error (calibration.ts fits them before any evaluation). */
+function fitted(constants: ConstantsSetting): IndexConstants {
+  if (!isFitted(constants)) throw new Error('VSM 2013 anchored constants are not fitted yet: calibratedSpec (vsm13/calibration.ts) must run before the instrument is evaluated');
+  return constants;
+}
+
+/**
+ * `--constants` given, else the stored run's (a run stored before constants had a default reads as
+ * zero), else anchored on the default panel. Asking `anchored` again of a run fitted on the same panel
+ * keeps its fitted values: training and evaluation of a run use one C.
+ */
+function constantsSetting(flag: string | undefined, base: Vsm13Settings | undefined): ConstantsSetting {
+  const stored = base ? (base.constants ?? zeroConstants()) : undefined;
+  if (flag === undefined) return stored ?? constantsFromFlag('anchored');
+  const asked = constantsFromFlag(flag);
+  return stored && !isFitted(asked) && JSON.stringify(askedConstants(stored)) === JSON.stringify(asked) ? stored : asked;
 }
 
 /**
@@ -54,7 +81,12 @@ export const VSM13: Instrument<Vsm13Settings, Vsm13Scores> = {
   columns: DIMENSIONS.map((d) => ({ name: d, title: DIMENSION_NAMES[d], digits: 1 })),
   options: [
     ...SURVEY_OPTIONS,
-    { flags: '--constants <c>', key: 'constants', description: 'VSM 2013 index constants C: zero, DIM=NUMBER pairs (others 0), or a JSON file', defaultText: 'zero' },
+    {
+      flags: '--constants <c>',
+      key: 'constants',
+      description: 'VSM 2013 index constants C: anchored (fitted on a panel of countries, the published scale), anchored:US,DE,... (your panel), zero (raw scale), DIM=NUMBER pairs (others 0), or a JSON file',
+      defaultText: 'anchored',
+    },
     { flags: '--metric <metric>', key: 'metric', choices: LOSS_METRICS, description: 'VSM 2013 loss: l1 mean absolute or l2 mean squared difference', defaultText: 'l1' },
   ],
   table: HOFSTEDE_TABLE,
@@ -62,7 +94,7 @@ export const VSM13: Instrument<Vsm13Settings, Vsm13Scores> = {
   settings(flags, base) {
     return {
       ...surveySettings(flags, base),
-      constants: flags.constants !== undefined ? constantsFromFlag(flags.constants) : (base?.constants ?? zeroConstants()),
+      constants: constantsSetting(flags.constants, base),
       metric: flags.metric !== undefined ? oneOf(flags.metric, LOSS_METRICS, '--metric') : (base?.metric ?? 'l1'),
     };
   },
@@ -76,6 +108,7 @@ export const VSM13: Instrument<Vsm13Settings, Vsm13Scores> = {
 
   scores(questions, distributions, settings) {
     const means = (mode: keyof typeof ANSWER_READERS) => meanAnswerPerItem(ITEM_IDS(), questions, distributions, ANSWER_READERS[mode]);
+    const constants = fitted(settings.constants);
     const itemMeans = { expected: means('expected'), argmax: means('argmax') };
     const indicesWith = (constants: DimensionScores) => ({
       expected: computeIndices(itemMeans.expected, constants),
@@ -84,18 +117,20 @@ export const VSM13: Instrument<Vsm13Settings, Vsm13Scores> = {
     return {
       itemMeans,
       rawIndices: indicesWith(zeroConstants().values),
-      indices: indicesWith(settings.constants.values),
-      constants: settings.constants,
+      indices: indicesWith(constants.values),
+      constants,
       variants: settings.variants,
     };
   },
 
   named: (scores, settings) => ({ ...scores.indices[settings.answer] }),
 
+  askedSettings: (settings) => ({ ...settings, constants: askedConstants(settings.constants) }),
+
   loss: (scores, target, settings) => vsm13Loss(scores.indices[settings.answer], targetValues(target), { metric: settings.metric }),
 
   describeSettings: (settings) => [
-    `constants C: ${formatConstants(settings.constants)}`,
+    `constants C: ${describeConstants(settings.constants)}`,
     `loss ${settings.metric.toUpperCase()} over the dimensions, ${settings.answer} answers, ${settings.variants} respondent variants`,
   ],
 };
