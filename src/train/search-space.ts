@@ -1,5 +1,6 @@
 import { initPopulation, initSoftPrompt, initSubspacePopulation, PEFT_INIT, softPromptBounds, Subspace, tableStats, type EmbeddingTable, type SoftPromptConfig } from '../embedding/index.ts';
 import type { SoftPrompt } from '../model/types.ts';
+import { notice } from '../util/notices.ts';
 
 export type SpaceKind = 'full' | 'subspace';
 
@@ -14,6 +15,25 @@ export interface SearchSettings {
   generations?: number;
   stagnation?: number;
   seed: number;
+}
+
+/** BBT's subspace dimension (Sun et al. 2022, "Black-Box Tuning for Language-Model-as-a-Service", use d = 500). */
+export const DEFAULT_SUBSPACE_DIM = 500;
+
+/** The search as asked, before a model is loaded: without --dim, the dimension waits for the model's width. */
+export type SearchRequest = Omit<SearchSettings, 'dim'> & { dim?: number };
+
+/**
+ * The search a new run records: --dim as given, else BBT's 500 where the k x hidden prompt is larger, and the
+ * prompt's own size where it is not (a subspace as large as the space is the space itself, seen through A).
+ */
+export function resolveSearch(search: SearchRequest, k: number, hidden: number): SearchSettings {
+  if (search.dim !== undefined) return { ...search, dim: search.dim };
+  const dim = Math.min(DEFAULT_SUBSPACE_DIM, k * hidden);
+  if (search.space === 'subspace' && dim < DEFAULT_SUBSPACE_DIM) {
+    notice(`--dim defaults to ${dim}, the soft prompt's own size (--k ${k} x hidden ${hidden}), since it is below ${DEFAULT_SUBSPACE_DIM}`);
+  }
+  return { ...search, dim };
 }
 
 /** What DE searches and how a searched vector becomes a soft prompt. */

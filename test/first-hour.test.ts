@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.ts';
+import { FIXTURES } from './helpers/paths.ts';
+
+// What a new user meets in the first hour: defaults that work on any model, advice that runs.
+const modelDir = path.join(FIXTURES, 'llama-f32');
+const HIDDEN = 64;
+const env = { CULTUNE_CACHE: path.join(FIXTURES, '.cache') };
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-first-hour-'));
+  dirs.push(dir);
+  return dir;
+};
+
+describe('defaults work on a small model', () => {
+  it('--dim left out is min(500, k x hidden), said once, stored, and a resume without --dim keeps it', () => {
+    const out = tempDir();
+    const k = 3;
+    const args = ['train', '--model', modelDir, '--country', 'JP', '--device', 'cpu', '--k', String(k), '--pop', '4', '--budget', '8', '--variants', '1', '--out', out, '--name', 'run'];
+    const first = runCli(args, { env });
+    expect(first.stderr).not.toMatch(/exceeds/);
+    expect(first.code).toBe(0);
+    const said = first.stderr.split('\n').filter((line) => line.includes('--dim defaults to'));
+    expect(said).toEqual([`cultune: --dim defaults to ${k * HIDDEN}, the soft prompt's own size (--k ${k} x hidden ${HIDDEN}), since it is below 500`]);
+    const info = JSON.parse(fs.readFileSync(path.join(out, 'run', 'run.json'), 'utf8'));
+    expect(info.search.dim).toBe(k * HIDDEN);
+    const resumed = runCli([...args, '--budget', '12', '--extend-budget', '--resume'], { env });
+    expect(resumed.stderr).not.toMatch(/differ/);
+    expect(resumed.code).toBe(0);
+    const explicit = runCli([...args, '--dim', '100', '--resume'], { env });
+    expect(explicit.code).not.toBe(0);
+    expect(explicit.stderr).toMatch(/dim 192 there, 100 asked/);
+  });
+});
