@@ -1,5 +1,5 @@
 import type { SetAsideItem } from '../util/set-aside.ts';
-import type { Estimate } from './bootstrap.ts';
+import type { Estimate } from '../stats/bootstrap.ts';
 import type { Breakdown, CrossCell, EasyMethodSummary, GroupSummary } from './summary.ts';
 
 const percent = (value: number) => (Number.isFinite(value) ? (value * 100).toFixed(1) : '-');

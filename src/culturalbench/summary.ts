@@ -1,4 +1,4 @@
-import { estimate, mean, type Estimate } from './bootstrap.ts';
+import { estimate, mean, type Estimate } from '../stats/bootstrap.ts';
 import type { EasyOutcome, EvaluationResult, HardOutcome } from './evaluate.ts';
 import { groupBy } from './group-by.ts';
 import { regionOf } from './regions.ts';

@@ -9,7 +9,7 @@ import {
   type Availability,
   type Condition,
 } from '../culturalbench/index.ts';
-import type { Estimate } from '../culturalbench/bootstrap.ts';
+import type { Estimate } from '../stats/bootstrap.ts';
 import { prepareObjective, storedInstrument, type Conditioning, type InstrumentSpec } from '../instruments/index.ts';
 import type { Placement, Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
