@@ -53,7 +53,7 @@ describe.each([
     expect(reported.code, reported.stderr).toBe(0);
     const markdown = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(markdown).toContain(`### ${instrument.title}`);
-    const header = `| folder | condition | format | ${instrument.title} loss | ${instrument.columns.map((c) => `${c.name} model / target`).join(' | ')} | CB Easy mean [95% CI] |`;
+    const header = `| folder | condition | format | ${instrument.title} loss | rank agreement tau-b (C-free) | ${instrument.columns.map((c) => `${c.name} model / target`).join(' | ')} | CB Easy mean [95% CI] |`;
     expect(markdown).toContain(header);
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html).toContain(`Trade-off: ${instrument.title} loss vs CulturalBench`);

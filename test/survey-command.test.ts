@@ -34,7 +34,7 @@ describe('cultune vsm13 (the survey command for one instrument)', () => {
 
   it('prints the six scores, the target and the loss on the tiny model', async () => {
     const common = ['--model', tinyModel, '--device', 'cpu', '--country', 'SA', '--fallback', 'region', '--persona', '--variants', '2'];
-    const report = JSON.parse(await run(...common, '--json'));
+    const report = JSON.parse(await run(...common, '--constants', 'zero', '--json'));
     for (const d of DIMENSIONS) expect(Number.isFinite(report.details.indices.expected[d])).toBe(true);
     expect(report.scores).toEqual(report.details.indices.expected);
     expect(report.conditioning).toEqual({ persona: 'Saudi Arabia' });
@@ -42,12 +42,25 @@ describe('cultune vsm13 (the survey command for one instrument)', () => {
     expect(report.loss.missing).toEqual([]);
     const mean = DIMENSIONS.reduce((s, d) => s + Math.abs(report.scores[d] - report.target.values[d].value), 0) / 6;
     expect(report.loss.value).toBeCloseTo(mean, 9);
-    const table = await run(...common);
+    const table = await run(...common, '--constants', 'zero');
     expect(table).toMatch(/^PDI\s+-?\d+\.\d\s+80\.0\s+\d+\.\d\s+region fallback: Hofstede 6-D table, row ARA \(Arab countries\)$/m);
     expect(table).toMatch(/^VSM 2013 loss \(l1\): \d+\.\d{3}$/m);
     const argmax = JSON.parse(await run(...common, '--answer', 'argmax', '--metric', 'l2', '--constants', 'PDI=10', '--json'));
     expect(argmax.scores.PDI).toBeCloseTo(argmax.details.rawIndices.argmax.PDI + 10, 9);
     const squared = DIMENSIONS.reduce((s, d) => s + (argmax.scores[d] - argmax.target.values[d].value) ** 2, 0) / 6;
     expect(argmax.loss.value).toBeCloseTo(squared, 9);
+  });
+
+  it('puts the indices on the published scale by default: anchored constants, fitted on the model', async () => {
+    const common = ['--model', tinyModel, '--device', 'cpu', '--country', 'JP', '--persona', '--variants', '2'];
+    const report = JSON.parse(await run(...common, '--json'));
+    const { constants } = report.instrument.settings;
+    // Japan is in the default panel: left out of the fit.
+    expect(constants).toMatchObject({ kind: 'anchored', calibration: { leftOut: 'Japan', condition: 'persona' } });
+    expect(constants.calibration.anchors).toHaveLength(9);
+    expect(constants.calibration.anchors).not.toContain('Japan');
+    for (const d of DIMENSIONS) expect(report.scores[d]).toBeCloseTo(report.details.rawIndices.expected[d] + constants.values[d], 9);
+    const mean = DIMENSIONS.reduce((s, d) => s + Math.abs(report.scores[d] - report.target.values[d].value), 0) / 6;
+    expect(report.loss.value).toBeCloseTo(mean, 9);
   });
 });

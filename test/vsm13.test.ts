@@ -24,49 +24,9 @@ import { respondentVariants, scaleQuestion, type RespondentVariant } from '../sr
 import { averageRanks, kendallTauB, spearmanRho } from '../src/report/rank-agreement.ts';
 import { DIMENSIONS } from '../src/targets/index.ts';
 import { UserError } from '../src/util/errors.ts';
-import type { ChatMessage, ScoreRequest, Scorer, TextTokenizer } from '../src/model/types.ts';
+import type { Scorer } from '../src/model/types.ts';
 import { VSM2013_REFERENCE } from './helpers/paths.ts';
-
-/** A character-level tokenizer with a Llama-2-like template: enough to check prompts and answer tokens. */
-export function charTokenizer(): TextTokenizer {
-  const encode = (text: string) => Array.from(text, (c) => c.codePointAt(0) as number);
-  return {
-    encode,
-    decode: (ids) => String.fromCodePoint(...ids),
-    applyChatTemplate: (messages: ChatMessage[]) => messages.map((m) => `<s>[INST] ${m.content} [/INST]`).join(''),
-    continuationIds: (_prompt, continuation) => encode(continuation),
-    vocabSize: 0x10ffff,
-  };
-}
-
-/**
- * A scorer that answers each question as a respondent whose answer to item n is `answerOf(n)` on the
- * item's own scale: it reads the shown options and puts its mass on the key printed next to that label.
- */
-export function scriptedScorer(answerOf: (item: number, text: string) => number, items: readonly { number: number; question: string; labels: readonly string[] }[]): Scorer & { calls: ScoreRequest[][] } {
-  const tokenizer = charTokenizer();
-  const calls: ScoreRequest[][] = [];
-  return {
-    hidden: 8,
-    tokenizer,
-    calls,
-    async score(requests) {
-      calls.push(requests);
-      return requests.map((request) => {
-        const text = tokenizer.decode(request.ids);
-        const item = items.find((i) => text.includes(i.question));
-        if (!item) throw new Error('scripted scorer: no item in prompt');
-        const label = item.labels[answerOf(item.number, text) - 1];
-        const lines = text.split('\n');
-        return request.options.map((option) => {
-          const key = tokenizer.decode(option).trim();
-          return lines.some((l) => l === `${key} = ${label}` || l === `${key}. ${label}`) ? 0 : -30;
-        });
-      });
-    },
-  };
-}
-
+import { charTokenizer, scriptedScorer } from './helpers/scripted-scorer.ts';
 
 const settings = (flags: Record<string, string> = {}): Vsm13Settings => VSM13.settings(flags);
 const vsm13Question = (item: Vsm13Item, variant: RespondentVariant): SurveyQuestion =>

@@ -36,11 +36,11 @@ function runsTable(runs: readonly RunHeader[]): string {
   const rows = runs.map(
     (r) =>
       `<tr><td>${escapeXml(r.folder)}</td><td>${escapeXml(r.country)}</td><td>${escapeXml(r.model)}</td><td>${escapeXml(r.instrument)}</td>` +
-      `${number(r.k)}${number(r.budget)}${number(r.evaluations)}<td class="number">${escapeXml(r.seed)}</td></tr>`,
+      `${number(r.k)}${number(r.budget)}${number(r.evaluations)}<td class="number">${escapeXml(r.seed)}</td><td>${escapeXml(r.scale)}</td></tr>`,
   );
   return (
     '<table class="runs"><thead><tr><th>folder</th><th>country</th><th>model</th><th>instrument</th><th class="number">k</th>' +
-    `<th class="number">budget</th><th class="number">evaluations spent</th><th class="number">seed</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    `<th class="number">budget</th><th class="number">evaluations spent</th><th class="number">seed</th><th>scale (VSM 2013 constants C)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );
 }
 

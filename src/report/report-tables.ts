@@ -1,7 +1,7 @@
 import type { Interval } from '../eval/eval-record.ts';
 import { instrumentDisplay } from './columns.ts';
 import { fixed, withInterval } from './format.ts';
-import { instrumentsOf, type ReportData, type ReportRow } from './report-data.ts';
+import { instrumentsOf, MIN_RANK_COUNTRIES, type ReportData, type ReportRow } from './report-data.ts';
 
 /** The flat record of one row: what report.csv holds, column by column, and report.json repeats. */
 export function flatRow(row: ReportRow): Record<string, string | number | null> {
@@ -55,6 +55,18 @@ function cultureCells(row: ReportRow): string[] {
   return [withInterval(cb.easy.mean), withInterval(cb.easy.strict), withInterval(cb.hard)];
 }
 
+/**
+ * The C-free figure beside a loss: Kendall's tau-b between the model's and the published scores across
+ * the report's countries under the same instrument and condition, averaged over the instrument's
+ * scores. A loss depends on the scale (VSM 2013's constants C shift each dimension); ranks do not.
+ */
+function rankBesideLoss(data: ReportData, instrument: string, condition: string): string {
+  const agreements = data.rankAgreement.filter((a) => a.instrument === instrument && a.condition === condition && Number.isFinite(a.kendallTauB));
+  if (agreements.length === 0) return `n/a (needs ${MIN_RANK_COUNTRIES} countries)`;
+  const mean = agreements.reduce((sum, a) => sum + a.kendallTauB, 0) / agreements.length;
+  return `${fixed(mean, 3)} (${Math.max(...agreements.map((a) => a.countries.length))} countries)`;
+}
+
 export const RANK_AGREEMENT_MISSING = 'Rank agreement needs at least 3 countries evaluated under the same condition.';
 
 /** One country's table for one instrument: its scores beside CulturalBench. */
@@ -76,7 +88,7 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
         instrument,
         title,
         table: markdownTable(
-          ['folder', 'condition', 'format', `${title} loss`, ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
+          ['folder', 'condition', 'format', `${title} loss`, 'rank agreement tau-b (C-free)', ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
           rows
             .filter((r) => r.instrument === instrument)
             .map((r) => [
@@ -84,6 +96,7 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
               r.condition,
               r.format,
               fixed(r.record.result.loss.value, 2),
+              rankBesideLoss(data, instrument, r.condition),
               ...columns.map((c) => `${fixed(r.record.result.scores[c.name], c.digits)} / ${fixed(r.record.result.target[c.name], c.digits)}`),
               ...cultureCells(r),
             ]),

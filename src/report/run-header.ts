@@ -2,6 +2,8 @@ import path from 'node:path';
 import { isRunFolder, readRunInfo, readTrainingState, type RunInfo } from '../train/run-files.ts';
 import { displayPath } from '../util/display-path.ts';
 import { evalFilesIn, readEvalRecord } from '../eval/eval-record.ts';
+import type { StoredInstrument } from '../instruments/index.ts';
+import { VSM13, describeConstants, type Vsm13Settings } from '../instruments/vsm13/index.ts';
 
 /** What a reader needs to know to reproduce or compare a folder in the report: one row of the header. */
 export interface RunHeader {
@@ -15,6 +17,18 @@ export interface RunHeader {
   budget: number | null;
   evaluations: number | null;
   seed: string;
+  /** The scale the losses are on: VSM 2013's constants C and how they were fitted; '-' for other instruments. */
+  scale: string;
+}
+
+/**
+ * The scale of a folder's VSM 2013 losses, as its run.json or eval record stores it. Runs stored before
+ * the constants were recorded read as zero (the raw scale they were trained on), and the header says so.
+ */
+export function scaleDisplay(instrument: StoredInstrument): string {
+  if (instrument.name !== VSM13.name) return '-';
+  const { constants } = instrument.settings as Partial<Vsm13Settings>;
+  return constants === undefined ? 'zero (not recorded: raw VSM 2013 scale)' : describeConstants(constants);
 }
 
 /** run.json's model record; runs downloaded from the Hub also name their id and revision. */
@@ -48,6 +62,7 @@ export function runHeaders(folders: readonly string[]): RunHeader[] {
           budget: run.search.budget,
           evaluations: history.at(-1)?.evaluations ?? 0,
           seed: String(run.search.seed),
+          scale: scaleDisplay(run.instrument),
         },
       ];
     }
@@ -55,7 +70,7 @@ export function runHeaders(folders: readonly string[]): RunHeader[] {
     if (first === undefined) return [];
     const record = readEvalRecord(first);
     return [
-      { folder, country: record.country.name, model: modelDisplayName(record.model), instrument: record.instrument.name, k: null, budget: null, evaluations: null, seed: record.settings.seed },
+      { folder, country: record.country.name, model: modelDisplayName(record.model), instrument: record.instrument.name, k: null, budget: null, evaluations: null, seed: record.settings.seed, scale: scaleDisplay(record.instrument) },
     ];
   });
 }

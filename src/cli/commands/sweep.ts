@@ -4,17 +4,16 @@ import { Command, Option } from 'commander';
 import { modelGraphHash, resolveModelSource } from '../../model/index.ts';
 import { checkServer, parseQueueAddress } from '../../queue/connection.ts';
 import { enqueueRuns } from '../../queue/enqueue.ts';
-import { argsRelativeToRuns } from '../../queue/job-args.ts';
-import type { TrainJobData } from '../../queue/jobs.ts';
+import { relativeToRuns, type TrainJobData } from '../../queue/jobs.ts';
 import { evalFileName } from '../../eval/eval-record.ts';
 import { readRunJson, RESULT_FILE, type RunResult } from '../../train/run-files.ts';
 import { parseEvalConditions, planTrainJob, trainJobArgs } from '../train-job.ts';
 import { JobRejected } from '../../queue/worker.ts';
 import { integerAtLeast } from '../parsers.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
-import { checkSweepModel, lossesOverSeeds, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
+import { checkSweepModel, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
 import { UserError } from '../../util/errors.ts';
-import { checkWritable, makeFolder, removeCreatedFolders } from '../../util/atomic.ts';
+import { checkWritable } from '../../util/atomic.ts';
 import { newRunInfo, runDefinition, trainingTarget } from '../../train/new-run.ts';
 import { loadInstrumentData, settingFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel } from '../model-options.ts';
@@ -64,6 +63,7 @@ function skipped(run: SweepRun, result: RunResult, say: Say): void {
 async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: Say): Promise<void> {
   const address = parseQueueAddress(flags.queue as string, flags.queueName);
   const conditions = parseEvalConditions(flags.eval ?? [], '--eval');
+  const targets = flags.targets === undefined ? undefined : relativeToRuns(flags.out, flags.targets, '--targets');
   // A Hub id is downloaded (or found in the cache) here, so that its graph hash names the jobs' model.
   const source = await resolveModelSource(flags);
   const model = modelGraphHash(source.dir, source.graphFile);
@@ -74,11 +74,7 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: S
     const result = run.state === 'finished' ? readRunJson<RunResult>(run.dir, RESULT_FILE) : undefined;
     if (result && conditions.every((c) => fs.existsSync(path.join(run.dir, evalFileName(c, run.definition.instrument.format))))) skipped(run, result, say);
     else {
-      // Files the job names (--targets, a --constants file) go relative to --out: workers read them in their --runs.
-      const args = argsRelativeToRuns(
-        trainJobArgs(run.country, run.definition, settingFlags(flags, run.definition.instrument.name), { fallback: flags.fallback, targets: flags.targets, allowPartialTarget: flags.allowPartialTarget }),
-        flags.out,
-      );
+      const args = trainJobArgs(run.country, run.definition, settingFlags(flags, run.definition.instrument.name), { fallback: flags.fallback, targets, allowPartialTarget: flags.allowPartialTarget });
       const job = { run: path.basename(run.dir), args, model, eval: conditions };
       // What a worker will check, checked here first: a job that leaves this process is one a worker takes.
       // (The instrument's dataset, if it has one, was read above.)
@@ -90,15 +86,7 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: S
       jobs.push(job);
     }
   }
-  // Workers refuse a --runs that does not exist: the folder the message below names them is made here.
-  const created = makeFolder(flags.out);
-  let outcomes: Awaited<ReturnType<typeof enqueueRuns>>;
-  try {
-    outcomes = await enqueueRuns(address, jobs);
-  } catch (error) {
-    removeCreatedFolders(flags.out, created);
-    throw error;
-  }
+  const outcomes = await enqueueRuns(address, jobs);
   for (const { run, state } of outcomes) {
     const what = state === 'added' ? 'queued' : state === 'requeued' ? 'queued again (its job had completed, its run folder is not finished)' : `in the queue already (${state})`;
     say({ event: 'queued', run, job: run, state }, `${run}: ${what}`);
@@ -123,10 +111,10 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
   await loadInstrumentData(instrument, flags, json);
   const plan = planSweep(
     flags.countries.flatMap((country) => {
-      const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget, { commandLine: false });
+      const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget);
       return seeds.map((seed) => {
         const seeded = { ...request, search: { ...request.search, seed } };
-        return { country, definition: runDefinition(country, target, seeded), dir: runFolder({ ...flags, seed }, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined };
+        return { country, definition: runDefinition(country, target, seeded), dir: runFolder({ ...flags, seed }, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined };
       });
     }),
   );
@@ -153,14 +141,9 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
         }
       },
     });
-    // Over several seeds, each country's best loss as mean ± sample sd (docs/statistics.md).
-    const overSeeds = seeds.length > 1 ? lossesOverSeeds(plan, results) : [];
     say(
-      { event: 'sweep', runs: plan.map((run, i) => ({ country: run.country, run: run.dir, bestLoss: results[i].best.loss.value })), ...(seeds.length > 1 ? { overSeeds } : {}) },
-      [
-        `sweep finished: ${plan.map((run, i) => `${path.basename(run.dir)} ${results[i].best.loss.value.toFixed(3)}`).join(', ')} (best ${instrument.name} loss); runs in ${flags.out}`,
-        ...overSeeds.map((c) => `${c.country}: best ${instrument.name} loss ${c.bestLoss.mean.toFixed(3)} ± ${c.bestLoss.sd?.toFixed(3)} (mean ± sd over seeds ${c.seeds.join(', ')})`),
-      ].join('\n'),
+      { event: 'sweep', runs: plan.map((run, i) => ({ country: run.country, run: run.dir, bestLoss: results[i].best.loss.value })) },
+      `sweep finished: ${plan.map((run, i) => `${path.basename(run.dir)} ${results[i].best.loss.value.toFixed(3)}`).join(', ')} (best ${instrument.name} loss); runs in ${flags.out}`,
     );
   } finally {
     await model.dispose();
