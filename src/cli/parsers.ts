@@ -39,3 +39,10 @@ export function positiveNumber(value: string): number {
   if (n === undefined || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got "${value}"`);
   return n;
 }
+
+/** A commander argument parser for a fraction from 0 up to, not including, 1 (--holdout: 0 turns the split off). */
+export function fractionBelowOne(value: string): number {
+  const n = parseDecimal(value);
+  if (n === undefined || n < 0 || n >= 1) throw new InvalidArgumentError(`expected a fraction from 0 (none) to below 1, e.g. 0.3, got "${value}"`);
+  return n;
+}

@@ -27,7 +27,7 @@ import { VERSION } from './version.ts';
  */
 const WORKER_OWNED = new Set(['--out', '--json']);
 
-type JobFlags = Pick<TrainingFlags, keyof SearchSettings | 'k' | 'init' | 'placement' | 'instrument' | 'allowPartialTarget' | 'extendBudget'> & InstrumentFlags & TargetFlags;
+type JobFlags = Pick<TrainingFlags, keyof SearchSettings | 'k' | 'init' | 'placement' | 'holdout' | 'instrument' | 'allowPartialTarget' | 'extendBudget'> & InstrumentFlags & TargetFlags;
 
 function jobFlagParser(): Command {
   const parser = new Command('job').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }).helpOption(false);
@@ -47,7 +47,7 @@ function flagName(key: string): string {
  */
 export function trainJobArgs(
   country: string,
-  definition: Pick<RunDefinition, 'instrument' | 'search' | 'softPrompt'>,
+  definition: Pick<RunDefinition, 'instrument' | 'search' | 'softPrompt' | 'holdout'>,
   instrumentFlags: SettingFlags,
   target: { fallback: string; targets?: string; allowPartialTarget?: boolean },
 ): string[] {
@@ -57,6 +57,8 @@ export function trainJobArgs(
   args.push('--format', format, ...(maxNewTokens === undefined ? [] : ['--max-new-tokens', String(maxNewTokens)]));
   const { initText, ...prompt } = definition.softPrompt;
   for (const [key, value] of Object.entries({ ...definition.search, ...prompt })) if (value !== undefined) args.push(flagName(key), String(value));
+  // The split as the run stores it (0: none), so a worker draws the same one.
+  args.push('--holdout', String(definition.holdout?.fraction ?? 0));
   // The country's own text: without {country} in it, the worker resolves it to itself.
   if (initText !== undefined) args.push('--init-text', initText);
   args.push('--fallback', target.fallback);
@@ -105,7 +107,7 @@ export async function planTrainJob(id: string, data: unknown, runs: string, load
     const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country: flags.country as string }, instrument), !!flags.allowPartialTarget);
     const dir = path.join(runs, runFolderName(target, request.search.seed, runLabel(request.instrument)));
     if (path.basename(dir) !== job.run) throw new UserError(`job ${id}: its flags train into ${path.basename(dir)}, not ${job.run}`);
-    const [run] = planSweep([{ country: flags.country as string, definition: runDefinition(flags.country as string, target, request), dir }]);
+    const [run] = planSweep([{ country: flags.country as string, definition: runDefinition(flags.country as string, target, request), dir, holdoutGiven: flags.holdout !== undefined }]);
     if (run.state !== 'new' && run.stored.model.sourceHash !== job.model) {
       throw new UserError(`${dir} was trained on another model (graph hash ${run.stored.model.sourceHash.slice(0, 12)}) than job ${id} asks for`);
     }

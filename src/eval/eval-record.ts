@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UserError, describeError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
 import type { SetAsideItem } from '../util/set-aside.ts';
-import { CLASSIFY, FORMAT_NAMES, type FormatSetting, type InstrumentResult, type StoredInstrument } from '../instruments/index.ts';
+import { CLASSIFY, FORMAT_NAMES, type FormatSetting, type HoldoutSplit, type InstrumentResult, type StoredInstrument } from '../instruments/index.ts';
 
 export type EvalCondition = 'none' | 'persona' | 'soft';
 export const EVAL_CONDITIONS: readonly EvalCondition[] = ['none', 'persona', 'soft'];
@@ -48,6 +48,13 @@ export interface EvalRecord {
   /** The instrument asked, with its settings, and what it gave: named scores, the target's values, the loss. */
   instrument: StoredInstrument;
   result: InstrumentResult;
+  /**
+   * The run's held-out split of the instrument (src/instruments/split.ts): `result` is on its held-out
+   * part, `inSample` on its training part. Absent (files written before splits, runs trained with
+   * --holdout 0, baselines without a run): no split, `result` is in-sample.
+   */
+  holdout?: HoldoutSplit;
+  inSample?: InstrumentResult;
   culturalbench: CulturalBenchOutcome;
 }
 

@@ -10,7 +10,7 @@ import {
   type Condition,
 } from '../culturalbench/index.ts';
 import type { Estimate } from '../stats/bootstrap.ts';
-import { prepareObjective, storedInstrument, type Conditioning, type InstrumentSpec } from '../instruments/index.ts';
+import { prepareObjective, storedInstrument, type Conditioning, type HoldoutSplit, type InstrumentSpec, type SplitSide } from '../instruments/index.ts';
 import type { Placement, Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
 import type { CulturalBenchOutcome, EvalCondition, EvalRecord, Interval } from './eval-record.ts';
@@ -26,6 +26,8 @@ export interface EvaluationPlan {
   limit?: number;
   /** Ask only the held-out half of this split (a multi-objective run's), so the number is on questions its search never saw. */
   heldOut?: QuestionSplit;
+  /** The run's held-out split of the instrument: the result is on its held-out part, the in-sample figure on its training part. */
+  holdout?: HoldoutSplit;
   seed: string;
   bootstrap: number;
   onProgress?: (done: number, total: number, phase: string) => void;
@@ -95,8 +97,13 @@ export async function evaluateCondition(
   identity: { run: string | null; modelDir: string; version: string },
 ): Promise<EvalRecord> {
   if (plan.condition === 'soft' && !plan.softPrompt) throw new Error('the soft condition needs a soft prompt');
-  const objective = prepareObjective(scorer, plan.instrument, plan.target, { conditioning: instrumentConditioning(plan) });
-  const result = await objective.evaluate(undefined, plan.onProgress && ((done, total) => plan.onProgress?.(done, total, plan.instrument.instrument.title)));
+  const { holdout } = plan;
+  const evaluateOn = (side?: SplitSide) =>
+    prepareObjective(scorer, plan.instrument, plan.target, { conditioning: instrumentConditioning(plan), part: holdout && side && { split: holdout, side } })
+      .evaluate(undefined, plan.onProgress && ((done, total) => plan.onProgress?.(done, total, plan.instrument.instrument.title)));
+  // Every condition on both parts: none and persona saw neither, so the parts compare conditions fairly.
+  const result = await evaluateOn('heldOut');
+  const inSample = holdout && (await evaluateOn('train'));
   return {
     cultune: identity.version,
     createdAt: new Date().toISOString(),
@@ -107,6 +114,7 @@ export async function evaluateCondition(
     settings: { placement: plan.placement, seed: plan.seed, bootstrap: plan.bootstrap },
     instrument: storedInstrument(plan.instrument),
     result,
+    ...(holdout && { holdout, inSample }),
     culturalbench: await culturalBenchOutcome(scorer, plan),
   };
 }

@@ -64,6 +64,7 @@ export async function evaluateSubject(
       culturalBench: options.culturalBench,
       limit: options.limit,
       heldOut: run?.info.objectives?.split,
+      holdout: run?.info.holdout,
       seed: options.seed,
       bootstrap: options.bootstrap,
       onProgress: options.onProgress,

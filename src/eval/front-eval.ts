@@ -68,6 +68,7 @@ export async function evaluateFront(
     placement: info.softPrompt.placement,
     culturalBench: options.culturalBench,
     heldOut: info.objectives!.split,
+    holdout: info.holdout,
     seed: options.seed,
     bootstrap: options.bootstrap,
   });

@@ -4,6 +4,7 @@ import { UserError } from '../util/errors.ts';
 import { conditionMessages, NO_CONDITIONING, softPromptOf, type Conditioning } from './conditioning.ts';
 import { CLASSIFY, describeFormat, formatMessages, formatSetting, generates, READ_OUT, type FormatFlags, type FormatSetting } from './formats.ts';
 import { buildScoreRequest } from './requests.ts';
+import { askedOn, type SplitPart } from './split.ts';
 import { answerDistributions } from './survey/answers.ts';
 import { instrumentNamed } from './registry.ts';
 import type { AnyInstrument, InstrumentResult, NamedScores, SettingFlags, SurveyQuestion } from './types.ts';
@@ -40,16 +41,18 @@ export interface PreparedInstrument extends InstrumentSpec {
 /**
  * Writes the instrument's questions under a text conditioning (a persona goes into the messages; a
  * soft prompt leaves them alone) in the spec's format, and builds their score requests with the one
- * request builder. Classify scores the requests, several candidates in one pass where the scorer
+ * request builder. With `part`, only that side of a held-out split is asked (split.ts): training
+ * builds its requests from the training side alone. Classify scores the requests, several candidates in one pass where the scorer
  * can; a generating format first has each candidate write after each question (greedily, under its
  * soft prompt), then scores the options after that text and the read-out line. A candidate's texts
  * are generated apart from the others', so a prompt reads the same alone as in a population.
  */
-export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec, target: Target | undefined, conditioning: Conditioning = NO_CONDITIONING): PreparedInstrument {
-  const { instrument, settings } = spec;
+export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec, target: Target | undefined, conditioning: Conditioning = NO_CONDITIONING, part?: SplitPart): PreparedInstrument {
+  const { instrument } = spec;
+  const { settings, questions: asked } = part ? askedOn(spec, target, part) : { settings: spec.settings, questions: instrument.questions(spec.settings, target) };
   // A spec's format with its cap filled in (code may build one without it).
   const format = formatSetting({}, spec.format);
-  const questions = instrument.questions(settings, target).map((q) => ({ ...q, messages: formatMessages(conditionMessages(q.messages, conditioning), format) }));
+  const questions = asked.map((q) => ({ ...q, messages: formatMessages(conditionMessages(q.messages, conditioning), format) }));
   const requestsAfter = (texts: readonly string[]) =>
     questions.map((q, i) => buildScoreRequest(tokenizer, q.messages, q.answerKeys, `${instrument.title} item ${q.itemId}`, texts[i]));
   const requests = requestsAfter(generates(format) ? questions.map(() => READ_OUT) : []);
@@ -108,6 +111,8 @@ export interface ObjectiveOptions {
   conditioning?: Conditioning;
   /** Where candidates' soft prompts go. */
   placement?: Placement;
+  /** Ask one side of a run's held-out split only (absent: every question). */
+  part?: SplitPart;
 }
 
 /** Refuses, before anything is written, a generating format on a scorer that cannot generate. */
@@ -120,7 +125,7 @@ function checkFormatRuns(scorer: Scorer, format: FormatSetting | undefined): voi
 export function prepareObjective(scorer: Scorer, spec: InstrumentSpec, target: Target, options: ObjectiveOptions = {}): Objective {
   checkFormatRuns(scorer, spec.format);
   const conditioning = options.conditioning ?? NO_CONDITIONING;
-  const prepared = prepareInstrument(scorer.tokenizer, spec, target, conditioning);
+  const prepared = prepareInstrument(scorer.tokenizer, spec, target, conditioning, options.part);
   const fixed = softPromptOf(conditioning);
   const placement = options.placement ?? fixed.placement;
   const resultFromLogprobs = (logprobs: readonly (readonly number[])[]) => resultOf(spec, prepared.read(logprobs), target);

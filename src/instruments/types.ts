@@ -71,6 +71,15 @@ export interface DataSource {
   download: boolean;
 }
 
+/**
+ * What a held-out split divides (src/instruments/split.ts). `question`: the items, each asked of every
+ * respondent variant on its side. `respondent`: the respondent profiles, every item asked on both
+ * sides (an instrument whose scores need all its items, as VSM's indices and the map's projection
+ * do); `variantsPerRespondent` is the most variants one profile gives, so a side of n profiles asks
+ * at most n times that many.
+ */
+export type HoldoutUnit = { by: 'question' } | { by: 'respondent'; variantsPerRespondent: number };
+
 /** Flag values as they come from the command line: strings, undefined where not given. */
 export type SettingFlags = Readonly<Record<string, string | undefined>>;
 
@@ -89,6 +98,8 @@ export interface Instrument<Settings extends object = object, Scores = unknown> 
   readonly columns: readonly ScoreColumn[];
   /** The settings' command-line flags. */
   readonly options: readonly SettingOption[];
+  /** What a held-out split divides; absent, the instrument is not split and its figures are all in-sample. */
+  readonly holdout?: HoldoutUnit;
   /** Where targets come from; absent when the target is not a row of named values. */
   readonly table?: ReferenceTable;
   /**
@@ -108,7 +119,11 @@ export interface Instrument<Settings extends object = object, Scores = unknown> 
   target(request: TargetRequest): Target;
   /** Every question one evaluation asks (all items for all respondent variants), in a fixed order. */
   questions(settings: Settings, target: Target | undefined): SurveyQuestion[];
-  /** Scores from one probability distribution per question over that question's answer keys (the target where the scores compare answers with it, as GlobalOpinionQA's do). */
+  /**
+   * Scores from one probability distribution per question over that question's answer keys; the
+   * questions may be one side of a held-out split (some items, or some respondents), and the scores
+   * are over what was asked (the target where the scores compare answers with it, as GlobalOpinionQA's do).
+   */
   scores(questions: readonly SurveyQuestion[], distributions: readonly number[][], settings: Settings, target: Target | undefined): Scores;
   /** The scores under the names of `columns`. */
   named(scores: Scores, settings: Settings): NamedScores;

@@ -1,5 +1,5 @@
 import type { EvalRecord } from '../eval/eval-record.ts';
-import { describeFormat, instrumentNamed } from '../instruments/index.ts';
+import { describeFormat, describeSplit, instrumentNamed } from '../instruments/index.ts';
 import { describeSetAside } from '../util/set-aside.ts';
 import { alignColumns, fixed, withInterval } from './format.ts';
 
@@ -15,7 +15,9 @@ export function formatEvalRecord(record: EvalRecord): string[] {
       ['model', ...columns.map((c) => fixed(result.scores[c.name], c.digits))],
       ['target', ...columns.map((c) => fixed(result.target[c.name], c.digits))],
     ]),
-    `${instrument.title} loss (${result.loss.metric}${result.loss.missing.length > 0 ? `, without ${result.loss.missing.join(', ')}` : ''}): ${fixed(result.loss.value, 3)}`,
+    `${instrument.title} loss (${result.loss.metric}${result.loss.missing.length > 0 ? `, without ${result.loss.missing.join(', ')}` : ''}; ${describeSplit(record.holdout)}): ${fixed(result.loss.value, 3)}`,
+    // The training part's figure, apart: a prompt fitted to it reads better there than it generalises.
+    ...(record.inSample ? [`${instrument.title} loss in-sample (the training part, not held out): ${fixed(record.inSample.loss.value, 3)}`] : []),
   ];
   if (!cb.available) return [...lines, cb.reason];
   return [

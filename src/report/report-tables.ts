@@ -20,6 +20,9 @@ export function flatRow(row: ReportRow): Record<string, string | number | null> 
     format: row.format,
     loss: result.loss.value,
     metric: result.loss.metric,
+    // What `loss` and the scores are on; the training part's loss stands apart.
+    split: splitLabel(row),
+    in_sample_loss: row.record.inSample?.loss.value ?? null,
     ...Object.fromEntries(names.map((n) => [`loss_${n}`, result.loss.perScore[n] ?? null])),
     ...Object.fromEntries(names.map((n) => [`model_${n}`, result.scores[n]])),
     ...Object.fromEntries(names.map((n) => [`target_${n}`, result.target[n] ?? null])),
@@ -29,6 +32,11 @@ export function flatRow(row: ReportRow): Record<string, string | number | null> 
     cb_easy_questions: cb.available ? cb.questions.easy : null,
     cb_hard_questions: cb.available ? cb.questions.hard : null,
   };
+}
+
+/** What a row's figures are on: the run's held-out part, or everything (no split: in-sample). */
+function splitLabel(row: ReportRow): string {
+  return row.record.holdout ? 'held-out' : 'in-sample (no split)';
 }
 
 function csvCell(value: string | number | null | undefined): string {
@@ -88,14 +96,16 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
         instrument,
         title,
         table: markdownTable(
-          ['folder', 'condition', 'format', `${title} loss`, 'rank agreement tau-b (C-free)', ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
+          ['folder', 'condition', 'format', 'questions', `${title} loss`, 'in-sample loss', 'rank agreement tau-b (C-free)', ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
           rows
             .filter((r) => r.instrument === instrument)
             .map((r) => [
               r.folder,
               r.condition,
               r.format,
+              splitLabel(r),
               fixed(r.record.result.loss.value, 2),
+              r.record.inSample ? fixed(r.record.inSample.loss.value, 2) : '',
               rankBesideLoss(data, instrument, r.condition),
               ...columns.map((c) => `${fixed(r.record.result.scores[c.name], c.digits)} / ${fixed(r.record.result.target[c.name], c.digits)}`),
               ...cultureCells(r),

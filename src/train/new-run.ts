@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SoftPromptConfig } from '../embedding/index.ts';
 import type { LoadedModel } from '../model/index.ts';
-import { CLASSIFY, DEFAULT_INSTRUMENT, personaSentence, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
+import { CLASSIFY, DEFAULT_HOLDOUT, DEFAULT_INSTRUMENT, drawHoldout, personaSentence, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
 import { explainMissing, type Target, type TargetRequest } from '../targets/index.ts';
 import { UserError } from '../util/errors.ts';
 import { datasetCountries, resolveCountry, splitCountry, type CulturalBenchData } from '../culturalbench/index.ts';
@@ -17,6 +17,8 @@ export interface RunRequest {
   /** --init-text: the TEXT init's text, `{country}` standing for the country (default: the persona sentence). */
   initTemplate?: string;
   search: SearchSettings;
+  /** --holdout: the fraction of the instrument held out from training (split.ts); 0, no split; absent, the default where the instrument says what a split divides, else none. */
+  holdout?: number;
 }
 
 /**
@@ -46,9 +48,10 @@ export function runLabel(spec: InstrumentSpec): string | undefined {
   return parts.filter(Boolean).join('-') || undefined;
 }
 
-/** What defines a new run, known before a model is loaded: run.json without the model and version. */
+/** What defines a new run, known before a model is loaded: run.json without the model and version; the held-out split is seeded by the run's seed. */
 export function runDefinition(query: string, target: Target, request: RunRequest): RunDefinition {
   const place = target.country.personaName;
+  const holdout = drawHoldout(request.instrument, target, request.holdout ?? (request.instrument.instrument.holdout ? DEFAULT_HOLDOUT : 0), String(request.search.seed));
   const initText = request.softPrompt.init !== 'text' ? undefined : request.initTemplate === undefined ? personaSentence(place) : resolveInitText(request.initTemplate, place);
   return {
     country: { query, name: target.country.name, code: countryCode(target) },
@@ -56,6 +59,7 @@ export function runDefinition(query: string, target: Target, request: RunRequest
     target,
     softPrompt: { ...request.softPrompt, ...(initText === undefined ? {} : { initText }) },
     search: request.search,
+    ...(holdout && { holdout }),
   };
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Target } from '../targets/index.ts';
-import type { InstrumentResult, StoredInstrument } from '../instruments/index.ts';
+import type { HoldoutSplit, InstrumentResult, StoredInstrument } from '../instruments/index.ts';
 import type { DESnapshot, GDE3Snapshot, StopReason } from '../de/index.ts';
 import type { QuestionSplit } from '../culturalbench/index.ts';
 import type { SoftPromptConfig } from '../embedding/index.ts';
@@ -28,6 +28,11 @@ export interface RunInfo {
   model: RunModel;
   /** Present for a multi-objective run (`--objectives`): the instrument's loss and CulturalBench together. */
   objectives?: FrontObjectives;
+  /**
+   * The instrument's held-out split (--holdout): training asks its train part, eval reports its
+   * held-out part. Absent (runs made before splits, or --holdout 0): no split, every figure in-sample.
+   */
+  holdout?: HoldoutSplit;
 }
 
 /** The model a run trains on. */

@@ -1,4 +1,4 @@
-import { describeFormat, instrumentNamed } from '../instruments/index.ts';
+import { describeFormat, describeSplit, instrumentNamed } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
 import { readRunInfo, runStage, type RunDefinition, type RunInfo } from './run-files.ts';
 
@@ -13,6 +13,11 @@ export interface RunPlanRequest {
    * it); with it, a different text is a different run.
    */
   initTextGiven?: boolean;
+  /**
+   * The command line gave --holdout. Without it the stored split stands (a run made before splits
+   * resumes with none); with it, a different split is a different run.
+   */
+  holdoutGiven?: boolean;
 }
 
 /** What happens to the folder: `new` trains from the start, `unfinished` resumes `stored`, `finished` has nothing left to do. */
@@ -43,6 +48,9 @@ function differences(stored: RunDefinition, asked: RunPlanRequest): string[] {
     .map((key) => `${key} ${a[key] ?? 'unset'} there, ${b[key] ?? 'unset'} asked${key === 'budget' && raised ? ': add --extend-budget to raise it' : ''}`);
   const [storedText, askedText] = [stored.softPrompt.initText, wanted.softPrompt.initText];
   if (asked.initTextGiven && storedText !== askedText) found.push(`init text ${JSON.stringify(storedText ?? null)} there, ${JSON.stringify(askedText ?? null)} asked`);
+  if (asked.holdoutGiven && JSON.stringify(stored.holdout ?? null) !== JSON.stringify(wanted.holdout ?? null)) {
+    found.push(`held-out split ${describeSplit(stored.holdout)} there, ${describeSplit(wanted.holdout)} asked`);
+  }
   if (stored.country.name !== wanted.target.country.name) found.unshift(`country ${stored.country.name} there, ${wanted.target.country.name} asked`);
   for (const name of new Set([...Object.keys(stored.target.values), ...Object.keys(wanted.target.values)])) {
     const [there, want] = [stored.target.values[name]?.value, wanted.target.values[name]?.value];

@@ -42,7 +42,8 @@ export async function train(runDir: string, asked: RunInfo, model: LoadedModel, 
   const spec = await calibratedSpec(model, stored, asked.target.country, { say: callbacks.onNotice });
   const info: RunInfo = spec === stored ? asked : { ...asked, instrument: storedInstrument(spec) };
   const { search, softPrompt, target } = info;
-  const objective = prepareObjective(model, spec, target, { placement: softPrompt.placement });
+  // The search sees the training part of the run's held-out split only.
+  const objective = prepareObjective(model, spec, target, { placement: softPrompt.placement, part: info.holdout && { split: info.holdout, side: 'train' } });
   checkTrainSettingsForModel(softPrompt, search, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.prepared, spec.instrument.title);
   const init = softPrompt.initText === undefined ? undefined : initTokens(model.tokenizer, softPrompt.initText, softPrompt.k);
   const space = buildSearchSpace(model.embeddingTable, softPrompt, search, init?.ids ?? []);

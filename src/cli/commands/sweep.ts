@@ -114,7 +114,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
       const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget);
       return seeds.map((seed) => {
         const seeded = { ...request, search: { ...request.search, seed } };
-        return { country, definition: runDefinition(country, target, seeded), dir: runFolder({ ...flags, seed }, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined };
+        return { country, definition: runDefinition(country, target, seeded), dir: runFolder({ ...flags, seed }, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined };
       });
     }),
   );

@@ -12,7 +12,7 @@ import { TrainingInterrupted } from '../../train/train.ts';
 import { UserError } from '../../util/errors.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type InstrumentFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
-import { integerAtLeast } from '../parsers.ts';
+import { fractionBelowOne, integerAtLeast } from '../parsers.ts';
 import { trainWithProgress } from '../training-progress.ts';
 import { VERSION } from '../version.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
@@ -22,6 +22,8 @@ import { checkInitTextTemplate } from '../../train/init-text.ts';
 export interface TrainingFlags extends ModelFlags, InstrumentFlags, Omit<TargetFlags, 'country' | 'target'>, SearchSettings, Omit<SoftPromptConfig, 'initText'> {
   /** --init-text: the TEXT init's text template. */
   initText?: string;
+  /** --holdout: the fraction held out (absent: the default, or a resumed run's stored split). */
+  holdout?: number;
   out: string;
   allowPartialTarget?: boolean;
   extendBudget?: boolean;
@@ -53,6 +55,7 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(new Option('--stagnation <n>', 'stop after this many generations without improvement').argParser(integerAtLeast(1)))
     .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(integerAtLeast(0)))
     .addOption(new Option('--placement <where>', 'soft prompt position').choices(['start', 'after-bos']).default('start'))
+    .addOption(new Option('--holdout <fraction>', "fraction of the instrument's questions (GlobalOpinionQA) or respondents (VSM 2013, the map) held out from training and reported apart by eval (default 0.3; 0: no split)").argParser(fractionBelowOne))
     .option('--allow-partial-target', 'train even when the target lacks some of its values')
     .option('--extend-budget', 'continue a stored run (finished or not) to a larger --budget')
     .option('--out <dir>', 'folder for runs', 'checkpoints')
@@ -60,7 +63,7 @@ export function addTrainingOptions(command: Command): Command {
 }
 
 /** The run the flags ask for, checked before any model is loaded. */
-export function runRequest(flags: SearchSettings & Omit<SoftPromptConfig, 'initText'> & InstrumentFlags & { initText?: string }): RunRequest {
+export function runRequest(flags: SearchSettings & Omit<SoftPromptConfig, 'initText'> & InstrumentFlags & { initText?: string; holdout?: number }): RunRequest {
   const { k, init, placement, space, dim, strategy, pop, budget, generations, stagnation, seed } = flags;
   checkTrainSettings({ space, dim, strategy, pop, budget, generations, stagnation, seed });
   if (flags.initText !== undefined && init !== 'text') throw new UserError(`--init-text needs --init text (got --init ${init})`);
@@ -69,6 +72,7 @@ export function runRequest(flags: SearchSettings & Omit<SoftPromptConfig, 'initT
     softPrompt: { k, init, placement },
     ...(flags.initText !== undefined && { initTemplate: checkInitTextTemplate(flags.initText) }),
     search: { space, dim, strategy, pop, budget, generations, stagnation, seed },
+    ...(flags.holdout !== undefined && { holdout: flags.holdout }),
   };
 }
 
@@ -93,7 +97,7 @@ export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: strin
   const definition = runDefinition(flags.country, target, request);
   const culturalBench = objectiveInstrument === undefined ? undefined : await loadCulturalBench({ dataDir: flags.culturalbenchData });
   if (objectiveInstrument !== undefined && culturalBench) definition.objectives = frontObjectives(objectiveInstrument, culturalBench, target.country.name, request.search.seed);
-  const plan = planRun({ dir, definition, extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined }, { resume: !!flags.resume });
+  const plan = planRun({ dir, definition, extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined }, { resume: !!flags.resume });
   if (plan.state !== 'new' && !plan.stored.objectives !== !definition.objectives) {
     throw new UserError(`${dir} holds a ${plan.stored.objectives ? 'multi-objective run: resume it with its --objectives' : 'single-objective run: leave out --objectives to resume it'}`);
   }

@@ -59,6 +59,7 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
     SURVEY_OPTIONS[0],
     { flags: '--questions <n>', key: 'questions', description: "GlobalOpinionQA: only the country's first n questions", defaultText: 'all' },
   ],
+  holdout: { by: 'question' },
 
   async loadData(source) {
     loaded = await loadGlobalOpinions(source);
@@ -96,10 +97,12 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
       q.answerValues.forEach((option, k) => (model[item][option] += distributions[n][k]));
       seen[item]++;
     });
-    const perQuestion = items.map((q, i) => {
+    // Over the questions asked: one side of a held-out split asks some of them.
+    const perQuestion = items.flatMap((q, i) => {
+      if (seen[i] === 0) return [];
       const distribution = model[i].map((v) => v / seen[i]);
       const { kind, value } = similarity(q.options, distribution, q.distribution);
-      return { question: q.question, kind, similarity: value, model: distribution };
+      return [{ question: q.question, kind, similarity: value, model: distribution }];
     });
     return { similarity: perQuestion.reduce((s, q) => s + q.similarity, 0) / perQuestion.length, perQuestion, skipped: reference(target).skipped };
   },

@@ -74,6 +74,8 @@ export const IW_MAP: Instrument<SurveySettings, IwMapScores> = {
   ],
   options: SURVEY_OPTIONS,
   table: IVS_MAP_TABLE,
+  // The projection needs all ten items, so a held-out split keeps them and holds out respondents (one variant each).
+  holdout: { by: 'respondent', variantsPerRespondent: 1 },
 
   settings(flags, base) {
     const settings = surveySettings(flags, base);
@@ -85,7 +87,7 @@ export const IW_MAP: Instrument<SurveySettings, IwMapScores> = {
 
   questions(settings) {
     // The reference prompts state each scale in their own words, so the variants differ by respondent only.
-    const variants = respondentVariants(2 * settings.variants, PHRASINGS).filter((v) => !v.reversed);
+    const variants = respondentVariants(2 * settings.variants, PHRASINGS, settings.respondents).filter((v) => !v.reversed);
     return variants.flatMap((v) => respondentQuestions(respondentIntro(SURVEY_NAME, v.profile), v.id));
   },
 

@@ -34,23 +34,34 @@ export function respondentProfileCount(): number {
   return respondentProfiles().length;
 }
 
+/** A profile's id ("p3" for the third of respondents.json): what variant ids begin with and held-out splits divide. */
+export function respondentId(profileIndex: number): string {
+  return `p${profileIndex + 1}`;
+}
+
+/** The id of every respondent profile, in respondents.json order. */
+export function respondentIds(): string[] {
+  return respondentProfiles().map((_, i) => respondentId(i));
+}
+
 /**
  * The first `count` variants of a fixed sequence (no randomness): variants come in pairs, one profile
  * asked in scale order then reversed, so an even count cancels a preference for the first or last
  * option. Phrasings alternate across pairs and swap on each pass through the profiles, so no
- * (profile, phrasing, direction) repeats before the maximum.
+ * (profile, phrasing, direction) repeats before the maximum. `only` (profile ids) restricts the
+ * sequence to those profiles, in respondents.json order: one side of a held-out split.
  */
-export function respondentVariants(count: number, phrasings: number): RespondentVariant[] {
-  const profiles = respondentProfiles();
-  const maximum = 2 * profiles.length * phrasings;
+export function respondentVariants(count: number, phrasings: number, only?: readonly string[]): RespondentVariant[] {
+  const indices = respondentProfiles().map((_, i) => i).filter((i) => only === undefined || only.includes(respondentId(i)));
+  const maximum = 2 * indices.length * phrasings;
   if (!Number.isInteger(count) || count < 1 || count > maximum) {
     throw new UserError(`the number of respondent variants must be an integer from 1 to ${maximum}, got ${count}`);
   }
   return Array.from({ length: count }, (_, i) => {
     const pair = Math.floor(i / 2);
-    const profileIndex = pair % profiles.length;
-    const phrasing = (pair + Math.floor(pair / profiles.length)) % phrasings;
+    const profileIndex = indices[pair % indices.length];
+    const phrasing = (pair + Math.floor(pair / indices.length)) % phrasings;
     const reversed = i % 2 === 1;
-    return { id: `p${profileIndex + 1}-f${phrasing + 1}-${reversed ? 'rev' : 'fwd'}`, profile: profiles[profileIndex], phrasing, reversed };
+    return { id: `${respondentId(profileIndex)}-f${phrasing + 1}-${reversed ? 'rev' : 'fwd'}`, profile: respondentProfiles()[profileIndex], phrasing, reversed };
   });
 }

@@ -9,6 +9,11 @@ import { DEFAULT_VARIANTS, respondentVariants } from './respondents.ts';
 export interface SurveySettings {
   variants: number;
   answer: AnswerMode;
+  /**
+   * The respondent profiles the variants draw from (ids "p1".."p12"): one side of a held-out split
+   * (src/instruments/split.ts), set when a side is asked, never stored; absent, all profiles.
+   */
+  respondents?: readonly string[];
 }
 
 export const SURVEY_OPTIONS: readonly SettingOption[] = [

@@ -90,6 +90,8 @@ export const VSM13: Instrument<Vsm13Settings, Vsm13Scores> = {
     { flags: '--metric <metric>', key: 'metric', choices: LOSS_METRICS, description: 'VSM 2013 loss: l1 mean absolute or l2 mean squared difference', defaultText: 'l1' },
   ],
   table: HOFSTEDE_TABLE,
+  // Every index needs all 24 items, so a held-out split keeps them and holds out respondents (both phrasings, both orders).
+  holdout: { by: 'respondent', variantsPerRespondent: 2 * PHRASINGS },
 
   settings(flags, base) {
     return {
@@ -103,7 +105,7 @@ export const VSM13: Instrument<Vsm13Settings, Vsm13Scores> = {
 
   questions(settings) {
     const items = vsm13Items().map((item) => ({ id: itemId(item.number), question: item.question, labels: item.labels }));
-    return respondentVariants(settings.variants, PHRASINGS).flatMap((variant) => items.map((item) => scaleQuestion(item, variant, SURVEY_NAME)));
+    return respondentVariants(settings.variants, PHRASINGS, settings.respondents).flatMap((variant) => items.map((item) => scaleQuestion(item, variant, SURVEY_NAME)));
   },
 
   scores(questions, distributions, settings) {
