@@ -73,6 +73,8 @@ export const MULTITP: Instrument<MultiTpSettings, MultiTpScores> = {
   columns: DIMENSION_ORDER.map((d) => ({ name: preferenceName(d), title: `${d}: P(sparing ${DIMENSIONS[d].preferred.toLowerCase()})`, digits: 3 })),
   options: [{ flags: '--dilemmas <n>', key: 'dilemmas', description: 'MultiTP: n dilemmas per dimension, each asked in both orders, evenly spread', defaultText: 'all' }],
   table: MULTITP_HUMAN_TABLE,
+  // A held-out split divides dilemmas: a vignette and its swapped twin are one item, so they fall on one side.
+  holdout: { by: 'question' },
 
   settings: (flags, base) => ({ dilemmas: flags.dilemmas !== undefined ? positiveInteger(flags.dilemmas, '--dilemmas') : (base?.dilemmas ?? null) }),
 
