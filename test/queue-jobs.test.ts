@@ -136,7 +136,7 @@ describe('train jobs', () => {
   });
 
   it.each([
-    ['an output path', { args: ['--country', 'JP', '--out', '/etc'] }, /job JP-s3: unknown option '--out'/],
+    ['an output path', { args: ['--country', 'JP', '--out', '/etc'] }, /job JP-s3: "--out" is not a flag a job may carry/],
     ['a population below 4', { args: ['--country', 'JP', '--pop', '2'] }, /job JP-s3: option '--pop <n>' argument '2' is invalid/],
     ['an unknown strategy', { args: ['--country', 'JP', '--seed', '3', '--strategy', 'nope/1/bin'] }, /unknown DE strategy 'nope\/1\/bin'/],
     ['an unknown country', { args: ['--country', 'Atlantis', '--seed', '3'] }, /Atlantis/],

@@ -4,7 +4,8 @@ import { Command, CommanderError } from 'commander';
 import type { Availability } from '../culturalbench/index.ts';
 import { parseStrategy, type Strategy } from '../de/index.ts';
 import type { LoadedModel } from '../model/index.ts';
-import { pathInsideRuns, readJobData, type TrainJobData, type TrainJobResult } from '../queue/jobs.ts';
+import { checkJobArgs, JOB_FLAG_NAMES, type JobFile } from '../queue/job-args.ts';
+import { checkRunFolder, pathInsideRuns, readJobData, type TrainJobData, type TrainJobResult } from '../queue/jobs.ts';
 import { JobNotForThisWorker, JobRejected, type JobControl } from '../queue/worker.ts';
 import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../eval/eval-record.ts';
 import { evaluateSubject, runSubject } from '../eval/evaluate-run.ts';
@@ -21,20 +22,44 @@ import type { SearchSettings } from '../train/search-space.ts';
 import { VERSION } from './version.ts';
 
 /**
- * A queued run is `cultune train` flags, checked on the worker by the very parsers of the command line,
- * so a job can set nothing a user could not. Where output goes and how progress prints are the
- * worker's own (`--runs`, `--json`), and a targets file must lie inside the runs folder.
+ * A queued run is `cultune train` flags, checked on the worker first against the flags a job may carry
+ * (checkJobArgs), then by the very parsers of the command line, so a job can set nothing a user could
+ * not, and name no file outside the runs folder.
  */
-const WORKER_OWNED = new Set(['--out', '--json']);
-
 type JobFlags = Pick<TrainingFlags, keyof SearchSettings | 'k' | 'init' | 'placement' | 'holdout' | 'instrument' | 'allowPartialTarget' | 'extendBudget'> & InstrumentFlags & TargetFlags;
 
 function jobFlagParser(): Command {
   const parser = new Command('job').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} }).helpOption(false);
   for (const option of addTrainingOptions(addTargetOptions(new Command())).options) {
-    if (!WORKER_OWNED.has(option.long ?? '')) parser.addOption(option);
+    if (JOB_FLAG_NAMES.includes(option.long ?? '')) parser.addOption(option);
   }
   return parser;
+}
+
+/** How to see what is wrong with a job-named file, locally: the failure reason does not quote the file. */
+const FILE_CHECKS: Readonly<Record<string, string>> = {
+  '--targets': 'cultune targets --country COUNTRY --targets FILE',
+  '--constants': "cultune train --constants FILE with the run's other flags",
+};
+
+/**
+ * Runs a step that reads the files a job names. A file's parser may quote it in its message (a key, a
+ * cell, JSON.parse's excerpt), and a failure reason goes to everyone who reads the queue: a problem with
+ * a job-named file is told by the file's name and line, not by its content.
+ */
+function withoutFileContents<T>(id: string, files: readonly (JobFile & { full: string })[], step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    const message = describeError(error);
+    const file = files.find((f) => message.startsWith(f.full));
+    if (!(error instanceof UserError) || !file) throw error;
+    const rest = message.slice(file.full.length);
+    const line = /^:?\s*(?:line )?(\d+)\b/.exec(rest)?.[1];
+    const syntax = /not valid (JSON|CSV|UTF-8)/.exec(rest)?.[1];
+    const problem = syntax ? `is not valid ${syntax}` : 'holds a value cultune does not accept';
+    throw new UserError(`job ${id}: ${file.flag} ${file.value} (in the runs folder) ${problem}${line ? ` at line ${line}` : ''}; to see the details, run ${FILE_CHECKS[file.flag]} on it`);
+  }
 }
 
 function flagName(key: string): string {
@@ -92,21 +117,26 @@ export type InstrumentDataLoader = (instrument: AnyInstrument) => Promise<void>;
 export async function planTrainJob(id: string, data: unknown, runs: string, loadData: InstrumentDataLoader): Promise<PlannedJob> {
   try {
     const job: TrainJobData = readJobData(id, data);
+    const files = checkJobArgs(job.args, `job ${id}`).map((file) => ({ ...file, full: pathInsideRuns(runs, file.value, `job ${id}: ${file.flag}`) }));
+    const args = [...job.args];
+    for (const file of files) args[file.index] = file.full;
     let flags: JobFlags;
     try {
-      flags = jobFlagParser().parse(job.args, { from: 'user' }).opts<JobFlags>();
+      flags = jobFlagParser().parse(args, { from: 'user' }).opts<JobFlags>();
     } catch (error) {
       if (error instanceof CommanderError) throw new UserError(`job ${id}: ${error.message.replace(/^error: /, '')}`);
       throw error;
     }
-    if (flags.targets !== undefined) flags.targets = pathInsideRuns(runs, flags.targets, `job ${id}: --targets`);
-    const request = runRequest(flags);
+    const request = withoutFileContents(id, files, () => runRequest(flags));
     const instrument = request.instrument.instrument;
     if (instrument.loadData) await loadData(instrument);
     parseStrategy(request.search.strategy as Strategy);
-    const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country: flags.country as string }, instrument), !!flags.allowPartialTarget);
+    const target = withoutFileContents(id, files, () =>
+      trainingTarget(instrument, targetRequestFromFlags({ ...flags, country: flags.country as string }, instrument), !!flags.allowPartialTarget),
+    );
     const dir = path.join(runs, runFolderName(target, request.search.seed, runLabel(request.instrument)));
     if (path.basename(dir) !== job.run) throw new UserError(`job ${id}: its flags train into ${path.basename(dir)}, not ${job.run}`);
+    checkRunFolder(runs, job.run, `job ${id}`);
     const [run] = planSweep([{ country: flags.country as string, definition: runDefinition(flags.country as string, target, request), dir, holdoutGiven: flags.holdout !== undefined }]);
     if (run.state !== 'new' && run.stored.model.sourceHash !== job.model) {
       throw new UserError(`${dir} was trained on another model (graph hash ${run.stored.model.sourceHash.slice(0, 12)}) than job ${id} asks for`);

@@ -65,6 +65,19 @@ function versionOf(info: string): number[] | undefined {
 }
 
 /**
+ * ioredis selects the URL's database when it connects, but where the server has no such database it
+ * only emits an error and goes on with database 0: the queue would be another one than the URL says.
+ */
+async function selectDatabase(client: Redis, address: QueueAddress): Promise<void> {
+  const db = Number(new URL(address.url).pathname.slice(1) || '0');
+  try {
+    await client.select(db);
+  } catch (error) {
+    throw new UserError(`${address.display}: the server has no database ${db} (${describeError(error)}); name one it has, like /0`);
+  }
+}
+
+/**
  * Connects once, without retrying, so that a wrong host, password or TLS setting is one clear line at
  * start instead of a process that reconnects forever; and refuses a server older than Redis 6.2.
  */
@@ -74,6 +87,7 @@ export async function checkServer(address: QueueAddress, timeoutMs = 5000): Prom
   client.on('error', (error) => (lastError = error));
   try {
     await client.connect();
+    await selectDatabase(client, address);
     const version = versionOf(await client.info('server'));
     if (version && (version[0] < MINIMUM_VERSION[0] || (version[0] === MINIMUM_VERSION[0] && version[1] < MINIMUM_VERSION[1]))) {
       throw new UserError(`${address.display} runs Redis ${version.join('.')}; the queue needs Redis 6.2 or newer (or Valkey)`);

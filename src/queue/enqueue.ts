@@ -1,7 +1,7 @@
-import { Queue } from 'bullmq';
-import { UserError } from '../util/errors.ts';
+import { UserError, describeError } from '../util/errors.ts';
 import { connectionOptions, type QueueAddress } from './connection.ts';
-import type { TrainJobData } from './jobs.ts';
+import { readJobData, type TrainJobData } from './jobs.ts';
+import { StoredJobQueue } from './stored-jobs.ts';
 
 /** What enqueuing did with one run: added, or found it in the queue already (in that state). */
 export interface EnqueueOutcome {
@@ -16,7 +16,14 @@ export interface EnqueueOutcome {
 const ATTEMPTS = 3;
 const BACKOFF_MS = 10_000;
 
-function differences(queued: TrainJobData, asked: TrainJobData): string {
+function differences(id: string, stored: unknown, asked: TrainJobData): string {
+  let queued: TrainJobData;
+  try {
+    queued = readJobData(id, stored);
+  } catch (error) {
+    // Data someone else wrote (not JSON, not a job): another run as far as this sweep can tell.
+    return describeError(error);
+  }
   const a = JSON.stringify({ args: queued.args, model: queued.model, eval: queued.eval });
   const b = JSON.stringify({ args: asked.args, model: asked.model, eval: asked.eval });
   if (a === b) return '';
@@ -31,13 +38,13 @@ function differences(queued: TrainJobData, asked: TrainJobData): string {
  * run folder is not finished (the folder was removed) runs again.
  */
 export async function enqueueRuns(address: QueueAddress, jobs: readonly TrainJobData[]): Promise<EnqueueOutcome[]> {
-  const queue = new Queue(address.name, { connection: connectionOptions(address) });
+  const queue = new StoredJobQueue(address.name, { connection: connectionOptions(address) });
   try {
     const outcomes: EnqueueOutcome[] = [];
     for (const data of jobs) {
       const existing = await queue.getJob(data.run);
       if (existing) {
-        const found = differences(existing.data as TrainJobData, data);
+        const found = differences(data.run, existing.data, data);
         if (found !== '') {
           throw new UserError(`job ${data.run} in queue ${address.name} holds another run (${found}); use another --queue-name, or remove it with cultune queue drain --finished`);
         }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { UnreadableJobData } from './stored-jobs.ts';
 
 /**
  * A queued training run, as it travels through Redis. Anyone who can write to the queue can write one,
@@ -54,6 +55,7 @@ function isStringArray(value: unknown, max: number): value is string[] {
 
 /** The job's data checked for shape: the envelope. Its flags are checked by the train flag parsers. */
 export function readJobData(id: string, data: unknown): TrainJobData {
+  if (data instanceof UnreadableJobData) fail(id, data.problem);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) fail(id, 'data is not an object');
   const { run, args, model, eval: conditions, ...rest } = data as Record<string, unknown>;
   const extra = Object.keys(rest);
@@ -67,23 +69,70 @@ export function readJobData(id: string, data: unknown): TrainJobData {
 }
 
 /**
- * A path a job names (a targets file), resolved inside `runs`: relative, no `..`, and still inside
- * after symbolic links are followed, so a job cannot read a file the worker's user could otherwise reach.
+ * The real path of `target`, even where it does not exist yet: its nearest existing ancestor with
+ * symbolic links followed, and the rest appended. A dangling link is where a write would follow it
+ * elsewhere: it has no real path (undefined).
  */
-export function pathInsideRuns(runs: string, relative: string, what: string): string {
-  if (path.isAbsolute(relative) || relative.split(/[\\/]/).includes('..')) {
+function realPathOf(target: string): string | undefined {
+  const rest: string[] = [];
+  let existing = path.resolve(target);
+  while (!fs.lstatSync(existing, { throwIfNoEntry: false })) {
+    rest.unshift(path.basename(existing));
+    existing = path.dirname(existing);
+  }
+  try {
+    return path.join(fs.realpathSync(existing), ...rest);
+  } catch {
+    return undefined;
+  }
+}
+
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative === '' || (relative.split(path.sep)[0] !== '..' && !path.isAbsolute(relative));
+}
+
+/**
+ * A path a job names, resolved inside `runs`: relative, no `..`, and still inside after symbolic links
+ * are followed (of the path or of its nearest existing ancestor), so that a job can neither read nor
+ * write anything the worker's user could otherwise reach. Returns the path joined to `runs`.
+ */
+export function resolveInsideRuns(runs: string, relative: string, what: string): string {
+  if (relative === '' || path.isAbsolute(relative) || relative.split(/[\\/]/).includes('..')) {
     throw new UserError(`${what} ${JSON.stringify(relative)} must be a path inside the runs folder, relative to it`);
   }
   const full = path.join(runs, relative);
-  const root = fs.realpathSync(runs);
-  let real: string;
-  try {
-    real = fs.realpathSync(full);
-  } catch {
-    throw new UserError(`${what} ${relative}: no such file in the runs folder ${runs}`);
-  }
-  if (path.relative(root, real).split(path.sep)[0] === '..') throw new UserError(`${what} ${relative} leads outside the runs folder`);
+  const [root, real] = [realPathOf(runs), realPathOf(full)];
+  if (root === undefined || real === undefined || !isInside(root, real)) throw new UserError(`${what} ${relative} leads outside the runs folder`);
   return full;
+}
+
+/** A file a job names (a targets or constants file): inside `runs` as resolveInsideRuns has it, and there. */
+export function pathInsideRuns(runs: string, relative: string, what: string): string {
+  const full = resolveInsideRuns(runs, relative, what);
+  if (!fs.existsSync(full)) throw new UserError(`${what} ${relative}: no such file in the runs folder ${runs}`);
+  return full;
+}
+
+/** The symbolic links under `dir` (itself included), relative to it. */
+function linksUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((entry) => fs.lstatSync(path.join(dir, entry)).isSymbolicLink());
+}
+
+/**
+ * The folder a job trains into, `runs/<run>`: a folder of its own, not a link (which would have the job
+ * write where it leads, or into another run's folder), and holding no link (which train or eval would
+ * read or write through). Checked before anything in it is read.
+ */
+export function checkRunFolder(runs: string, run: string, what: string): string {
+  const dir = path.join(runs, run);
+  const stats = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (stats?.isSymbolicLink()) throw new UserError(`${what}: ${dir} is a symbolic link; a run folder must be a folder of its own inside the runs folder (remove the link)`);
+  if (stats && !stats.isDirectory()) throw new UserError(`${what}: ${dir} is not a folder; remove it or move it out of the runs folder`);
+  resolveInsideRuns(runs, run, `${what}: the run folder`);
+  const links = stats ? linksUnder(dir) : [];
+  if (links.length > 0) throw new UserError(`${what}: ${dir} holds the symbolic link ${links[0]}; a run folder holds only the files cultune writes (remove the link)`);
+  return dir;
 }
 
 /** The path of `file` relative to `runs`, for a job to name it; one line when it lies outside. */

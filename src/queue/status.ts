@@ -1,4 +1,6 @@
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import { QueueEvents, type Job, type Queue } from 'bullmq';
+import { StoredJobQueue } from './stored-jobs.ts';
+import { UserError } from '../util/errors.ts';
 import { connectionOptions, type QueueAddress } from './connection.ts';
 import type { TrainJobProgress } from './jobs.ts';
 
@@ -33,15 +35,23 @@ export function readProgress(value: unknown): TrainJobProgress | undefined {
     : undefined;
 }
 
+/**
+ * Text read from Redis as one printable line: anyone who can write to the queue writes it, and a
+ * terminal obeys the escape sequences it may hold.
+ */
+export function printableLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
 function summary(job: Job): JobSummary {
   const progress = readProgress(job.progress);
-  const error = job.failedReason ? job.failedReason.replace(/\s+/g, ' ').trim() : undefined;
-  return { id: job.id as string, attempts: job.attemptsMade, ...(progress ? { progress } : {}), ...(error ? { error } : {}) };
+  const error = job.failedReason ? printableLine(job.failedReason) : undefined;
+  return { id: printableLine(String(job.id)), attempts: job.attemptsMade, ...(progress ? { progress } : {}), ...(error ? { error } : {}) };
 }
 
 /** Opens the queue for the length of `use`. */
 export async function withQueue<T>(address: QueueAddress, use: (queue: Queue) => Promise<T>): Promise<T> {
-  const queue = new Queue(address.name, { connection: connectionOptions(address) });
+  const queue = new StoredJobQueue(address.name, { connection: connectionOptions(address) });
   try {
     return await use(queue);
   } finally {
@@ -66,9 +76,17 @@ export function pending(counts: Counts): number {
   return counts.waiting + counts.prioritized + counts.delayed + counts.active + counts.paused;
 }
 
-/** Puts failed jobs (all, or those named) back in the queue; returns the ids retried. */
+/**
+ * Puts failed jobs (all, or those named) back in the queue; returns the ids retried. A named job that
+ * is not failed (unknown, waiting, completed ...) is one line and nothing is retried.
+ */
 export async function retryFailed(queue: Queue, ids: readonly string[]): Promise<string[]> {
   const failed = await queue.getFailed();
+  const notFailed = ids.filter((id) => !failed.some((job) => job.id === id));
+  if (notFailed.length > 0) {
+    const states = await Promise.all(notFailed.map(async (id) => `${id} is ${await queue.getJobState(id)}`));
+    throw new UserError(`queue ${queue.name}: ${states.join(', ')}; only failed jobs are retried (cultune queue status lists them), so nothing was`);
+  }
   const chosen = ids.length === 0 ? failed : failed.filter((job) => ids.includes(job.id as string));
   for (const job of chosen) await job.retry('failed');
   return chosen.map((job) => job.id as string);
@@ -98,13 +116,13 @@ export type QueueEvent =
 export async function followQueue(address: QueueAddress, listener: (event: QueueEvent) => void): Promise<{ close(): Promise<void> }> {
   const events = new QueueEvents(address.name, { connection: connectionOptions(address) });
   events.on('error', () => {});
-  events.on('active', ({ jobId }) => listener({ event: 'active', job: jobId }));
+  events.on('active', ({ jobId }) => listener({ event: 'active', job: printableLine(jobId) }));
   events.on('progress', ({ jobId, data }) => {
     const progress = readProgress(data);
-    if (progress) listener({ event: 'progress', job: jobId, progress });
+    if (progress) listener({ event: 'progress', job: printableLine(jobId), progress });
   });
-  events.on('completed', ({ jobId }) => listener({ event: 'completed', job: jobId }));
-  events.on('failed', ({ jobId, failedReason }) => listener({ event: 'failed', job: jobId, error: failedReason.replace(/\s+/g, ' ').trim() }));
+  events.on('completed', ({ jobId }) => listener({ event: 'completed', job: printableLine(jobId) }));
+  events.on('failed', ({ jobId, failedReason }) => listener({ event: 'failed', job: printableLine(jobId), error: printableLine(String(failedReason)) }));
   await events.waitUntilReady();
   return { close: () => events.close() };
 }

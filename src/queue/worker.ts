@@ -1,7 +1,8 @@
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { UserError, describeError } from '../util/errors.ts';
 import { connectionOptions, type QueueAddress } from './connection.ts';
 import type { TrainJobProgress, TrainJobResult } from './jobs.ts';
+import { StoredJobWorker } from './stored-jobs.ts';
 
 /** A job no retry can fix (bad settings, a folder holding another run): it fails once, with this message. */
 export class JobRejected extends Error {}
@@ -120,7 +121,7 @@ export function startWorker(options: {
     }
   };
 
-  const worker = new Worker(address.name, processor, {
+  const worker = new StoredJobWorker(address.name, processor, {
     connection: connectionOptions(address),
     concurrency: options.concurrency,
     lockDuration: timing.lockDurationMs,

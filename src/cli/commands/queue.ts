@@ -106,9 +106,8 @@ export function register(program: Command): void {
     .argument('[jobs...]', 'job ids (run folder names); default: every failed job')
     .action(async (jobs: string[], flags: QueueFlags) => {
       const retried = await withQueue(await open(flags), (q) => retryFailed(q, jobs));
-      const missing = jobs.filter((id) => !retried.includes(id));
-      if (flags.json) process.stdout.write(`${JSON.stringify({ retried, notFailed: missing })}\n`);
-      else process.stdout.write(`retried ${retried.length} job${retried.length === 1 ? '' : 's'}${retried.length ? `: ${retried.join(', ')}` : ''}${missing.length ? `; not failed: ${missing.join(', ')}` : ''}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ retried })}\n`);
+      else process.stdout.write(`retried ${retried.length} job${retried.length === 1 ? '' : 's'}${retried.length ? `: ${retried.join(', ')}` : ''}\n`);
     });
   addQueueOptions(queue.command('drain').description('Remove the jobs not started yet (running ones finish); --finished also forgets completed and failed jobs'))
     .option('--finished', 'also remove the records of completed and failed jobs, so the same runs can be queued again')

@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { modelGraphHash, resolveModelSource } from '../../model/index.ts';
 import { checkServer, parseQueueAddress } from '../../queue/connection.ts';
 import { enqueueRuns } from '../../queue/enqueue.ts';
-import { relativeToRuns, type TrainJobData } from '../../queue/jobs.ts';
+import { argsRelativeToRuns } from '../../queue/job-args.ts';
+import type { TrainJobData } from '../../queue/jobs.ts';
 import { evalFileName } from '../../eval/eval-record.ts';
 import { readRunJson, RESULT_FILE, type RunResult } from '../../train/run-files.ts';
 import { parseEvalConditions, planTrainJob, trainJobArgs } from '../train-job.ts';
@@ -13,7 +14,7 @@ import { integerAtLeast } from '../parsers.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { checkSweepModel, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
 import { UserError } from '../../util/errors.ts';
-import { checkWritable } from '../../util/atomic.ts';
+import { checkWritable, makeFolder, removeCreatedFolders } from '../../util/atomic.ts';
 import { newRunInfo, runDefinition, trainingTarget } from '../../train/new-run.ts';
 import { loadInstrumentData, settingFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel } from '../model-options.ts';
@@ -63,7 +64,6 @@ function skipped(run: SweepRun, result: RunResult, say: Say): void {
 async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: Say): Promise<void> {
   const address = parseQueueAddress(flags.queue as string, flags.queueName);
   const conditions = parseEvalConditions(flags.eval ?? [], '--eval');
-  const targets = flags.targets === undefined ? undefined : relativeToRuns(flags.out, flags.targets, '--targets');
   // A Hub id is downloaded (or found in the cache) here, so that its graph hash names the jobs' model.
   const source = await resolveModelSource(flags);
   const model = modelGraphHash(source.dir, source.graphFile);
@@ -74,7 +74,11 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: S
     const result = run.state === 'finished' ? readRunJson<RunResult>(run.dir, RESULT_FILE) : undefined;
     if (result && conditions.every((c) => fs.existsSync(path.join(run.dir, evalFileName(c, run.definition.instrument.format))))) skipped(run, result, say);
     else {
-      const args = trainJobArgs(run.country, run.definition, settingFlags(flags, run.definition.instrument.name), { fallback: flags.fallback, targets, allowPartialTarget: flags.allowPartialTarget });
+      // Files the job names (--targets, a --constants file) go relative to --out: workers read them in their --runs.
+      const args = argsRelativeToRuns(
+        trainJobArgs(run.country, run.definition, settingFlags(flags, run.definition.instrument.name), { fallback: flags.fallback, targets: flags.targets, allowPartialTarget: flags.allowPartialTarget }),
+        flags.out,
+      );
       const job = { run: path.basename(run.dir), args, model, eval: conditions };
       // What a worker will check, checked here first: a job that leaves this process is one a worker takes.
       // (The instrument's dataset, if it has one, was read above.)
@@ -86,7 +90,15 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: S
       jobs.push(job);
     }
   }
-  const outcomes = await enqueueRuns(address, jobs);
+  // Workers refuse a --runs that does not exist: the folder the message below names them is made here.
+  const created = makeFolder(flags.out);
+  let outcomes: Awaited<ReturnType<typeof enqueueRuns>>;
+  try {
+    outcomes = await enqueueRuns(address, jobs);
+  } catch (error) {
+    removeCreatedFolders(flags.out, created);
+    throw error;
+  }
   for (const { run, state } of outcomes) {
     const what = state === 'added' ? 'queued' : state === 'requeued' ? 'queued again (its job had completed, its run folder is not finished)' : `in the queue already (${state})`;
     say({ event: 'queued', run, job: run, state }, `${run}: ${what}`);

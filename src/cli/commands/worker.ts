@@ -6,6 +6,7 @@ import { checkServer, parseQueueAddress } from '../../queue/connection.ts';
 import { describeProgress } from '../../queue/jobs.ts';
 import { DEFAULT_TIMING, startWorker, type WorkerEvent } from '../../queue/worker.ts';
 import { UserError } from '../../util/errors.ts';
+import { checkWritable } from '../../util/atomic.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { integerAtLeast, millisecondsAtLeast } from '../parsers.ts';
 import { planTrainJob, runTrainJob } from '../train-job.ts';
@@ -51,6 +52,8 @@ async function serve(flags: WorkerFlags): Promise<void> {
   if (!fs.existsSync(flags.runs) || !fs.statSync(flags.runs).isDirectory()) {
     throw new UserError(`--runs ${flags.runs} is not a folder; it must be the runs folder all workers share (the sweep's --out)`);
   }
+  // A runs folder this worker cannot write would fail every job it takes, each retried to no end.
+  checkWritable(flags.runs, 'folder');
   const runs = path.resolve(flags.runs);
   await checkServer(address);
   const json = !!flags.json;
