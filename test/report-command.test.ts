@@ -226,3 +226,71 @@ describe('cultune report', () => {
     expect(near(pixel(nx, ny - ringRadius), hex(CONDITION_COLORS.none)), `none ring ${pixel(nx, ny - ringRadius)}`).toBe(true);
   }, 90_000);
 });
+
+describe('cultune report: intervals and paired tests', () => {
+  const RESPONDENTS = 12;
+  const target = VSM13.target({ country: 'JP', fallback: 'region' });
+  const published = targetValues(target);
+  /** Respondent r's indices under a condition: the target plus an offset that shrinks with `pull` (made-up, deterministic). */
+  const unitScores = (pull: number, r: number) => Object.fromEntries(DIMENSIONS.map((d, i) => [d, (published[d] ?? 50) + (20 + 15 * Math.sin(r * 3 + i)) * pull])) as Record<string, number>;
+  /** The L1 loss over the dimensions of the respondents' mean indices, straight from the definition. */
+  const l1OfMean = (units: Record<string, number>[]) =>
+    DIMENSIONS.reduce((s, d) => s + Math.abs(units.reduce((t, u) => t + u[d], 0) / units.length - (published[d] as number)), 0) / DIMENSIONS.length;
+  const pulls: Record<EvalCondition, number> = { none: 1, persona: 0.9, soft: 0.5 };
+
+  function unitRecord(condition: EvalCondition): EvalRecord {
+    const base = fakeRecord('JP', condition, 1, false);
+    const units = Array.from({ length: RESPONDENTS }, (_, r) => unitScores(pulls[condition], r));
+    const scores = Object.fromEntries(DIMENSIONS.map((d) => [d, units.reduce((s, u) => s + u[d], 0) / RESPONDENTS])) as Record<(typeof DIMENSIONS)[number], number>;
+    return {
+      ...base,
+      result: { ...base.result, scores, loss: vsm13Loss(scores, published), units: { unit: 'respondent', values: units.map((u, r) => ({ id: `p${r + 1}`, weight: 24, scores: u })) } },
+      intervals: { unit: 'respondent', units: RESPONDENTS, samples: 100, seed: '0', loss: { value: vsm13Loss(scores, published).value, ci95: [1, 2] }, scores: {} },
+    };
+  }
+
+  it('tests soft, persona and none against each other on the same respondents, exactly over all exchanges, and marks old files', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-paired-'));
+    try {
+      const dir = path.join(tmp, 'JP');
+      const old = path.join(tmp, 'SA');
+      fs.mkdirSync(dir);
+      fs.mkdirSync(old);
+      for (const c of CONDITIONS) fs.writeFileSync(path.join(dir, `eval-${c}.json`), JSON.stringify(unitRecord(c)));
+      for (const c of CONDITIONS) fs.writeFileSync(path.join(old, `eval-${c}.json`), JSON.stringify(fakeRecord('SA', c, 2, false)));
+      const result = runCli(['report', dir, old, '--out', path.join(tmp, 'out')]);
+      expect(result.code, result.stderr).toBe(0);
+      const json = JSON.parse(fs.readFileSync(path.join(tmp, 'out', 'report.json'), 'utf8'));
+      const tested = json.comparisons.filter((c: { country: string }) => c.country === 'Japan');
+      expect(tested.map((c: { a: string; b: string }) => `${c.a}-${c.b}`)).toEqual(['soft-none', 'soft-persona', 'persona-none']);
+      for (const c of tested) {
+        const [a, b] = [c.a, c.b].map((cond: EvalCondition) => Array.from({ length: RESPONDENTS }, (_, r) => unitScores(pulls[cond], r)));
+        const observed = l1OfMean(a) - l1OfMean(b);
+        let hits = 0;
+        for (let mask = 0; mask < 2 ** RESPONDENTS; mask++) {
+          const x = a.map((u, i) => ((mask >> i) & 1 ? b[i] : u));
+          const y = b.map((u, i) => ((mask >> i) & 1 ? a[i] : u));
+          if (Math.abs(l1OfMean(x) - l1OfMean(y)) >= Math.abs(observed) - 1e-9) hits++;
+        }
+        expect(c.test.effect).toBeCloseTo(observed, 9);
+        expect(c.test.exact).toBe(true);
+        expect(c.test.p).toBeCloseTo(hits / 2 ** RESPONDENTS, 12);
+        expect(c.test.ci95[0]).toBeLessThanOrEqual(c.test.effect);
+        expect(c.test.ci95[1]).toBeGreaterThanOrEqual(c.test.effect);
+      }
+      // Files without per-unit values: no test, a dash and a note, never a crash.
+      const saudi = json.comparisons.filter((c: { country: string }) => c.country === 'Saudi Arabia');
+      expect(saudi.every((c: { test: unknown; missing: string }) => c.test === null && /intervals missing/.test(c.missing))).toBe(true);
+      const md = fs.readFileSync(path.join(tmp, 'out', 'report.md'), 'utf8');
+      expect(md).toContain('## Paired tests between conditions');
+      expect(md).toMatch(/\| soft - none \| -?\d+\.\d{3} \[/);
+      expect(md).toContain('[—]');
+      expect(md).toMatch(/SA, none: intervals missing/);
+      const csv: Record<string, string>[] = parse(fs.readFileSync(path.join(tmp, 'out', 'report.csv'), 'utf8'), { columns: true });
+      expect(csv.filter((r) => r.country === 'Japan').map((r) => [r.loss_lo, r.loss_hi])).toEqual(CONDITIONS.map(() => ['1', '2']));
+      expect(fs.readFileSync(path.join(tmp, 'out', 'report.html'), 'utf8')).toContain('Paired tests between conditions');
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { bootstrapStatistic, streamFor } from '../src/stats/bootstrap.ts';
 import { pairedComparison } from '../src/stats/paired.ts';
 import { summariseSeeds } from '../src/stats/seeds.ts';
+import { lossesOverSeeds, type SweepRun } from '../src/train/sweep.ts';
+import type { RunResult } from '../src/train/run-files.ts';
+import type { ScoreUnit, SurveyQuestion } from '../src/instruments/index.ts';
+import { VSM13 } from '../src/instruments/vsm13/index.ts';
+import { IW_MAP } from '../src/instruments/iw-map/index.ts';
+import { DIMENSIONS, targetValues } from '../src/targets/index.ts';
 
 const meanOf = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 /** A fixed, irregular sample (no generator under test): values spread over [0, 1). */
@@ -103,5 +109,64 @@ describe('results over seeds', () => {
     const sd = Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / 3);
     expect(summariseSeeds(values)).toEqual({ mean: expect.closeTo(m, 12), sd: expect.closeTo(sd, 12), n: 4 });
     expect(summariseSeeds([3])).toEqual({ mean: 3, sd: null, n: 1 });
+  });
+});
+
+describe("instruments' per-unit breakdowns recompute their scores and losses", () => {
+  /** A deterministic answer distribution per question (no generator under test). */
+  const distributionsFor = (questions: readonly SurveyQuestion[]) =>
+    questions.map((q, n) => {
+      const weights = q.answerKeys.map((_, k) => 1 + ((n * 31 + k * 17) % 7));
+      const total = weights.reduce((s, w) => s + w, 0);
+      return weights.map((w) => w / total);
+    });
+  const weightedMean = (units: readonly ScoreUnit[], name: string) => units.reduce((s, u) => s + u.weight * u.scores[name], 0) / units.reduce((s, u) => s + u.weight, 0);
+
+  it('VSM 2013: respondents average to the indices, and the L1 of their mean is the loss', () => {
+    const settings = VSM13.settings({ variants: '6', constants: 'PDI=10,IDV=-5' });
+    const target = VSM13.target({ country: 'JP', fallback: 'region' });
+    const questions = VSM13.questions(settings, target);
+    const distributions = distributionsFor(questions);
+    const scores = VSM13.scores(questions, distributions, settings, target);
+    const units = VSM13.breakdown!.units(questions, distributions, settings, target);
+    expect(units.map((u) => u.id)).toEqual(['p1', 'p2', 'p3']);
+    const named = VSM13.named(scores, settings);
+    const published = targetValues(target);
+    for (const d of DIMENSIONS) expect(weightedMean(units, d)).toBeCloseTo(named[d], 9);
+    const l1 = DIMENSIONS.reduce((s, d) => s + Math.abs(weightedMean(units, d) - (published[d] as number)), 0) / DIMENSIONS.length;
+    expect(l1).toBeCloseTo(VSM13.loss(scores, target, settings).value, 9);
+  });
+
+  it('the Inglehart-Welzel map: respondents average to the position, and the distance of their mean is the loss', () => {
+    const settings = IW_MAP.settings({ variants: '3' });
+    const target = IW_MAP.target({ country: 'JP', fallback: 'region' });
+    const questions = IW_MAP.questions(settings, target);
+    const distributions = distributionsFor(questions);
+    const scores = IW_MAP.scores(questions, distributions, settings, target);
+    const units = IW_MAP.breakdown!.units(questions, distributions, settings, target);
+    expect(units).toHaveLength(3);
+    const want = targetValues(target);
+    const distance = Math.hypot(weightedMean(units, 'PC1') - (want.PC1 as number), weightedMean(units, 'PC2') - (want.PC2 as number));
+    expect(distance).toBeCloseTo(IW_MAP.loss(scores, target, settings).value, 9);
+  });
+});
+
+describe('sweep --seeds', () => {
+  it("summarises each country's best losses over its seeds", () => {
+    const runs = [
+      ['SA', 1, 54.2],
+      ['JP', 1, 40.0],
+      ['SA', 2, 53.6],
+      ['JP', 2, 41.0],
+      ['SA', 3, 54.5],
+    ] as const;
+    const plan = runs.map(([country, seed]) => ({ country, definition: { search: { seed } } })) as unknown as SweepRun[];
+    const results = runs.map(([, , loss]) => ({ best: { loss: { value: loss } } })) as unknown as RunResult[];
+    const sa = [54.2, 53.6, 54.5];
+    const saMean = (54.2 + 53.6 + 54.5) / 3;
+    expect(lossesOverSeeds(plan, results)).toEqual([
+      { country: 'SA', seeds: [1, 2, 3], bestLoss: { mean: expect.closeTo(saMean, 12), sd: expect.closeTo(Math.sqrt(sa.reduce((s, v) => s + (v - saMean) ** 2, 0) / 2), 12), n: 3 } },
+      { country: 'JP', seeds: [1, 2], bestLoss: { mean: expect.closeTo(40.5, 12), sd: expect.closeTo(Math.SQRT1_2, 12), n: 2 } },
+    ]);
   });
 });

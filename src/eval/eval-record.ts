@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UserError, describeError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
 import type { SetAsideItem } from '../util/set-aside.ts';
+import type { InstrumentIntervals } from './unit-statistics.ts';
 import { CLASSIFY, FORMAT_NAMES, type FormatSetting, type HoldoutSplit, type InstrumentResult, type StoredInstrument } from '../instruments/index.ts';
 
 export type EvalCondition = 'none' | 'persona' | 'soft';
@@ -55,6 +56,8 @@ export interface EvalRecord {
    */
   holdout?: HoldoutSplit;
   inSample?: InstrumentResult;
+  /** The loss and scores with bootstrap intervals over result.units; absent in files written before intervals, or for an instrument without units. */
+  intervals?: InstrumentIntervals;
   culturalbench: CulturalBenchOutcome;
 }
 

@@ -13,6 +13,7 @@ import type { Estimate } from '../stats/bootstrap.ts';
 import { prepareObjective, storedInstrument, type Conditioning, type HoldoutSplit, type InstrumentSpec, type SplitSide } from '../instruments/index.ts';
 import type { Placement, Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
+import { instrumentIntervals } from './unit-statistics.ts';
 import type { CulturalBenchOutcome, EvalCondition, EvalRecord, Interval } from './eval-record.ts';
 
 export interface EvaluationPlan {
@@ -104,6 +105,8 @@ export async function evaluateCondition(
   // Every condition on both parts: none and persona saw neither, so the parts compare conditions fairly.
   const result = await evaluateOn('heldOut');
   const inSample = holdout && (await evaluateOn('train'));
+  const instrument = storedInstrument(plan.instrument);
+  const intervals = instrumentIntervals(instrument, result, plan.seed, plan.bootstrap);
   return {
     cultune: identity.version,
     createdAt: new Date().toISOString(),
@@ -112,9 +115,10 @@ export async function evaluateCondition(
     country: { name: plan.target.country.name, ...(plan.target.country.code ? { code: plan.target.country.code } : {}) },
     model: { dir: identity.modelDir, hidden: scorer.hidden, dtype: scorer.dtype },
     settings: { placement: plan.placement, seed: plan.seed, bootstrap: plan.bootstrap },
-    instrument: storedInstrument(plan.instrument),
+    instrument,
     result,
     ...(holdout && { holdout, inSample }),
+    ...(intervals ? { intervals } : {}),
     culturalbench: await culturalBenchOutcome(scorer, plan),
   };
 }

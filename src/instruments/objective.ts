@@ -7,7 +7,7 @@ import { buildScoreRequest } from './requests.ts';
 import { askedOn, type SplitPart } from './split.ts';
 import { answerDistributions } from './survey/answers.ts';
 import { instrumentNamed } from './registry.ts';
-import type { AnyInstrument, InstrumentResult, NamedScores, SettingFlags, SurveyQuestion } from './types.ts';
+import type { AnyInstrument, InstrumentResult, NamedScores, ScoreUnits, SettingFlags, SurveyQuestion } from './types.ts';
 
 /** An instrument with its settings: what a run records and what every evaluation of it starts from. */
 export interface InstrumentSpec {
@@ -21,6 +21,8 @@ export interface InstrumentSpec {
 export interface Reading {
   details: unknown;
   scores: NamedScores;
+  /** The scores unit by unit, where the instrument has a breakdown. */
+  units?: ScoreUnits;
 }
 
 /** The questions of one evaluation, tokenised once; turning log-probs into scores needs no model. */
@@ -78,8 +80,11 @@ export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec
       return results;
     },
     read: (logprobs) => {
-      const details = instrument.scores(questions, answerDistributions(logprobs), settings, target);
-      return { details, scores: instrument.named(details, settings) };
+      const distributions = answerDistributions(logprobs);
+      const details = instrument.scores(questions, distributions, settings, target);
+      const { breakdown } = instrument;
+      const units = breakdown && { unit: breakdown.unit, values: breakdown.units(questions, distributions, settings, target) };
+      return { details, scores: instrument.named(details, settings), ...(units ? { units } : {}) };
     },
   };
 }
@@ -92,7 +97,7 @@ export function resultOf(spec: InstrumentSpec, reading: Reading, target: Target)
     const value = target.values[column.name];
     if (value) targetScores[column.name] = value.value;
   }
-  return { instrument: spec.instrument.name, scores: reading.scores, target: targetScores, loss, details: reading.details };
+  return { instrument: spec.instrument.name, scores: reading.scores, target: targetScores, loss, details: reading.details, ...(reading.units ? { units: reading.units } : {}) };
 }
 
 /** The DE objective (and one evaluation of eval): requests built once, then one scoring call and a loss per candidate. */

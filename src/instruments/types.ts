@@ -42,6 +42,36 @@ export interface InstrumentResult {
   target: NamedScores;
   loss: InstrumentLoss;
   details: unknown;
+  /** The scores unit by unit, for intervals and paired tests (src/stats); absent for an instrument without a breakdown and in older records. */
+  units?: ScoreUnits;
+}
+
+/** One unit of a score's breakdown: a question (GlobalOpinionQA), or a respondent profile over its phrasings and option orders (the surveys). */
+export interface ScoreUnit {
+  id: string;
+  /** How many of the evaluation's questions it holds: the instrument's scores are the units' scores averaged with these weights. */
+  weight: number;
+  scores: NamedScores;
+}
+
+/** A result's units: what one is ("question", "respondent") and each one's scores. */
+export interface ScoreUnits {
+  unit: string;
+  values: ScoreUnit[];
+}
+
+/**
+ * How an instrument's scores break down into units a bootstrap can resample and a paired test can
+ * exchange (src/stats). Every score here is a weighted mean over units (a mean of per-question
+ * similarities; indices and map positions affine in item means), so the loss of any resample is
+ * `loss` of its weighted mean.
+ */
+export interface ScoreBreakdown<Settings> {
+  /** What one unit is, in prose: "question", "respondent". */
+  unit: string;
+  units(questions: readonly SurveyQuestion[], distributions: readonly number[][], settings: Settings, target: Target | undefined): ScoreUnit[];
+  /** The loss of named scores against the target's named values, as `loss` computes it. */
+  loss(named: NamedScores, target: NamedScores, settings: Settings): number;
 }
 
 /** One column of an instrument's tables and charts. */
@@ -69,6 +99,8 @@ export interface SettingOption {
 export interface DataSource {
   data?: string;
   download: boolean;
+  /** The command's flag for a local copy, named in the advice when the cache cannot be filled; none where it has none. */
+  localFlag?: string;
 }
 
 /**
@@ -100,6 +132,8 @@ export interface Instrument<Settings extends object = object, Scores = unknown> 
   readonly options: readonly SettingOption[];
   /** What a held-out split divides; absent, the instrument is not split and its figures are all in-sample. */
   readonly holdout?: HoldoutUnit;
+  /** The scores unit by unit, for intervals and paired tests; absent, the instrument's scores get none. */
+  readonly breakdown?: ScoreBreakdown<Settings>;
   /** Where targets come from; absent when the target is not a row of named values. */
   readonly table?: ReferenceTable;
   /**

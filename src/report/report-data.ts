@@ -3,6 +3,8 @@ import path from 'node:path';
 import { kendallTauB, spearmanRho } from './rank-agreement.ts';
 import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from '../eval/eval-record.ts';
 import { FRONT_EVAL_FILE, type FrontEvalRecord } from '../eval/front-eval.ts';
+import { comparisonsAmong, type ConditionComparison } from '../eval/condition-comparisons.ts';
+import { missingIntervalsNote } from './statistics-tables.ts';
 import { isRunFolder, readRunInfo, readRunJson, readTrainingState, type GenerationRecord } from '../train/run-files.ts';
 import { describeFormat } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
@@ -53,6 +55,8 @@ export interface ReportData {
   curves: TrainingCurve[];
   fronts: FrontReport[];
   rankAgreement: RankAgreement[];
+  /** Paired tests between the conditions of each country, instrument and format (soft - none, soft - persona, persona - none). */
+  comparisons: ConditionComparison[];
   /** Lines for the reader: folders without eval files, rows without CulturalBench. */
   notes: string[];
 }
@@ -88,6 +92,16 @@ export function rankAgreement(rows: readonly ReportRow[]): RankAgreement[] {
       });
     });
   });
+}
+
+/** The paired tests of each country, instrument and format, over the rows of its conditions (a condition evaluated in several folders: the first). */
+export function conditionComparisons(rows: readonly ReportRow[]): ConditionComparison[] {
+  const groups = new Map<string, EvalRecord[]>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.country, row.instrument, row.format]);
+    groups.set(key, [...(groups.get(key) ?? []), row.record]);
+  }
+  return [...groups.values()].flatMap((records) => comparisonsAmong(records));
 }
 
 /** The folders once each, by real path: `R`, `R/` and `../h/R` are one folder and would list its results three times. */
@@ -126,8 +140,10 @@ export function collectReport(given: readonly string[]): ReportData {
       const record = readEvalRecord(file);
       rows.push({ folder, country: record.country.name, condition: record.condition, instrument: record.result.instrument, format: describeFormat(record.instrument.format), record });
       if (!record.culturalbench.available) notes.push(`${folder}, ${record.condition}: ${record.culturalbench.reason}`);
+      const missing = missingIntervalsNote(folder, record);
+      if (missing) notes.push(missing);
     }
   }
   if (rows.length === 0 && curves.length === 0) throw new UserError('nothing to report: no eval results and no training history in the folders given');
-  return { folders, rows, curves, fronts, rankAgreement: rankAgreement(rows), notes };
+  return { folders, rows, curves, fronts, rankAgreement: rankAgreement(rows), comparisons: conditionComparisons(rows), notes };
 }

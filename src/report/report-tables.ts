@@ -1,6 +1,7 @@
 import type { Interval } from '../eval/eval-record.ts';
 import { instrumentDisplay } from './columns.ts';
 import { fixed, withInterval } from './format.ts';
+import { comparisonRows, intervalColumns, lossCell } from './statistics-tables.ts';
 import { instrumentsOf, MIN_RANK_COUNTRIES, type ReportData, type ReportRow } from './report-data.ts';
 
 /** The flat record of one row: what report.csv holds, column by column, and report.json repeats. */
@@ -20,6 +21,7 @@ export function flatRow(row: ReportRow): Record<string, string | number | null> 
     format: row.format,
     loss: result.loss.value,
     metric: result.loss.metric,
+    ...intervalColumns(row.record),
     // What `loss` and the scores are on; the training part's loss stands apart.
     split: splitLabel(row),
     in_sample_loss: row.record.inSample?.loss.value ?? null,
@@ -75,6 +77,10 @@ function rankBesideLoss(data: ReportData, instrument: string, condition: string)
   return `${fixed(mean, 3)} (${Math.max(...agreements.map((a) => a.countries.length))} countries)`;
 }
 
+/** What the paired-test tables hold, said once above them (docs/statistics.md has the details). */
+export const PAIRED_TESTS_NOTE =
+  'Loss of the first condition minus the second on the same questions or respondents: negative means the first is closer to the target. Interval: paired percentile bootstrap (95 %); p: two-sided permutation test exchanging the two conditions within each unit.';
+
 export const RANK_AGREEMENT_MISSING = 'Rank agreement needs at least 3 countries evaluated under the same condition.';
 
 /** One country's table for one instrument: its scores beside CulturalBench. */
@@ -86,7 +92,7 @@ export interface CountryTable {
 }
 
 /** The tables both report.md and report.html show, as Markdown lines. */
-export function reportMarkdownTables(data: ReportData): { countries: CountryTable[]; rankAgreement: string[] | null; rankAgreementMissing: string } {
+export function reportMarkdownTables(data: ReportData): { countries: CountryTable[]; pairedTests: PairedTestTable[]; rankAgreement: string[] | null; rankAgreementMissing: string } {
   const countries = [...new Set(data.rows.map((r) => r.country))].flatMap((country) => {
     const rows = data.rows.filter((r) => r.country === country);
     return instrumentsOf(rows).map((instrument) => {
@@ -96,7 +102,7 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
         instrument,
         title,
         table: markdownTable(
-          ['folder', 'condition', 'format', 'questions', `${title} loss`, 'in-sample loss', 'rank agreement tau-b (C-free)', ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
+          ['folder', 'condition', 'format', 'questions', `${title} loss [95% CI]`, 'in-sample loss', 'rank agreement tau-b (C-free)', ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
           rows
             .filter((r) => r.instrument === instrument)
             .map((r) => [
@@ -104,7 +110,7 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
               r.condition,
               r.format,
               splitLabel(r),
-              fixed(r.record.result.loss.value, 2),
+              lossCell(r.record, 2),
               r.record.inSample ? fixed(r.record.inSample.loss.value, 2) : '',
               rankBesideLoss(data, instrument, r.condition),
               ...columns.map((c) => `${fixed(r.record.result.scores[c.name], c.digits)} / ${fixed(r.record.result.target[c.name], c.digits)}`),
@@ -121,7 +127,24 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
           ['instrument', 'condition', 'score', 'countries', 'Kendall tau-b', 'Spearman rho'],
           data.rankAgreement.map((a) => [a.instrument, a.condition, a.score, String(a.countries.length), fixed(a.kendallTauB, 3), fixed(a.spearmanRho, 3)]),
         );
-  return { countries, rankAgreement, rankAgreementMissing: RANK_AGREEMENT_MISSING };
+  return { countries, pairedTests: pairedTestTables(data), rankAgreement, rankAgreementMissing: RANK_AGREEMENT_MISSING };
+}
+
+/** One instrument's paired tests between conditions, as Markdown lines. */
+export interface PairedTestTable {
+  instrument: string;
+  title: string;
+  table: string[];
+}
+
+function pairedTestTables(data: ReportData): PairedTestTable[] {
+  return instrumentsOf(data.rows).flatMap((instrument) => {
+    const comparisons = data.comparisons.filter((c) => c.instrument === instrument);
+    if (comparisons.length === 0) return [];
+    const { title } = instrumentDisplay(instrument, data.rows);
+    const { header, rows } = comparisonRows(comparisons, 3);
+    return [{ instrument, title, table: markdownTable(header, rows) }];
+  });
 }
 
 export function reportMarkdown(data: ReportData): string {
@@ -133,6 +156,8 @@ export function reportMarkdown(data: ReportData): string {
     country = t.country;
     lines.push(`### ${t.title}`, '', ...t.table, '');
   }
+  if (tables.pairedTests.length > 0) lines.push('## Paired tests between conditions', '', PAIRED_TESTS_NOTE, '');
+  for (const t of tables.pairedTests) lines.push(`### ${t.title}`, '', ...t.table, '');
   lines.push('## Rank agreement across countries', '', ...(tables.rankAgreement ?? [tables.rankAgreementMissing]), '');
   if (data.notes.length > 0) lines.push('## Notes', '', ...data.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');

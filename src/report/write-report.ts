@@ -12,6 +12,7 @@ function reportJson(data: ReportData, version: string) {
     createdAt: new Date().toISOString(),
     rows: data.rows.map(flatRow),
     rankAgreement: data.rankAgreement,
+    comparisons: data.comparisons,
     curves: data.curves,
     fronts: data.fronts,
     notes: data.notes,

@@ -1,3 +1,4 @@
+import { summariseSeeds, type SeedSummary } from '../stats/seeds.ts';
 import { UserError } from '../util/errors.ts';
 import { readRunJson, RESULT_FILE, type RunResult } from './run-files.ts';
 import { planRun, type PlannedRun, type RunPlanRequest } from './run-plan.ts';
@@ -50,4 +51,20 @@ export async function runSweep(plan: readonly SweepRun[], hooks: SweepHooks): Pr
     results.push(finished ?? (await hooks.train(run, index)));
   }
   return results;
+}
+
+/** One country of a sweep over several seeds: its runs' best losses as mean ± sample sd. */
+export interface CountryOverSeeds {
+  country: string;
+  seeds: number[];
+  bestLoss: SeedSummary;
+}
+
+/** Per country, the best losses of its runs over the seeds (in the plan's order); what `sweep --seeds` prints and its JSON carries. */
+export function lossesOverSeeds(plan: readonly SweepRun[], results: readonly RunResult[]): CountryOverSeeds[] {
+  const countries = [...new Set(plan.map((run) => run.country))];
+  return countries.map((country) => {
+    const runs = plan.flatMap((run, i) => (run.country === country ? [{ seed: run.definition.search.seed, loss: results[i].best.loss.value }] : []));
+    return { country, seeds: runs.map((r) => r.seed), bestLoss: summariseSeeds(runs.map((r) => r.loss)) };
+  });
 }

@@ -5,6 +5,8 @@ import { evaluateSubject, runSubject, type EvalSubject } from '../../eval/evalua
 import { evaluateFront } from '../../eval/front-eval.ts';
 import { readRunInfo } from '../../train/run-files.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
+import { comparisonLine } from '../../report/statistics-tables.ts';
+import { comparisonsInFolder } from '../../eval/condition-comparisons.ts';
 import { instrumentFromStored, storedInstrument } from '../../instruments/index.ts';
 import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
 import { checkWritable } from '../../util/atomic.ts';
@@ -95,7 +97,12 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
     });
     progress.stop();
     if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
-    else process.stdout.write(`${formatEvalRecord(record).join('\n')}\nwrote ${file}\n`);
+    else {
+      // Paired tests against the other conditions already evaluated in the folder: the numbers report shows.
+      const comparisons = comparisonsInFolder(subject.outDir, record).map((c) => `  ${comparisonLine(c)}`);
+      const paired = comparisons.length > 0 ? ['paired tests, loss difference [95% CI] (negative: the first is closer to the target):', ...comparisons] : [];
+      process.stdout.write(`${[...formatEvalRecord(record), ...paired].join('\n')}\nwrote ${file}\n`);
+    }
   } finally {
     progress.stop();
     await model.dispose();

@@ -12,7 +12,7 @@ import { parseEvalConditions, planTrainJob, trainJobArgs } from '../train-job.ts
 import { JobRejected } from '../../queue/worker.ts';
 import { integerAtLeast } from '../parsers.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
-import { checkSweepModel, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
+import { checkSweepModel, lossesOverSeeds, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
 import { UserError } from '../../util/errors.ts';
 import { checkWritable, makeFolder, removeCreatedFolders } from '../../util/atomic.ts';
 import { newRunInfo, runDefinition, trainingTarget } from '../../train/new-run.ts';
@@ -153,9 +153,14 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
         }
       },
     });
+    // Over several seeds, each country's best loss as mean ± sample sd (docs/statistics.md).
+    const overSeeds = seeds.length > 1 ? lossesOverSeeds(plan, results) : [];
     say(
-      { event: 'sweep', runs: plan.map((run, i) => ({ country: run.country, run: run.dir, bestLoss: results[i].best.loss.value })) },
-      `sweep finished: ${plan.map((run, i) => `${path.basename(run.dir)} ${results[i].best.loss.value.toFixed(3)}`).join(', ')} (best ${instrument.name} loss); runs in ${flags.out}`,
+      { event: 'sweep', runs: plan.map((run, i) => ({ country: run.country, run: run.dir, bestLoss: results[i].best.loss.value })), ...(seeds.length > 1 ? { overSeeds } : {}) },
+      [
+        `sweep finished: ${plan.map((run, i) => `${path.basename(run.dir)} ${results[i].best.loss.value.toFixed(3)}`).join(', ')} (best ${instrument.name} loss); runs in ${flags.out}`,
+        ...overSeeds.map((c) => `${c.country}: best ${instrument.name} loss ${c.bestLoss.mean.toFixed(3)} ± ${c.bestLoss.sd?.toFixed(3)} (mean ± sd over seeds ${c.seeds.join(', ')})`),
+      ].join('\n'),
     );
   } finally {
     await model.dispose();

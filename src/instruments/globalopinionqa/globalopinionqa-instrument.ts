@@ -60,6 +60,13 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
     { flags: '--questions <n>', key: 'questions', description: "GlobalOpinionQA: only the country's first n questions", defaultText: 'all' },
   ],
   holdout: { by: 'question' },
+  // The similarity is a mean over questions: each question is a unit.
+  breakdown: {
+    unit: 'question',
+    units: (questions, distributions, settings, target) =>
+      GLOBAL_OPINION_QA.scores(questions, distributions, settings, target).perQuestion.map((q) => ({ id: q.question, weight: 1, scores: { similarity: q.similarity } })),
+    loss: (named) => 1 - named.similarity,
+  },
 
   async loadData(source) {
     loaded = await loadGlobalOpinions(source);

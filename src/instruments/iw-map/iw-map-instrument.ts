@@ -3,6 +3,7 @@ import { UserError } from '../../util/errors.ts';
 import { IVS_MAP_TABLE, resolveTarget, targetValues } from '../../targets/index.ts';
 import { ANSWER_READERS, ANSWER_MODES, PHRASINGS, SURVEY_OPTIONS, meanAnswerPerItem, respondentIntro, respondentProfileCount, respondentVariants, surveySettings, type ByAnswerMode, type SurveySettings } from '../survey/index.ts';
 import type { Instrument, SurveyQuestion } from '../types.ts';
+import { respondentUnits } from '../survey/units.ts';
 import { IVS_ITEMS, projectAnswers, recodeY002, recodeY003, Y003_QUALITIES, type IvsItem, type MapPosition } from './projection.ts';
 
 interface QuestionsFile {
@@ -76,6 +77,12 @@ export const IW_MAP: Instrument<SurveySettings, IwMapScores> = {
   table: IVS_MAP_TABLE,
   // The projection needs all ten items, so a held-out split keeps them and holds out respondents (one variant each).
   holdout: { by: 'respondent', variantsPerRespondent: 1 },
+  // The projection is affine in the answers, so respondents' positions average to the whole evaluation's.
+  breakdown: {
+    unit: 'respondent',
+    units: (questions, distributions, settings, target) => respondentUnits(IW_MAP, questions, distributions, settings, target),
+    loss: (named, target) => Math.hypot(named.PC1 - target.PC1, named.PC2 - target.PC2),
+  },
 
   settings(flags, base) {
     const settings = surveySettings(flags, base);

@@ -12,6 +12,7 @@ import {
   type SurveySettings,
 } from '../survey/index.ts';
 import type { Instrument } from '../types.ts';
+import { respondentUnits } from '../survey/units.ts';
 import { askedConstants, constantsFromFlag, isFitted, zeroConstants, type ConstantsSetting, type IndexConstants } from './constants.ts';
 import { computeIndices } from './indices.ts';
 import { itemId, vsm13Items } from './items.ts';
@@ -92,6 +93,12 @@ export const VSM13: Instrument<Vsm13Settings, Vsm13Scores> = {
   table: HOFSTEDE_TABLE,
   // Every index needs all 24 items, so a held-out split keeps them and holds out respondents (both phrasings, both orders).
   holdout: { by: 'respondent', variantsPerRespondent: 2 * PHRASINGS },
+  // Indices are affine in the item means, so respondents' indices average to the whole evaluation's.
+  breakdown: {
+    unit: 'respondent',
+    units: (questions, distributions, settings, target) => respondentUnits(VSM13, questions, distributions, settings, target),
+    loss: (named, target, settings) => vsm13Loss(named as DimensionScores, target, { metric: settings.metric }).value,
+  },
 
   settings(flags, base) {
     return {
