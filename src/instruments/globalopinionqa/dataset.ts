@@ -98,7 +98,7 @@ export function parseGlobalOpinionsCsv(text: string, source: string, setAside: S
       options = parsePythonLiteral(record.options);
       selections = parsePythonLiteral(record.selections);
     } catch (error) {
-      throw new UserError(`${where}: ${describeError(error)}`);
+      return collect.skip(id, line, describeError(error));
     }
     if (!Array.isArray(options) || typeof selections !== 'object' || Array.isArray(selections)) return collect.skip(id, line, 'options must be a list and selections a dict');
     const repeated = collect.seenAt(JSON.stringify([record.question, options.map(String)]), `row ${line}`);
@@ -111,6 +111,7 @@ export function parseGlobalOpinionsCsv(text: string, source: string, setAside: S
     }
     collect.questions.push({ question: record.question, options: options.map(String), selections: shares });
   });
+  return collect.done();
 }
 
 /**
@@ -125,17 +126,17 @@ export function parseOpinionPairsJson(text: string, source: string, setAside: Se
     throw new UserError(`${source}: not valid JSON (${describeError(error).replace(/\s+/g, ' ')})`);
   }
   if (!Array.isArray(pairs)) throw new UserError(`${source}: expected a JSON array of {country, question, options, distribution}`);
-  const byQuestion = new Map<string, OpinionQuestion>();
   const collect = new OpinionCollector(source, setAside);
+  const byQuestion = new Map<string, OpinionQuestion>();
   pairs.forEach((pair, i) => {
     const entry = String(i + 1);
     const p = (pair ?? {}) as { country?: unknown; question?: unknown; options?: unknown; distribution?: unknown };
     if (typeof p.country !== 'string' || typeof p.question !== 'string' || !Array.isArray(p.options)) return collect.skip(entry, null, 'needs country, question and options');
     if (JSON.stringify(pair).includes(NOT_UTF8)) return collect.skip(entry, null, 'not UTF-8', p.country);
     const options = p.options.map(String);
-    const key = JSON.stringify([p.question, options]);
     const problem = sharesProblem(p.distribution as PythonValue, options.length);
     if (problem !== undefined) return collect.skip(entry, null, `shares do not fit the options: ${problem}`, p.country);
+    const key = JSON.stringify([p.question, options]);
     const repeated = collect.seenAt(JSON.stringify([key, p.country]), `entry ${entry}`);
     if (repeated !== undefined) return collect.skip(entry, null, `question repeated for the country: first at ${repeated}, which is kept`, p.country);
     let question = byQuestion.get(key);
@@ -146,7 +147,7 @@ export function parseOpinionPairsJson(text: string, source: string, setAside: Se
     }
     question.selections[p.country] = p.distribution as number[];
   });
-  return [...byQuestion.values()];
+  return collect.done();
 }
 
 function parseAny(text: string, source: string, setAside: SetAsideItem[]): OpinionQuestion[] {
@@ -190,7 +191,6 @@ export async function loadGlobalOpinions(source: OpinionSource): Promise<Opinion
       const setAside: SetAsideItem[] = [];
       return { questions: parseGlobalOpinionsCsv(text, file, setAside), setAside };
     },
-    localFlag: source.localFlag,
   });
   return { ...cached.content, file: { path: cached.path, sha256: cached.sha256, origin: cached.origin } };
 }
