@@ -140,28 +140,16 @@ export function readModelConfig(dir: string): { layout: ModelFolder['layout']; c
  */
 export function openModelFolder(dir: string, graphFile?: string): ModelFolder {
   // The config first: a model of another kind is named as such, not as a folder lacking model.onnx.
-/**
- * A graph file the folder names (`--model-file`, genai_config.json's "filename") resolved inside the
- * folder: the name may come from a downloaded config, so one that climbs out is refused, never read.
- */
-function graphInside(dir: string, file: string, namedBy: string): string {
-  const resolved = path.resolve(dir, file);
-  if (path.isAbsolute(file) || file.split(/[\\/]/).includes('..') || !resolved.startsWith(path.resolve(dir) + path.sep)) {
-    throw new UserError(`${namedBy} names the graph "${file}", outside ${dir}; it must be a path inside the model folder`);
-  }
-  return path.join(dir, file);
-}
-
   const { layout, config, genaiGraph } = readModelConfig(dir);
   let folder: ModelFolder;
   if (graphFile !== undefined) {
-    const graphPath = graphInside(dir, graphFile, '--model-file');
+    const graphPath = path.join(dir, graphFile);
     if (!fs.existsSync(graphPath)) throw new UserError(`${dir} has no ${graphFile} (--model-file)`);
     folder = { dir, graphPath, layout, config };
   } else if (genaiGraph === undefined) {
     folder = { dir, graphPath: findOptimumGraph(dir), layout, config };
   } else {
-    const graphPath = graphInside(dir, genaiGraph, path.join(dir, 'genai_config.json'));
+    const graphPath = path.join(dir, genaiGraph);
     if (!fs.existsSync(graphPath)) throw new UserError(`${path.join(dir, 'genai_config.json')} names ${genaiGraph}, which is missing from ${dir}`);
     folder = { dir, graphPath, layout, config };
   }

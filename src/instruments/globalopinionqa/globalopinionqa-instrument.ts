@@ -1,5 +1,4 @@
 import { displayPath } from '../../util/display-path.ts';
-import { describeSetAside } from '../../util/set-aside.ts';
 import { UserError } from '../../util/errors.ts';
 import { PHRASINGS, positiveInteger, respondentIntro, respondentVariants, SURVEY_OPTIONS, surveySettings } from '../survey/index.ts';
 import type { Instrument, SurveyQuestion } from '../types.ts';
@@ -71,7 +70,7 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
 
   async loadData(source) {
     loaded = await loadGlobalOpinions(source);
-    return `GlobalOpinionQA: ${loaded.questions.length} questions from ${displayPath(loaded.file.path)} (${loaded.file.origin})${loaded.setAside.length > 0 ? `; ${describeSetAside(loaded.setAside)}` : ''}`;
+    return `GlobalOpinionQA: ${loaded.questions.length} questions from ${displayPath(loaded.file.path)} (${loaded.file.origin})`;
   },
 
   settings(flags, base) {

@@ -6,6 +6,7 @@ import { DIMENSIONS, HOFSTEDE_TABLE, resolveTarget, targetValues, type Dimension
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { cacheRoot } from '../../util/cache-dir.ts';
 import { UserError } from '../../util/errors.ts';
+import type { Conditioning } from '../conditioning.ts';
 import { formatSetting } from '../formats.ts';
 import { prepareInstrument, type InstrumentSpec } from '../objective.ts';
 import type { ByAnswerMode } from '../survey/index.ts';
@@ -18,8 +19,8 @@ import { VSM13, constantsValues, type Vsm13Scores, type Vsm13Settings } from './
  * The model's raw indices for an anchor come from asking it every question with that country's persona
  * sentence; the country being trained is left out, or its own target would leak into C.
  *
- * One anchor's raw indices depend only on the model, its compute precision, the format and the exact
- * token requests (chat template, items, respondent variants, persona sentence), so they are cached per
+ * One anchor's raw indices depend only on the model, its compute precision, the format, the chat
+ * template and the questions asked (items, respondent variants, persona sentence), so they are cached per
  * anchor under that key: a sweep over many countries, or an eval after train, scores each anchor once,
  * and any panel or left-out country is a mean over cached anchors.
  */
@@ -79,6 +80,11 @@ function panelTargets(panel: readonly string[]): Target[] {
   return targets;
 }
 
+/** An anchor asked as the persona baseline asks: its sentence at the start of the user turn. */
+function personaOf(anchor: Target): Conditioning {
+  return { kind: 'persona', place: anchor.country.personaName, style: 'user' };
+}
+
 /**
  * The spec with VSM 2013's anchored constants fitted to the model; any other spec (another instrument,
  * constants with values, a run's stored fit) comes back unchanged, so every command can call it once
@@ -95,22 +101,27 @@ export async function calibratedSpec(model: CalibrationModel, spec: InstrumentSp
   const cacheDir = options.cacheDir ?? calibrationCacheDir();
   // The raw indices: C = 0, so no constants enter the readings C is fitted from.
   const rawSpec: InstrumentSpec = { ...spec, settings: { ...settings, constants: zeroConstants() } };
-  const prepared = anchors.map((anchor) => prepareInstrument(model.tokenizer, rawSpec, anchor, { kind: 'persona', place: anchor.country.personaName, style: 'user' }));
-  const total = prepared.reduce((sum, p) => sum + p.requests.length, 0);
+  // The key is read before anything is tokenised (tokenising costs more than scoring on a small model):
+  // the questions as written, the persona, the format, and the chat template as it renders a probe turn.
+  const template = model.tokenizer.applyChatTemplate([{ role: 'user', content: '?' }], { addGenerationPrompt: true });
+  const format = formatSetting({}, spec.format);
+  const asked = anchors.map((anchor) => ({ anchor, conditioning: personaOf(anchor), questions: VSM13.questions(rawSpec.settings as Vsm13Settings, anchor) }));
+  const total = asked.reduce((sum, a) => sum + a.questions.length, 0);
   let done = 0;
   const measured: AnchorCountry[] = [];
-  for (const [i, anchor] of anchors.entries()) {
-    const key = sha256(JSON.stringify({ version: CALIBRATION_VERSION, model: model.sourceHash, precision: model.precision ?? null, format: formatSetting({}, spec.format), requests: prepared[i].requests }));
+  for (const { anchor, conditioning, questions } of asked) {
+    const key = sha256(JSON.stringify({ version: CALIBRATION_VERSION, model: model.sourceHash, precision: model.precision ?? null, format, template, conditioning, questions }));
     const file = path.join(cacheDir, `${key}.json`);
     let raw = readCached(file);
     if (!raw) {
+      const prepared = prepareInstrument(model.tokenizer, rawSpec, anchor, conditioning);
       const offset = done;
-      const [logprobs] = await prepared[i].logprobs(model, [undefined], { onProgress: (d) => options.onProgress?.(offset + d, total) });
-      raw = (prepared[i].read(logprobs).details as Vsm13Scores).rawIndices;
+      const [logprobs] = await prepared.logprobs(model, [undefined], { onProgress: (d) => options.onProgress?.(offset + d, total) });
+      raw = (prepared.read(logprobs).details as Vsm13Scores).rawIndices;
       const entry: CachedAnchor = { version: CALIBRATION_VERSION, anchor: anchor.country.name, rawIndices: raw };
       writeJsonAtomic(file, entry);
     }
-    done += prepared[i].requests.length;
+    done += questions.length;
     options.onProgress?.(done, total);
     measured.push({ country: anchor.country.name, rawIndices: raw[settings.answer], published: targetValues(anchor) });
   }
