@@ -8,16 +8,16 @@ import { prepareObjective } from '../src/instruments/index.ts';
 import {
   GLOBAL_OPINION_QA,
   countryLabel,
-  isOrdinal,
   jensenShannonDistance,
   loadGlobalOpinions,
   parseGlobalOpinionsCsv,
   parseOpinionPairsJson,
   parsePythonLiteral,
-  similarity,
+  questionSimilarity,
   wassersteinOrdinal,
   type OpinionReference,
   type OpinionScores,
+  type OpinionSettings,
 } from '../src/instruments/globalopinionqa/index.ts';
 import { FakeScorer, type Judge } from './fixtures/culturalbench/fake-model.ts';
 import { REPO, SHARED } from './helpers/paths.ts';
@@ -89,32 +89,83 @@ describe('reading GlobalOpinionQA', () => {
   });
 });
 
-describe('similarity', () => {
-  it('Wasserstein-1 over ordinal positions, normalised to [0, 1]', () => {
-    expect(wassersteinOrdinal([1, 0, 0, 0], [0, 0, 0, 1])).toBe(1);
-    // CDF differences 0.5, 0.5, 0: (0.5 + 0.5) / 3.
-    expect(wassersteinOrdinal([0.5, 0.5, 0, 0], [0, 0.5, 0.5, 0])).toBeCloseTo(1 / 3, 12);
-    expect(wassersteinOrdinal([2, 2, 0], [1, 1, 0])).toBe(0); // shares are renormalised
+// The definitions, written out here independently of cultune's code.
+const normalise = (p: readonly number[]) => p.map((v) => v / p.reduce((s, x) => s + x, 0));
+/** Jensen-Shannon distance, base 2: sqrt of (KL(p || m) + KL(q || m)) / 2 with m the mixture. */
+function jsDistance(p: readonly number[], q: readonly number[]): number {
+  const [a, b] = [normalise(p), normalise(q)];
+  const m = a.map((v, i) => (v + b[i]) / 2);
+  let divergence = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] > 0) divergence += 0.5 * a[i] * Math.log2(a[i] / m[i]);
+    if (b[i] > 0) divergence += 0.5 * b[i] * Math.log2(b[i] / m[i]);
+  }
+  return Math.sqrt(divergence);
+}
+/** Wasserstein-1 between distributions over positions 0..n-1 (the L1 distance of their CDFs), divided by n - 1. */
+function w1(p: readonly number[], q: readonly number[]): number {
+  const [a, b] = [normalise(p), normalise(q)];
+  let [ca, cb, total] = [0, 0, 0];
+  for (let k = 0; k < a.length; k++) {
+    ca += a[k];
+    cb += b[k];
+    total += Math.abs(ca - cb);
+  }
+  return total / (a.length - 1);
+}
+
+describe('the GlobalOpinionQA metrics', () => {
+  it('the distances agree with their definitions', () => {
+    const pairs: [number[], number[]][] = [
+      [[1, 0], [0, 1]],
+      [[0.3, 0.7], [0.3, 0.7]],
+      [[1, 0, 0], [0.2, 0.5, 0.3]],
+      [[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]],
+    ];
+    for (const [p, q] of pairs) {
+      expect(jensenShannonDistance(p, q)).toBeCloseTo(jsDistance(p, q), 12);
+      expect(wassersteinOrdinal(p, q)).toBeCloseTo(w1(p, q), 12);
+    }
   });
 
-  it('Jensen-Shannon distance, base 2', () => {
-    expect(jensenShannonDistance([1, 0], [0, 1])).toBeCloseTo(1, 12);
-    expect(jensenShannonDistance([0.3, 0.7], [0.3, 0.7])).toBe(0);
-    // p = (1, 0), q = (0.5, 0.5): m = (0.75, 0.25); JSD = (log2(4/3) + 0.5 log2(2/3) + 0.5 log2(2)) / 2.
-    const jsd = (Math.log2(1 / 0.75) + 0.5 * Math.log2(0.5 / 0.75) + 0.5 * Math.log2(0.5 / 0.25)) / 2;
-    expect(jensenShannonDistance([1, 0], [0.5, 0.5])).toBeCloseTo(Math.sqrt(jsd), 12);
+  const model = [0.4, 0.3, 0.2, 0.05, 0.05];
+  const country = [0.1, 0.2, 0.3, 0.3, 0.1];
+  const scale = ['Great deal', 'Fair amount', 'Not too much', 'Not at all', 'DK/Refused'];
+
+  it('jsd (the default): 1 - Jensen-Shannon distance over every option, "DK/Refused" included (Durmus et al. 2023)', () => {
+    expect(questionSimilarity('jsd', scale, model, country)).toEqual({ kind: 'ordinal', measure: 'jsd', value: expect.closeTo(1 - jsDistance(model, country), 12) });
+    expect(questionSimilarity('jsd', ['France', 'China', 'India'], [0.5, 0.25, 0.25], [0.2, 0.2, 0.6]).value).toBeCloseTo(1 - jsDistance([0.5, 0.25, 0.25], [0.2, 0.2, 0.6]), 12);
   });
 
-  it('ordinal scales use Wasserstein over the substantive options, nominal questions Jensen-Shannon', () => {
-    const scale = ['Very good', 'Somewhat good', 'Somewhat bad', 'Very bad', 'DK/Refused'];
-    expect(isOrdinal(scale)).toBe(true);
-    expect(isOrdinal(['Yes', 'No', "Don't know"])).toBe(false);
-    expect(isOrdinal(['The United States', 'China', 'Russia'])).toBe(false);
-    expect(isOrdinal(['1', '2', '3', '4', 'No answer'])).toBe(true);
-    // The "DK/Refused" share is dropped and the rest renormalised before the distance.
-    const ordinal = similarity(scale, [0.5, 0.5, 0, 0, 0.2], [0, 0.5, 0.5, 0, 0.6]);
-    expect(ordinal).toEqual({ kind: 'ordinal', value: 1 - wassersteinOrdinal([0.5, 0.5, 0, 0], [0, 0.5, 0.5, 0]) });
-    expect(similarity(['Yes', 'No'], [1, 0], [0, 1])).toEqual({ kind: 'nominal', value: 1 - jensenShannonDistance([1, 0], [0, 1]) });
+  it('wasserstein: 1 - W1/(n-1) over the scale, answers off it dropped and the rest renormalised', () => {
+    const onScale = (p: number[]) => p.slice(0, 4);
+    expect(questionSimilarity('wasserstein', scale, model, country)).toEqual({ kind: 'ordinal', measure: 'wasserstein', value: expect.closeTo(1 - w1(onScale(model), onScale(country)), 12) });
+    // The same scale listed out of order ("0".."10" appear so in the dataset): positions come from the table, not the listing.
+    const listed = ['0', '9', '10', 'DK/Refused', '1', '2', '3', '4', '5', '6', '7', '8'];
+    const p = listed.map((_, i) => (i + 1) / 78);
+    const q = listed.map((_, i) => (12 - i) / 78);
+    const byValue = (d: number[]) => Array.from({ length: 11 }, (_, v) => d[listed.indexOf(String(v))]);
+    expect(questionSimilarity('wasserstein', listed, p, q).value).toBeCloseTo(1 - w1(byValue(p), byValue(q)), 12);
+  });
+
+  it('wasserstein on binary questions as seed 001: the two answers only, |p - q| of the first', () => {
+    const got = questionSimilarity('wasserstein', ['Yes', 'No', 'DK/Refused'], [0.6, 0.2, 0.2], [0.3, 0.6, 0.1]);
+    // On the two answers: model (0.75, 0.25), country (1/3, 2/3).
+    expect(got).toEqual({ kind: 'binary', measure: 'wasserstein', value: expect.closeTo(1 - Math.abs(0.75 - 0.3 / 0.9), 12) });
+    expect(questionSimilarity('wasserstein', ['Adopt our ways', 'Want to be distinct', 'Both (VOL)'], [0.5, 0.5, 0], [1, 0, 0]).value).toBeCloseTo(0.5, 12);
+  });
+
+  it('wasserstein falls back to 1 - Jensen-Shannon distance where the options are no scale of the table, or the country answered off the scale only', () => {
+    const nominal = ['France', 'China', 'India', "Don't know"];
+    expect(questionSimilarity('wasserstein', nominal, [0.4, 0.3, 0.2, 0.1], [0.1, 0.1, 0.7, 0.1])).toEqual({ kind: 'nominal', measure: 'jsd', value: expect.closeTo(1 - jsDistance([0.4, 0.3, 0.2, 0.1], [0.1, 0.1, 0.7, 0.1]), 12) });
+    expect(questionSimilarity('wasserstein', scale, model, [0, 0, 0, 0, 1]).measure).toBe('jsd');
+  });
+
+  it('legacy-keyword reproduces the rule old run folders were trained with', () => {
+    // It read "Great deal / Fair amount / ... " as nominal (no graded keyword in "Fair amount"): Jensen-Shannon over all options.
+    expect(questionSimilarity('legacy-keyword', scale, model, country)).toEqual({ kind: 'nominal', measure: 'jsd', value: expect.closeTo(1 - jsDistance(model, country), 12) });
+    const graded = ['Very good', 'Somewhat good', 'Somewhat bad', 'Very bad', 'DK/Refused'];
+    expect(questionSimilarity('legacy-keyword', graded, model, country)).toEqual({ kind: 'ordinal', measure: 'wasserstein', value: expect.closeTo(1 - w1(model.slice(0, 4), country.slice(0, 4)), 12) });
   });
 });
 
@@ -141,31 +192,104 @@ describe('the globalopinionqa instrument', () => {
     expect([ref.questions.length, ref.skipped]).toEqual([3, 1]);
   });
 
-  it("compares the model's averaged option distribution with the country's, question by question", async () => {
-    // A reader that always prefers the first option shown: over a forward and a reversed variant it
-    // gives the first and the last option of each question half the mass each (up to exp(-3) leaks).
-    const judge: Judge = (_prompt, answers) => answers.map((_, i) => (i === 0 ? 0 : -3));
-    const scorer = new FakeScorer(judge);
-    const spec = { instrument: GLOBAL_OPINION_QA, settings: GLOBAL_OPINION_QA.settings({ variants: '2', questions: '5' }) };
+  /** The model's distribution over a question's options in survey order, for a reader whose log-prob of the letter in place i is logprob(i, n). */
+  const balanced = (n: number, logprob: (i: number, n: number) => number) => {
+    const shown = normalise(Array.from({ length: n }, (_, i) => Math.exp(logprob(i, n))));
+    // Forward, option k is in place k; reversed, in place n - 1 - k. The two are averaged.
+    return Array.from({ length: n }, (_, k) => (shown[k] + shown[n - 1 - k]) / 2);
+  };
+  const japanFive = () => ({ instrument: GLOBAL_OPINION_QA, settings: GLOBAL_OPINION_QA.settings({ questions: '5' }) });
+
+  it("asks Durmus et al.'s default prompt, no respondent sentence, each question in both option orders", () => {
     const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
-    const result = await prepareObjective(scorer, spec, target).evaluate();
-    expect(scorer.calls.map((c) => c.requests)).toEqual([2 * 5]);
+    const ref = target.reference as OpinionReference;
+    const questions = GLOBAL_OPINION_QA.questions(GLOBAL_OPINION_QA.settings({ questions: '2' }), target);
+    expect(questions.map((q) => [q.itemId, q.variantId])).toEqual([['0', 'fwd'], ['1', 'fwd'], ['0', 'rev'], ['1', 'rev']]);
+    const { question, options } = ref.questions[0];
+    const letters = options.map((_, i) => String.fromCharCode(65 + i));
+    expect(questions[0].messages).toEqual([{ role: 'user', content: [question, '', 'Here are the options:', ...options.map((o, i) => `(${letters[i]}) ${o}`)].join('\n') }]);
+    expect(questions[2].messages[0].content).toBe([question, '', 'Here are the options:', ...[...options].reverse().map((o, i) => `(${letters[i]}) ${o}`)].join('\n'));
+    expect(questions[2].answerKeys).toEqual(letters);
+    expect(questions[2].answerValues).toEqual(options.map((_, i) => options.length - 1 - i));
+  });
+
+  it('a reader that always takes the first letter and one that always takes the last give the same distributions and similarity', async () => {
+    const first: Judge = (_prompt, answers) => answers.map((_, i) => (i === 0 ? 0 : -30));
+    const last: Judge = (_prompt, answers) => answers.map((_, i) => (i === answers.length - 1 ? 0 : -30));
+    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
+    const results = [];
+    for (const judge of [first, last]) {
+      const scorer = new FakeScorer(judge);
+      results.push(await prepareObjective(scorer, japanFive(), target).evaluate());
+      // Two requests per question, one per option order.
+      expect(scorer.calls.map((c) => c.requests)).toEqual([2 * 5]);
+    }
+    const [a, b] = results.map((r) => r.details as OpinionScores);
+    a.perQuestion.forEach((q, i) => q.model.forEach((v, k) => expect(Math.abs(v - b.perQuestion[i].model[k])).toBeLessThan(1e-9)));
+    expect(Math.abs(results[0].scores.similarity - results[1].scores.similarity)).toBeLessThan(1e-9);
+  });
+
+  it("jsd: the mean over questions of 1 - Jensen-Shannon distance between the balanced model distribution and the country's", async () => {
+    const scorer = new FakeScorer((_prompt, answers) => answers.map((_, i) => -0.5 * i));
+    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
+    const result = await prepareObjective(scorer, japanFive(), target).evaluate();
     const details = result.details as OpinionScores;
     const ref = target.reference as OpinionReference;
-    expect(details.perQuestion).toHaveLength(5);
-    details.perQuestion.forEach((q, i) => {
-      const n = ref.questions[i].options.length;
-      const shown = [1, ...new Array(n - 1).fill(Math.exp(-3))];
-      const first = shown.map((v) => v / shown.reduce((s, x) => s + x, 0));
-      const expected = first.map((v, k) => (v + first[n - 1 - k]) / 2);
-      q.model.forEach((v, k) => expect(v).toBeCloseTo(expected[k], 12));
-      const independent = similarity(ref.questions[i].options, expected, ref.questions[i].distribution);
-      expect(q.kind).toBe(independent.kind);
-      expect(q.similarity).toBeCloseTo(independent.value, 12);
-    });
-    const mean = details.perQuestion.reduce((s, q) => s + q.similarity, 0) / 5;
-    expect(result.scores).toEqual({ similarity: mean });
+    const expected = ref.questions.slice(0, 5).map((q) => 1 - jsDistance(balanced(q.options.length, (i) => -0.5 * i), q.distribution));
+    details.perQuestion.forEach((q, i) => expect(q.similarity).toBeCloseTo(expected[i], 12));
+    const mean = expected.reduce((s, v) => s + v, 0) / 5;
+    expect(result.scores.similarity).toBeCloseTo(mean, 12);
     expect(result.loss.value).toBeCloseTo(1 - mean, 12);
+    expect([details.metric, details.fellBack]).toEqual(['jsd', 0]);
     expect(result.target).toEqual({});
+  });
+
+  it('wasserstein: scales and binary questions by W1, the others by Jensen-Shannon, counted', async () => {
+    // Japan's first five questions, by their first option: each option's place on its scale (null: off the scale), or nominal.
+    const places: Record<string, (number | null)[] | 'nominal'> = {
+      'Very good': [0, 1, 2, 3, null],
+      France: 'nominal',
+      'None of them': [0, 1, 2, 3, null, null, null],
+      Yes: [0, 1],
+      Increase: [0, 2, 1, null],
+    };
+    const project = (d: number[], at: (number | null)[]) => {
+      const mass = new Array<number>(Math.max(...at.map((p) => p ?? -1)) + 1).fill(0);
+      at.forEach((p, i) => p !== null && (mass[p] += d[i]));
+      return mass;
+    };
+    const settings = GLOBAL_OPINION_QA.settings({ questions: '5', metric: 'wasserstein' });
+    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
+    const result = await prepareObjective(new FakeScorer((_prompt, answers) => answers.map((_, i) => -0.5 * i)), { instrument: GLOBAL_OPINION_QA, settings }, target).evaluate();
+    const details = result.details as OpinionScores;
+    const ref = target.reference as OpinionReference;
+    ref.questions.slice(0, 5).forEach((q, i) => {
+      const at = places[q.options[0]];
+      const model = balanced(q.options.length, (k) => -0.5 * k);
+      const want = at === 'nominal' ? 1 - jsDistance(model, q.distribution) : 1 - w1(project(model, at), project(q.distribution, at));
+      expect(details.perQuestion[i].similarity, q.options[0]).toBeCloseTo(want, 12);
+    });
+    expect([details.metric, details.fellBack]).toEqual(['wasserstein', 1]);
+    expect(GLOBAL_OPINION_QA.describeSettings(settings).join(' ')).toMatch(/Wasserstein-1/);
+  });
+
+  it('a run.json without a metric reads as legacy-keyword with its respondent variants, asked and scored as it was trained', async () => {
+    const stored = { variants: 2, questions: 3 } as unknown as OpinionSettings;
+    const settings = GLOBAL_OPINION_QA.settings({}, stored);
+    expect(settings).toEqual({ metric: 'legacy-keyword', questions: 3, variants: 2 });
+    expect(GLOBAL_OPINION_QA.describeSettings(settings).join(' ')).toMatch(/legacy-keyword.*2 respondent variants/);
+    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
+    const questions = GLOBAL_OPINION_QA.questions(settings, target);
+    expect(questions).toHaveLength(2 * 3);
+    expect(questions[0].messages[0].content).toMatch(/^You are taking part in a survey on values .*\n\n.*\n\nA\. /s);
+    // The first question ("Very good ... DK/Refused") was read by keywords as ordinal: Wasserstein over its four substantive options.
+    const ref = target.reference as OpinionReference;
+    const result = await prepareObjective(new FakeScorer((_prompt, answers) => answers.map((_, i) => -0.5 * i)), { instrument: GLOBAL_OPINION_QA, settings }, target).evaluate();
+    const model = balanced(5, (k) => -0.5 * k);
+    expect((result.details as OpinionScores).perQuestion[0].similarity).toBeCloseTo(1 - w1(model.slice(0, 4), ref.questions[0].distribution.slice(0, 4)), 12);
+    // --metric on such a run asks for the current protocol; the stored legacy settings stay as they are otherwise.
+    expect(GLOBAL_OPINION_QA.settings({ metric: 'jsd' }, stored)).toEqual({ metric: 'jsd', questions: 3 });
+    expect(GLOBAL_OPINION_QA.settings({ questions: '2' }, settings)).toEqual({ metric: 'legacy-keyword', questions: 2, variants: 2 });
+    expect(() => GLOBAL_OPINION_QA.settings({ metric: 'l1' })).toThrow(/--metric: "l1" is not one of jsd, wasserstein/);
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { prepareObjective } from '../src/instruments/index.ts';
-import { IVS_ITEMS, IW_MAP, projectAnswers, recodeY002, recodeY003, type IvsItem } from '../src/instruments/iw-map/index.ts';
+import { IVS_ITEMS, IW_MAP, projectAnswers, recodeY002, recodeY003, reversedPrompt, type IvsItem, type IwMapScores, type IwMapSettings } from '../src/instruments/iw-map/index.ts';
 import { targetValues } from '../src/targets/index.ts';
 import { FakeScorer, type Judge } from './fixtures/culturalbench/fake-model.ts';
 import { REPO, SHARED } from './helpers/paths.ts';
@@ -74,23 +74,44 @@ describe('the iw-map instrument', () => {
     A008: 'rate how happy', A165: 'most people can be trusted', E018: 'greater respect for authority', E025: 'signed a petition',
     F063: 'How important is God', F118: 'homosexuality', F120: 'abortion', G006: 'How proud', Y002: 'aims of this country', Y003: 'qualities that children',
   };
+  // How each prompt reads with its options reversed (the labels trade places, the numbers stay): written out here.
+  const reversedReads: Record<IvsItem, RegExp> = {
+    A008: /where 1 is Not at all happy, 2 is Not very happy, 3 is Quite happy, 4 is Very happy\./,
+    A165: /that you need to be very careful in dealing with people \(option 1\) or that most people can be trusted \(option 2\)\?.*Return 1 if you think you need to be very careful/s,
+    E018: /a bad thing, a good thing, or you don’t mind\? If you think it would be a bad thing, please reply 1\..*If you think it would be a good thing, please reply 3\./s,
+    E025: /whether you would never under any circumstances do it \(option 1\), whether you might do it \(option 2\), or have signed a petition \(option 3\)/,
+    F063: /where 10 means not at all important and 1 means very important/,
+    F118: /where 1 means always justifiable, and 10 means never justifiable/,
+    F120: /where 10 means never justifiable and 1 means always justifiable/,
+    G006: /where 1 means not at all proud, 2 means not very proud, 3 means quite proud, 4 means very proud/,
+    Y002: /1 Protecting freedom of speech;.*2 Fighting rising prices;.*3 Giving people more say in important government decisions;.*4 Maintaining order in the society/s,
+    Y003: /Answer No or Yes\.$/,
+  };
+  const isReversed = (item: IvsItem, prompt: string) => reversedReads[item].test(prompt);
+  const SIZES: Partial<Record<IvsItem, number>> = { A008: 4, A165: 2, E018: 3, E025: 3, F063: 10, F118: 10, F120: 10, G006: 4 };
+  /** The key a respondent who means `chosen` gives, in the order the prompt shows. */
+  const keyFor = (item: IvsItem, prompt: string) => {
+    if (!isReversed(item, prompt)) return chosen[item];
+    if (item === 'Y002') return chosen.Y002.split(', ').map((a) => String(5 - Number(a))).join(', ');
+    return String(SIZES[item]! + 1 - Number(chosen[item]));
+  };
   const judge: Judge = (prompt, answers) => {
-    const item = itemOf(prompt);
+    const item = itemOf(prompt) as IvsItem;
     if (item === 'Y003') {
       // Independence (2) and determination (8) chosen, faith and obedience not: Y003 = +2.
       const yes = /Is (2|8) \(/.test(prompt);
       return answers.map((a) => ((a === 'Yes') === yes ? 0 : -40));
     }
-    return answers.map((a) => (a === chosen[item as string] ? 0 : -40));
+    return answers.map((a) => (a === keyFor(item, prompt) ? 0 : -40));
   };
 
-  it('asks the ten items of each respondent and projects the answers onto the map', async () => {
+  it('asks the ten items of each respondent in both option orders and projects the answers onto the map', async () => {
     const scorer = new FakeScorer(judge);
     const spec = { instrument: IW_MAP, settings: IW_MAP.settings({ variants: '3' }) };
     const target = IW_MAP.target({ country: 'Japan' });
     const result = await prepareObjective(scorer, spec, target).evaluate();
-    // 3 respondents x (8 scales + Y002 + 4 Y003 qualities), in one call.
-    expect(scorer.calls.map((c) => c.requests)).toEqual([3 * 13]);
+    // 3 respondents x 2 option orders x (8 scales + Y002 + 4 Y003 qualities), in one call.
+    expect(scorer.calls.map((c) => c.requests)).toEqual([3 * 2 * 13]);
     const expected = projectAnswers({ A008: 2, A165: 1, E018: 3, E025: 1, F063: 7, F118: 9, F120: 4, G006: 2, Y002: 3, Y003: 2 });
     expect(result.scores.PC1).toBeCloseTo(expected.PC1, 9);
     expect(result.scores.PC2).toBeCloseTo(expected.PC2, 9);
@@ -99,6 +120,54 @@ describe('the iw-map instrument', () => {
     expect(result.target).toEqual({ PC1: Number(japan.PC1), PC2: Number(japan.PC2) });
     expect(result.loss.value).toBeCloseTo(Math.hypot(expected.PC1 - Number(japan.PC1), expected.PC2 - Number(japan.PC2)), 9);
     expect(result.loss.metric).toBe('euclidean distance');
+  });
+
+  it('reverses every prompt: the labels trade places, the numbers stay, and reversing twice gives the prompt back', () => {
+    const settings = IW_MAP.settings({ variants: '1' });
+    const questions = IW_MAP.questions(settings, undefined);
+    const [forward, reversed] = [questions.filter((q) => q.variantId.endsWith('-fwd')), questions.filter((q) => q.variantId.endsWith('-rev'))];
+    expect([forward.length, reversed.length]).toEqual([13, 13]);
+    reversed.forEach((q, i) => {
+      const item = itemOf(q.messages[0].content) as IvsItem;
+      expect(q.itemId).toBe(forward[i].itemId);
+      expect(isReversed(item, q.messages[0].content), q.itemId).toBe(true);
+      expect(isReversed(item, forward[i].messages[0].content), q.itemId).toBe(false);
+    });
+    for (const item of IVS_ITEMS.filter((i): i is Exclude<IvsItem, 'Y003'> => i !== 'Y003')) {
+      const text = forward.find((q) => q.itemId === item)!.messages[0].content;
+      expect(reversedPrompt(item, reversedPrompt(item, text))).toBe(text);
+    }
+  });
+
+  // The position-biased readers: the first key shown (answer 1, "1, 2", Yes) or the last one, whatever the question.
+  const first: Judge = (_prompt, answers) => answers.map((_, i) => (i === 0 ? 0 : -60));
+  const last: Judge = (_prompt, answers) => answers.map((_, i) => (i === answers.length - 1 ? 0 : -60));
+  const positionOf = async (judge: Judge, settings: IwMapSettings) => (await prepareObjective(new FakeScorer(judge), { instrument: IW_MAP, settings }, IW_MAP.target({ country: 'Japan' })).evaluate()).details as IwMapScores;
+
+  it('order balancing: a model that always picks the first option and one that always picks the last land on the same map position', async () => {
+    for (const answer of ['expected', 'argmax']) {
+      const settings = IW_MAP.settings({ variants: '2', answer });
+      const [a, b] = [await positionOf(first, settings), await positionOf(last, settings)];
+      const mode = answer as 'expected' | 'argmax';
+      expect(Math.abs(a.positions[mode].PC1 - b.positions[mode].PC1)).toBeLessThan(1e-9);
+      expect(Math.abs(a.positions[mode].PC2 - b.positions[mode].PC2)).toBeLessThan(1e-9);
+      // Each scale item reads as its midpoint, (1 + n) / 2, for both: the order cancels.
+      expect(a.answers[mode].A008).toBeCloseTo(2.5, 12);
+      expect(a.answers[mode].F063).toBeCloseTo(5.5, 12);
+    }
+    // Asked in the reference order only (as runs made before balancing), the two land far apart.
+    const forward = { ...IW_MAP.settings({ variants: '2' }), order: 'forward' as const };
+    const [a, b] = [await positionOf(first, forward), await positionOf(last, forward)];
+    expect(Math.hypot(a.positions.expected.PC1 - b.positions.expected.PC1, a.positions.expected.PC2 - b.positions.expected.PC2)).toBeGreaterThan(1);
+  });
+
+  it('a run.json without an order reads as the reference order only, as it was trained; new runs are balanced', () => {
+    const stored = { variants: 2, answer: 'expected' } as IwMapSettings;
+    expect(IW_MAP.settings({}, stored)).toEqual({ variants: 2, answer: 'expected', order: 'forward' });
+    expect(IW_MAP.questions(IW_MAP.settings({}, stored), undefined)).toHaveLength(2 * 13);
+    expect(IW_MAP.describeSettings(IW_MAP.settings({}, stored)).join(' ')).toMatch(/reference option order only/);
+    expect(IW_MAP.settings({ variants: '2' })).toEqual({ variants: 2, answer: 'expected', order: 'balanced' });
+    expect(IW_MAP.settings({ answer: 'argmax' }, IW_MAP.settings({ variants: '2' })).order).toBe('balanced');
   });
 
   it('finds targets for catalogue places and for places only Table S5 has, and refuses others', () => {

@@ -164,8 +164,8 @@ describe('train jobs', () => {
   });
 
   it('a GlobalOpinionQA job has the worker read the dataset (once it is needed) and plans the target it gives; an unreadable dataset rejects the job', async () => {
-    const goqa = { ...RUN, instrument: { name: 'globalopinionqa', settings: GLOBAL_OPINION_QA.settings({ variants: '1' }), format: { name: 'classify' } } };
-    const goqaJob = (country: string, run: string) => job({ run, args: trainJobArgs(country, goqa, INSTRUMENT_FLAGS, { fallback: 'none' }) });
+    const goqa = { ...RUN, instrument: { name: 'globalopinionqa', settings: GLOBAL_OPINION_QA.settings({ metric: 'wasserstein' }), format: { name: 'classify' } } };
+    const goqaJob = (country: string, run: string) => job({ run, args: trainJobArgs(country, goqa, { metric: 'wasserstein' }, { fallback: 'none' }) });
     const read: string[] = [];
     const loadData = async (instrument: typeof GLOBAL_OPINION_QA) => {
       read.push(instrument.name);
@@ -173,7 +173,7 @@ describe('train jobs', () => {
     };
     const planned = await planTrainJob('DE-globalopinionqa-s3', goqaJob('DE', 'DE-globalopinionqa-s3'), runs, loadData);
     expect(read).toEqual(['globalopinionqa']);
-    expect(planned.run.definition.instrument.name).toBe('globalopinionqa');
+    expect(planned.run.definition.instrument).toMatchObject({ name: 'globalopinionqa', settings: { metric: 'wasserstein' } });
     expect(planned.run.definition.target).toEqual(GLOBAL_OPINION_QA.target({ country: 'DE', fallback: 'none' }));
     let thrown: unknown;
     try {

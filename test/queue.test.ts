@@ -13,7 +13,9 @@ import { startRedis, type RedisServer } from './helpers/redis.ts';
 const MODEL = path.join(FIXTURES, 'llama-f32');
 const env = { CULTUNE_CACHE: path.join(FIXTURES, '.cache') };
 // Three generations per run, as in the sweep test: seconds per run on the tiny model.
-const TRAINING = ['--k', '2', '--dim', '16', '--pop', '6', '--budget', '18', '--variants', '1'];
+const SEARCH = ['--k', '2', '--dim', '16', '--pop', '6', '--budget', '18'];
+/** One respondent variant for VSM 2013 (GlobalOpinionQA has none: it asks Durmus et al.'s prompt). */
+const TRAINING = [...SEARCH, '--variants', '1'];
 const COUNTRIES = ['JP', 'DE', 'BR'];
 const RUNS = COUNTRIES.flatMap((c) => [`${c}-s1`, `${c}-s2`]);
 // Shorter locks than production's 30 s, so that a killed worker's job moves on within seconds; long
@@ -134,7 +136,7 @@ describe('cultune sweep --queue with cultune worker on a real Redis', () => {
     const url = inject('redisUrl');
     const name = `goqa-${process.pid}`;
     const data = path.join(REPO, 'test/fixtures/globalopinionqa/global_opinions.csv');
-    const goqa = ['--instrument', 'globalopinionqa', '--data', data, '--countries', 'DE', '--seeds', '1', ...TRAINING];
+    const goqa = ['--instrument', 'globalopinionqa', '--data', data, '--countries', 'DE', '--seeds', '1', ...SEARCH];
     const [shared, alone] = [path.join(work, 'goqa-shared'), path.join(work, 'goqa-local')];
     const localSweep = runCli(['sweep', '--model', MODEL, ...goqa, '--device', 'cpu', '--threads', '1', '--out', alone], { env });
     expect(localSweep.code, localSweep.stderr).toBe(0);

@@ -4,17 +4,36 @@ import { UserError } from '../util/errors.ts';
 import { MAX_NEW_TOKENS } from '../model/request-limits.ts';
 import { integerBetween } from './parsers.ts';
 
-/** Flags of every registered instrument's settings, once each (instruments share `--variants` and `--answer`). */
+/**
+ * Flags of every registered instrument's settings, once each. Instruments share `--variants` and
+ * `--answer` (one option); two may give one flag each its own meaning (`--metric`: VSM 2013's l1|l2,
+ * GlobalOpinionQA's jsd|wasserstein): the flag then takes the choices of both, its help says each,
+ * and each instrument checks the value against its own.
+ */
 function settingOptions(): { option: SettingOption; owners: string[] }[] {
-  const byFlag = new Map<string, { option: SettingOption; owners: string[] }>();
+  const byFlag = new Map<string, { option: SettingOption; owners: string[] }[]>();
   for (const instrument of instruments()) {
     for (const option of instrument.options) {
-      const seen = byFlag.get(option.flags);
-      if (seen) seen.owners.push(instrument.name);
-      else byFlag.set(option.flags, { option, owners: [instrument.name] });
+      const long = option.flags.split(' ')[0];
+      const meanings = byFlag.get(long) ?? [];
+      const same = meanings.find((m) => m.option === option);
+      if (same) same.owners.push(instrument.name);
+      else meanings.push({ option, owners: [instrument.name] });
+      byFlag.set(long, meanings);
     }
   }
-  return [...byFlag.values()];
+  return [...byFlag.values()].map((meanings) => (meanings.length === 1 ? meanings[0] : oneFlag(meanings)));
+}
+
+/** One flag for the meanings several instruments give it. */
+function oneFlag(meanings: { option: SettingOption; owners: string[] }[]): { option: SettingOption; owners: string[] } {
+  const [first] = meanings;
+  const described = (option: SettingOption) => `${option.description}${option.defaultText ? ` (default ${option.defaultText})` : ''}`;
+  const choices = meanings.every((m) => m.option.choices) ? [...new Set(meanings.flatMap((m) => m.option.choices!))] : undefined;
+  return {
+    option: { flags: first.option.flags, key: first.option.key, description: meanings.map((m) => described(m.option)).join('; '), ...(choices && { choices }) },
+    owners: meanings.flatMap((m) => m.owners),
+  };
 }
 
 export interface InstrumentFlags extends FormatFlags {

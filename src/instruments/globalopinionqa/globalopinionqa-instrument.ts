@@ -1,28 +1,32 @@
 import { displayPath } from '../../util/display-path.ts';
 import { UserError } from '../../util/errors.ts';
-import { PHRASINGS, positiveInteger, respondentIntro, respondentVariants, SURVEY_OPTIONS, surveySettings } from '../survey/index.ts';
-import type { Instrument, SurveyQuestion } from '../types.ts';
+import { oneOf, positiveInteger } from '../survey/index.ts';
+import type { Instrument } from '../types.ts';
 import { loadGlobalOpinions, type OpinionData } from './dataset.ts';
-import { similarity, type QuestionKind } from './similarity.ts';
+import { describeMetric, OPINION_METRICS, questionSimilarity, type QuestionSimilarity } from './metric.ts';
+import { durmusQuestions, legacyRespondentQuestions } from './prompts.ts';
 import { opinionTarget, type OpinionReference } from './target.ts';
 
-export interface OpinionSettings {
-  /** Respondent variants: pairs of a profile with the options in survey order and reversed. */
-  variants: number;
-  /** Only the country's first n questions (dataset order); null: all of them. */
-  questions: number | null;
-}
+/**
+ * A run's GlobalOpinionQA settings. Current runs ask Durmus et al.'s prompt in both option orders and
+ * score by `metric`. A run.json from before (no metric recorded) reads as `legacy-keyword` with its
+ * respondent variants, and is asked and scored as it was trained (prompts.ts, legacy-keyword.ts).
+ */
+export type OpinionSettings =
+  | { metric: 'jsd' | 'wasserstein'; questions: number | null }
+  | { metric: 'legacy-keyword'; questions: number | null; variants: number };
 
 export interface OpinionScores {
   /** Mean similarity over the questions asked. */
   similarity: number;
-  perQuestion: { question: string; kind: QuestionKind; similarity: number; model: number[] }[];
+  /** The metric it was computed with. */
+  metric: OpinionSettings['metric'];
+  perQuestion: ({ question: string; similarity: number; model: number[] } & Omit<QuestionSimilarity, 'value'>)[];
+  /** Under wasserstein: questions compared by 1 - Jensen-Shannon distance because their options are no scale of the table. */
+  fellBack: number;
   /** Questions left out because the country's distribution is all zero. */
   skipped: number;
 }
-
-const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const SURVEY_NAME = 'the Pew Global Attitudes Survey and the World Values Survey';
 
 let loaded: OpinionData | undefined;
 
@@ -36,28 +40,33 @@ function asked(settings: OpinionSettings, ref: OpinionReference): OpinionReferen
   return settings.questions === null ? ref.questions : ref.questions.slice(0, settings.questions);
 }
 
-/** One question as one respondent sees it: the options lettered, in survey order or reversed; each letter's value is its option's index. */
-function opinionQuestion(index: number, q: OpinionReference['questions'][number], intro: string, variantId: string, reversed: boolean): SurveyQuestion {
-  const order = q.options.map((_, i) => i);
-  if (reversed) order.reverse();
-  const keys = order.map((_, i) => LETTERS[i]);
-  const lines = [intro, '', q.question, '', ...order.map((o, i) => `${keys[i]}. ${q.options[o]}`), '', 'Answer with the letter of your answer only.'];
-  return { itemId: String(index), variantId, messages: [{ role: 'user', content: lines.join('\n') }], answerKeys: keys, answerValues: order };
+/** The settings a run.json written before metrics were recorded holds: respondent variants, no metric. */
+interface PreMetricSettings {
+  metric?: undefined;
+  variants: number;
+  questions: number | null;
 }
 
 /**
  * GlobalOpinionQA (Durmus et al. 2023): Pew and WVS questions with each country's answer distribution.
  * The model's distribution over a question's options (softmax of their log-probs, averaged over the
- * respondent variants) is compared with the country's: 1 - Wasserstein over ordinal options, 1 -
- * Jensen-Shannon for nominal ones, averaged over the country's questions. The loss is 1 - that mean.
+ * two option orders) is compared with the country's by the run's metric (metric.ts: by default 1 -
+ * Jensen-Shannon distance, as Durmus et al.), averaged over the country's questions. The loss is 1 -
+ * that mean.
  */
 export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
   name: 'globalopinionqa',
   title: 'GlobalOpinionQA',
   columns: [{ name: 'similarity', title: 'mean similarity to the country', digits: 3 }],
   options: [
-    SURVEY_OPTIONS[0],
     { flags: '--questions <n>', key: 'questions', description: "GlobalOpinionQA: only the country's first n questions", defaultText: 'all' },
+    {
+      flags: '--metric <metric>',
+      key: 'metric',
+      choices: OPINION_METRICS,
+      description: 'GlobalOpinionQA similarity: jsd, 1 - Jensen-Shannon distance (Durmus et al. 2023); wasserstein, 1 - W1/(n-1) on ordinal and binary scales',
+      defaultText: 'jsd',
+    },
   ],
   holdout: { by: 'question' },
   // The similarity is a mean over questions: each question is a unit.
@@ -74,9 +83,14 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
   },
 
   settings(flags, base) {
-    const { variants } = surveySettings({ variants: flags.variants }, base && { variants: base.variants, answer: 'expected' });
-    const questions = flags.questions !== undefined ? positiveInteger(flags.questions, '--questions') : (base?.questions ?? null);
-    return { variants, questions };
+    const stored = base as OpinionSettings | PreMetricSettings | undefined;
+    const questions = flags.questions !== undefined ? positiveInteger(flags.questions, '--questions') : (stored?.questions ?? null);
+    // --metric asks for the current protocol, in an old run's evaluation too (its run.json is left as it is).
+    if (flags.metric !== undefined) return { metric: oneOf(flags.metric, OPINION_METRICS, '--metric'), questions };
+    if (stored === undefined) return { metric: 'jsd', questions };
+    // A run stored before metrics were recorded keeps the protocol it was trained with, under its own name.
+    if (stored.metric === undefined) return { metric: 'legacy-keyword', questions, variants: stored.variants };
+    return { ...stored, questions };
   },
 
   target(request) {
@@ -87,16 +101,13 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
   },
 
   questions(settings, target) {
-    const ref = reference(target);
-    const items = asked(settings, ref);
-    return respondentVariants(settings.variants, PHRASINGS).flatMap((v) =>
-      items.map((q, i) => opinionQuestion(i, q, respondentIntro(SURVEY_NAME, v.profile), v.id, v.reversed)),
-    );
+    const items = asked(settings, reference(target));
+    return settings.metric === 'legacy-keyword' ? legacyRespondentQuestions(items, settings.variants) : durmusQuestions(items);
   },
 
   scores(questions, distributions, settings, target) {
     const items = asked(settings, reference(target));
-    // Each question's distribution over its options in survey order, averaged over the respondent variants.
+    // Each question's distribution over its options in survey order, averaged over its option orders (and, in legacy runs, respondents).
     const model = items.map((q) => new Array<number>(q.options.length).fill(0));
     const seen = new Array<number>(items.length).fill(0);
     questions.forEach((q, n) => {
@@ -108,10 +119,16 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
     const perQuestion = items.flatMap((q, i) => {
       if (seen[i] === 0) return [];
       const distribution = model[i].map((v) => v / seen[i]);
-      const { kind, value } = similarity(q.options, distribution, q.distribution);
-      return [{ question: q.question, kind, similarity: value, model: distribution }];
+      const { kind, measure, value } = questionSimilarity(settings.metric, q.options, distribution, q.distribution);
+      return [{ question: q.question, kind, measure, similarity: value, model: distribution }];
     });
-    return { similarity: perQuestion.reduce((s, q) => s + q.similarity, 0) / perQuestion.length, perQuestion, skipped: reference(target).skipped };
+    return {
+      similarity: perQuestion.reduce((s, q) => s + q.similarity, 0) / perQuestion.length,
+      metric: settings.metric,
+      perQuestion,
+      fellBack: settings.metric === 'wasserstein' ? perQuestion.filter((q) => q.measure === 'jsd').length : 0,
+      skipped: reference(target).skipped,
+    };
   },
 
   named: (scores) => ({ similarity: scores.similarity }),
@@ -119,6 +136,8 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
   loss: (scores) => ({ value: 1 - scores.similarity, metric: '1 - mean similarity', perScore: { similarity: 1 - scores.similarity }, difference: {}, missing: [] }),
 
   describeSettings: (settings) => [
-    `1 - mean similarity (Wasserstein for ordinal options, Jensen-Shannon for nominal), ${settings.variants} respondent variants, ${settings.questions ?? 'all'} questions`,
+    `1 - mean similarity, ${describeMetric(settings.metric)}; ${settings.questions ?? 'all'} questions, ${
+      settings.metric === 'legacy-keyword' ? `${settings.variants} respondent variants` : "Durmus et al.'s prompt, each question in both option orders"
+    }`,
   ],
 };

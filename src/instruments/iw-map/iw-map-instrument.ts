@@ -5,6 +5,7 @@ import { ANSWER_READERS, ANSWER_MODES, PHRASINGS, SURVEY_OPTIONS, meanAnswerPerI
 import type { Instrument, SurveyQuestion } from '../types.ts';
 import { respondentUnits } from '../survey/units.ts';
 import { IVS_ITEMS, projectAnswers, recodeY002, recodeY003, Y003_QUALITIES, type IvsItem, type MapPosition } from './projection.ts';
+import { reversedPrompt } from './reversed-prompts.ts';
 
 interface QuestionsFile {
   ivs_questions: Record<IvsItem, { question: string }>;
@@ -32,8 +33,12 @@ const READ_ITEMS = [...IVS_ITEMS.filter((i) => i !== 'Y003'), ...Object.values(Y
 
 const SURVEY_NAME = 'the World Values Survey';
 
-/** The questions of one respondent: the reference prompts, each after the respondent's sentence. */
-function respondentQuestions(intro: string, variantId: string): SurveyQuestion[] {
+/**
+ * The questions of one respondent: the reference prompts, each after the respondent's sentence; with
+ * `reversed`, their options in the reverse order (reversed-prompts.ts), each answer keeping its value
+ * on the item's own coding.
+ */
+function respondentQuestions(intro: string, variantId: string, reversed: boolean): SurveyQuestion[] {
   const ask = (itemId: string, text: string, answerKeys: string[], answerValues: number[]): SurveyQuestion => ({
     itemId,
     variantId,
@@ -41,16 +46,36 @@ function respondentQuestions(intro: string, variantId: string): SurveyQuestion[]
     answerKeys,
     answerValues,
   });
+  const text = (item: Exclude<IvsItem, 'Y003'>) => (reversed ? reversedPrompt(item, questionText(item)) : questionText(item));
+  // Reversed, answer k names what answer size + 1 - k names in the reference order.
   const scaled = Object.entries(SCALES).map(([item, size]) => {
-    const values = Array.from({ length: size }, (_, i) => i + 1);
-    return ask(item, questionText(item as IvsItem), values.map(String), values);
+    const keys = Array.from({ length: size }, (_, i) => i + 1);
+    return ask(item, text(item as Exclude<IvsItem, 'Y003'>), keys.map(String), keys.map((k) => (reversed ? size + 1 - k : k)));
   });
-  const y002 = ask('Y002', questionText('Y002'), Y002_PAIRS.map(([a, b]) => `${a}, ${b}`), Y002_PAIRS.map(([a, b]) => recodeY002(a, b)));
+  const aim = (k: number) => (reversed ? 5 - k : k);
+  const y002 = ask('Y002', text('Y002'), Y002_PAIRS.map(([a, b]) => `${a}, ${b}`), Y002_PAIRS.map(([a, b]) => recodeY002(aim(a), aim(b))));
   // "Up to five of eleven" has 1,023 answers; Y003 reads only whether four qualities are among them, so each is asked on its own.
+  const [yes, no] = [{ key: 'Yes', value: 1 }, { key: 'No', value: 0 }];
+  const yesNo = reversed ? [no, yes] : [yes, no];
   const y003 = Object.values(Y003_QUALITIES).map((q) =>
-    ask(y003Id(q), `${questionText('Y003')}\n\nIs ${q} (${Y003_NAMES[q]}) one of the qualities you choose? Answer Yes or No.`, ['Yes', 'No'], [1, 0]),
+    ask(
+      y003Id(q),
+      `${questionText('Y003')}\n\nIs ${q} (${Y003_NAMES[q]}) one of the qualities you choose? Answer ${yesNo[0].key} or ${yesNo[1].key}.`,
+      yesNo.map((a) => a.key),
+      yesNo.map((a) => a.value),
+    ),
   );
   return [...scaled, y002, ...y003];
+}
+
+/**
+ * The map's settings: the survey's, and the option orders asked. `balanced`: every respondent answers
+ * each item in the reference order and reversed, and the answers are averaged, so a preference for
+ * the first or the last option cancels. `forward`: the reference order only, as runs made before
+ * order balancing were asked (their run.json records no order, and reads so).
+ */
+export interface IwMapSettings extends SurveySettings {
+  order: 'balanced' | 'forward';
 }
 
 export interface IwMapScores {
@@ -64,9 +89,10 @@ export interface IwMapScores {
 /**
  * The Inglehart-Welzel cultural map: ten IVS items, projected with the reference study's fixed affine
  * map onto PC1 (survival -> self-expression) and PC2 (traditional -> secular-rational); the loss is
- * the Euclidean distance to the country's position in Table S5.
+ * the Euclidean distance to the country's position in Table S5. Each item is asked in both option
+ * orders and the answers averaged (the reference study asks one order only).
  */
-export const IW_MAP: Instrument<SurveySettings, IwMapScores> = {
+export const IW_MAP: Instrument<IwMapSettings, IwMapScores> = {
   name: 'iw-map',
   title: 'Inglehart-Welzel map',
   columns: [
@@ -85,7 +111,7 @@ export const IW_MAP: Instrument<SurveySettings, IwMapScores> = {
   },
 
   settings(flags, base) {
-    const settings = surveySettings(flags, base);
+    const settings: IwMapSettings = { ...surveySettings(flags, base), order: base ? (base.order ?? 'forward') : 'balanced' };
     if (settings.variants > respondentProfileCount()) throw new UserError(`--variants: the Inglehart-Welzel map varies the respondent only, 1 to ${respondentProfileCount()}, got ${settings.variants}`);
     return settings;
   },
@@ -93,9 +119,9 @@ export const IW_MAP: Instrument<SurveySettings, IwMapScores> = {
   target: (request) => resolveTarget(IVS_MAP_TABLE, request),
 
   questions(settings) {
-    // The reference prompts state each scale in their own words, so the variants differ by respondent only.
-    const variants = respondentVariants(2 * settings.variants, PHRASINGS, settings.respondents).filter((v) => !v.reversed);
-    return variants.flatMap((v) => respondentQuestions(respondentIntro(SURVEY_NAME, v.profile), v.id));
+    // The reference prompts state each scale in their own words, so the variants differ by respondent and option order only.
+    const variants = respondentVariants(2 * settings.variants, PHRASINGS, settings.respondents).filter((v) => settings.order === 'balanced' || !v.reversed);
+    return variants.flatMap((v) => respondentQuestions(respondentIntro(SURVEY_NAME, v.profile), v.id, v.reversed));
   },
 
   scores(questions, distributions, settings) {
@@ -127,6 +153,8 @@ export const IW_MAP: Instrument<SurveySettings, IwMapScores> = {
   },
 
   describeSettings: (settings) => [
-    `Euclidean distance on the map, ${settings.answer} answers, ${settings.variants} respondent variants (the reference projection; Y003's weights are near zero in it)`,
+    `Euclidean distance on the map, ${settings.answer} answers, ${settings.variants} respondent variants, ${
+      settings.order === 'balanced' ? 'each item in both option orders' : 'the reference option order only (a run made before order balancing)'
+    } (the reference projection; Y003's weights are near zero in it)`,
   ],
 };
