@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the tests run for real: chromium (the report test renders report.html in
 # it) and redis-server (the queue tests start their own Redis). `npm test` runs this first (the
-# "pretest" script). Idempotent: with both present it returns at once, without apt.
+# test script's first step). Idempotent: with both present it returns at once, without apt.
 # CULTUNE_CHROMIUM and CULTUNE_REDIS_SERVER point to other binaries (a Chromium build, valkey-server).
 set -eu
 CHROMIUM="${CULTUNE_CHROMIUM:-/usr/bin/chromium}"

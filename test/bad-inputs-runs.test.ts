@@ -295,7 +295,7 @@ describe('run folders: what a failed or changed run leaves, and how it goes on',
     expect(rows(once.stdout)).toHaveLength(1);
     expect(rows(thrice.stdout)).toEqual(rows(once.stdout));
     const plain = await cultune(['report', dir, `${dir}/`, '--out', work.path('plain')], ground.env);
-    expect(plain.stdout).toMatch(/^1 results from 1 folders/);
+    expect(plain.stdout).toMatch(/^1 result from 1 folder;/);
   });
 
   it('a lock left by a dead process, or holding garbage, is taken over (the latter with a notice)', async () => {

@@ -37,3 +37,37 @@ describe('defaults work on a small model', () => {
     expect(explicit.stderr).toMatch(/dim 192 there, 100 asked/);
   });
 });
+
+describe('the model named as people name it', () => {
+  it('--model path/to/model.onnx reads the graph in its folder, as the folder itself does', () => {
+    const input = `${JSON.stringify({ prompt: 'Hello', options: [' yes', ' no'] })}\n`;
+    const byFolder = runCli(['score', '--model', modelDir, '--device', 'cpu', '--input', '-'], { input, env });
+    const byFile = runCli(['score', '--model', path.join(modelDir, 'model.onnx'), '--device', 'cpu', '--input', '-'], { input, env });
+    expect(byFolder.code, byFolder.stderr).toBe(0);
+    expect(byFile.code, byFile.stderr).toBe(0);
+    expect(byFile.stdout).toBe(byFolder.stdout);
+  });
+});
+
+describe('results that no longer hold are said to be stale', () => {
+  it('an eval of the soft prompt made before training went on is flagged in the report, and a fresh one is not', () => {
+    const out = tempDir();
+    const train = (budget: number, ...extra: string[]) =>
+      runCli(['train', '--model', modelDir, '--country', 'JP', '--device', 'cpu', '--k', '2', '--dim', '8', '--pop', '4', '--budget', String(budget), '--variants', '1', '--out', out, '--name', 'run', ...extra], { env });
+    const run = path.join(out, 'run');
+    const evalSoft = () => runCli(['eval', run, '--device', 'cpu', '--no-download'], { env });
+    const report = () => runCli(['report', run, '--out', path.join(out, 'report')], { env });
+    expect(train(8).code).toBe(0);
+    expect(evalSoft().code).toBe(0);
+    const record = JSON.parse(fs.readFileSync(path.join(run, 'eval-soft.json'), 'utf8'));
+    expect(record.trainedTo).toEqual({ generations: 2, finished: true });
+    expect(report().code).toBe(0);
+    const notes = () => JSON.parse(fs.readFileSync(path.join(out, 'report', 'report.json'), 'utf8')).notes as string[];
+    expect(notes().filter((n) => n.includes('stale'))).toEqual([]);
+    expect(train(16, '--resume', '--extend-budget').code).toBe(0);
+    expect(report().code).toBe(0);
+    expect(notes().filter((n) => n.includes('stale'))).toEqual([
+      'run, soft: stale, evaluated at generation 2, the run is now at 4 (finished): run cultune eval again',
+    ]);
+  });
+});

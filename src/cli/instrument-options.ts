@@ -64,7 +64,10 @@ export function addFormatOptions(command: Command): Command {
  * `--instrument NAME`, the format flags and every instrument's settings. No commander defaults: a flag not given keeps
  * the run's stored setting or the instrument's default, so the instrument applies them.
  */
-export function addInstrumentOptions(command: Command, options: { withName?: boolean; dataFlag?: '--data' | '--instrument-data' } = {}): Command {
+/** The flag a command takes an instrument's local dataset with. */
+export type DataFlag = '--data' | '--instrument-data';
+
+export function addInstrumentOptions(command: Command, options: { withName?: boolean; dataFlag?: DataFlag } = {}): Command {
   if (options.withName ?? true) {
     command.addOption(new Option('--instrument <name>', `the survey the loss comes from: ${instruments().map((i) => i.name).join(', ')} (default ${DEFAULT_INSTRUMENT})`));
   }
@@ -102,8 +105,14 @@ export function instrumentFromFlags(flags: InstrumentFlags): InstrumentSpec {
 }
 
 /** Loads the instrument's dataset where it has one (before its targets are read), saying where it came from unless `quiet`. */
-export async function loadInstrumentData(instrument: AnyInstrument, flags: InstrumentFlags, quiet = false): Promise<void> {
-  if (!instrument.loadData) return;
-  const line = await instrument.loadData({ data: flags.instrumentData ?? flags.data, download: flags.download ?? true });
+export async function loadInstrumentData(instrument: AnyInstrument, flags: InstrumentFlags, quiet = false, dataFlag: DataFlag | undefined = '--data'): Promise<void> {
+  // Only the command's own flag for the dataset counts (eval's --data is CulturalBench's).
+  const data = dataFlag === '--instrument-data' ? flags.instrumentData : dataFlag === '--data' ? flags.data : undefined;
+  if (!instrument.loadData) {
+    // A flag the command does not use is an error, never ignored.
+    if (data !== undefined) throw new UserError(`${dataFlag} is the instrument's dataset, and ${instrument.title} has none (it asks its own questions); leave it out`);
+    return;
+  }
+  const line = await instrument.loadData({ data, download: flags.download ?? true, localFlag: dataFlag });
   if (!quiet) process.stderr.write(`cultune: ${line}\n`);
 }

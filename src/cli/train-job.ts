@@ -132,7 +132,7 @@ export async function planTrainJob(id: string, data: unknown, runs: string, load
     if (instrument.loadData) await loadData(instrument);
     parseStrategy(request.search.strategy as Strategy);
     const target = withoutFileContents(id, files, () =>
-      trainingTarget(instrument, targetRequestFromFlags({ ...flags, country: flags.country as string }, instrument), !!flags.allowPartialTarget),
+      trainingTarget(instrument, targetRequestFromFlags({ ...flags, country: flags.country as string }, instrument), !!flags.allowPartialTarget, { commandLine: false }),
     );
     const dir = path.join(runs, runFolderName(target, request.search.seed, runLabel(request.instrument)));
     if (path.basename(dir) !== job.run) throw new UserError(`job ${id}: its flags train into ${path.basename(dir)}, not ${job.run}`);

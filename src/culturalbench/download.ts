@@ -14,6 +14,13 @@ export interface CacheOptions<T> {
   download: boolean;
   /** Reads the file's content, throwing a UserError if it is not a valid file of its kind. */
   parse: (text: string, source: string) => T;
+  /** The flag of the command at hand that takes a local copy instead ("--data"); none where it has no such flag. */
+  localFlag?: string;
+}
+
+/** The next step when the cache cannot be filled: a local copy through the command's flag, or a mirror. */
+function remedy(localFlag: string | undefined): string {
+  return `${localFlag ? `pass ${localFlag} with a local copy, or ` : ''}set HF_ENDPOINT to a reachable Hub mirror`;
 }
 
 export interface CachedFile<T> {
@@ -53,14 +60,14 @@ function checkCached<T>(target: string, expected: string | undefined, parse: (te
   }
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
+async function fetchBytes(url: string, localFlag: string | undefined): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
   } catch (error) {
-    throw new UserError(`cannot download ${url}: ${describeFetchFailure(error)}`);
+    throw new UserError(`cannot download ${url}: ${describeFetchFailure(error)}; offline? ${remedy(localFlag)}`);
   }
-  if (!response.ok) throw new UserError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) throw new UserError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}; ${remedy(localFlag)}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -76,19 +83,19 @@ export async function ensureCachedFile<T>(file: Pick<DatasetFile, 'hubName' | 'p
   if (fs.existsSync(target)) {
     const cached = checkCached(target, expected, options.parse);
     if (!('damaged' in cached)) return { path: target, content: cached.content, sha256: cached.sha256, origin: 'cache' };
-    if (!options.download) throw new UserError(`cached ${target} is damaged (${cached.damaged}); allow downloads to fetch it again, or pass --data DIR`);
+    if (!options.download) throw new UserError(`cached ${target} is damaged (${cached.damaged}); allow downloads to fetch it again${options.localFlag ? `, or pass ${options.localFlag} with a local copy` : ''}`);
     notice(`cached ${displayPath(target)} is damaged (${cached.damaged}); downloading it again`);
     // Without a pinned hash, the recorded one may be what was damaged: the new download is trusted and recorded afresh.
     if (!file.pinnedSha256) expected = undefined;
   }
   const url = `${options.baseUrl.replace(/\/+$/, '')}/${file.hubName}`;
-  if (!options.download) throw new UserError(`${target} is not cached and downloads are disabled`);
-  const bytes = await fetchBytes(url);
+  if (!options.download) throw new UserError(`${target} is not cached and downloads are disabled${options.localFlag ? `: pass ${options.localFlag} with a local copy` : ''}`);
+  const bytes = await fetchBytes(url, options.localFlag);
   const actual = sha256Hex(bytes);
   if (expected !== undefined && actual !== expected) {
     throw new UserError(
       `checksum mismatch for ${url}: got sha256 ${actual}, expected ${expected}; nothing was cached ` +
-        '(if the dataset changed upstream, download it yourself and pass --data DIR)',
+        `(if the dataset changed upstream, ${options.localFlag ? `download it yourself and pass ${options.localFlag}` : 'download it yourself into the cache'})`,
     );
   }
   const content = options.parse(Buffer.from(bytes).toString('utf8'), url);

@@ -20,6 +20,8 @@ export interface LoadOptions {
   baseUrl?: string;
   /** false: never download (default true; $HF_HUB_OFFLINE=1 forbids it too). */
   download?: boolean;
+  /** The command's flag for a local copy, named in the advice when the cache cannot be filled (default --data). */
+  localFlag?: string;
 }
 
 export type Availability =
@@ -55,6 +57,7 @@ async function loadFile<T>(file: DatasetFile, parse: (text: string, source: stri
     baseUrl: resolveBaseUrl(options.baseUrl),
     download: (options.download ?? true) && !hubOffline(),
     parse,
+    localFlag: options.localFlag ?? '--data',
   });
   return { info: { kind: file.kind, path: cached.path, sha256: cached.sha256, origin: cached.origin }, content: cached.content };
 }
@@ -80,7 +83,7 @@ export async function tryLoadCulturalBench(options: LoadOptions = {}): Promise<A
     return { available: true, data: await loadCulturalBench(options) };
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    const where = options.dataDir ? `from ${options.dataDir}` : `(no usable copy in ${displayPath(resolveCacheDir(options.cacheDir))}, no --data DIR)`;
+    const where = options.dataDir ? `from ${options.dataDir}` : `(no usable copy in ${displayPath(resolveCacheDir(options.cacheDir))}, no ${options.localFlag ?? '--data'} DIR)`;
     return { available: false, reason: `CulturalBench unavailable ${where}: ${describeError(error)}` };
   }
 }

@@ -59,6 +59,22 @@ export interface EvalRecord {
   /** The loss and scores with bootstrap intervals over result.units; absent in files written before intervals, or for an instrument without units. */
   intervals?: InstrumentIntervals;
   culturalbench: CulturalBenchOutcome;
+  /** A run's soft prompt: how far its training had gone when it was read (absent for baselines and older files). */
+  trainedTo?: TrainedTo;
+}
+
+/** The training a soft prompt came from: generations done, and whether the run had finished. */
+export interface TrainedTo {
+  generations: number;
+  finished: boolean;
+}
+
+/** Why an eval of a run's soft prompt no longer shows the run's result, or undefined when it still does. */
+export function staleness(record: EvalRecord, now: TrainedTo): string | undefined {
+  if (record.condition !== 'soft' || record.trainedTo === undefined) return undefined;
+  const then = record.trainedTo;
+  if (then.generations === now.generations && then.finished === now.finished) return undefined;
+  return `evaluated at generation ${then.generations}${then.finished ? '' : ' while training'}, the run is now at ${now.generations}${now.finished ? ' (finished)' : ''}: run cultune eval again`;
 }
 
 /** `eval-<condition>.json`, `eval-<condition>-<format>.json` for a format other than classify: a prompt read in several formats keeps a file for each. */

@@ -6,12 +6,12 @@ import type { Target } from '../targets/index.ts';
 import { readRunInfo, readRunPrompt, readTrainingState, type RunInfo } from '../train/run-files.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { evaluateCondition } from './evaluate-condition.ts';
-import { evalFileName, type EvalCondition, type EvalRecord } from './eval-record.ts';
+import { evalFileName, type EvalCondition, type EvalRecord, type TrainedTo } from './eval-record.ts';
 
 /** What is evaluated and where the result goes: a run folder's prompt or baseline, or a baseline from flags alone. */
 export interface EvalSubject {
   condition: EvalCondition;
-  run?: { dir: string; info: RunInfo; prompt?: SoftPrompt };
+  run?: { dir: string; info: RunInfo; prompt?: SoftPrompt; trainedTo: TrainedTo };
   instrument: InstrumentSpec;
   target: Target;
   /** The model folder (or Hub id) to load, and its graph file when the run recorded one. */
@@ -24,10 +24,11 @@ export interface EvalSubject {
 export function runSubject(dir: string, condition: EvalCondition, overrides: { modelDir?: string; outDir?: string } = {}): EvalSubject {
   const info = readRunInfo(dir);
   // A damaged checkpoint or result is refused here, before the model is loaded, as every reader of the folder does.
-  readTrainingState(dir);
+  const state = readTrainingState(dir);
+  const trainedTo = { generations: state?.history.length ?? 0, finished: state?.finished ?? false };
   return {
     condition,
-    run: { dir, info, prompt: condition === 'soft' ? readRunPrompt(dir, info) : undefined },
+    run: { dir, info, prompt: condition === 'soft' ? readRunPrompt(dir, info) : undefined, trainedTo },
     instrument: instrumentFromStored(info.instrument),
     target: info.target,
     modelDir: overrides.modelDir ?? info.model.dir,
@@ -71,6 +72,7 @@ export async function evaluateSubject(
     },
     { run: run ? path.basename(path.resolve(run.dir)) : null, modelDir: subject.modelDir, version: options.version },
   );
+  if (run?.prompt) record.trainedTo = run.trainedTo;
   const file = path.join(subject.outDir, evalFileName(subject.condition, subject.instrument.format));
   writeJsonAtomic(file, record);
   return { record, file };

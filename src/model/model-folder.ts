@@ -115,7 +115,13 @@ function findOptimumGraph(dir: string): string {
   const variants = ['.', 'onnx']
     .flatMap((sub) => (fs.existsSync(path.join(dir, sub)) ? fs.readdirSync(path.join(dir, sub)).map((f) => path.join(sub, f)) : []))
     .filter((f) => f.endsWith('.onnx'));
-  const hint = variants.length > 0 ? ` (found ${variants.join(', ')}; rename or link the fp32/fp16 one to model.onnx)` : '';
+  const pytorch = fs.readdirSync(dir).some((f) => /^(model.*\.safetensors|pytorch_model.*\.bin)$/.test(f));
+  const hint =
+    variants.length > 0
+      ? ` (found ${variants.join(', ')}; rename or link the fp32/fp16 one to model.onnx)`
+      : pytorch
+        ? ` (it holds PyTorch weights: export them to ONNX first, e.g. optimum-cli export onnx --model ${dir} --task text-generation ${dir}-onnx, then pass that folder)`
+        : '';
   throw new UserError(`no model.onnx or onnx/model.onnx in ${dir}${hint}`);
 }
 
@@ -135,6 +141,18 @@ export function readModelConfig(dir: string): { layout: ModelFolder['layout']; c
 }
 
 /**
+ * A graph file the folder names (`--model-file`, genai_config.json's "filename") resolved inside the
+ * folder: the name may come from a downloaded config, so one that climbs out is refused, never read.
+ */
+function graphInside(dir: string, file: string, namedBy: string): string {
+  const resolved = path.resolve(dir, file);
+  if (path.isAbsolute(file) || file.split(/[\\/]/).includes('..') || !resolved.startsWith(path.resolve(dir) + path.sep)) {
+    throw new UserError(`${namedBy} names the graph "${file}", outside ${dir}; it must be a path inside the model folder`);
+  }
+  return path.join(dir, file);
+}
+
+/**
  * Recognises an optimum / onnx-community export or an onnxruntime-genai export and reads its dimensions.
  * `graphFile` (relative to the folder) picks one graph among several (onnx/model_fp16.onnx, ...).
  */
@@ -143,13 +161,13 @@ export function openModelFolder(dir: string, graphFile?: string): ModelFolder {
   const { layout, config, genaiGraph } = readModelConfig(dir);
   let folder: ModelFolder;
   if (graphFile !== undefined) {
-    const graphPath = path.join(dir, graphFile);
+    const graphPath = graphInside(dir, graphFile, '--model-file');
     if (!fs.existsSync(graphPath)) throw new UserError(`${dir} has no ${graphFile} (--model-file)`);
     folder = { dir, graphPath, layout, config };
   } else if (genaiGraph === undefined) {
     folder = { dir, graphPath: findOptimumGraph(dir), layout, config };
   } else {
-    const graphPath = path.join(dir, genaiGraph);
+    const graphPath = graphInside(dir, genaiGraph, path.join(dir, 'genai_config.json'));
     if (!fs.existsSync(graphPath)) throw new UserError(`${path.join(dir, 'genai_config.json')} names ${genaiGraph}, which is missing from ${dir}`);
     folder = { dir, graphPath, layout, config };
   }

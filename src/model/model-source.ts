@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import type { DownloadProgress } from './hub/hub-model.ts';
 
@@ -35,10 +36,24 @@ export function isHubId(spec: string): boolean {
 }
 
 /**
+ * `--model path/to/model.onnx`: the graph's folder, or the folder above an `onnx/` one (onnx-community's
+ * layout keeps config.json there), with the graph picked as --model-file would.
+ */
+function graphFileSource(choice: ModelChoice): ModelSource {
+  const file = path.resolve(choice.model);
+  if (!file.endsWith('.onnx')) throw new UserError(`--model ${choice.model} is a file, not an ONNX graph or a model folder: pass the folder that holds config.json and the graph`);
+  if (choice.modelFile !== undefined) throw new UserError(`--model ${choice.model} names a graph already: leave out --model-file, or pass the model's folder with --model`);
+  const own = path.dirname(file);
+  const dir = path.basename(own) === 'onnx' && !fs.existsSync(path.join(own, 'config.json')) ? path.dirname(own) : own;
+  return { dir, graphFile: path.relative(dir, file) };
+}
+
+/**
  * A folder that exists is used as it is; otherwise a Hub id is downloaded into the Hub cache (or found
  * there). The Hub client is loaded only then, so commands on local folders start as fast as before.
  */
 export async function resolveModelSource(choice: ModelChoice, progress?: DownloadProgress): Promise<ModelSource> {
+  if (fs.existsSync(choice.model) && fs.statSync(choice.model).isFile()) return graphFileSource(choice);
   if (fs.existsSync(choice.model)) {
     const hubOnly = [choice.revision !== undefined && '--revision', choice.modelVariant !== undefined && '--model-variant'].filter(Boolean);
     if (hubOnly.length > 0) throw new UserError(`${hubOnly.join(' and ')} pick files of a Hub model; ${choice.model} is a local folder (--model-file picks its graph)`);

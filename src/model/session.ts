@@ -106,7 +106,8 @@ async function createCuda(source: GraphSource, device: DeviceRequest, settings: 
   return {
     session: await open(fallback, cpuOptions(fallback, settings)),
     provider: 'cpu',
-    notice: `CUDA is not available (${reason}); using the CPU. ${GPU_HELP}`,
+    // No provider installed is the usual CPU machine: one short line. A provider that fails to start says why.
+    notice: missing ? 'using the CPU: no CUDA provider installed (cultune doctor shows what loads here)' : `CUDA is not available (${reason}); using the CPU. ${GPU_HELP}`,
   };
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { kendallTauB, spearmanRho } from './rank-agreement.ts';
-import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from '../eval/eval-record.ts';
+import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, staleness, type EvalCondition, type EvalRecord } from '../eval/eval-record.ts';
 import { FRONT_EVAL_FILE, type FrontEvalRecord } from '../eval/front-eval.ts';
 import { comparisonsAmong, type ConditionComparison } from '../eval/condition-comparisons.ts';
 import { missingIntervalsNote } from './statistics-tables.ts';
@@ -140,6 +140,8 @@ export function collectReport(given: readonly string[]): ReportData {
       const record = readEvalRecord(file);
       rows.push({ folder, country: record.country.name, condition: record.condition, instrument: record.result.instrument, format: describeFormat(record.instrument.format), record });
       if (!record.culturalbench.available) notes.push(`${folder}, ${record.condition}: ${record.culturalbench.reason}`);
+      const stale = training && staleness(record, { generations: training.history.length, finished: training.finished });
+      if (stale) notes.push(`${folder}, ${record.condition}: stale, ${stale}`);
       const missing = missingIntervalsNote(folder, record);
       if (missing) notes.push(missing);
     }

@@ -7,6 +7,7 @@ export { readTargetsFile, type ScoreNaming, type TargetFile, type TargetFileEntr
 export {
   describeSource,
   explainMissing,
+  type TargetAdvice,
   parseAssignments,
   requireUsableTarget,
   resolveTarget,

@@ -157,7 +157,12 @@ export function describeSource(source: TargetSource): string {
  * What a run would leave out of the loss and how to fill it, before any compute is spent; empty when
  * every value is there. `train` and the survey commands print it.
  */
-export function explainMissing(target: Target, table: ReferenceTable): string[] {
+/** Which target flags the command explaining a missing value takes (sweep has --targets but no --target). */
+export interface TargetAdvice {
+  commandLine: boolean;
+}
+
+export function explainMissing(target: Target, table: ReferenceTable, flags: TargetAdvice = { commandLine: true }): string[] {
   if (target.missing.length === 0) return [];
   const names = table.naming.names;
   const present = names.filter((n) => target.values[n]);
@@ -175,7 +180,8 @@ export function explainMissing(target: Target, table: ReferenceTable): string[] 
     lines.push(`  --fallback region fills ${fromRegion.join(', ')} from the "${region.name}" row (${numbers}).`);
   }
   const example = target.missing.map((n) => `${n}=..`).join(',');
-  lines.push(`  --target ${example} sets them on the command line; --targets FILE (JSON or CSV: country, ${target.missing.join(', ')}) from a file.`);
+  const file = `--targets FILE (JSON or CSV: country, ${target.missing.join(', ')})`;
+  lines.push(flags.commandLine ? `  --target ${example} sets them on the command line; ${file} from a file.` : `  ${file} sets them from a file.`);
   return lines;
 }
 

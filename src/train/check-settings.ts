@@ -3,13 +3,13 @@ import { positionsNeeded } from '../model/request-limits.ts';
 import type { ScoreRequest } from '../model/types.ts';
 import type { SoftPromptConfig } from '../embedding/index.ts';
 import { UserError } from '../util/errors.ts';
-import type { SearchSettings } from './search-space.ts';
+import type { SearchRequest, SearchSettings } from './search-space.ts';
 
 /**
  * Every setting of a run that can be checked without the model, so a mistake is one line before the
  * model is loaded and before a run folder exists (a folder half-made by a failed setup blocks the next try).
  */
-export function checkTrainSettings(settings: SearchSettings): void {
+export function checkTrainSettings(settings: SearchRequest): void {
   checkStrategy(settings.strategy as Strategy, settings.pop);
   if (settings.budget < settings.pop) {
     throw new UserError(`--budget ${settings.budget} is less than one generation (--pop ${settings.pop}), so nothing would be evaluated; raise --budget or lower --pop`);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { FP16_LARGEST, decodeSoftPromptJson, float16BitsToFloat32, float32ToFloat16Bits, encodeNpy, encodePeftSoftPrompt, encodeSoftPromptJson, PEFT_INIT, peftAdapterConfig } from '../embedding/index.ts';
 import { readModelConfig } from '../model/model-folder.ts';
@@ -5,7 +6,7 @@ import { snapshotOf } from '../model/hub/snapshot-path.ts';
 import { writeFilesAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { displayPath } from '../util/display-path.ts';
-import { CHECKPOINT_FILE, FRONT_FILE, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type FrontFile, type RunModel, type RunResult, RESULT_FILE } from './run-files.ts';
+import { CHECKPOINT_FILE, FRONT_FILE, readFront, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type FrontFile, type RunModel, type RunResult, RESULT_FILE } from './run-files.ts';
 import { VERSION } from '../cli/version.ts';
 
 export type ExportFormat = 'peft' | 'npy' | 'json';
@@ -52,7 +53,7 @@ export function baseModelOf(model: RunModel, override?: string): BaseModel {
 
 /** The front member `index` of a multi-objective run, or its chosen one when `index` is undefined; undefined for a single-objective run. */
 function frontMember(runDir: string, index: number | undefined) {
-  const front = readRunJson<FrontFile>(runDir, FRONT_FILE);
+  const front = readFront(runDir);
   if (!front) {
     if (index !== undefined) throw new UserError(`${runDir} is not a multi-objective run (no ${FRONT_FILE}); --front needs one trained with --objectives`);
     return undefined;
@@ -94,6 +95,9 @@ export function exportRun(runDir: string, format: ExportFormat, outDir: string, 
   const write = (name: string, data: string | Uint8Array) => files.push([name, data]);
   if (format === 'peft') {
     // Read before anything is written: a model folder that has gone is one line, not a half export.
+    if (!fs.existsSync(info.model.dir)) {
+      throw new UserError(`the run's model folder ${displayPath(info.model.dir)} is gone, and a PEFT adapter records the model's dimensions from its config.json: put the folder back, or export --format npy or --format json, which need no model`);
+    }
     const { config } = readModelConfig(info.model.dir);
     write('adapter_model.safetensors', encodePeftSoftPrompt(prompt, dtype));
     write(

@@ -2,12 +2,12 @@ import path from 'node:path';
 import type { SoftPromptConfig } from '../embedding/index.ts';
 import type { LoadedModel } from '../model/index.ts';
 import { CLASSIFY, DEFAULT_HOLDOUT, DEFAULT_INSTRUMENT, drawHoldout, personaSentence, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
-import { explainMissing, type Target, type TargetRequest } from '../targets/index.ts';
+import { explainMissing, type Target, type TargetAdvice, type TargetRequest } from '../targets/index.ts';
 import { UserError } from '../util/errors.ts';
 import { datasetCountries, resolveCountry, splitCountry, type CulturalBenchData } from '../culturalbench/index.ts';
 import type { FrontObjectives, RunDefinition, RunInfo } from './run-files.ts';
 import { resolveInitText } from './init-text.ts';
-import type { SearchSettings } from './search-space.ts';
+import { resolveSearch, type SearchRequest } from './search-space.ts';
 
 /** What a new run asks for, before a model is loaded. */
 export interface RunRequest {
@@ -16,7 +16,7 @@ export interface RunRequest {
   softPrompt: Omit<SoftPromptConfig, 'initText'>;
   /** --init-text: the TEXT init's text, `{country}` standing for the country (default: the persona sentence). */
   initTemplate?: string;
-  search: SearchSettings;
+  search: SearchRequest;
   /** --holdout: the fraction of the instrument held out from training (split.ts); 0, no split; absent, the default where the instrument says what a split divides, else none. */
   holdout?: number;
 }
@@ -25,10 +25,14 @@ export interface RunRequest {
  * The target of a run from the instrument's reference, checked before any model is loaded: a partial
  * one (some named values missing) needs `allowPartial`.
  */
-export function trainingTarget(instrument: InstrumentSpec['instrument'], request: TargetRequest, allowPartial: boolean): Target {
+export function trainingTarget(instrument: InstrumentSpec['instrument'], request: TargetRequest, allowPartial: boolean, flags: TargetAdvice = { commandLine: true }): Target {
   const target = instrument.target(request);
-  const missing = instrument.table ? explainMissing(target, instrument.table) : [];
-  if (missing.length > 0 && !allowPartial) throw new UserError(`${missing.join(' ')} (or pass --allow-partial-target to train on the values present)`);
+  const { table } = instrument;
+  if (!table || target.missing.length === 0) return target;
+  const explained = explainMissing(target, table, flags).map((line) => line.trim()).join(' ');
+  // With no value at all there is nothing to train on: --allow-partial-target would not help.
+  if (target.missing.length === table.naming.names.length) throw new UserError(explained);
+  if (!allowPartial) throw new UserError(`${explained} (or pass --allow-partial-target to train on the values present)`);
   return target;
 }
 
@@ -69,6 +73,7 @@ export function newRunInfo(definition: RunDefinition, model: Pick<LoadedModel, '
   return {
     cultune: version,
     ...definition,
+    search: resolveSearch(definition.search, definition.softPrompt.k, model.hidden),
     model: {
       dir,
       graphFile: path.relative(dir, path.resolve(model.folder.graphPath)),

@@ -7,7 +7,7 @@ import type { QuestionSplit } from '../culturalbench/index.ts';
 import type { SoftPromptConfig } from '../embedding/index.ts';
 import type { SoftPrompt } from '../model/types.ts';
 import { readSoftPromptFile } from '../model/soft-prompt-file.ts';
-import type { SearchSettings } from './search-space.ts';
+import type { SearchRequest, SearchSettings } from './search-space.ts';
 import { UserError, describeError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
 
@@ -60,8 +60,8 @@ export interface FrontObjectives {
   easySha256: string;
 }
 
-/** A run as asked for, before a model is loaded: run.json without the model and the version. */
-export type RunDefinition = Omit<RunInfo, 'cultune' | 'model'>;
+/** A run as asked for, before a model is loaded: run.json without the model and the version, --dim perhaps still open. */
+export type RunDefinition = Omit<RunInfo, 'cultune' | 'model' | 'search'> & { search: SearchRequest };
 
 export interface GenerationRecord {
   generation: number;
@@ -140,6 +140,22 @@ export function readRunJson<T>(dir: string, file: string): T | undefined {
   } catch (error) {
     throw new UserError(`${full}: not valid JSON (${describeError(error).replace(/\s+/g, ' ')})`);
   }
+}
+
+/**
+ * A run's front.json, undefined for a single-objective run. A front always has a member (GDE3 keeps the
+ * non-dominated ones of a non-empty population), so an empty one, or a chosen member that is not among
+ * them, is a damaged or edited file: one line, before anything is loaded.
+ */
+export function readFront(runDir: string): FrontFile | undefined {
+  const front = readRunJson<FrontFile>(runDir, FRONT_FILE);
+  if (front === undefined) return undefined;
+  const file = path.join(runDir, FRONT_FILE);
+  if (!Array.isArray(front.members) || front.members.length === 0) throw new UserError(`${file} has no members, though a front always has one: the file is damaged`);
+  if (!Number.isInteger(front.chosen) || front.chosen < 0 || front.chosen >= front.members.length) {
+    throw new UserError(`${file}: its chosen member ${JSON.stringify(front.chosen)} is not one of its ${front.members.length} members: the file is damaged`);
+  }
+  return front;
 }
 
 export function isRunFolder(dir: string): boolean {

@@ -42,7 +42,8 @@ function differences(stored: RunDefinition, asked: RunPlanRequest): string[] {
   const wanted = asked.definition;
   const raised = wanted.search.budget > stored.search.budget;
   const [a, b] = [flatSettings(stored), flatSettings(wanted)];
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !(key === 'budget' && asked.extendBudget && raised));
+  // --dim left out takes the stored run's (it was decided from the model's width when the run began).
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !(key === 'budget' && asked.extendBudget && raised) && !(key === 'dim' && b.dim === undefined));
   const found = keys
     .filter((key) => a[key] !== b[key])
     .map((key) => `${key} ${a[key] ?? 'unset'} there, ${b[key] ?? 'unset'} asked${key === 'budget' && raised ? ': add --extend-budget to raise it' : ''}`);

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Command } from 'commander';
 import { expect } from 'vitest';
+import { registerCommands } from '../../src/cli/commands.ts';
 import { demoModelDir } from '../../src/train/demo-model.ts';
 import { cultune, type CliResult } from './in-process.ts';
 import { treeState } from './tree-state.ts';
@@ -79,7 +81,7 @@ export class Work {
  * CulturalBench, the time estimate, an init text that does not fit k), not part of an error.
  */
 const INFORMATION =
-  /^cultune: (.* on cpu, (tree|flat) plan \((b?float(32|16)), hidden \d+\)|CulturalBench unavailable .*; VSM 2013 only|\d+\.\d{3} s per candidate on generation \d+: .*|init text ".*" is \d+ tokens; .*)$/;
+  /^cultune: (.* on cpu, (tree|flat) plan \((b?float(32|16)), hidden \d+\)|CulturalBench unavailable .*; VSM 2013 only|--dim defaults to \d+, .*|using the CPU: no CUDA provider installed .*|VSM 2013 constants C \(.*|\d+\.\d{3} s per candidate on generation \d+: .*|init text ".*" is \d+ tokens; .*)$/;
 
 /** The stderr lines that are not informational. */
 export function problemLines(stderr: string): string[] {
@@ -105,6 +107,51 @@ export interface BadCase {
   error: RegExp;
 }
 
+function program(): Command {
+  const root = new Command();
+  registerCommands(root);
+  return root;
+}
+
+/** The long flags of a command (a subcommand's for `queue status`). */
+function flagsOf(commandPath: readonly string[]): Set<string> {
+  let command: Command | undefined = program();
+  for (const name of commandPath) command = command?.commands.find((c) => c.name() === name);
+  if (!command) throw new Error(`no command ${commandPath.join(' ')}`);
+  return new Set(command.options.map((o) => o.long).filter((flag): flag is string => flag !== undefined));
+}
+
+/** The command path a command line runs: `queue status` for the queue's subcommands, else its first word. */
+function commandPathOf(words: readonly string[]): string[] {
+  const command = program().commands.find((c) => c.name() === words[0]);
+  const sub = command?.commands.find((c) => c.name() === words[1]);
+  return sub ? [words[0], words[1]] : [words[0]];
+}
+
+/**
+ * Advice must run: every `--flag` a message names exists on the command that printed it, or, where the
+ * message names another command ("cultune worker --runs DIR"), on that one. Commander's own "unknown
+ * option" names the flag that does not exist, by design.
+ */
+export function expectAdviceRuns(args: readonly string[], line: string): void {
+  if (/unknown option/.test(line)) return;
+  // Another tool's command line (optimum-cli's) is advice in its own words.
+  line = line.replace(/optimum-cli [^,;)]*/g, '');
+  const commands = program().commands.map((c) => c.name()).join('|');
+  // Split the line where it names a command: the flags after "cultune X" are X's.
+  const parts = line.replace(/^cultune: /, '').split(new RegExp(`\\bcultune (?=(?:${commands})\\b)`));
+  if (!program().commands.some((c) => c.name() === args[0])) return;
+  parts.forEach((part, i) => {
+    const words = part.split(/\s+/).map((word) => word.replace(/[^\w-]/g, ''));
+    const commandPath = i === 0 ? commandPathOf(args) : commandPathOf(words);
+    const text = i === 0 ? part : words.slice(commandPath.length).join(' ');
+    const known = flagsOf(commandPath);
+    for (const flag of text.match(/(?<![\w-])--[a-z][a-z0-9-]*/g) ?? []) {
+      expect(known.has(flag), `"${line}" names ${flag}, which cultune ${commandPath.join(' ')} does not take`).toBe(true);
+    }
+  });
+}
+
 /** Runs one case in a fresh folder, in this process, and applies the common checks. */
 export async function runBadCase(ground: Ground, row: BadCase): Promise<CliResult> {
   const work = new Work(ground);
@@ -112,5 +159,6 @@ export async function runBadCase(ground: Ground, row: BadCase): Promise<CliResul
   const before = treeState(work.dir);
   const result = await cultune(args, ground.env);
   expectCleanFailure(result, row.error, before, treeState(work.dir));
+  expectAdviceRuns(args, problemLines(result.stderr)[0]);
   return result;
 }

@@ -3,7 +3,7 @@ import { tryLoadCulturalBench } from '../../culturalbench/index.ts';
 import type { EvalCondition } from '../../eval/eval-record.ts';
 import { evaluateSubject, runSubject, type EvalSubject } from '../../eval/evaluate-run.ts';
 import { evaluateFront } from '../../eval/front-eval.ts';
-import { readRunInfo } from '../../train/run-files.ts';
+import { FRONT_FILE, readFront, readRunInfo } from '../../train/run-files.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
 import { comparisonLine } from '../../report/statistics-tables.ts';
 import { comparisonsInFolder } from '../../eval/condition-comparisons.ts';
@@ -17,6 +17,7 @@ import { addCulturalBenchSamplingOptions, type CulturalBenchSamplingFlags } from
 import { progressReporter } from '../progress.ts';
 import { VERSION } from '../version.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
+import { nonEmptyPath } from '../parsers.ts';
 
 interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'model'>, CulturalBenchSamplingFlags {
   baseline?: 'none' | 'persona';
@@ -34,6 +35,8 @@ async function runFrontEval(runDir: string | undefined, flags: EvalFlags): Promi
   if (runDir === undefined) throw new UserError('--front needs a run folder trained with --objectives');
   if (flags.baseline !== undefined) throw new UserError('--front evaluates the baselines itself; leave out --baseline');
   const info = readRunInfo(runDir);
+  // A damaged front.json is named before the model loads.
+  if (info.objectives && !readFront(runDir)) throw new UserError(`${runDir} is a multi-objective run without its ${FRONT_FILE}, which its first generation writes: train it first`);
   const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
   const model = await openModel({ model: flags.model ?? info.model.dir, device: flags.device, threads: flags.threads }, flags.json === true);
   const progress = progressReporter('eval front', 1);
@@ -70,7 +73,7 @@ async function subjectOf(runDir: string | undefined, flags: EvalFlags): Promise<
   }
   if (!flags.baseline) throw new UserError('give a run folder (cultune eval RUN), or --baseline none|persona with --model, --country and --out');
   const instrument = instrumentFromFlags(flags);
-  await loadInstrumentData(instrument.instrument, flags, flags.json === true);
+  await loadInstrumentData(instrument.instrument, flags, flags.json === true, '--instrument-data');
   const target = targetFromFlags(flags, instrument.instrument);
   if (!flags.model || !target || !flags.out) throw new UserError('a baseline without a run folder needs --model DIR, --country X and --out DIR');
   return { condition, instrument, target, modelDir: flags.model, outDir: flags.out };
@@ -82,6 +85,8 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   checkWritable(subject.outDir, 'folder');
   const model = await openModel({ ...flags, model: subject.modelDir, modelFile: subject.modelFile ?? flags.modelFile }, flags.json === true, { format: subject.instrument.format });
   const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
+  // The table says it in text mode; with --json, stderr is the one place a reader sees it.
+  if (!culturalBench.available && flags.json) process.stderr.write(`cultune: ${culturalBench.reason}; ${subject.instrument.instrument.title} only\n`);
 
   // A run's stored constants stand; a baseline's anchored ones are fitted here, leaving out its country.
   subject.instrument = await calibratedSpec(model, subject.instrument, subject.target.country, { say: flags.json ? undefined : (line) => process.stderr.write(`cultune: ${line}\n`) });
@@ -116,7 +121,7 @@ export function register(program: Command): void {
     .argument('[run]', 'run folder written by cultune train (holds run.json and prompt.json)');
   addCulturalBenchSamplingOptions(addModelOptions(addTargetOptions(command), { model: 'optional', modelHelp: "ONNX model folder (default: the run's model)" }))
     .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt").choices(['none', 'persona']))
-    .option('--out <dir>', 'where eval-<condition>.json goes (default: the run folder; required without one)')
+    .option('--out <dir>', 'where eval-<condition>.json goes (default: the run folder; required without one)', nonEmptyPath)
     .option('--data <dir>', 'local copies of the CulturalBench CSV files (default: the cache, downloading if needed)')
     .option('--no-download', 'use the cached datasets only (CulturalBench, and the instrument\'s for a baseline)')
     .option('--json', 'print the JSON record instead of the table')

@@ -123,7 +123,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
   await loadInstrumentData(instrument, flags, json);
   const plan = planSweep(
     flags.countries.flatMap((country) => {
-      const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget);
+      const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget, { commandLine: false });
       return seeds.map((seed) => {
         const seeded = { ...request, search: { ...request.search, seed } };
         return { country, definition: runDefinition(country, target, seeded), dir: runFolder({ ...flags, seed }, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined };

@@ -113,7 +113,7 @@ export function register(program: Command): void {
     .option('--json [file]', 'print JSON instead of the table, or with a file name write it there too')
     .action(async (flags: TargetFlags & { instrument?: string; json?: string | boolean }) => {
       const instrument = instrumentNamed(flags.instrument ?? DEFAULT_INSTRUMENT);
-      if (flags.country !== undefined) await loadInstrumentData(instrument, {}, flags.json !== undefined);
+      if (flags.country !== undefined) await loadInstrumentData(instrument, {}, flags.json !== undefined, undefined);
       const target = targetFromFlags(flags, instrument);
       if (target) {
         emitJson(flags.json, target, () => process.stdout.write(`${formatTarget(target, instrument).join('\n')}\n`));

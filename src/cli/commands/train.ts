@@ -7,19 +7,19 @@ import { checkTrainSettings } from '../../train/check-settings.ts';
 import { runFolderPath } from '../../train/run-files.ts';
 import { planRun } from '../../train/run-plan.ts';
 import { checkWritable } from '../../util/atomic.ts';
-import type { SearchSettings } from '../../train/search-space.ts';
+import type { SearchRequest } from '../../train/search-space.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { UserError } from '../../util/errors.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type InstrumentFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
-import { fractionBelowOne, integerAtLeast } from '../parsers.ts';
+import { fractionBelowOne, integerAtLeast, nonEmptyPath } from '../parsers.ts';
 import { trainWithProgress } from '../training-progress.ts';
 import { VERSION } from '../version.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
 import { checkInitTextTemplate } from '../../train/init-text.ts';
 
 /** The flags of a training run besides its country: `train` and `sweep` share them. */
-export interface TrainingFlags extends ModelFlags, InstrumentFlags, Omit<TargetFlags, 'country' | 'target'>, SearchSettings, Omit<SoftPromptConfig, 'initText'> {
+export interface TrainingFlags extends ModelFlags, InstrumentFlags, Omit<TargetFlags, 'country' | 'target'>, SearchRequest, Omit<SoftPromptConfig, 'initText'> {
   /** --init-text: the TEXT init's text template. */
   initText?: string;
   /** --holdout: the fraction held out (absent: the default, or a resumed run's stored split). */
@@ -45,7 +45,7 @@ export function addTrainingOptions(command: Command): Command {
   return command
     .addOption(new Option('--k <n>', 'number of soft prompt vectors').default(10).argParser(integerAtLeast(1)))
     .addOption(new Option('--space <kind>', 'search the full k x d prompt, or a random subspace (BBT)').choices(['full', 'subspace']).default('subspace'))
-    .addOption(new Option('--dim <n>', 'subspace dimension').default(500).argParser(integerAtLeast(1)))
+    .addOption(new Option('--dim <n>', 'subspace dimension (default: 500, or k x hidden where that is smaller)').argParser(integerAtLeast(1)))
     .addOption(new Option('--init <how>', 'start from a persona text, vocabulary rows or random normals').choices(INIT_KINDS).default('text'))
     .option('--init-text <text>', '--init text: the text whose tokens start the prompt, {country} standing for the country (default: "You are a person from {country}.")')
     .addOption(new Option('--strategy <name>', 'shade, jade, or rand/1/bin, best/1/bin, current-to-best/1/bin, rand/2/bin (/exp for exponential crossover)').default('shade'))
@@ -58,12 +58,12 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(new Option('--holdout <fraction>', "fraction of the instrument's questions (GlobalOpinionQA) or respondents (VSM 2013, the map) held out from training and reported apart by eval (default 0.3; 0: no split)").argParser(fractionBelowOne))
     .option('--allow-partial-target', 'train even when the target lacks some of its values')
     .option('--extend-budget', 'continue a stored run (finished or not) to a larger --budget')
-    .option('--out <dir>', 'folder for runs', 'checkpoints')
+    .option('--out <dir>', 'folder for runs', nonEmptyPath, 'checkpoints')
     .option('--json', 'progress as JSON lines on stdout');
 }
 
 /** The run the flags ask for, checked before any model is loaded. */
-export function runRequest(flags: SearchSettings & Omit<SoftPromptConfig, 'initText'> & InstrumentFlags & { initText?: string; holdout?: number }): RunRequest {
+export function runRequest(flags: SearchRequest & Omit<SoftPromptConfig, 'initText'> & InstrumentFlags & { initText?: string; holdout?: number }): RunRequest {
   const { k, init, placement, space, dim, strategy, pop, budget, generations, stagnation, seed } = flags;
   checkTrainSettings({ space, dim, strategy, pop, budget, generations, stagnation, seed });
   if (flags.initText !== undefined && init !== 'text') throw new UserError(`--init-text needs --init text (got --init ${init})`);
@@ -81,9 +81,21 @@ export function runFolder(flags: TrainingFlags & { name?: string }, request: Run
   return runFolderPath(flags.out, flags.name ?? runFolderName(target, request.search.seed, runLabel(request.instrument)));
 }
 
+/** A flag the kind of run asked for would ignore is an error, not silence. */
+function checkObjectiveFlags(flags: TrainFlags): void {
+  // GDE3 (train-front.ts) stops at the budget or the generation count only.
+  if (flags.objectives !== undefined && flags.stagnation !== undefined) {
+    throw new UserError('--stagnation stops a single-objective run; a multi-objective run (--objectives) stops at --budget or --generations');
+  }
+  if (flags.objectives === undefined && flags.culturalbenchData !== undefined) {
+    throw new UserError('--culturalbench-data is read by multi-objective runs only: add --objectives, or leave it out');
+  }
+}
+
 export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: string; bestLoss: number }> {
   // Every setting and the run folder are checked before the model is loaded and before anything is written.
   if (flags.country === undefined) throw new UserError('train needs --country');
+  checkObjectiveFlags(flags);
   const objectiveInstrument = flags.objectives === undefined ? undefined : parseObjectives(flags.objectives, instruments().map((i) => i.name));
   if (objectiveInstrument !== undefined && flags.instrument !== undefined && flags.instrument !== objectiveInstrument) {
     throw new UserError(`--instrument ${flags.instrument} and --objectives ${flags.objectives} name different instruments`);
@@ -95,7 +107,7 @@ export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: strin
     ? runFolder(flags, request, target)
     : runFolderPath(flags.out, flags.name ?? runFolderName(target, request.search.seed, `${objectiveInstrument}-culturalbench`));
   const definition = runDefinition(flags.country, target, request);
-  const culturalBench = objectiveInstrument === undefined ? undefined : await loadCulturalBench({ dataDir: flags.culturalbenchData });
+  const culturalBench = objectiveInstrument === undefined ? undefined : await loadCulturalBench({ dataDir: flags.culturalbenchData, localFlag: '--culturalbench-data' });
   if (objectiveInstrument !== undefined && culturalBench) definition.objectives = frontObjectives(objectiveInstrument, culturalBench, target.country.name, request.search.seed);
   const plan = planRun({ dir, definition, extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined }, { resume: !!flags.resume });
   if (plan.state !== 'new' && !plan.stored.objectives !== !definition.objectives) {

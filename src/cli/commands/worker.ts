@@ -65,7 +65,8 @@ async function serve(flags: WorkerFlags): Promise<void> {
   const loadData = (instrument: AnyInstrument) => {
     let loading = datasets.get(instrument.name);
     if (!loading) {
-      loading = loadInstrumentData(instrument, { instrumentData: flags.instrumentData, download: flags.download }, json).catch((error: unknown) => {
+      // --instrument-data is for the jobs whose instrument has a dataset; the others do not use it.
+      loading = loadInstrumentData(instrument, { instrumentData: instrument.loadData ? flags.instrumentData : undefined, download: flags.download }, json, '--instrument-data').catch((error: unknown) => {
         datasets.delete(instrument.name);
         throw error;
       });
