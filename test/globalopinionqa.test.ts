@@ -240,7 +240,7 @@ describe('the globalopinionqa instrument', () => {
     const mean = expected.reduce((s, v) => s + v, 0) / 5;
     expect(result.scores.similarity).toBeCloseTo(mean, 12);
     expect(result.loss.value).toBeCloseTo(1 - mean, 12);
-    expect([details.metric, details.fellBack]).toEqual(['jsd', 0]);
+    expect([details.metric, details.fellBack, result.loss.metric]).toEqual(['jsd', 0, '1 - mean similarity (jsd)']);
     expect(result.target).toEqual({});
   });
 
@@ -287,6 +287,7 @@ describe('the globalopinionqa instrument', () => {
     const result = await prepareObjective(new FakeScorer((_prompt, answers) => answers.map((_, i) => -0.5 * i)), { instrument: GLOBAL_OPINION_QA, settings }, target).evaluate();
     const model = balanced(5, (k) => -0.5 * k);
     expect((result.details as OpinionScores).perQuestion[0].similarity).toBeCloseTo(1 - w1(model.slice(0, 4), ref.questions[0].distribution.slice(0, 4)), 12);
+    expect(result.loss.metric).toBe('1 - mean similarity (legacy-keyword)');
     // --metric on such a run asks for the current protocol; the stored legacy settings stay as they are otherwise.
     expect(GLOBAL_OPINION_QA.settings({ metric: 'jsd' }, stored)).toEqual({ metric: 'jsd', questions: 3 });
     expect(GLOBAL_OPINION_QA.settings({ questions: '2' }, settings)).toEqual({ metric: 'legacy-keyword', questions: 2, variants: 2 });

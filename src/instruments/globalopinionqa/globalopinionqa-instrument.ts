@@ -133,7 +133,8 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
 
   named: (scores) => ({ similarity: scores.similarity }),
 
-  loss: (scores) => ({ value: 1 - scores.similarity, metric: '1 - mean similarity', perScore: { similarity: 1 - scores.similarity }, difference: {}, missing: [] }),
+  // The metric's name goes with every loss line and record, so a legacy-keyword figure never passes for a current one.
+  loss: (scores) => ({ value: 1 - scores.similarity, metric: `1 - mean similarity (${scores.metric})`, perScore: { similarity: 1 - scores.similarity }, difference: {}, missing: [] }),
 
   describeSettings: (settings) => [
     `1 - mean similarity, ${describeMetric(settings.metric)}; ${settings.questions ?? 'all'} questions, ${
