@@ -96,6 +96,8 @@ describe.skipIf(!mountNamespaces())('file systems that refuse writes', () => {
     const cache = new Work(ground).dir;
     const cases = [
       ...writersInto(readOnly, input, 'read-only file system; choose another location'),
+      // Refused before the bundle is built (minutes): its parts are written beside --out.
+      { args: ['bundle', '--out', path.join(readOnly, 'bundle')], watch: readOnly, error: /cannot create the folder .*bundle: read-only file system; choose another location/ },
       // An unwritable cache: the prepared graph cannot be stored, and the line says where to point the cache.
       { args: ['score', '--model', ground.model, '--device', 'cpu', '--input', input], env: { CULTUNE_CACHE: cache }, watch: cache, error: /cannot write .*prepared\/.*model\.onnx: read-only file system; set CULTUNE_CACHE to a writable folder/ },
     ];

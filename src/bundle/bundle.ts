@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkWritable } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 
 /**
@@ -205,6 +206,8 @@ export async function writeBundle(options: BundleOptions): Promise<BundleResult>
   if (fs.existsSync(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)) {
     throw new UserError(`${options.out} already exists and is not an empty folder: choose a new --out`);
   }
+  // A folder that cannot be written (a read-only file system) is one line now, not an error deep in the build.
+  checkWritable(out, 'folder');
   const project = options.project ?? PROJECT_DIR;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // Built beside --out and renamed at the end: an interrupted bundle leaves no folder that looks whole.

@@ -46,3 +46,12 @@ export function fractionBelowOne(value: string): number {
   if (n === undefined || n < 0 || n >= 1) throw new InvalidArgumentError(`expected a fraction from 0 (none) to below 1, e.g. 0.3, got "${value}"`);
   return n;
 }
+
+/**
+ * A commander argument parser for a file or folder flag: an empty value is refused (`--out ""` once
+ * meant the current folder, silently), as is one of spaces only.
+ */
+export function nonEmptyPath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a path, got an empty value');
+  return value;
+}

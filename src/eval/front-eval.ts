@@ -3,7 +3,7 @@ import { decodeSoftPromptJson } from '../embedding/index.ts';
 import { instrumentFromStored } from '../instruments/index.ts';
 import { readSoftPromptFile } from '../model/index.ts';
 import type { Scorer, SoftPrompt } from '../model/types.ts';
-import { FRONT_FILE, PROMPT_FILE, readRunInfo, readRunJson, type FrontFile } from '../train/run-files.ts';
+import { PROMPT_FILE, readFront, readRunInfo } from '../train/run-files.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { evaluateCondition, type EvaluationPlan } from './evaluate-condition.ts';
@@ -51,7 +51,7 @@ export async function evaluateFront(
   options: EvalOptions & { compare?: readonly string[] },
 ): Promise<{ record: FrontEvalRecord; file: string }> {
   const info = readRunInfo(runDir);
-  const front = readRunJson<FrontFile>(runDir, FRONT_FILE);
+  const front = readFront(runDir);
   if (!info.objectives || !front) throw new UserError(`${runDir} is not a multi-objective run with a front (train it with --objectives)`);
   if (!options.culturalBench.available) throw new UserError(`${options.culturalBench.reason}; the front is evaluated on held-out CulturalBench questions`);
   const compared = (options.compare ?? []).map((dir) => {

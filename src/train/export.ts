@@ -6,7 +6,7 @@ import { snapshotOf } from '../model/hub/snapshot-path.ts';
 import { writeFilesAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { displayPath } from '../util/display-path.ts';
-import { CHECKPOINT_FILE, FRONT_FILE, readFront, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type FrontFile, type RunModel, type RunResult, RESULT_FILE } from './run-files.ts';
+import { CHECKPOINT_FILE, FRONT_FILE, readFront, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type RunModel, type RunResult, RESULT_FILE } from './run-files.ts';
 import { VERSION } from '../cli/version.ts';
 
 export type ExportFormat = 'peft' | 'npy' | 'json';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeBundle } from '../../bundle/bundle.ts';
 import { displayPath } from '../../util/display-path.ts';
-import { integerAtLeast } from '../parsers.ts';
+import { integerAtLeast, nonEmptyPath } from '../parsers.ts';
 
 interface BundleFlags {
   out: string;
@@ -14,7 +14,7 @@ export function register(program: Command): void {
   program
     .command('bundle')
     .description('Pack cultune for an offline Linux x86-64 machine: node, sources, production node_modules (and with --cuda the CUDA provider), in parts, with unpack.sh')
-    .requiredOption('--out <dir>', 'new (or empty) folder for the parts, SHA256SUMS and unpack.sh')
+    .requiredOption('--out <dir>', 'new (or empty) folder for the parts, SHA256SUMS and unpack.sh', nonEmptyPath)
     .option('--cuda', 'carry onnxruntime-node 1.29.0 and its CUDA 13 provider (fetched from the npm registry now; ~180 MB more)')
     .option('--part-mb <n>', 'largest part in MB (for transfers with a size limit)', integerAtLeast(1), 50)
     .option('--fast', 'gzip -1 instead of xz -6: much quicker to make, about a third larger')

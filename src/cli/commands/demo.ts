@@ -11,6 +11,7 @@ import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts
 import { progressReporter } from '../progress.ts';
 import { trainWithProgress } from '../training-progress.ts';
 import { VERSION } from '../version.ts';
+import { nonEmptyPath } from '../parsers.ts';
 
 interface DemoFlags extends Omit<ModelFlags, 'model'>, FormatFlags {
   out: string;
@@ -29,7 +30,7 @@ export function register(program: Command): void {
   const command = program
     .command('demo')
     .description('The whole path on the embedded default model: train one country briefly, evaluate the prompt and the baselines, export, report')
-    .option('--out <dir>', 'where the demo run and its report go', path.join('checkpoints', 'demo'))
+    .option('--out <dir>', 'where the demo run and its report go', nonEmptyPath, path.join('checkpoints', 'demo'))
     .option('--country <country>', 'country to align to', 'SA')
     .option('--data <dir>', 'local CulturalBench copies (default: the cache, downloading if needed)')
     .option('--no-download', 'use the CulturalBench cache only');

@@ -109,7 +109,8 @@ export function parseGlobalOpinionsCsv(text: string, source: string, setAside: S
       if (problem === undefined) shares[country] = value as number[];
       else collect.skip(id, line, `shares do not fit the options: ${problem}`, country);
     }
-    collect.questions.push({ question: record.question, options: options.map(String), selections: shares });
+    // A question none of whose countries' shares can be used is no question (each was set aside).
+    if (Object.keys(shares).length > 0) collect.questions.push({ question: record.question, options: options.map(String), selections: shares });
   });
   return collect.done();
 }
