@@ -22,7 +22,10 @@ export interface FrontEvalPoint {
   trainObjectives?: number[];
   /** Single-objective comparisons: the run folder's name. */
   run?: string;
+  /** The instrument's loss: on the held-out part of the run's split, or on everything for a run without one. */
   loss: number;
+  /** A run with a split: the loss on its training part, what the search saw (a member's trainObjectives[0]). */
+  inSampleLoss?: number;
   /** CulturalBench Easy on the held-out questions: mean over rotations, and strict. */
   heldOut: Interval;
   heldOutStrict: Interval;
@@ -91,7 +94,13 @@ export async function evaluateFront(
     const cb = evaluated.culturalbench;
     if (!cb.available) throw new UserError(cb.reason);
     heldOutQuestions = cb.questions.easy;
-    points.push({ ...job.point, loss: evaluated.result.loss.value, heldOut: cb.easy.mean, heldOutStrict: cb.easy.strict });
+    points.push({
+      ...job.point,
+      loss: evaluated.result.loss.value,
+      ...(evaluated.inSample && { inSampleLoss: evaluated.inSample.loss.value }),
+      heldOut: cb.easy.mean,
+      heldOutStrict: cb.easy.strict,
+    });
     options.onProgress?.(n + 1, jobs.length);
   }
   const record: FrontEvalRecord = {

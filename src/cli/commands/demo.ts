@@ -23,7 +23,9 @@ interface DemoFlags extends Omit<ModelFlags, 'model'>, FormatFlags {
 function describeEval(record: EvalRecord): string {
   const cb = record.culturalbench;
   const accuracy = cb.available ? `, CulturalBench ${cb.country} Easy ${fixed(cb.easy.mean.value, 3)} / Hard ${fixed(cb.hard.value, 3)} (${cb.questions.easy} + ${cb.questions.hard} questions)` : '';
-  return `${record.result.instrument} loss ${fixed(record.result.loss.value, 3)}${accuracy}`;
+  // A run with a held-out split: the held-out loss, the training part's beside it and named as such.
+  const loss = record.inSample ? `${fixed(record.result.loss.value, 3)} held-out (${fixed(record.inSample.loss.value, 3)} in-sample)` : fixed(record.result.loss.value, 3);
+  return `${record.result.instrument} loss ${loss}${accuracy}`;
 }
 
 export function register(program: Command): void {
