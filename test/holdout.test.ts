@@ -194,8 +194,8 @@ describe('training sees the training part only; eval reports both parts apart', 
   for (const [name, spec, target, perCandidate] of [
     // 7 of 10 questions train, each asked by 2 variants.
     ['GlobalOpinionQA', goqa({ variants: '2' }), opinionTarget(10), (10 - heldOutCount(0.3, 10)) * 2],
-    // Every map question (8 scales, Y002, 4 Y003 qualities) of 2 training respondents.
-    ['the Inglehart-Welzel map', map({ variants: '2' }), JAPAN_MAP(), 2 * (8 + 1 + 4)],
+    // Every map question (8 scales, Y002, 4 Y003 qualities) of 2 training respondents, each in both option orders.
+    ['the Inglehart-Welzel map', map({ variants: '2' }), JAPAN_MAP(), 2 * 2 * (8 + 1 + 4)],
   ] as const) {
     it(`${name}: every request of the search is a training-part request, none a held-out one`, async () => {
       const dir = path.join(work, name.replace(/\W+/g, '-'));
