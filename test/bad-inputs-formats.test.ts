@@ -193,7 +193,7 @@ const SOFT_PROMPT_CASES: BadCase[] = [
 const VSM13_CASES: BadCase[] = [
   { name: 'vsm13 zero variants', args: () => ['vsm13', '--model', ground.model, '--variants', '0'], error: /expected an integer >= 1, got "0"/ },
   { name: 'vsm13 more variants than exist', args: () => ['vsm13', '--model', ground.model, '--device', 'cpu', '--variants', '1000'], error: /respondent variants must be an integer from 1 to \d+, got 1000/ },
-  { name: 'vsm13 constants file missing', args: (w) => ['vsm13', '--model', ground.model, '--constants', w.path('c.json')], error: /--constants: ".*c\.json" is neither zero, DIM=NUMBER pairs nor an existing JSON file/ },
+  { name: 'vsm13 constants file missing', args: (w) => ['vsm13', '--model', ground.model, '--constants', w.path('c.json')], error: /--constants: ".*c\.json" is neither anchored, zero, DIM=NUMBER pairs nor an existing JSON file/ },
   { name: 'vsm13 constants not JSON', args: (w) => ['vsm13', '--model', ground.model, '--constants', w.file('c.json', '{')], error: /c\.json: not valid JSON/ },
   { name: 'vsm13 constants unknown dimension', args: () => ['vsm13', '--model', ground.model, '--constants', 'XYZ=1'], error: /--constants: "XYZ=1" is not NAME=NUMBER/ },
   { name: 'vsm13 constants hexadecimal', args: () => ['vsm13', '--model', ground.model, '--constants', 'PDI=0x10'], error: /--constants: "0x10" for PDI is not a decimal number/ },

@@ -29,7 +29,7 @@ function fakeRecord(country: string, condition: EvalCondition, seed: number, wit
     country: { name: target.country.name, code: target.country.code },
     model: { dir: 'model', hidden: 64, dtype: 'float32' },
     settings: { placement: 'start', seed: '0', bootstrap: 100 },
-    instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1' }) },
+    instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1', constants: 'zero' }) },
     result: { instrument: 'vsm13', scores, target: values, loss: vsm13Loss(scores, values), details: null },
     culturalbench: withCulturalBench
       ? {
@@ -59,7 +59,7 @@ function writeRun(dir: string, country: string, index: number): EvalRecord[] {
     JSON.stringify({
       cultune: '0.2.0',
       country: { query: country, name: target.country.name, code: target.country.code },
-      instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1' }) },
+      instrument: { name: 'vsm13', settings: VSM13.settings({ variants: '1', constants: 'zero' }) },
       target,
       softPrompt: { k: 4 + index, init: 'random', placement: 'start' },
       search: { space: 'full', dim: 64 * (4 + index), strategy: 'shade', pop: 4, budget: 100 * (index + 1), seed: 11 + index },
@@ -175,10 +175,11 @@ describe('cultune report', () => {
     const curves = [...dom.matchAll(/<path class="curve"[^>]* d="([^"]+)"/g)].map((m) => m[1]);
     expect(curves).toHaveLength(COUNTRIES.length);
     for (const d of curves) expect(d.split('L')).toHaveLength(4);
-    // The header: one row per run naming its model (Hub id, or the folder without its absolute path), k, budget, seed.
-    const header = [...dom.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td class="number">(\d+)<\/td><td class="number">(\d+)<\/td><td class="number">(\d+)<\/td><td class="number">(\d+)<\/td><\/tr>/g)];
+    // The header: one row per run naming its model (Hub id, or the folder without its absolute path), k, budget, seed, and the scale of its losses.
+    const header = [...dom.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td class="number">(\d+)<\/td><td class="number">(\d+)<\/td><td class="number">(\d+)<\/td><td class="number">(\d+)<\/td><td>([^<]*)<\/td><\/tr>/g)];
+    const zeroScale = 'zero (raw VSM 2013 scale: only the C-free rank measures compare with published scores)';
     expect(header.map((m) => m.slice(1))).toEqual(
-      COUNTRIES.map((c, i) => [`${c}-s1`, records[3 * i].country.name, MODELS[i].shown, 'vsm13', String(4 + i), String(100 * (i + 1)), '80', String(11 + i)]),
+      COUNTRIES.map((c, i) => [`${c}-s1`, records[3 * i].country.name, MODELS[i].shown, 'vsm13', String(4 + i), String(100 * (i + 1)), '80', String(11 + i), zeroScale]),
     );
   }, 90_000);
 

@@ -56,9 +56,9 @@ async function runSurvey(flags: SurveyFlags): Promise<void> {
   if (typeof flags.json === 'string') checkWritable(flags.json, 'file');
   const model = await openModel(flags, flags.json === true, { format: asked.format });
   try {
-    // Anchored constants are fitted on the model, leaving out the --country asked about.
-    const spec = await calibratedSpec(model, asked, target?.country, { say: flags.json === true ? undefined : (line) => process.stderr.write(`cultune: ${line}\n`) });
     const softPrompt = flags.softPrompt === undefined ? undefined : readSoftPromptFile(flags.softPrompt, model.hidden);
+    // Anchored constants are fitted on the model, leaving out the --country asked about (the output names them).
+    const spec = await calibratedSpec(model, asked, target?.country);
     const conditioning: Conditioning = flags.persona && target ? { kind: 'persona', place: target.country.personaName, style: 'user' } : { kind: 'none' };
     const prepared = prepareInstrument(model.tokenizer, spec, target, conditioning);
     const progress = progressReporter(spec.instrument.name, prepared.requests.length);
