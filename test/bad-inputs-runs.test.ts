@@ -114,7 +114,7 @@ const TRAIN_CASES: BadCase[] = [
   { name: 'resume with a smaller budget', args: resume(unfinished, '--resume', '--budget', '4'), error: /holds another run \(budget 8 there, 4 asked\)/ },
   { name: 'extend to a smaller budget', args: resume(unfinished, '--resume', '--budget', '4', '--extend-budget'), error: /budget 8 there, 4 asked\)/ },
   { name: 'train --format unknown', args: (w) => trainArgs(w.dir, '--format', 'essay'), error: /argument 'essay' is invalid\. Allowed choices are classify, cot, scenario/ },
-  { name: 'train --max-new-tokens 0', args: (w) => trainArgs(w.dir, '--format', 'cot', '--max-new-tokens', '0'), error: /option '--max-new-tokens <n>' argument '0' is invalid\. expected an integer >= 1/ },
+  { name: 'train --max-new-tokens 0', args: (w) => trainArgs(w.dir, '--format', 'cot', '--max-new-tokens', '0'), error: /option '--max-new-tokens <n>' argument '0' is invalid\. expected an integer from 1 to 32768/ },
   { name: 'train --max-new-tokens not a number', args: (w) => trainArgs(w.dir, '--format', 'cot', '--max-new-tokens', 'many'), error: /argument 'many' is invalid/ },
   { name: 'train --max-new-tokens with classify', args: (w) => trainArgs(w.dir, '--max-new-tokens', '8'), error: /--max-new-tokens needs a format that generates text \(cot, scenario\), not classify/ },
   { name: 'train --format cot on the flat plan', args: (w) => trainArgs(w.dir, '--format', 'cot', '--plan', 'flat'), error: /generating text needs the tree plan's graph with its KV cache; this model runs the flat plan: add --plan tree/ },

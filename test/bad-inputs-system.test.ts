@@ -190,7 +190,7 @@ describe('the prepared-graph cache', () => {
         w.file('cb-cache/CulturalBench-Easy.csv', 'data_idx,question_idx\n');
         return ['culturalbench', '--model', ground.model, '--cache-dir', w.path('cb-cache'), '--no-download', '--output', w.path('cb.json')];
       },
-      error: /cached .*CulturalBench-Easy\.csv is damaged \(sha256 [0-9a-f]{12}\.\.\., expected d37576cadd51\.\.\.\); allow downloads to fetch it again, or pass --data DIR/,
+      error: /cached .*CulturalBench-Easy\.csv is damaged \(sha256 [0-9a-f]{12}\.\.\., expected d37576cadd51\.\.\.\); allow downloads to fetch it again, or pass --data with a local copy/,
     });
   });
 });

@@ -46,7 +46,7 @@ describe('cultune train/eval/report --format cot', () => {
     expect(record.instrument.format).toEqual({ name: 'cot', maxNewTokens: 6 });
     // The saved prompt alone reads as it did in its population during training.
     const result = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
-    expect(record.result.loss.value).toBe(result.best.loss.value);
+    expect(record.inSample!.loss.value).toBe(result.best.loss.value);
     expect(result.best.loss.value).toBeLessThanOrEqual(finished.bestLoss);
 
     // eval --format overrides the run's: its prompt read in classify, into a file of its own.
@@ -59,7 +59,7 @@ describe('cultune train/eval/report --format cot', () => {
     const reported = await cultune(['report', run, '--out', path.join(ground.root, 'report')], ground.env);
     expect(reported.code, reported.stderr).toBe(0);
     const markdown = fs.readFileSync(path.join(ground.root, 'report', 'report.md'), 'utf8');
-    expect(markdown).toContain('| folder | condition | format | VSM 2013 loss |');
+    expect(markdown).toContain('| folder | condition | format | questions | VSM 2013 loss [95% CI] |');
     expect(markdown).toMatch(/\| run \| soft \| cot \(6 new tokens\) \| /);
     expect(markdown).toMatch(/\| run \| soft \| classify \| /);
   });

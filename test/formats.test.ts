@@ -33,20 +33,24 @@ function softPrompt(k: number, seed: number): SoftPrompt {
   return { k, hidden: model.hidden, data };
 }
 
-const vsm13 = (format?: InstrumentSpec['format']): InstrumentSpec => ({ instrument: VSM13, settings: VSM13.settings({ variants: '1' }), format });
+const vsm13 = (format?: InstrumentSpec['format']): InstrumentSpec => ({ instrument: VSM13, settings: VSM13.settings({ variants: '1', constants: 'zero' }), format });
 const japan = (): Target => VSM13.target({ country: 'JP' });
 
 describe('classify', () => {
   it('reads the same numbers, bit for bit, as scoring the requests built from the questions', async () => {
     const prompt = softPrompt(2, 1);
-    const settings = VSM13.settings({ variants: '1' });
+    const settings = VSM13.settings({ variants: '1', constants: 'zero' });
     const spec = vsm13({ name: 'classify' });
     const target = japan();
     const questions = VSM13.questions(settings, target);
     const requests = questions.map((q) => buildScoreRequest(model.tokenizer, q.messages, q.answerKeys));
     const logprobs = await model.score(requests, { softPrompt: prompt });
-    const details = VSM13.scores(questions, answerDistributions(logprobs), settings, target);
-    const expected = resultOf(spec, { details, scores: VSM13.named(details, settings) }, target);
+    const distributions = answerDistributions(logprobs);
+    const details = VSM13.scores(questions, distributions, settings, target);
+    // The per-respondent breakdown rides along (its values are tested in stats.test.ts).
+    const breakdown = VSM13.breakdown!;
+    const units = { unit: breakdown.unit, values: breakdown.units(questions, distributions, settings, target) };
+    const expected = resultOf(spec, { details, scores: VSM13.named(details, settings), units }, target);
     for (const format of [{ name: 'classify' }, undefined]) {
       const objective = prepareObjective(model, vsm13(format), target);
       expect(objective.prepared.requests).toEqual(requests);

@@ -48,14 +48,14 @@ describe.each([
     expect(soft.result.instrument).toBe(name);
     expect(soft.culturalbench.available).toBe(true);
     // The saved prompt scored alone gives the loss training recorded for it.
-    expect(Math.abs(soft.result.loss.value - finished.bestLoss)).toBeLessThan(1e-5);
+    expect(Math.abs(soft.inSample!.loss.value - finished.bestLoss)).toBeLessThan(1e-5);
 
     const out = path.join(work, 'report');
     const reported = runCli(['report', run, '--out', out], { env });
     expect(reported.code, reported.stderr).toBe(0);
     const markdown = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(markdown).toContain(`### ${instrument.title}`);
-    const header = `| folder | condition | format | ${instrument.title} loss | rank agreement tau-b (C-free) | ${instrument.columns.map((c) => `${c.name} model / target`).join(' | ')} | CB Easy mean [95% CI] |`;
+    const header = `| folder | condition | format | questions | ${instrument.title} loss [95% CI] | rank agreement tau-b (C-free) | in-sample loss | ${instrument.columns.map((c) => `${c.name} model / target`).join(' | ')} | CB Easy mean [95% CI] |`;
     expect(markdown).toContain(header);
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
     expect(html).toContain(`Trade-off: ${instrument.title} loss vs CulturalBench`);

@@ -39,12 +39,15 @@ export async function train(runDir: string, asked: RunInfo, model: LoadedModel, 
   // Settings fitted to the model (VSM 2013's anchored constants) are fitted once, leaving out the run's
   // country, and stored in run.json: evaluation reads them from there, so training and eval share one C.
   const stored = instrumentFromStored(asked.instrument);
+  const { search, softPrompt, target } = asked;
+  // The search sees the training part of the run's held-out split only.
+  const options = { placement: softPrompt.placement, part: asked.holdout && { split: asked.holdout, side: 'train' as const } };
+  const asStored = prepareObjective(model, stored, target, options);
+  // Checked before the constants are fitted: fitting asks the questions, and a prompt too long for the model fails there less clearly.
+  checkTrainSettingsForModel(softPrompt, search, { hidden: model.hidden, maxPositions: model.config.maxPositions }, asStored.prepared, stored.instrument.title);
   const spec = await calibratedSpec(model, stored, asked.target.country, { say: callbacks.onNotice });
   const info: RunInfo = spec === stored ? asked : { ...asked, instrument: storedInstrument(spec) };
-  const { search, softPrompt, target } = info;
-  // The search sees the training part of the run's held-out split only.
-  const objective = prepareObjective(model, spec, target, { placement: softPrompt.placement, part: info.holdout && { split: info.holdout, side: 'train' } });
-  checkTrainSettingsForModel(softPrompt, search, { hidden: model.hidden, maxPositions: model.config.maxPositions }, objective.prepared, spec.instrument.title);
+  const objective = spec === stored ? asStored : prepareObjective(model, spec, target, options);
   const init = softPrompt.initText === undefined ? undefined : initTokens(model.tokenizer, softPrompt.initText, softPrompt.k);
   const space = buildSearchSpace(model.embeddingTable, softPrompt, search, init?.ids ?? []);
   return inRunFolder(runDir, async () => {
