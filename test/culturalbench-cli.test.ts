@@ -1,28 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { register } from '../src/cli/commands/culturalbench.ts';
 import type { CulturalBenchReport } from '../src/culturalbench/index.ts';
+import { commandOutput } from './helpers/command-output.ts';
 import { CULTURALBENCH_DATA, FIXTURES } from './helpers/paths.ts';
 
 const MODEL_DIR = path.join(FIXTURES, 'llama-f32');
 const DATA_DIR = CULTURALBENCH_DATA;
 const HIDDEN = 64;
 
-async function cultune(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  register(program);
-  let printed = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((printed += String(chunk)), true));
-  try {
-    await program.parseAsync(['culturalbench', ...args], { from: 'user' });
-  } finally {
-    write.mockRestore();
-  }
-  return printed;
-}
+const cultune = (...args: string[]) => commandOutput(register, ['culturalbench', ...args]);
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));

@@ -1,36 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { register } from '../src/cli/commands/culturalbench.ts';
 import { evaluateCulturalBench, parseEasyCsv, type CulturalBenchReport, type EasyQuestion } from '../src/culturalbench/index.ts';
 import { CharTokenizer, FakeScorer, alwaysFirst } from './fixtures/culturalbench/fake-model.ts';
+import { commandOutput } from './helpers/command-output.ts';
 import { CULTURALBENCH_DATA, FIXTURES, SHARED } from './helpers/paths.ts';
+import { tempDirs } from './helpers/temp-dirs.ts';
 
 const MODEL_DIR = path.join(FIXTURES, 'llama-f32');
 const SHARED_DATA = path.join(SHARED, 'data', 'culturalbench');
 
-async function cultune(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  register(program);
-  let printed = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((printed += String(chunk)), true));
-  try {
-    await program.parseAsync(['culturalbench', ...args], { from: 'user' });
-  } finally {
-    write.mockRestore();
-  }
-  return printed;
-}
-
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const tempDir = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-set-aside-'));
-  dirs.push(dir);
-  return dir;
-};
+const cultune = (...args: string[]) => commandOutput(register, ['culturalbench', ...args]);
+const tempDir = tempDirs('set-aside');
 
 /** The questions of a published Easy file whose options repeat, found here from the definition. */
 function repeatedOptionIds(file: string): string[] {

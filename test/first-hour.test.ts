@@ -1,21 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.ts';
 import { FIXTURES } from './helpers/paths.ts';
+import { tempDirs } from './helpers/temp-dirs.ts';
 
 // What a new user meets in the first hour: defaults that work on any model, advice that runs.
 const modelDir = path.join(FIXTURES, 'llama-f32');
 const HIDDEN = 64;
 const env = { CULTUNE_CACHE: path.join(FIXTURES, '.cache') };
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const tempDir = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-first-hour-'));
-  dirs.push(dir);
-  return dir;
-};
+const tempDir = tempDirs('first-hour');
 
 describe('defaults work on a small model', () => {
   it('--dim left out is min(500, k x hidden), said once, stored, and a resume without --dim keeps it', () => {
