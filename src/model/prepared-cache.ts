@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeModel, encodeModel, prepareGraph, topologicalOrder, type GraphFacts, type PlanName } from './prepare-graph.ts';
 import { convertToHalf, toHalfBits, type ComputeDtype, type HalfDtype } from './half-precision.ts';
-import { DataType, toNumber, type GraphProto, type ModelProto } from './onnx-proto.ts';
+import { DataType, type GraphProto, type ModelProto } from './onnx-proto.ts';
 import { openModelFolder } from './model-folder.ts';
-import { ExternalDataLayout, externalDataLocation, readBytes, readFloatInitializer } from './tensor-data.ts';
+import { ExternalDataLayout, byteLength, checkExternalData, externalDataLocation, readBytes, readFloatInitializer } from './tensor-data.ts';
 import { writeFilesAtomic, type FileData } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { displayPath } from '../util/display-path.ts';
@@ -140,6 +140,8 @@ export function loadPreparedModel(graphPath: string, options: PrepareOptions = {
   const sourceHash = graphHash(bytes);
   const source = decodeModel(bytes);
   const sourceDir = path.dirname(path.resolve(graphPath));
+  // On every load, cached or not: the data files may have changed since the entry was made.
+  checkExternalData(source.graph?.initializer ?? [], sourceDir);
   const { dir: dataDir, renames } = externalDataTargets(source, sourceDir);
   const linked = Object.keys(renames).length > 0 ? `-${sha256(JSON.stringify(renames)).slice(0, 12)}` : '';
   const folder = path.join(cacheDir, `${sourceHash.slice(0, 24)}${linked}-v${PREPARE_VERSION}-${plan}-${options.dtype ?? 'as-exported'}`);
@@ -195,14 +197,4 @@ function convertWeights(graph: GraphProto, dtype: HalfDtype, sourceDir: string):
     }
   }
   return layout.chunks;
-}
-
-const ELEMENT_BYTES: Record<number, number> = {
-  [DataType.FLOAT]: 4, [DataType.FLOAT16]: 2, [DataType.BFLOAT16]: 2, [DataType.DOUBLE]: 8, [DataType.INT64]: 8,
-  [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1,
-};
-
-function byteLength(tensor: { dims?: unknown[] | null; dataType?: number | null }): number {
-  const count = (tensor.dims ?? []).map(toNumber).reduce((a, b) => a * b, 1);
-  return count * (ELEMENT_BYTES[tensor.dataType ?? 0] ?? 1);
 }

@@ -102,7 +102,7 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
         instrument,
         title,
         table: markdownTable(
-          ['folder', 'condition', 'format', 'questions', `${title} loss [95% CI]`, 'in-sample loss', 'rank agreement tau-b (C-free)', ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
+          ['folder', 'condition', 'format', 'questions', `${title} loss [95% CI]`, 'rank agreement tau-b (C-free)', 'in-sample loss', ...columns.map((c) => `${c.name} model / target`), 'CB Easy mean [95% CI]', 'CB Easy strict [95% CI]', 'CB Hard [95% CI]'],
           rows
             .filter((r) => r.instrument === instrument)
             .map((r) => [
@@ -111,8 +111,8 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
               r.format,
               splitLabel(r),
               lossCell(r.record, 2),
-              r.record.inSample ? fixed(r.record.inSample.loss.value, 2) : '',
               rankBesideLoss(data, instrument, r.condition),
+              r.record.inSample ? fixed(r.record.inSample.loss.value, 2) : '',
               ...columns.map((c) => `${fixed(r.record.result.scores[c.name], c.digits)} / ${fixed(r.record.result.target[c.name], c.digits)}`),
               ...cultureCells(r),
             ]),

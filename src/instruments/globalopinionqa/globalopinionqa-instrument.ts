@@ -1,4 +1,5 @@
 import { displayPath } from '../../util/display-path.ts';
+import { describeSetAside } from '../../util/set-aside.ts';
 import { UserError } from '../../util/errors.ts';
 import { oneOf, positiveInteger } from '../survey/index.ts';
 import type { Instrument } from '../types.ts';
@@ -79,7 +80,7 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
 
   async loadData(source) {
     loaded = await loadGlobalOpinions(source);
-    return `GlobalOpinionQA: ${loaded.questions.length} questions from ${displayPath(loaded.file.path)} (${loaded.file.origin})`;
+    return `GlobalOpinionQA: ${loaded.questions.length} questions from ${displayPath(loaded.file.path)} (${loaded.file.origin})${loaded.setAside.length > 0 ? `; ${describeSetAside(loaded.setAside)}` : ''}`;
   },
 
   settings(flags, base) {
