@@ -1,7 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError, describeError, describeFetchFailure } from '../../util/errors.ts';
+import { UserError } from '../../util/errors.ts';
+import { hubGet, Watchdog } from './hub-request.ts';
+import type { HubSettings } from './hub-settings.ts';
 
 /** What the Hub says a file is: its size, and the sha256 of an LFS file or the git blob id (sha1) of any other. */
 export interface ExpectedBlob {
@@ -10,18 +12,17 @@ export interface ExpectedBlob {
 }
 
 export interface BlobDownloadOptions {
-  token?: string;
+  /** The endpoint, token and timeout (a host silent this long is dropped, and the download resumed). */
+  settings: HubSettings;
   /** Called with the number of bytes as they arrive (resumed bytes included, once, at the start). */
   onBytes?: (bytes: number) => void;
   /** Attempts before a connection that keeps breaking is given up (each resumes where the last stopped). */
   attempts?: number;
-  /** A connection silent this long is dropped and resumed. */
-  idleMs?: number;
   /** An HTTP error as one line for the user. */
   httpError: (status: number, detail: string) => UserError;
 }
 
-function startHash(expected: ExpectedBlob): Hash {
+export function startHash(expected: ExpectedBlob): Hash {
   const hash = createHash(expected.digest.algorithm === 'sha256' ? 'sha256' : 'sha1');
   // git hashes "blob <size>\0" + content: the id the tree API reports for a file outside LFS.
   if (expected.digest.algorithm === 'git-sha1') hash.update(`blob ${expected.size}\0`);
@@ -29,7 +30,7 @@ function startHash(expected: ExpectedBlob): Hash {
 }
 
 /** A partial file's bytes hashed, so a resumed download is checked whole. */
-function hashExisting(file: string, hash: Hash): number {
+export function hashExisting(file: string, hash: Hash): number {
   const fd = fs.openSync(file, 'r');
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
@@ -67,22 +68,14 @@ export async function downloadBlob(url: string, target: string, expected: Expect
       throw new UserError(`download of ${url} stopped at ${have} of ${expected.size} bytes (${lastFailure}); run the command again to resume it`);
     }
     if (attempt > 1) await sleep(Math.min(4000, 250 * 2 ** (attempt - 2)));
-    const controller = new AbortController();
-    let idle: NodeJS.Timeout | undefined;
-    const touch = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => controller.abort(new Interrupted(`no data for ${(options.idleMs ?? 60_000) / 1000} s`)), options.idleMs ?? 60_000);
-    };
+    const watchdog = new Watchdog(options.settings.timeoutMs);
     try {
-      touch();
-      const headers: Record<string, string> = {};
-      if (options.token) headers.Authorization = `Bearer ${options.token}`;
-      if (have > 0) headers.Range = `bytes=${have}-`;
       let response: Response;
       try {
-        response = await fetch(url, { headers, signal: controller.signal });
+        response = await hubGet(options.settings, url, watchdog, have > 0 ? { Range: `bytes=${have}-` } : {});
       } catch (error) {
-        throw new Interrupted(describeFetchFailure(error));
+        if (error instanceof UserError) throw error;
+        throw new Interrupted(`${watchdog.origin}: ${watchdog.reason(error)}`);
       }
       if (response.status === 200 && have > 0) {
         // The server ignored the range: start again from the first byte.
@@ -101,7 +94,7 @@ export async function downloadBlob(url: string, target: string, expected: Expect
       let overflow = false;
       try {
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          touch();
+          watchdog.touch();
           if ((overflow = have + chunk.length > expected.size)) break;
           fs.writeSync(fd, chunk);
           hash.update(chunk);
@@ -109,7 +102,7 @@ export async function downloadBlob(url: string, target: string, expected: Expect
           options.onBytes?.(chunk.length);
         }
       } catch (error) {
-        throw new Interrupted(controller.signal.aborted ? describeError(controller.signal.reason) : describeFetchFailure(error));
+        throw new Interrupted(`${watchdog.origin}: ${watchdog.reason(error)}`);
       } finally {
         fs.closeSync(fd);
       }
@@ -122,7 +115,7 @@ export async function downloadBlob(url: string, target: string, expected: Expect
       if (!(error instanceof Interrupted)) throw error;
       lastFailure = error.message;
     } finally {
-      clearTimeout(idle);
+      watchdog.stop();
     }
   }
   const digest = hash.digest('hex');

@@ -1,13 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ListFileEntry } from '@huggingface/hub';
 import { UserError } from '../../util/errors.ts';
 import { acquireLockFile } from '../../util/lock.ts';
 import { displayPath } from '../../util/display-path.ts';
+import { notice } from '../../util/notices.ts';
+import { printable } from '../../util/terminal-text.ts';
+import { blobIntact, stampIntact } from './blob-check.ts';
 import { downloadBlob, type ExpectedBlob } from './blob-download.ts';
 import { RepoCache } from './cache-layout.ts';
 import { graphInSnapshot, selectModelFiles } from './graph-variant.ts';
-import { hubHttpError, HubUnreachable, listRepoFiles, resolveCommit } from './hub-api.ts';
+import { hubHttpError, listRepoFiles, resolveCommit } from './hub-api.ts';
+import { isBlobHash, repoPathProblem, revisionProblem } from './hub-names.ts';
+import { HubUnreachable } from './hub-request.ts';
 import type { HubSettings } from './hub-settings.ts';
 
 export interface HubModelRequest {
@@ -38,42 +42,108 @@ export interface DownloadProgress {
   onEnd?(): void;
 }
 
-function expectedBlob(entry: ListFileEntry): { etag: string; expected: ExpectedBlob } {
-  if (entry.lfs) return { etag: entry.lfs.oid, expected: { size: entry.lfs.size, digest: { algorithm: 'sha256', hex: entry.lfs.oid } } };
-  if (entry.oid) return { etag: entry.oid, expected: { size: entry.size, digest: { algorithm: 'git-sha1', hex: entry.oid } } };
-  throw new UserError(`the Hub lists ${entry.path} without a hash; cultune cannot check it`);
-}
-
 function resolveUrl(settings: HubSettings, repoId: string, commit: string, file: string): string {
   return `${settings.endpoint}/${repoId}/resolve/${commit}/${file.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-/** The snapshot of `revision` already in the cache, with the chosen graph and the config and tokenizer beside it. */
+/** --revision and --model-file become paths in the cache: refused in one line unless they are a ref name and a repository path. */
+function checkRequest(request: HubModelRequest): void {
+  const revisionWhy = request.revision === undefined ? undefined : revisionProblem(request.revision);
+  if (revisionWhy) throw new UserError(`--revision ${printable(request.revision!, 80)} is not a branch, tag or commit name (${revisionWhy}); give e.g. main, v1.0 or a 40-digit commit`);
+  const fileWhy = request.modelFile === undefined ? undefined : repoPathProblem(request.modelFile);
+  if (fileWhy) throw new UserError(`--model-file ${printable(request.modelFile!, 80)} is not a path inside the repository (${fileWhy}); give e.g. onnx/model_fp16.onnx`);
+}
+
+/** Every file below `dir`, as repository paths (for a cached snapshot, which has no listing). */
+function filesBelow(dir: string, sub = ''): string[] {
+  return fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).flatMap((entry) => {
+    const file = path.posix.join(sub, entry.name);
+    return entry.isDirectory() ? filesBelow(dir, file) : [file];
+  });
+}
+
+/**
+ * Checks a cached snapshot file before it is read: a link must lead into the repository's blobs folder
+ * (a link elsewhere would make cultune read a file outside the cache), and the blob must still match
+ * the hash it is named by. A regular file (a copy where links are not possible) has nothing to check.
+ * Returns why the file cannot be used, or undefined.
+ */
+function cachedFileProblem(cache: RepoCache, snapshot: string, file: string): string | undefined {
+  const pointer = path.join(snapshot, file);
+  if (!fs.lstatSync(pointer).isSymbolicLink()) return undefined;
+  const blob = path.resolve(path.dirname(pointer), fs.readlinkSync(pointer));
+  if (path.dirname(blob) !== path.resolve(cache.blobsDir)) return `it links outside ${displayPath(cache.blobsDir)}`;
+  const etag = path.basename(blob);
+  if (!isBlobHash(etag, 'git') && !isBlobHash(etag, 'lfs')) return undefined;
+  if (!fs.existsSync(blob)) return 'its blob is missing';
+  return blobIntact(blob, etag) ? undefined : 'its blob no longer matches the hash it is named by (truncated or changed)';
+}
+
+/** The snapshot of `revision` already in the cache, with the chosen graph and the config and tokenizer beside it, each checked. */
 function fromCache(cache: RepoCache, request: HubModelRequest, why: string): HubModel {
   const revision = request.revision ?? 'main';
   const commit = cache.commitOf(revision);
   const dir = commit === undefined ? undefined : cache.snapshotDir(commit);
   const where = `${request.repoId}${revision === 'main' ? '' : ` at ${revision}`}`;
   if (!dir || !fs.existsSync(dir)) throw new UserError(`${why}, and ${where} is not in the Hub cache ${displayPath(cache.root)}`);
-  const graphFile = graphInSnapshot(request, (file) => fs.existsSync(path.join(dir, file)));
+  const graphFile = graphInSnapshot(request, (file) => fs.existsSync(cache.snapshotFile(commit!, file)));
   const missing = ['config.json', 'tokenizer.json', graphFile].filter((file) => !fs.existsSync(path.join(dir, file)));
   if (missing.length > 0) throw new UserError(`${why}, and the cached snapshot of ${where} lacks ${missing.join(', ')}`);
+  const { files } = selectModelFiles(request.repoId, filesBelow(dir), { modelFile: graphFile });
+  for (const file of files) {
+    const problem = cachedFileProblem(cache, dir, file);
+    if (problem) throw new UserError(`${why}, and the cached ${file} of ${where} cannot be used: ${problem}; it is downloaded again once the Hub can be reached (with HF_HUB_OFFLINE unset)`);
+  }
   return { dir, graphFile, repoId: request.repoId, commit: commit! };
 }
 
+/** Bytes free for an unprivileged user on the disk that holds `dir` (or would, once created). */
+function freeBytes(dir: string): number {
+  let existing = path.resolve(dir);
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  const stats = fs.statfsSync(existing);
+  return stats.bavail * stats.bsize;
+}
+
+const gigabytes = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+
 /**
- * Resolves the revision to a commit, lists the repository (huggingface.js), and downloads into the
- * Hub cache what is missing: config, tokenizer files, the chosen graph and its external data. Each blob
- * is checked against the Hub's hash before it enters the cache, under a lock so that two processes
- * never write it at once. Offline ($HF_HUB_OFFLINE=1), or when the Hub cannot be reached, the cached
- * snapshot serves.
+ * Which of `blobs` must be downloaded: those not in the cache, and those whose cached bytes no longer
+ * match their hash (deleted, with a notice). Refuses in one line, before any byte, when they do not fit
+ * on the disk (a partial file already there counts as downloaded).
+ */
+function blobsToDownload(cache: RepoCache, repoId: string, blobs: { file: string; etag: string; expected: ExpectedBlob }[]) {
+  const missing = blobs.filter(({ file, etag }) => {
+    const target = cache.blobPath(etag);
+    if (!fs.existsSync(target)) return true;
+    if (blobIntact(target, etag)) return false;
+    notice(`the cached ${file} of ${repoId} no longer matches its hash (truncated or changed); downloading it again`);
+    fs.rmSync(target, { force: true });
+    return true;
+  });
+  const partialBytes = (etag: string) => fs.statSync(`${cache.blobPath(etag)}.incomplete`, { throwIfNoEntry: false })?.size ?? 0;
+  const needed = missing.reduce((sum, { etag, expected }) => sum + Math.max(0, expected.size - partialBytes(etag)), 0);
+  const free = freeBytes(cache.root);
+  if (needed > free) {
+    throw new UserError(`${repoId} needs ${gigabytes(needed)} more in ${displayPath(cache.root)}, and that disk has ${gigabytes(free)} free; free some space, or set HF_HUB_CACHE to a folder on another disk`);
+  }
+  return missing;
+}
+
+/**
+ * Resolves the revision to a commit, lists the repository, and downloads into the Hub cache what is
+ * missing: config, tokenizer files, the chosen graph and its external data. Each blob is checked
+ * against the Hub's hash before it enters the cache, under a lock so that two processes never write it
+ * at once, and each cached one against its name before it is used. Offline ($HF_HUB_OFFLINE=1), or
+ * when the Hub cannot be reached, the cached snapshot serves.
  */
 export async function fetchHubModel(request: HubModelRequest, settings: HubSettings, progress: DownloadProgress = {}): Promise<HubModel> {
+  checkRequest(request);
   const cache = new RepoCache(settings.cacheDir, request.repoId);
   if (settings.offline) return fromCache(cache, request, 'HF_HUB_OFFLINE=1 forbids downloads');
   const revision = request.revision ?? 'main';
   let commit: string;
-  let listing: ListFileEntry[];
+  let listing: Awaited<ReturnType<typeof listRepoFiles>>;
   try {
     commit = await resolveCommit(settings, request.repoId, revision);
     listing = await listRepoFiles(settings, request.repoId, commit);
@@ -83,9 +153,9 @@ export async function fetchHubModel(request: HubModelRequest, settings: HubSetti
     return { ...cached, notice: `${error.message}; using the cached snapshot ${cached.commit.slice(0, 12)} of ${request.repoId}` };
   }
   const { graph, files } = selectModelFiles(request.repoId, listing.map((entry) => entry.path), request);
-  const byPath = new Map(listing.map((entry) => [entry.path, entry]));
-  const blobs = files.map((file) => ({ file, ...expectedBlob(byPath.get(file)!) }));
-  const missing = blobs.filter((blob) => !fs.existsSync(cache.blobPath(blob.etag)));
+  const byPath = new Map(listing.map((entry) => [entry.path, entry.blob]));
+  const blobs = files.map((file) => ({ file, etag: byPath.get(file)!.digest.hex, expected: byPath.get(file)! }));
+  const missing = blobsToDownload(cache, request.repoId, blobs);
   if (missing.length > 0) {
     progress.onStart?.({ files: missing.length, bytes: missing.reduce((sum, blob) => sum + blob.expected.size, 0) });
     try {
@@ -95,10 +165,11 @@ export async function fetchHubModel(request: HubModelRequest, settings: HubSetti
         try {
           if (!fs.existsSync(target)) {
             await downloadBlob(resolveUrl(settings, request.repoId, commit, file), target, expected, {
-              token: settings.token,
+              settings,
               onBytes: progress.onBytes,
               httpError: (status, detail) => hubHttpError(settings, request.repoId, status, detail, `${request.repoId}/${file}`),
             });
+            stampIntact(target, etag);
           }
         } finally {
           release();
