@@ -1,4 +1,4 @@
-import type { Placement, ScoreRequest, Scorer, TextTokenizer } from '../model/types.ts';
+import type { ChatMessage, Placement, ScoreRequest, Scorer, TextTokenizer } from '../model/types.ts';
 import { buildScoreRequest, conditionMessages, IndistinctAnswersError, softPromptOf } from '../instruments/index.ts';
 import type { SetAsideItem } from '../util/set-aside.ts';
 import { conditioningsFor, type AskedWith, type Condition } from './conditions.ts';
@@ -18,6 +18,27 @@ export interface EvaluateOptions {
   placement?: Placement;
   /** Requests prepared (tokenised), then scored, so far out of all requests of the run. */
   onProgress?: (done: number, total: number, phase: Phase) => void;
+  /** Receives every request as asked and judged (`eval --log-samples`); the prompt is rendered only when this is given. */
+  onSample?: (sample: CulturalBenchSample) => void;
+}
+
+/**
+ * One request as asked and judged (lm-evaluation-harness's per-sample record): an Easy question's
+ * cloze request or one rotation of its letter request, or one Hard statement. `chosen` and `target`
+ * index `options`; `correct` is whether they agree.
+ */
+export interface CulturalBenchSample {
+  set: 'easy' | 'hard';
+  questionId: number;
+  country: string;
+  /** "cloze", "letter, rotation r" or "statement s". */
+  asked: string;
+  prompt: string;
+  options: string[];
+  loglikelihoods: number[];
+  chosen: number;
+  target: number;
+  correct: boolean;
 }
 
 /** Tokenising every prompt takes a while too (milliseconds a request), so it gets its own progress. */
@@ -52,51 +73,67 @@ export interface EvaluationResult {
   seconds: number;
 }
 
-/** A request plus where its scores go. */
+/** The option a request's scores pick, and the right one, as indices of its answers. */
+interface Judgement {
+  chosen: number;
+  target: number;
+}
+
+/** A request plus where its scores go; `about` is what a logged sample says of it. */
 interface Job {
   askedWith: AskedWith;
   request: ScoreRequest;
-  receive: (scores: number[]) => void;
+  receive: (scores: number[]) => Judgement;
+  about: { set: 'easy' | 'hard'; questionId: number; country: string; asked: string; messages: ChatMessage[]; answers: readonly string[] };
 }
 
 const TRUTH_ANSWERS = ['True', 'False'] as const;
 
 /** One question's request under a conditioning, through the one request builder. */
-function request(tokenizer: TextTokenizer, body: string, askedWith: AskedWith, answers: readonly string[]): ScoreRequest {
-  return buildScoreRequest(tokenizer, conditionMessages([{ role: 'user', content: body }], askedWith.conditioning), answers, 'a CulturalBench question');
+function job(tokenizer: TextTokenizer, body: string, askedWith: AskedWith, answers: readonly string[], about: Omit<Job['about'], 'messages' | 'answers'>, receive: Job['receive']): Job {
+  const messages = conditionMessages([{ role: 'user', content: body }], askedWith.conditioning);
+  return { askedWith, request: buildScoreRequest(tokenizer, messages, answers, 'a CulturalBench question'), receive, about: { ...about, messages, answers } };
 }
 
 function easyJobs(tokenizer: TextTokenizer, question: EasyQuestion, askedWith: AskedWith, outcome: EasyOutcome): Job[] {
-  const ask = (body: string, answers: readonly string[], receive: Job['receive']): Job => ({
-    askedWith,
-    request: request(tokenizer, body, askedWith, answers),
-    receive,
-  });
+  const about = (asked: string) => ({ set: 'easy' as const, questionId: question.id, country: question.country, asked });
   return [
     // The cloze prompt does not show the options, so one request serves all four rotations.
-    ask(easyClozeBody(question.question), question.options, (scores) => {
+    job(tokenizer, easyClozeBody(question.question), askedWith, question.options, about('cloze'), (scores) => {
       outcome.loglikelihood = rotationCorrectness(question.answer, choicesFromOrderFreeScores(scores));
+      return { chosen: argmax(scores), target: question.answer };
     }),
     ...ROTATIONS.map((r) =>
-      ask(easyLetterBody(question.question, rotate(question.options, r)), OPTION_LETTERS, (scores) => {
-        outcome.letter[r] = rightUnderRotation(question.answer, argmax(scores), r);
+      job(tokenizer, easyLetterBody(question.question, rotate(question.options, r)), askedWith, OPTION_LETTERS, about(`letter, rotation ${r}`), (scores) => {
+        const chosen = argmax(scores);
+        outcome.letter[r] = rightUnderRotation(question.answer, chosen, r);
+        // The position showing the right option under rotation r.
+        return { chosen, target: (question.answer - r + OPTION_LETTERS.length) % OPTION_LETTERS.length };
       }),
     ),
   ];
 }
 
 function hardJobs(tokenizer: TextTokenizer, question: HardQuestion, askedWith: AskedWith, outcome: HardOutcome): Job[] {
-  return question.statements.map((statement, i) => ({
-    askedWith,
-    request: request(tokenizer, hardBody(question.question, statement.text), askedWith, TRUTH_ANSWERS),
-    receive: (scores: number[]) => {
-      outcome.statements[i] = judgedTrue(scores[0], scores[1]) === statement.isTrue;
-    },
-  }));
+  return question.statements.map((statement, i) =>
+    job(tokenizer, hardBody(question.question, statement.text), askedWith, TRUTH_ANSWERS, { set: 'hard', questionId: question.id, country: question.country, asked: `statement ${i}` }, (scores) => {
+      const chosen = judgedTrue(scores[0], scores[1]) ? 0 : 1;
+      const target = statement.isTrue ? 0 : 1;
+      outcome.statements[i] = chosen === target;
+      return { chosen, target };
+    }),
+  );
+}
+
+/** A job as a logged sample, its prompt rendered as the request builder renders it. */
+function sampleOf(tokenizer: TextTokenizer, job: Job, scores: number[], judged: Judgement): CulturalBenchSample {
+  const { messages, answers, ...about } = job.about;
+  const prompt = tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
+  return { ...about, prompt, options: [...answers], loglikelihoods: scores, ...judged, correct: judged.chosen === judged.target };
 }
 
 /** Sends the jobs to the model, one call per soft prompt, and hands each job its scores. */
-async function runJobs(scorer: Scorer, jobs: Job[], onProgress: EvaluateOptions['onProgress']): Promise<void> {
+async function runJobs(scorer: Scorer, jobs: Job[], { onProgress, onSample }: Pick<EvaluateOptions, 'onProgress' | 'onSample'>): Promise<void> {
   const groups = groupBy(jobs, (job) => job.askedWith.groupKey);
   let offset = 0;
   for (const group of groups.values()) {
@@ -108,7 +145,10 @@ async function runJobs(scorer: Scorer, jobs: Job[], onProgress: EvaluateOptions[
         onProgress: onProgress && ((done, total) => onProgress(offset + Math.round((done / total) * group.length), jobs.length, 'scoring')),
       },
     );
-    group.forEach((job, i) => job.receive(scores[i]));
+    group.forEach((job, i) => {
+      const judged = job.receive(scores[i]);
+      onSample?.(sampleOf(scorer.tokenizer, job, scores[i], judged));
+    });
     offset += group.length;
   }
 }
@@ -175,6 +215,6 @@ export async function evaluateCulturalBench(
     const outcome: HardOutcome = { questionId: question.id, country: question.country, conditioning: askedWith.country, statements: [] };
     await ask('hard', question, outcome, hard, () => hardJobs(scorer.tokenizer, question, askedWith, outcome));
   }
-  await runJobs(scorer, jobs, options.onProgress);
+  await runJobs(scorer, jobs, options);
   return { easy, hard, setAside, requests: jobs.length, seconds: (performance.now() - started) / 1000 };
 }

@@ -7,7 +7,7 @@ export { regionOf } from './regions.ts';
 export { personaFor, type Condition, type SoftPromptSet } from './conditions.ts';
 export { softPromptsFromDirectory, matchCountry, type SoftPromptReader } from './soft-prompts.ts';
 export { datasetCountries, resolveCountry, selectQuestions, type Selection } from './select.ts';
-export { evaluateCulturalBench, type EasyOutcome, type EvaluateOptions, type EvaluationResult, type HardOutcome } from './evaluate.ts';
+export { evaluateCulturalBench, type CulturalBenchSample, type EasyOutcome, type EvaluateOptions, type EvaluationResult, type HardOutcome } from './evaluate.ts';
 export { summarise, crossMatrix, type Breakdown, type CrossCell, type GroupSummary } from './summary.ts';
 export { formatBreakdown, formatCross, type CulturalBenchReport } from './report.ts';
 export { measureEasyThroughput, type Throughput } from './benchmark.ts';

@@ -58,6 +58,7 @@ export interface EvalRecord {
   inSample?: InstrumentResult;
   /** The loss and scores with bootstrap intervals over result.units; absent in files written before intervals, or for an instrument without units. */
   intervals?: InstrumentIntervals;
+  /** Not asked (`eval --instruments <the instrument>`): unavailable, the reason saying so. */
   culturalbench: CulturalBenchOutcome;
   /** A run's soft prompt: how far its training had gone when it was read (absent for baselines and older files). */
   trainedTo?: TrainedTo;
@@ -67,6 +68,20 @@ export interface EvalRecord {
 export interface TrainedTo {
   generations: number;
   finished: boolean;
+}
+
+/**
+ * What `eval --instruments culturalbench` writes: the record without the instrument's part (no
+ * `result`, `holdout`, `inSample`, `intervals`). `instrument` still names the run's instrument and
+ * format, as the file name does, though it was not asked.
+ */
+export type CulturalBenchOnlyRecord = Omit<EvalRecord, 'result' | 'holdout' | 'inSample' | 'intervals'>;
+
+/** Either kind of eval file: `result` tells them apart. */
+export type AnyEvalRecord = EvalRecord | CulturalBenchOnlyRecord;
+
+export function askedInstrument(record: AnyEvalRecord): record is EvalRecord {
+  return 'result' in record;
 }
 
 /** Why an eval of a run's soft prompt no longer shows the run's result, or undefined when it still does. */
@@ -79,7 +94,12 @@ export function staleness(record: EvalRecord, now: TrainedTo): string | undefine
 
 /** `eval-<condition>.json`, `eval-<condition>-<format>.json` for a format other than classify: a prompt read in several formats keeps a file for each. */
 export function evalFileName(condition: EvalCondition, format: FormatSetting = CLASSIFY): string {
-  return `eval-${condition}${format.name === CLASSIFY.name ? '' : `-${format.name}`}.json`;
+  return `eval-${condition}${formatSuffix(format)}.json`;
+}
+
+/** How file names tell formats apart: nothing for classify, `-<format>` for another. */
+export function formatSuffix(format: FormatSetting = CLASSIFY): string {
+  return format.name === CLASSIFY.name ? '' : `-${format.name}`;
 }
 
 function invalid(file: string, what: string): UserError {
@@ -88,6 +108,13 @@ function invalid(file: string, what: string): UserError {
 
 /** Reads and checks the parts a report relies on, so a damaged file fails with its name, not later. */
 export function readEvalRecord(file: string): EvalRecord {
+  const record = readEvalFile(file);
+  if (!askedInstrument(record)) throw new UserError(`${file} holds CulturalBench only (written by eval --instruments culturalbench); evaluate the ${record.instrument.name} part too with cultune eval`);
+  return record;
+}
+
+/** Reads and checks either kind of eval file: a full record or a CulturalBench-only one. */
+export function readEvalFile(file: string): AnyEvalRecord {
   const text = readTextFile(file);
   let parsed: unknown;
   try {
@@ -101,9 +128,10 @@ export function readEvalRecord(file: string): EvalRecord {
   if (typeof record.country?.name !== 'string') throw invalid(file, 'no country');
   if (!('result' in record) && !('instrument' in record)) throw new UserError(`${file} was written by cultune 0.1 (no instrument recorded); evaluate again with this version`);
   if (typeof record.instrument?.name !== 'string') throw invalid(file, 'no instrument');
-  if (typeof record.result?.loss?.value !== 'number' || typeof record.result.scores !== 'object') throw invalid(file, 'no scores and loss');
+  // No result at all is a CulturalBench-only record (eval --instruments culturalbench); a partial one is damage.
+  if ('result' in record && (typeof record.result?.loss?.value !== 'number' || typeof record.result.scores !== 'object')) throw invalid(file, 'no scores and loss');
   if (typeof record.culturalbench?.available !== 'boolean') throw invalid(file, 'no CulturalBench section');
-  return record as EvalRecord;
+  return record as AnyEvalRecord;
 }
 
 /** The eval files of a folder, in condition order (none, persona, soft). */

@@ -8,13 +8,14 @@ import {
   summarise,
   type Availability,
   type Condition,
+  type CulturalBenchSample,
 } from '../culturalbench/index.ts';
 import type { Estimate } from '../stats/bootstrap.ts';
-import { prepareObjective, storedInstrument, type Conditioning, type HoldoutSplit, type InstrumentSpec, type SplitSide } from '../instruments/index.ts';
+import { prepareObjective, storedInstrument, type Conditioning, type StoredInstrument, type HoldoutSplit, type InstrumentSample, type InstrumentSpec, type SplitSide } from '../instruments/index.ts';
 import type { Placement, Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
 import { instrumentIntervals } from './unit-statistics.ts';
-import type { CulturalBenchOutcome, EvalCondition, EvalRecord, Interval } from './eval-record.ts';
+import type { CulturalBenchOnlyRecord, CulturalBenchOutcome, EvalCondition, EvalRecord, Interval } from './eval-record.ts';
 
 export interface EvaluationPlan {
   condition: EvalCondition;
@@ -31,7 +32,14 @@ export interface EvaluationPlan {
   holdout?: HoldoutSplit;
   seed: string;
   bootstrap: number;
+  /** Receives every question as asked (`eval --log-samples`): the instrument's on its held-out part, CulturalBench's request by request. */
+  samples?: SampleSink;
   onProgress?: (done: number, total: number, phase: string) => void;
+}
+
+export interface SampleSink {
+  instrument(samples: InstrumentSample[]): void;
+  culturalBench(sample: CulturalBenchSample): void;
 }
 
 function interval(estimate: Estimate): Interval {
@@ -75,6 +83,7 @@ async function culturalBenchOutcome(scorer: Scorer, plan: EvaluationPlan): Promi
     datasetCountries: countries,
     placement: plan.placement,
     onProgress: plan.onProgress && ((done, total, phase) => plan.onProgress?.(done, total, `CulturalBench ${phase}`)),
+    onSample: plan.samples?.culturalBench,
   });
   const summary = summarise(result, { seed: plan.seed, bootstrapSamples: plan.bootstrap }).overall;
   return {
@@ -91,22 +100,11 @@ async function culturalBenchOutcome(scorer: Scorer, plan: EvaluationPlan): Promi
   };
 }
 
-/** The instrument against the target and CulturalBench on the target country's questions, under one condition. */
-export async function evaluateCondition(
-  scorer: Scorer & { hidden: number; dtype: string },
-  plan: EvaluationPlan,
-  identity: { run: string | null; modelDir: string; version: string },
-): Promise<EvalRecord> {
+type EvalIdentity = { run: string | null; modelDir: string; version: string };
+
+/** What every record starts with: who was evaluated, how, and the instrument's settings. */
+function recordHead(scorer: Scorer & { hidden: number; dtype: string }, plan: EvaluationPlan, identity: EvalIdentity): Omit<CulturalBenchOnlyRecord, 'culturalbench'> {
   if (plan.condition === 'soft' && !plan.softPrompt) throw new Error('the soft condition needs a soft prompt');
-  const { holdout } = plan;
-  const evaluateOn = (side?: SplitSide) =>
-    prepareObjective(scorer, plan.instrument, plan.target, { conditioning: instrumentConditioning(plan), part: holdout && side && { split: holdout, side } })
-      .evaluate(undefined, plan.onProgress && ((done, total) => plan.onProgress?.(done, total, plan.instrument.instrument.title)));
-  // Every condition on both parts: none and persona saw neither, so the parts compare conditions fairly.
-  const result = await evaluateOn('heldOut');
-  const inSample = holdout && (await evaluateOn('train'));
-  const instrument = storedInstrument(plan.instrument);
-  const intervals = instrumentIntervals(instrument, result, plan.seed, plan.bootstrap);
   return {
     cultune: identity.version,
     createdAt: new Date().toISOString(),
@@ -115,10 +113,30 @@ export async function evaluateCondition(
     country: { name: plan.target.country.name, ...(plan.target.country.code ? { code: plan.target.country.code } : {}) },
     model: { dir: identity.modelDir, hidden: scorer.hidden, dtype: scorer.dtype },
     settings: { placement: plan.placement, seed: plan.seed, bootstrap: plan.bootstrap },
-    instrument,
-    result,
-    ...(holdout && { holdout, inSample }),
-    ...(intervals ? { intervals } : {}),
-    culturalbench: await culturalBenchOutcome(scorer, plan),
+    instrument: storedInstrument(plan.instrument),
   };
+}
+
+/** The instrument against the target and CulturalBench on the target country's questions, under one condition. */
+export async function evaluateCondition(scorer: Scorer & { hidden: number; dtype: string }, plan: EvaluationPlan, identity: EvalIdentity): Promise<EvalRecord> {
+  const head = recordHead(scorer, plan, identity);
+  return { ...head, ...(await instrumentOutcome(scorer, plan, head.instrument)), culturalbench: await culturalBenchOutcome(scorer, plan) };
+}
+
+/** CulturalBench alone under one condition (`eval --instruments culturalbench`): the record without the instrument's part. */
+export async function evaluateCulturalBenchOnly(scorer: Scorer & { hidden: number; dtype: string }, plan: EvaluationPlan, identity: EvalIdentity): Promise<CulturalBenchOnlyRecord> {
+  return { ...recordHead(scorer, plan, identity), culturalbench: await culturalBenchOutcome(scorer, plan) };
+}
+
+/** The instrument's part of a record: the result on the held-out part, the in-sample one on the training part, the intervals. */
+async function instrumentOutcome(scorer: Scorer, plan: EvaluationPlan, instrument: StoredInstrument): Promise<Pick<EvalRecord, 'result' | 'holdout' | 'inSample' | 'intervals'>> {
+  const { holdout } = plan;
+  const evaluateOn = (side: SplitSide, onSamples?: SampleSink['instrument']) =>
+    prepareObjective(scorer, plan.instrument, plan.target, { conditioning: instrumentConditioning(plan), part: holdout && { split: holdout, side } })
+      .evaluate(undefined, plan.onProgress && ((done, total) => plan.onProgress?.(done, total, plan.instrument.instrument.title)), onSamples);
+  // Every condition on both parts: none and persona saw neither, so the parts compare conditions fairly.
+  const result = await evaluateOn('heldOut', plan.samples?.instrument);
+  const inSample = holdout && (await evaluateOn('train'));
+  const intervals = instrumentIntervals(instrument, result, plan.seed, plan.bootstrap);
+  return { result, ...(holdout && { holdout, inSample }), ...(intervals ? { intervals } : {}) };
 }

@@ -1,12 +1,14 @@
 import path from 'node:path';
 import type { Availability } from '../culturalbench/index.ts';
-import { instrumentFromStored, type InstrumentSpec } from '../instruments/index.ts';
+import { instrumentFromStored, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
 import type { Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
 import { readRunInfo, readRunPrompt, readTrainingState, type RunInfo } from '../train/run-files.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
-import { evaluateCondition } from './evaluate-condition.ts';
-import { evalFileName, type EvalCondition, type EvalRecord, type TrainedTo } from './eval-record.ts';
+import { evaluateCondition, evaluateCulturalBenchOnly, type EvaluationPlan } from './evaluate-condition.ts';
+import { evalFileName, type AnyEvalRecord, type CulturalBenchOnlyRecord, type EvalCondition, type EvalRecord, type TrainedTo } from './eval-record.ts';
+import { lmEvalResults, resultsFileName } from './lm-eval-results.ts';
+import { sampleLog } from './sample-log.ts';
 
 /** What is evaluated and where the result goes: a run folder's prompt or baseline, or a baseline from flags alone. */
 export interface EvalSubject {
@@ -44,17 +46,35 @@ export interface EvalOptions {
   seed: string;
   bootstrap: number;
   version: string;
+  /** Write every request as asked beside the eval file (samples-<condition>-<part>.jsonl). */
+  logSamples?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Evaluates one subject (what `cultune eval` does) and writes eval-<condition>.json atomically. */
-export async function evaluateSubject(
-  model: Scorer & { hidden: number; dtype: string },
-  subject: EvalSubject,
-  options: EvalOptions,
-): Promise<{ record: EvalRecord; file: string }> {
+/** What an evaluation wrote: the record, its eval file, and every file written (eval, results, samples). */
+export interface Evaluated<R extends AnyEvalRecord> {
+  record: R;
+  file: string;
+  files: string[];
+}
+
+/** Evaluates one subject (what `cultune eval` does): its instrument and CulturalBench; writes eval-<condition>.json atomically. */
+export function evaluateSubject(model: Scorer & { hidden: number; dtype: string }, subject: EvalSubject, options: EvalOptions): Promise<Evaluated<EvalRecord>> {
+  return evaluateWith(evaluateCondition, model, subject, options);
+}
+
+/** CulturalBench alone for a subject (`eval --instruments culturalbench`): the record without the instrument's part. */
+export function evaluateSubjectCulturalBench(model: Scorer & { hidden: number; dtype: string }, subject: EvalSubject, options: EvalOptions): Promise<Evaluated<CulturalBenchOnlyRecord>> {
+  return evaluateWith(evaluateCulturalBenchOnly, model, subject, options);
+}
+
+type Evaluate<R> = (model: Scorer & { hidden: number; dtype: string }, plan: EvaluationPlan, identity: { run: string | null; modelDir: string; version: string }) => Promise<R>;
+
+/** The plan of one subject, evaluated; the record, its results JSON (lm-evaluation-harness's layout) and any samples written beside each other. */
+async function evaluateWith<R extends AnyEvalRecord>(evaluate: Evaluate<R>, model: Scorer & { hidden: number; dtype: string }, subject: EvalSubject, options: EvalOptions): Promise<Evaluated<R>> {
   const { run } = subject;
-  const record = await evaluateCondition(
+  const samples = options.logSamples ? sampleLog(subject.condition, storedInstrument(subject.instrument)) : undefined;
+  const record = await evaluate(
     model,
     {
       condition: subject.condition,
@@ -68,12 +88,15 @@ export async function evaluateSubject(
       holdout: run?.info.holdout,
       seed: options.seed,
       bootstrap: options.bootstrap,
+      samples: samples?.sink,
       onProgress: options.onProgress,
     },
     { run: run ? path.basename(path.resolve(run.dir)) : null, modelDir: subject.modelDir, version: options.version },
   );
   if (run?.prompt) record.trainedTo = run.trainedTo;
   const file = path.join(subject.outDir, evalFileName(subject.condition, subject.instrument.format));
+  const results = path.join(subject.outDir, resultsFileName(record));
   writeJsonAtomic(file, record);
-  return { record, file };
+  writeJsonAtomic(results, lmEvalResults(record));
+  return { record, file, files: [file, results, ...(samples?.write(subject.outDir) ?? [])] };
 }

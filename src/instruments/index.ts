@@ -3,6 +3,6 @@ export type { AnyInstrument, DataSource, Instrument, InstrumentLoss, InstrumentR
 export { buildScoreRequest, continuationText, IndistinctAnswersError } from './requests.ts';
 export { NO_CONDITIONING, PERSONA_STYLES, conditionMessages, personaSentence, softPromptOf, type Conditioning, type PersonaStyle } from './conditioning.ts';
 export { CLASSIFY, DEFAULT_FORMAT, FORMAT_NAMES, FORMATS, READ_OUT, describeFormat, formatMessages, formatNamed, formatSetting, generates, type FormatFlags, type FormatSetting, type InteractionFormat } from './formats.ts';
-export { describeInstrument, instrumentFromStored, prepareInstrument, prepareObjective, resultOf, storedInstrument, type InstrumentSpec, type StoredInstrument, type Objective, type ObjectiveOptions, type PreparedInstrument, type Reading } from './objective.ts';
+export { describeInstrument, instrumentFromStored, prepareInstrument, prepareObjective, resultOf, storedInstrument, type InstrumentSpec, type StoredInstrument, type Objective, type ObjectiveOptions, type PreparedInstrument, type Reading, type InstrumentSample } from './objective.ts';
 export { DEFAULT_INSTRUMENT, instrumentNamed, instruments, registerInstrument } from './registry.ts';
 export { DEFAULT_HOLDOUT, SIDE_NAMES, askedOn, describeSplit, drawHoldout, type HoldoutSplit, type SplitPart, type SplitSide } from './split.ts';

@@ -5,7 +5,7 @@ import { conditionMessages, NO_CONDITIONING, softPromptOf, type Conditioning } f
 import { CLASSIFY, describeFormat, formatMessages, formatSetting, generates, READ_OUT, type FormatFlags, type FormatSetting } from './formats.ts';
 import { buildScoreRequest } from './requests.ts';
 import { askedOn, type SplitPart } from './split.ts';
-import { answerDistributions } from './survey/answers.ts';
+import { answerDistributions, argmaxAnswer, expectedAnswer } from './survey/answers.ts';
 import { instrumentNamed } from './registry.ts';
 import type { AnyInstrument, InstrumentResult, NamedScores, ScoreUnits, SettingFlags, SurveyQuestion } from './types.ts';
 
@@ -38,6 +38,26 @@ export interface PreparedInstrument extends InstrumentSpec {
   /** The answers' log-probs under each soft prompt, in the prepared format. */
   logprobs(scorer: Scorer, softPrompts: readonly (SoftPrompt | undefined)[], options?: Omit<ScoreOptions, 'softPrompt'>): Promise<number[][][]>;
   read(logprobs: readonly (readonly number[])[]): Reading;
+  /** Each question with its answers' log-probs, for `eval --log-samples`: built only when asked for. */
+  samples(logprobs: readonly (readonly number[])[]): InstrumentSample[];
+}
+
+/**
+ * One question as asked and answered (lm-evaluation-harness's per-sample record): the prompt as the
+ * chat template renders it (for a generating format, before the generated text), the options and
+ * their log-likelihoods, the most probable answer and the expected answer on the item's scale.
+ */
+export interface InstrumentSample {
+  item: string;
+  variant: string;
+  prompt: string;
+  options: string[];
+  optionValues: number[];
+  loglikelihoods: number[];
+  /** The most probable option (the first on ties). */
+  chosen: string;
+  /** The probability-weighted mean of the option values, the options' log-probs normalised over the options. */
+  expected: number;
 }
 
 /**
@@ -86,6 +106,19 @@ export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec
       const units = breakdown && { unit: breakdown.unit, values: breakdown.units(questions, distributions, settings, target) };
       return { details, scores: instrument.named(details, settings), ...(units ? { units } : {}) };
     },
+    samples: (logprobs) => {
+      const distributions = answerDistributions(logprobs);
+      return questions.map((q, i) => ({
+        item: q.itemId,
+        variant: q.variantId,
+        prompt: tokenizer.applyChatTemplate(q.messages, { addGenerationPrompt: true }),
+        options: q.answerKeys,
+        optionValues: q.answerValues,
+        loglikelihoods: [...logprobs[i]],
+        chosen: q.answerKeys[argmaxAnswer(distributions[i], q.answerKeys.map((_, k) => k))],
+        expected: expectedAnswer(distributions[i], q.answerValues),
+      }));
+    },
   };
 }
 
@@ -105,8 +138,8 @@ export interface Objective {
   prepared: PreparedInstrument;
   target: Target;
   resultFromLogprobs(logprobs: readonly (readonly number[])[]): InstrumentResult;
-  /** Under the objective's own conditioning, or with the given soft prompt. */
-  evaluate(softPrompt?: SoftPrompt, onProgress?: (done: number, total: number) => void): Promise<InstrumentResult>;
+  /** Under the objective's own conditioning, or with the given soft prompt; `onSamples` receives every question as asked. */
+  evaluate(softPrompt?: SoftPrompt, onProgress?: (done: number, total: number) => void, onSamples?: (samples: InstrumentSample[]) => void): Promise<InstrumentResult>;
   /** Several candidates in one scoring pass where the scorer supports it (the same numbers as one by one). */
   evaluateMany(softPrompts: readonly SoftPrompt[]): Promise<InstrumentResult[]>;
 }
@@ -138,8 +171,9 @@ export function prepareObjective(scorer: Scorer, spec: InstrumentSpec, target: T
     prepared,
     target,
     resultFromLogprobs,
-    evaluate: async (softPrompt, onProgress) => {
+    evaluate: async (softPrompt, onProgress, onSamples) => {
       const [logprobs] = await prepared.logprobs(scorer, [softPrompt ?? fixed.softPrompt], { placement, onProgress });
+      onSamples?.(prepared.samples(logprobs));
       return resultFromLogprobs(logprobs);
     },
     evaluateMany: async (softPrompts) => (await prepared.logprobs(scorer, softPrompts, { placement })).map(resultFromLogprobs),

@@ -1,4 +1,4 @@
-import type { EvalRecord } from '../eval/eval-record.ts';
+import { askedInstrument, type AnyEvalRecord, type EvalRecord } from '../eval/eval-record.ts';
 import { describeFormat, describeSplit, instrumentNamed } from '../instruments/index.ts';
 import { describeSetAside } from '../util/set-aside.ts';
 import { alignColumns, fixed, withInterval } from './format.ts';
@@ -13,12 +13,20 @@ function intervalSource(record: EvalRecord): string {
 }
 
 /** The short table `cultune eval` prints: the instrument's scores beside the target, the loss, CulturalBench. */
-export function formatEvalRecord(record: EvalRecord): string[] {
-  const { result, culturalbench: cb } = record;
-  const instrument = instrumentNamed(result.instrument);
-  const columns = instrument.columns;
+export function formatEvalRecord(record: AnyEvalRecord): string[] {
   const lines = [
     `${record.country.name}, condition ${record.condition}, format ${describeFormat(record.instrument.format)}${record.run ? ` (run ${record.run})` : ''}`,
+    ...(askedInstrument(record) ? instrumentLines(record) : [`${instrumentNamed(record.instrument.name).title} not asked (--instruments culturalbench)`]),
+  ];
+  return [...lines, ...culturalBenchLines(record.culturalbench)];
+}
+
+/** The instrument's scores beside the target and its loss. */
+function instrumentLines(record: EvalRecord): string[] {
+  const { result } = record;
+  const instrument = instrumentNamed(result.instrument);
+  const columns = instrument.columns;
+  return [
     ...alignColumns([
       [instrument.title, ...columns.map((c) => c.name)],
       ['model', ...columns.map((c) => fixed(result.scores[c.name], c.digits))],
@@ -28,9 +36,12 @@ export function formatEvalRecord(record: EvalRecord): string[] {
     // The training part's figure, apart: a prompt fitted to it reads better there than it generalises.
     ...(record.inSample ? [`${instrument.title} loss in-sample (the training part, not held out): ${fixed(record.inSample.loss.value, 3)}`] : []),
   ];
-  if (!cb.available) return [...lines, cb.reason];
+}
+
+/** Easy and Hard with their intervals, or why CulturalBench is not there. */
+function culturalBenchLines(cb: AnyEvalRecord['culturalbench']): string[] {
+  if (!cb.available) return [cb.reason];
   return [
-    ...lines,
     `CulturalBench, ${cb.country} (${cb.questions.easy} Easy, ${cb.questions.hard} Hard questions${cb.limit === null ? '' : `, limit ${cb.limit}`}):`,
     `  Easy mean over rotations ${withInterval(cb.easy.mean)}, strict ${withInterval(cb.easy.strict)}`,
     `  Hard ${withInterval(cb.hard)}`,

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { kendallTauB, spearmanRho } from './rank-agreement.ts';
-import { EVAL_CONDITIONS, evalFilesIn, readEvalRecord, staleness, type EvalCondition, type EvalRecord } from '../eval/eval-record.ts';
+import { EVAL_CONDITIONS, askedInstrument, evalFilesIn, readEvalFile, staleness, type CulturalBenchOnlyRecord, type EvalCondition, type EvalRecord } from '../eval/eval-record.ts';
 import { FRONT_EVAL_FILE, type FrontEvalRecord } from '../eval/front-eval.ts';
 import { comparisonsAmong, type ConditionComparison } from '../eval/condition-comparisons.ts';
 import { missingIntervalsNote } from './statistics-tables.ts';
+import { withInterval } from './format.ts';
 import { isRunFolder, readRunInfo, readRunJson, readTrainingState, type GenerationRecord } from '../train/run-files.ts';
 import { describeFormat } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
@@ -115,6 +116,13 @@ function distinctFolders(folders: readonly string[]): string[] {
   });
 }
 
+/** A CulturalBench-only record in one line: its accuracies, and how to add the instrument's part. */
+function culturalBenchOnlyNote(folder: string, record: CulturalBenchOnlyRecord): string {
+  const cb = record.culturalbench;
+  const accuracies = cb.available ? `Easy ${withInterval(cb.easy.mean)} (strict ${withInterval(cb.easy.strict)}), Hard ${withInterval(cb.hard)}` : cb.reason;
+  return `${folder}, ${record.condition}: CulturalBench only, ${accuracies}; not in the tables (cultune eval --conditions ${record.condition} adds ${record.instrument.name})`;
+}
+
 /** Reads run folders (or baseline folders written by `eval --out`) and their eval-*.json files. */
 export function collectReport(given: readonly string[]): ReportData {
   const folders = distinctFolders(given);
@@ -137,7 +145,13 @@ export function collectReport(given: readonly string[]): ReportData {
     }
     if (evalFiles.length === 0 && !run?.objectives) notes.push(`${folder}: no eval-*.json yet (cultune eval ${dir})`);
     for (const file of evalFiles) {
-      const record = readEvalRecord(file);
+      const read = readEvalFile(file);
+      // A CulturalBench-only file (eval --instruments culturalbench) has no loss for the table's row: its accuracies go to the notes.
+      if (!askedInstrument(read)) {
+        notes.push(culturalBenchOnlyNote(folder, read));
+        continue;
+      }
+      const record = read;
       rows.push({ folder, country: record.country.name, condition: record.condition, instrument: record.result.instrument, format: describeFormat(record.instrument.format), record });
       if (!record.culturalbench.available) notes.push(`${folder}, ${record.condition}: ${record.culturalbench.reason}`);
       const stale = training && staleness(record, { generations: training.history.length, finished: training.finished });

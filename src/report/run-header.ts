@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { isRunFolder, readRunInfo, readTrainingState, type RunInfo } from '../train/run-files.ts';
 import { displayPath } from '../util/display-path.ts';
-import { evalFilesIn, readEvalRecord } from '../eval/eval-record.ts';
+import { evalFilesIn, readEvalFile } from '../eval/eval-record.ts';
 import type { StoredInstrument } from '../instruments/index.ts';
 import { VSM13, describeConstants, type Vsm13Settings } from '../instruments/vsm13/index.ts';
 
@@ -68,7 +68,7 @@ export function runHeaders(folders: readonly string[]): RunHeader[] {
     }
     const [first] = evalFilesIn(dir);
     if (first === undefined) return [];
-    const record = readEvalRecord(first);
+    const record = readEvalFile(first);
     return [
       { folder, country: record.country.name, model: modelDisplayName(record.model), instrument: record.instrument.name, k: null, budget: null, evaluations: null, seed: record.settings.seed, scale: scaleDisplay(record.instrument) },
     ];

@@ -1,7 +1,7 @@
-import { Option, type Command } from 'commander';
-import { tryLoadCulturalBench } from '../../culturalbench/index.ts';
-import type { EvalCondition } from '../../eval/eval-record.ts';
-import { evaluateSubject, runSubject, type EvalSubject } from '../../eval/evaluate-run.ts';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { tryLoadCulturalBench, type Availability } from '../../culturalbench/index.ts';
+import { EVAL_CONDITIONS, askedInstrument, type EvalCondition } from '../../eval/eval-record.ts';
+import { evaluateSubject, evaluateSubjectCulturalBench, runSubject, type EvalOptions, type EvalSubject } from '../../eval/evaluate-run.ts';
 import { evaluateFront } from '../../eval/front-eval.ts';
 import { FRONT_FILE, readFront, readRunInfo } from '../../train/run-files.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
@@ -21,6 +21,9 @@ import { nonEmptyPath } from '../parsers.ts';
 
 interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'model'>, CulturalBenchSamplingFlags {
   baseline?: 'none' | 'persona';
+  conditions?: EvalCondition[];
+  instruments?: string[];
+  logSamples?: boolean;
   model?: string;
   out?: string;
   data?: string;
@@ -34,6 +37,7 @@ interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'mode
 async function runFrontEval(runDir: string | undefined, flags: EvalFlags): Promise<void> {
   if (runDir === undefined) throw new UserError('--front needs a run folder trained with --objectives');
   if (flags.baseline !== undefined) throw new UserError('--front evaluates the baselines itself; leave out --baseline');
+  if (flags.conditions || flags.instruments || flags.logSamples) throw new UserError('--front evaluates its own conditions on held-out CulturalBench questions; leave out --conditions, --instruments and --log-samples');
   const info = readRunInfo(runDir);
   // A damaged front.json is named before the model loads.
   if (info.objectives && !readFront(runDir)) throw new UserError(`${runDir} is a multi-objective run without its ${FRONT_FILE}, which its first generation writes: train it first`);
@@ -57,59 +61,119 @@ async function runFrontEval(runDir: string | undefined, flags: EvalFlags): Promi
   }
 }
 
-async function subjectOf(runDir: string | undefined, flags: EvalFlags): Promise<EvalSubject> {
-  const condition: EvalCondition = flags.baseline ?? 'soft';
+/** `--conditions none,persona,soft`: each once, in the order given. */
+function parseConditions(value: string): EvalCondition[] {
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.find((name) => !EVAL_CONDITIONS.includes(name as EvalCondition));
+  if (unknown !== undefined) throw new InvalidArgumentError(`expected a comma-separated list of ${EVAL_CONDITIONS.join(', ')}, got "${unknown}"`);
+  if (new Set(names).size !== names.length) throw new InvalidArgumentError(`each condition once, got "${value}"`);
+  return names as EvalCondition[];
+}
+
+/** `--instruments vsm13,culturalbench`: names checked against the subject's instrument once it is known. */
+function parseInstruments(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '') || new Set(names).size !== names.length) throw new InvalidArgumentError(`expected a comma-separated list of distinct names, got "${value}"`);
+  return names;
+}
+
+const CULTURALBENCH = 'culturalbench';
+
+/** The conditions asked: --conditions, or --baseline's one (what it always meant), or the run's soft prompt. */
+function conditionsOf(runDir: string | undefined, flags: EvalFlags): EvalCondition[] {
+  if (flags.baseline !== undefined && flags.conditions !== undefined) throw new UserError(`--baseline ${flags.baseline} is --conditions ${flags.baseline}: give one of them`);
+  const conditions = flags.conditions ?? (flags.baseline ? [flags.baseline] : ['soft' as const]);
+  if (runDir === undefined && conditions.includes('soft')) {
+    if (flags.conditions === undefined) throw new UserError('give a run folder (cultune eval RUN), or --baseline none|persona with --model, --country and --out');
+    throw new UserError('the soft condition is a run\'s prompt: give its run folder (cultune eval RUN), or --conditions none,persona without one');
+  }
+  return conditions;
+}
+
+/** Which parts are asked: the subject's instrument and/or CulturalBench (default both); a name that is neither is refused. */
+function partsOf(flags: EvalFlags, instrument: string): { instrument: boolean; culturalBench: boolean } {
+  const names = flags.instruments ?? [instrument, CULTURALBENCH];
+  const other = names.find((name) => name !== instrument && name !== CULTURALBENCH);
+  if (other !== undefined) throw new UserError(`--instruments: ${other} is neither this evaluation's instrument (${instrument}) nor ${CULTURALBENCH}; give --instruments ${instrument},${CULTURALBENCH} or one of them`);
+  const parts = { instrument: names.includes(instrument), culturalBench: names.includes(CULTURALBENCH) };
+  if (!parts.culturalBench && (flags.data !== undefined || flags.limit !== undefined)) throw new UserError(`--data and --limit are for CulturalBench, which --instruments ${names.join(',')} leaves out`);
+  return parts;
+}
+
+/** One subject per condition, sharing the instrument, target and output folder; read and checked before any model is loaded. */
+async function subjectsOf(runDir: string | undefined, flags: EvalFlags): Promise<EvalSubject[]> {
+  const conditions = conditionsOf(runDir, flags);
   if (runDir !== undefined) {
     if (flags.country !== undefined || flags.targets !== undefined || flags.target !== undefined) {
       throw new UserError(`--country, --targets and --target are for a baseline without a run folder; ${runDir} has its own target`);
     }
-    const subject = runSubject(runDir, condition, { modelDir: flags.model, outDir: flags.out });
+    const subjects = conditions.map((condition) => runSubject(runDir, condition, { modelDir: flags.model, outDir: flags.out }));
+    const [subject] = subjects;
     if (flags.instrument !== undefined && flags.instrument !== subject.instrument.instrument.name) {
       throw new UserError(`${runDir} was trained on ${subject.instrument.instrument.name}; --instrument is for a baseline without a run folder`);
     }
     // The run's own settings (scale, loss) and format, so the baselines compare with its training loss; flags given override them.
     const info = subject.run?.info.instrument ?? storedInstrument(subject.instrument);
-    return { ...subject, instrument: instrumentFromStored(info, settingFlags(flags, info.name), flags) };
+    const instrument = instrumentFromStored(info, settingFlags(flags, info.name), flags);
+    return subjects.map((s) => ({ ...s, instrument }));
   }
-  if (!flags.baseline) throw new UserError('give a run folder (cultune eval RUN), or --baseline none|persona with --model, --country and --out');
   const instrument = instrumentFromFlags(flags);
   await loadInstrumentData(instrument.instrument, flags, flags.json === true, '--instrument-data');
   const target = targetFromFlags(flags, instrument.instrument);
   if (!flags.model || !target || !flags.out) throw new UserError('a baseline without a run folder needs --model DIR, --country X and --out DIR');
-  return { condition, instrument, target, modelDir: flags.model, outDir: flags.out };
+  const { model: modelDir, out: outDir } = flags;
+  return conditions.map((condition) => ({ condition, instrument, target, modelDir, outDir }));
+}
+
+/** CulturalBench as the parts ask for it: loaded once for every condition, or marked as not asked. */
+async function culturalBenchFor(flags: EvalFlags, asked: boolean): Promise<Availability> {
+  if (!asked) return { available: false, reason: `CulturalBench not asked (--instruments ${flags.instruments?.join(',')})` };
+  return tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
 }
 
 async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<void> {
   // Everything a user can get wrong is checked before the model is loaded.
-  const subject = await subjectOf(runDir, flags);
-  checkWritable(subject.outDir, 'folder');
-  const model = await openModel({ ...flags, model: subject.modelDir, modelFile: subject.modelFile ?? flags.modelFile }, flags.json === true, { format: subject.instrument.format });
-  const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
+  const subjects = await subjectsOf(runDir, flags);
+  const [first] = subjects;
+  const parts = partsOf(flags, first.instrument.instrument.name);
+  checkWritable(first.outDir, 'folder');
+  // One model for every condition.
+  const model = await openModel({ ...flags, model: first.modelDir, modelFile: first.modelFile ?? flags.modelFile }, flags.json === true, { format: first.instrument.format });
+  const culturalBench = await culturalBenchFor(flags, parts.culturalBench);
   // The table says it in text mode; with --json, stderr is the one place a reader sees it.
-  if (!culturalBench.available && flags.json) process.stderr.write(`cultune: ${culturalBench.reason}; ${subject.instrument.instrument.title} only\n`);
+  if (parts.culturalBench && !culturalBench.available && flags.json) process.stderr.write(`cultune: ${culturalBench.reason}; ${first.instrument.instrument.title} only\n`);
 
-  // A run's stored constants stand; a baseline's anchored ones are fitted here, leaving out its country.
-  subject.instrument = await calibratedSpec(model, subject.instrument, subject.target.country, { say: flags.json ? undefined : (line) => process.stderr.write(`cultune: ${line}\n`) });
-  const progress = progressReporter('eval', 1);
+  const printed: unknown[] = [];
   try {
-    const { record, file } = await evaluateSubject(model, subject, {
-      culturalBench,
-      limit: flags.limit,
-      seed: flags.seed,
-      bootstrap: flags.bootstrap,
-      version: VERSION,
-      onProgress: (done, total) => progress.update(done, total),
-    });
-    progress.stop();
-    if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
-    else {
+    // A run's stored constants stand; a baseline's anchored ones are fitted here once, leaving out its country.
+    const instrument = parts.instrument
+      ? await calibratedSpec(model, first.instrument, first.target.country, { say: flags.json ? undefined : (line) => process.stderr.write(`cultune: ${line}\n`) })
+      : first.instrument;
+    for (const subject of subjects) {
+      const progress = progressReporter(subjects.length > 1 ? `eval ${subject.condition}` : 'eval', 1);
+      const options: EvalOptions = {
+        culturalBench,
+        limit: flags.limit,
+        seed: flags.seed,
+        bootstrap: flags.bootstrap,
+        version: VERSION,
+        logSamples: flags.logSamples,
+        onProgress: (done, total) => progress.update(done, total),
+      };
+      const calibrated = { ...subject, instrument };
+      const { record, files } = await (parts.instrument ? evaluateSubject(model, calibrated, options) : evaluateSubjectCulturalBench(model, calibrated, options)).finally(() => progress.stop());
+      if (flags.json) {
+        printed.push(record);
+        continue;
+      }
       // Paired tests against the other conditions already evaluated in the folder: the numbers report shows.
-      const comparisons = comparisonsInFolder(subject.outDir, record).map((c) => `  ${comparisonLine(c)}`);
+      const comparisons = askedInstrument(record) ? comparisonsInFolder(subject.outDir, record).map((c) => `  ${comparisonLine(c)}`) : [];
       const paired = comparisons.length > 0 ? ['paired tests, loss difference [95% CI] (negative: the first is closer to the target):', ...comparisons] : [];
-      process.stdout.write(`${[...formatEvalRecord(record), ...paired].join('\n')}\nwrote ${file}\n`);
+      process.stdout.write(`${[...formatEvalRecord(record), ...paired].join('\n')}\n${files.map((file) => `wrote ${file}`).join('\n')}\n`);
     }
+    // One record prints as before; several as a list, in the order of --conditions.
+    if (flags.json) process.stdout.write(`${JSON.stringify(printed.length === 1 ? printed[0] : printed, null, 2)}\n`);
   } finally {
-    progress.stop();
     await model.dispose();
   }
 }
@@ -117,10 +181,13 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
 export function register(program: Command): void {
   const command = program
     .command('eval')
-    .description("The run's instrument (scores, loss against its target) and CulturalBench Easy/Hard for a run's soft prompt or a baseline; writes eval-<condition>.json")
+    .description("The run's instrument (scores, loss against its target) and CulturalBench Easy/Hard for a run's soft prompt or baselines; writes eval-<condition>.json and results-<condition>.json (lm-evaluation-harness's layout)")
     .argument('[run]', 'run folder written by cultune train (holds run.json and prompt.json)');
   addCulturalBenchSamplingOptions(addModelOptions(addTargetOptions(command), { model: 'optional', modelHelp: "ONNX model folder (default: the run's model)" }))
-    .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt").choices(['none', 'persona']))
+    .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt (the same as --conditions <kind>)").choices(['none', 'persona']))
+    .option('--conditions <list>', "conditions to evaluate with one model load, e.g. none,persona,soft (default: soft with a run folder); each writes its eval-<condition>.json", parseConditions)
+    .option('--instruments <list>', "what to ask: the run's instrument and/or culturalbench, e.g. vsm13,culturalbench (default: both)", parseInstruments)
+    .option('--log-samples', 'also write every request as asked, one JSON line each: samples-<condition>-<instrument>.jsonl and samples-<condition>-culturalbench.jsonl')
     .option('--out <dir>', 'where eval-<condition>.json goes (default: the run folder; required without one)', nonEmptyPath)
     .option('--data <dir>', 'local copies of the CulturalBench CSV files (default: the cache, downloading if needed)')
     .option('--no-download', 'use the cached datasets only (CulturalBench, and the instrument\'s for a baseline)')
