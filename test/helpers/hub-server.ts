@@ -7,7 +7,8 @@ import path from 'node:path';
 /**
  * A local stand-in for the Hugging Face Hub: the model-info, tree and resolve endpoints the Hub serves,
  * answering as it does (LFS files redirected to a CDN path, Range requests, 401 for a gated repository
- * without a token, 404 for an unknown one), over repositories made of local folders.
+ * without a token, 404 for an unknown one), over repositories made of local folders. Hostile on demand
+ * (`hostile`): any answer can be replaced by one a compromised mirror could give, or by silence.
  */
 
 export interface HubFile {
@@ -41,6 +42,18 @@ export interface HubFaults {
   corrupt: Set<string>;
 }
 
+/** Which endpoint a request reached: model info, tree listing, resolve (a file), or the CDN an LFS file is redirected to. */
+export type Endpoint = 'info' | 'tree' | 'resolve' | 'cdn';
+
+/** An answer in place of the honest one: status, headers and body (a string as it is, anything else as JSON), or no answer at all. */
+export type HostileAnswer = { status?: number; headers?: Record<string, string>; body: unknown } | 'hang';
+
+/**
+ * Replaces answers: called with the endpoint and the JSON the stand-in would send (the model info or the
+ * tree listing; undefined for files); returns an answer to send instead, or undefined to answer honestly.
+ */
+export type Hostility = (endpoint: Endpoint, honest: unknown) => HostileAnswer | undefined;
+
 /** Every file of a folder as a repository file; .onnx graphs and their data go to LFS, as on the Hub. */
 export function repoFromFolder(id: string, dir: string, commit: string, token?: string): HubRepo {
   const walk = (sub: string): string[] =>
@@ -57,6 +70,8 @@ export class HubStandIn {
   readonly faults: HubFaults = { truncateOnce: new Set(), corrupt: new Set() };
   /** Bytes sent before each cut connection, by path. */
   readonly cutAt = new Map<string, number>();
+  /** Set by a test to answer as a hostile Hub would; cleared with `undefined`. */
+  hostile?: Hostility;
   private server?: http.Server;
   url = '';
 
@@ -71,7 +86,19 @@ export class HubStandIn {
   }
 
   stop(): Promise<void> {
+    // Connections left hanging on purpose would keep close() waiting.
+    this.server?.closeAllConnections();
     return new Promise((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** Sends the hostile answer for this request, if the test set one; true when it did (or chose silence). */
+  private hostileAnswer(res: http.ServerResponse, endpoint: Endpoint, honest?: unknown): boolean {
+    const answer = this.hostile?.(endpoint, honest);
+    if (answer === undefined) return false;
+    if (answer === 'hang') return true;
+    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    res.writeHead(answer.status ?? 200, { 'Content-Type': typeof answer.body === 'string' ? 'text/html' : 'application/json', ...answer.headers }).end(text);
+    return true;
   }
 
   private json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -96,10 +123,14 @@ export class HubStandIn {
       if (repo === undefined) return this.json(res, 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
       if (repo === 'bad-revision') return this.json(res, 404, { error: `Invalid rev id: ${revision}` }, { 'X-Error-Code': 'RevisionNotFound' });
       if (repo.private && req.headers.authorization !== `Bearer ${repo.token}`) return this.json(res, 401, { error: 'Invalid username or password.' });
-      if (kind === 'revision') return this.json(res, 200, { _id: repo.id, id: repo.id, sha: repo.commit, gated: repo.token && !repo.private ? 'manual' : false, private: !!repo.private, downloads: 0, likes: 0, lastModified: '2025-01-01T00:00:00.000Z' });
+      if (kind === 'revision') {
+        const info = { _id: repo.id, id: repo.id, sha: repo.commit, gated: repo.token && !repo.private ? 'manual' : false, private: !!repo.private, downloads: 0, likes: 0, lastModified: '2025-01-01T00:00:00.000Z' };
+        if (this.hostileAnswer(res, 'info', info)) return;
+        return this.json(res, 200, info);
+      }
       if (kind === 'tree') {
         const dirs = [...new Set(repo.files.map((f) => path.posix.dirname(f.path)).filter((d) => d !== '.'))];
-        return this.json(res, 200, [
+        const tree = [
           ...dirs.map((d) => ({ type: 'directory', oid: '0'.repeat(40), size: 0, path: d })),
           ...repo.files.map((f) => ({
             type: 'file',
@@ -108,10 +139,13 @@ export class HubStandIn {
             path: f.path,
             ...(f.lfs && { lfs: { oid: sha256(f.bytes), size: f.bytes.length, pointerSize: 134 } }),
           })),
-        ]);
+        ];
+        if (this.hostileAnswer(res, 'tree', tree)) return;
+        return this.json(res, 200, tree);
       }
       return this.json(res, 404, { error: 'unknown endpoint' });
     }
+    if (this.hostileAnswer(res, parts[0] === 'cdn' ? 'cdn' : 'resolve')) return;
     if (parts[0] === 'cdn') return this.serveBytes(req, res, parts.slice(1).join('/'));
     // /{org}/{name}/resolve/{revision}/{path...}
     const [org, name, resolve, revision, ...rest] = parts;

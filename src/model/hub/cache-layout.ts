@@ -25,7 +25,7 @@ export function hubCacheDir(): string {
 }
 
 function refuse(what: string, name: string, problem: string): never {
-  throw new UserError(`refusing ${what} "${printable(name, 120)}" in the Hub cache: ${problem}`);
+  throw new UserError(`refusing ${what} "${printable(name, 120)}" in the Hub cache: it ${problem}`);
 }
 
 export class RepoCache {
@@ -40,12 +40,12 @@ export class RepoCache {
   }
 
   snapshotDir(commit: string): string {
-    if (!isCommitHash(commit)) refuse('the commit', commit, 'a commit is 40 hex digits');
+    if (!isCommitHash(commit)) refuse('the commit', commit, 'is not 40 hex digits');
     return path.join(this.root, 'snapshots', commit);
   }
 
   blobPath(etag: string): string {
-    if (!isBlobHash(etag, 'git') && !isBlobHash(etag, 'lfs')) refuse('the blob', etag, 'a blob is named by 40 or 64 hex digits');
+    if (!isBlobHash(etag, 'git') && !isBlobHash(etag, 'lfs')) refuse('the blob', etag, 'is not 40 or 64 hex digits');
     return path.join(this.blobsDir, etag);
   }
 
@@ -55,7 +55,7 @@ export class RepoCache {
     if (problem) refuse('the revision', revision, problem);
     const refs = path.join(this.root, 'refs');
     const ref = path.join(refs, revision);
-    if (!isInside(refs, ref)) refuse('the revision', revision, 'it leads out of refs/');
+    if (!isInside(refs, ref)) refuse('the revision', revision, 'leads out of refs/');
     return ref;
   }
 
@@ -70,7 +70,7 @@ export class RepoCache {
   }
 
   writeRef(revision: string, commit: string): void {
-    if (!isCommitHash(commit)) refuse('the commit', commit, 'a commit is 40 hex digits');
+    if (!isCommitHash(commit)) refuse('the commit', commit, 'is not 40 hex digits');
     if (revision !== commit) writeFileAtomic(this.refPath(revision), commit);
   }
 
@@ -80,7 +80,7 @@ export class RepoCache {
     if (problem) refuse('the file', file, problem);
     const snapshot = this.snapshotDir(commit);
     const pointer = path.join(snapshot, file);
-    if (!isInside(snapshot, pointer)) refuse('the file', file, 'it leads out of the snapshot');
+    if (!isInside(snapshot, pointer)) refuse('the file', file, 'leads out of the snapshot');
     return pointer;
   }
 

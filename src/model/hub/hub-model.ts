@@ -49,9 +49,9 @@ function resolveUrl(settings: HubSettings, repoId: string, commit: string, file:
 /** --revision and --model-file become paths in the cache: refused in one line unless they are a ref name and a repository path. */
 function checkRequest(request: HubModelRequest): void {
   const revisionWhy = request.revision === undefined ? undefined : revisionProblem(request.revision);
-  if (revisionWhy) throw new UserError(`--revision ${printable(request.revision!, 80)} is not a branch, tag or commit name (${revisionWhy}); give e.g. main, v1.0 or a 40-digit commit`);
+  if (revisionWhy) throw new UserError(`--revision ${printable(request.revision!, 80)} is not a branch, tag or commit name (it ${revisionWhy}); give e.g. main, v1.0 or a 40-digit commit`);
   const fileWhy = request.modelFile === undefined ? undefined : repoPathProblem(request.modelFile);
-  if (fileWhy) throw new UserError(`--model-file ${printable(request.modelFile!, 80)} is not a path inside the repository (${fileWhy}); give e.g. onnx/model_fp16.onnx`);
+  if (fileWhy) throw new UserError(`--model-file ${printable(request.modelFile!, 80)} is not a path inside the repository (it ${fileWhy}); give e.g. onnx/model_fp16.onnx`);
 }
 
 /** Every file below `dir`, as repository paths (for a cached snapshot, which has no listing). */

@@ -7,7 +7,7 @@ import { hasControlCharacters } from '../../util/terminal-text.ts';
  * snapshot, a revision names a ref file. A name outside its grammar could climb out of the cache
  * (`../`), so it is refused before any path is built; huggingface_hub checks the same
  * (REGEX_COMMIT_HASH, and the pointer path against the snapshot folder in file_download.py).
- * Each check returns why the name is refused, or undefined when it is fine.
+ * Each check returns why the name is refused ("it ..."), or undefined when it is fine.
  */
 
 /** A git commit: 40 lowercase hex digits (huggingface_hub's REGEX_COMMIT_HASH). */
@@ -22,13 +22,13 @@ export function isBlobHash(text: string, kind: 'git' | 'lfs'): boolean {
 
 /** Why a file path of a repository is not a relative path below the repository root, or undefined. */
 export function repoPathProblem(file: string): string | undefined {
-  if (file === '') return 'it is empty';
-  if (hasControlCharacters(file)) return 'it holds control characters';
-  if (file.includes('\\')) return 'it holds a backslash';
-  if (file.startsWith('/') || /^[A-Za-z]:/.test(file)) return 'it is absolute';
+  if (file === '') return 'is empty';
+  if (hasControlCharacters(file)) return 'holds control characters';
+  if (file.includes('\\')) return 'holds a backslash';
+  if (file.startsWith('/') || /^[A-Za-z]:/.test(file)) return 'is absolute';
   const segments = file.split('/');
-  if (segments.includes('')) return 'it has an empty part (// or a trailing /)';
-  if (segments.some((s) => s === '.' || s === '..')) return 'it has a . or .. part';
+  if (segments.includes('')) return 'has an empty part (// or a trailing /)';
+  if (segments.some((s) => s === '.' || s === '..')) return 'has a . or .. part';
   return undefined;
 }
 
@@ -39,14 +39,14 @@ export function repoPathProblem(file: string): string | undefined {
  * pull-request refs are named refs/pr/N, and huggingface_hub stores them as refs/refs/pr/N.
  */
 export function revisionProblem(revision: string): string | undefined {
-  if (revision === '' || revision === '@') return 'it is empty';
-  if (revision.length > 255) return 'it is longer than 255 characters';
-  if (hasControlCharacters(revision) || /[ ~^:?*[\\]/.test(revision)) return 'it holds a space, a control character or one of ~^:?*[\\';
-  if (revision.includes('..') || revision.includes('@{')) return 'it holds ".." or "@{"';
-  if (revision.endsWith('.')) return 'it ends with "."';
+  if (revision === '' || revision === '@') return 'is empty or @';
+  if (revision.length > 255) return 'is longer than 255 characters';
+  if (hasControlCharacters(revision) || /[ ~^:?*[\\]/.test(revision)) return 'holds a space, a control character or one of ~^:?*[\\';
+  if (revision.includes('..') || revision.includes('@{')) return 'holds ".." or "@{"';
+  if (revision.endsWith('.')) return 'ends with "."';
   const segments = revision.split('/');
-  if (segments.includes('')) return 'it has an empty part (a leading, trailing or double /)';
-  if (segments.some((s) => s.startsWith('.') || s.endsWith('.lock'))) return 'a part starts with "." or ends with ".lock"';
+  if (segments.includes('')) return 'has an empty part (a leading, trailing or double /)';
+  if (segments.some((s) => s.startsWith('.') || s.endsWith('.lock'))) return 'has a part that starts with "." or ends with ".lock"';
   return undefined;
 }
 
