@@ -2,7 +2,7 @@ import { describeFormat } from '../instruments/index.ts';
 import { pairedComparison, type PairedComparison } from '../stats/paired.ts';
 import { UserError } from '../util/errors.ts';
 import { evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from './eval-record.ts';
-import { unitLoss } from './unit-statistics.ts';
+import { unitLoss, unitStrata } from './unit-statistics.ts';
 
 /** The comparisons a report makes, first condition minus second: does the prompt beat each baseline, does the persona beat none. */
 export const CONDITION_PAIRS: readonly (readonly [EvalCondition, EvalCondition])[] = [
@@ -29,7 +29,7 @@ export interface ConditionComparison {
 function unpairable(a: EvalRecord, b: EvalRecord): string | undefined {
   if (!a.result.units || !b.result.units) return 'intervals missing: an eval file was written before per-unit values were recorded (run cultune eval again)';
   if (JSON.stringify(a.instrument) !== JSON.stringify(b.instrument)) return 'the two were evaluated with different instrument settings';
-  const ids = (r: EvalRecord) => r.result.units!.values.map((u) => `${u.id}/${u.weight}`).join('\n');
+  const ids = (r: EvalRecord) => r.result.units!.values.map((u) => `${u.id}/${u.weight}/${u.stratum ?? ''}`).join('\n');
   if (ids(a) !== ids(b)) return 'the two were evaluated on different questions or respondents';
   if (a.result.units.values.length < 2) return `one ${a.result.units.unit} only: nothing to resample`;
   return undefined;
@@ -50,6 +50,7 @@ export function compareConditions(a: EvalRecord, b: EvalRecord, permutations?: n
     permutations,
     seed: a.settings.seed,
     key: `${head.instrument}:${a.condition}-${b.condition}`,
+    strata: unitStrata(a.result.units!.values),
   });
   return { ...head, unit: a.result.units!.unit, test };
 }

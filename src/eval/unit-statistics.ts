@@ -18,11 +18,25 @@ export interface InstrumentIntervals {
   scores: Record<string, Interval>;
 }
 
-/** The units' scores averaged with their weights: what the instrument's named scores are (types.ts, ScoreBreakdown). */
+/**
+ * Each score averaged with the weights of the units that carry it: what the instrument's named scores
+ * are (types.ts, ScoreBreakdown). Where every unit carries every score this is the plain weighted mean;
+ * a MultiTP dilemma carries its own dimension's preference only.
+ */
 export function weightedScores(units: readonly ScoreUnit[]): NamedScores {
-  const total = units.reduce((s, u) => s + u.weight, 0);
-  const names = Object.keys(units[0]?.scores ?? {});
-  return Object.fromEntries(names.map((name) => [name, units.reduce((s, u) => s + u.weight * u.scores[name], 0) / total]));
+  const sums = new Map<string, { total: number; weight: number }>();
+  for (const unit of units) {
+    for (const [name, value] of Object.entries(unit.scores)) {
+      const sum = sums.get(name) ?? { total: 0, weight: 0 };
+      sums.set(name, { total: sum.total + unit.weight * value, weight: sum.weight + unit.weight });
+    }
+  }
+  return Object.fromEntries([...sums].map(([name, { total, weight }]) => [name, total / weight]));
+}
+
+/** The units' strata for a stratified resample, or undefined where none has one (one group). */
+export function unitStrata(units: readonly ScoreUnit[]): string[] | undefined {
+  return units.some((u) => u.stratum !== undefined) ? units.map((u) => u.stratum ?? '') : undefined;
 }
 
 /** The loss of a sample of units under the stored instrument's settings against the target's named values; absent without a breakdown. */
@@ -42,7 +56,7 @@ export function instrumentIntervals(stored: StoredInstrument, result: Instrument
   const spread = units.values.length >= 2;
   const interval = (value: number, statistic: (sample: readonly ScoreUnit[]) => number, key: string): Interval => {
     if (!spread) return { value: finite(value), ci95: [null, null] };
-    const [low, high] = bootstrapStatistic(units.values, statistic, samples, streamFor(seed, `${result.instrument}:${key}`));
+    const [low, high] = bootstrapStatistic(units.values, statistic, samples, streamFor(seed, `${result.instrument}:${key}`), unitStrata(units.values));
     return { value: finite(value), ci95: [finite(low), finite(high)] };
   };
   return {

@@ -49,9 +49,16 @@ export interface InstrumentResult {
 /** One unit of a score's breakdown: a question (GlobalOpinionQA), or a respondent profile over its phrasings and option orders (the surveys). */
 export interface ScoreUnit {
   id: string;
-  /** How many of the evaluation's questions it holds: the instrument's scores are the units' scores averaged with these weights. */
+  /** How many of the evaluation's questions it holds: each named score is the weighted mean of the units that carry it. */
   weight: number;
+  /** Where a unit bears on some scores only (a MultiTP dilemma, on its own dimension's): those alone. */
   scores: NamedScores;
+  /**
+   * The group the unit is resampled within (MultiTP: its dilemma's dimension), where the units of one
+   * group carry scores the others lack: a stratified bootstrap keeps every group's size, so every score
+   * stays defined in every resample. Absent: all units are one group.
+   */
+  stratum?: string;
 }
 
 /** A result's units: what one is ("question", "respondent") and each one's scores. */
@@ -62,9 +69,9 @@ export interface ScoreUnits {
 
 /**
  * How an instrument's scores break down into units a bootstrap can resample and a paired test can
- * exchange (src/stats). Every score here is a weighted mean over units (a mean of per-question
- * similarities; indices and map positions affine in item means), so the loss of any resample is
- * `loss` of its weighted mean.
+ * exchange (src/stats). Every score here is a weighted mean over the units that carry it (a mean of
+ * per-question similarities; indices and map positions affine in item means; a MultiTP preference over
+ * its dimension's dilemmas), so the loss of any resample is `loss` of its weighted means.
  */
 export interface ScoreBreakdown<Settings> {
   /** What one unit is, in prose: "question", "respondent". */

@@ -42,14 +42,29 @@ export function resampleIndices(n: number, random: () => number): number[] {
 }
 
 /**
- * Percentile bootstrap 95 % interval of any statistic of units (questions, respondents): resample the
- * units with replacement `samples` times and recompute. `random` is injectable so a test can check
- * the computation by hand.
+ * One stratified bootstrap resample (Efron & Tibshirani 1993, §6.4 on stratified sampling; Davison &
+ * Hinkley, *Bootstrap Methods and their Application*, 1997, §3.2.2): each stratum's units drawn with
+ * replacement from that stratum alone, as many as it holds, so every stratum keeps its size. `strata[i]`
+ * names unit i's stratum; without strata all units are one stratum and the draw is `resampleIndices`'s,
+ * random number for random number. Strata are drawn in the order they first appear.
  */
-export function bootstrapStatistic<U>(units: readonly U[], statistic: (sample: readonly U[]) => number, samples: number, random: () => number): [number, number] {
+export function resampleWithin(n: number, strata: readonly string[] | undefined, random: () => number): number[] {
+  if (!strata) return resampleIndices(n, random);
+  if (strata.length !== n) throw new Error(`${strata.length} strata for ${n} units`);
+  const groups = new Map<string, number[]>();
+  strata.forEach((stratum, i) => groups.set(stratum, [...(groups.get(stratum) ?? []), i]));
+  return [...groups.values()].flatMap((members) => resampleIndices(members.length, random).map((k) => members[k]));
+}
+
+/**
+ * Percentile bootstrap 95 % interval of any statistic of units (questions, respondents): resample the
+ * units with replacement `samples` times (within their strata where given) and recompute. `random` is
+ * injectable so a test can check the computation by hand.
+ */
+export function bootstrapStatistic<U>(units: readonly U[], statistic: (sample: readonly U[]) => number, samples: number, random: () => number, strata?: readonly string[]): [number, number] {
   if (units.length === 0) return [Number.NaN, Number.NaN];
   const replicates: number[] = [];
-  for (let s = 0; s < samples; s += 1) replicates.push(statistic(resampleIndices(units.length, random).map((i) => units[i])));
+  for (let s = 0; s < samples; s += 1) replicates.push(statistic(resampleWithin(units.length, strata, random).map((i) => units[i])));
   return percentileInterval(replicates);
 }
 

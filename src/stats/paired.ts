@@ -1,4 +1,4 @@
-import { percentileInterval, resampleIndices, streamFor } from './bootstrap.ts';
+import { percentileInterval, resampleWithin, streamFor } from './bootstrap.ts';
 
 /**
  * Random label exchanges per p value. With 10,000 the Monte Carlo error of a p near 0.05 is about
@@ -24,6 +24,8 @@ export interface PairedOptions {
   seed: string | number;
   /** Names the comparison, so its random streams are its own. */
   key: string;
+  /** Each unit's stratum (MultiTP: its dilemma's dimension): the bootstrap resamples within strata. */
+  strata?: readonly string[];
 }
 
 /** |t| reaches |observed|, allowing for rounding: an exchange of two equal units must count as a tie. */
@@ -40,7 +42,8 @@ function atLeastAsExtreme(t: number, observed: number): boolean {
  * at least the observed one. For a mean this is the sign-flip test on the differences; any other
  * statistic (a loss of averaged scores) is recomputed per exchange. Beyond 2^n > permutations it
  * draws random exchanges and counts the observed one too, p = (1 + hits) / (1 + draws), which is never
- * 0 (Phipson & Smyth 2010).
+ * 0 (Phipson & Smyth 2010). With `strata` the bootstrap resamples within each stratum; the exchanges
+ * need no change, since swapping a unit's two conditions keeps it in its stratum.
  */
 export function pairedComparison<U>(a: readonly U[], b: readonly U[], statistic: (sample: readonly U[]) => number, options: PairedOptions): PairedComparison {
   if (a.length !== b.length) throw new Error(`paired comparison of ${a.length} and ${b.length} units`);
@@ -50,7 +53,7 @@ export function pairedComparison<U>(a: readonly U[], b: readonly U[], statistic:
   const bootstrapRandom = streamFor(options.seed, `${options.key}:bootstrap`);
   const replicates: number[] = [];
   for (let s = 0; s < options.samples; s += 1) {
-    const picked = resampleIndices(n, bootstrapRandom);
+    const picked = resampleWithin(n, options.strata, bootstrapRandom);
     replicates.push(effectOf(picked.map((i) => a[i]), picked.map((i) => b[i])));
   }
   const exchanged = (swap: readonly boolean[]) => {

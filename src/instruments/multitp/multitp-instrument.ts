@@ -1,6 +1,6 @@
 import { resolveTarget, targetValues, type Target } from '../../targets/index.ts';
 import { positiveInteger } from '../survey/index.ts';
-import type { Instrument, NamedScores, SurveyQuestion } from '../types.ts';
+import type { Instrument, NamedScores, ScoreUnit, SurveyQuestion } from '../types.ts';
 import { describeSetAside, MULTITP_HUMAN_TABLE } from './human-reference.ts';
 import { misalignment, PREFERENCE_NAMES, preferenceName } from './preferences.ts';
 import { DIMENSION_ORDER, DIMENSIONS, type Dimension } from './source-facts.ts';
@@ -52,8 +52,26 @@ function vignetteQuestion(v: Vignette): SurveyQuestion {
   };
 }
 
-/** The dimension a question's item id names. */
-const dimensionOf = (question: SurveyQuestion) => question.itemId.split(' ')[0] as Dimension;
+/** The dimension an item id ("Species 3") names. */
+const dimensionOfItem = (itemId: string) => itemId.split(' ')[0] as Dimension;
+const dimensionOf = (question: SurveyQuestion) => dimensionOfItem(question.itemId);
+
+/** The probability of sparing the dimension's preferred group in one answer distribution. */
+const sparing = (question: SurveyQuestion, distribution: readonly number[]) => distribution.reduce((s, p, k) => s + p * question.answerValues[k], 0);
+
+/**
+ * One unit per dilemma (both its orders, weight 2), carrying its own dimension's preference only and
+ * that dimension as its stratum: a dimension's preference is the weighted mean of its dilemmas', so a
+ * bootstrap that resamples dilemmas within each dimension recomputes all six, and MIS, every time.
+ */
+function dilemmaUnits(questions: readonly SurveyQuestion[], distributions: readonly number[][]): ScoreUnit[] {
+  const units = new Map<string, { total: number; weight: number }>();
+  questions.forEach((q, i) => {
+    const unit = units.get(q.itemId) ?? { total: 0, weight: 0 };
+    units.set(q.itemId, { total: unit.total + sparing(q, distributions[i]), weight: unit.weight + 1 });
+  });
+  return [...units].map(([id, { total, weight }]) => ({ id, weight, scores: { [preferenceName(dimensionOfItem(id))]: total / weight }, stratum: dimensionOfItem(id) }));
+}
 
 function humanOf(target: Target | undefined): NamedScores {
   return target ? targetValues(target) : {};
@@ -75,6 +93,11 @@ export const MULTITP: Instrument<MultiTpSettings, MultiTpScores> = {
   table: MULTITP_HUMAN_TABLE,
   // A held-out split divides dilemmas: a vignette and its swapped twin are one item, so they fall on one side.
   holdout: { by: 'question' },
+  breakdown: {
+    unit: 'dilemma',
+    units: (questions, distributions) => dilemmaUnits(questions, distributions),
+    loss: (named, target) => misalignment(named, target),
+  },
 
   settings: (flags, base) => ({ dilemmas: flags.dilemmas !== undefined ? positiveInteger(flags.dilemmas, '--dilemmas') : (base?.dilemmas ?? null) }),
 
@@ -93,7 +116,7 @@ export const MULTITP: Instrument<MultiTpSettings, MultiTpScores> = {
     let firstListed = 0;
     questions.forEach((q, i) => {
       const dimension = dimensionOf(q);
-      sums.set(dimension, (sums.get(dimension) ?? 0) + distributions[i].reduce((s, p, k) => s + p * q.answerValues[k], 0));
+      sums.set(dimension, (sums.get(dimension) ?? 0) + sparing(q, distributions[i]));
       vignettes[dimension]++;
       firstListed += distributions[i][0];
     });
