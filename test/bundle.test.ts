@@ -39,7 +39,7 @@ describe('cultune bundle and unpack.sh', () => {
     const unpacked = spawnSync('sh', [path.join(out, 'unpack.sh'), out, dest], { encoding: 'utf8' });
     expect(unpacked.status, unpacked.stderr).toBe(0);
     // Without the CUDA provider there is nothing to find for LD_LIBRARY_PATH.
-    expect(unpacked.stdout).toBe(`export PATH="${dest}:$PATH"\n`);
+    expect(unpacked.stdout).toBe(`export PATH='${dest}':"$PATH"\n`);
     expect(sha256(path.join(dest, 'node'))).toBe(sha256(process.execPath));
     const app = path.join(dest, 'app');
     expect(fs.readdirSync(path.join(app, 'node_modules/onnxruntime-node/bin/napi-v6'))).toEqual(['linux']);

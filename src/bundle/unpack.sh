@@ -5,13 +5,21 @@
 # `export` lines to eval: PATH gains DEST (for DEST/cultune) and, for a bundle made with --cuda,
 # LD_LIBRARY_PATH gains the folders holding the CUDA 13 libraries found on this machine.
 #   eval "$(sh BUNDLE_DIR/unpack.sh BUNDLE_DIR ~/cultune)" && cultune doctor
-# Messages go to stderr; only the export lines go to stdout.
+# Messages go to stderr; only the export lines go to stdout. Every folder in them is single-quoted
+# for the shell that evals them, so a folder name holding $(...), `...`, quotes or spaces stays a name.
 set -eu
 
 say() { echo "unpack.sh: $*" >&2; }
+# $1 as one shell word: in single quotes, each ' written as '\'' (close, escaped quote, reopen).
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 [ $# -eq 2 ] || { say "usage: sh unpack.sh BUNDLE_DIR DEST"; exit 2; }
 BUNDLE=$(cd "$1" && pwd)
 DEST=$2
+# A line break cannot survive $(pwd) below (trailing ones are cut, naming another folder).
+case $DEST in *'
+'*) say "DEST holds a line break: choose a folder name without one"; exit 1 ;; esac
+# A name starting with - would be read as an option by cd and mkdir.
+case $DEST in -*) DEST=./$DEST ;; esac
 
 for tool in sha256sum tar cat find; do
   command -v "$tool" >/dev/null 2>&1 || { say "$tool is needed (coreutils, tar, findutils)"; exit 1; }
@@ -35,7 +43,7 @@ say "unpacking into $DEST"
 (cd "$BUNDLE" && cat $(sed 's/^[0-9a-f]*  //' SHA256SUMS)) | $DECOMPRESS | tar -xf - --no-same-owner -C "$STAGE"
 for entry in node cultune app BUNDLE.json; do mv "$STAGE/$entry" "$DEST/$entry"; done
 
-echo "export PATH=\"$DEST:\$PATH\""
+echo "export PATH=$(quote "$DEST"):\"\$PATH\""
 
 PROVIDER="$DEST/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so"
 [ -f "$PROVIDER" ] || exit 0
@@ -49,13 +57,13 @@ visible() {
   for d in $(echo "${LD_LIBRARY_PATH:-}" | tr ':' ' '); do [ -e "$d/$1" ] && return 0; done
   return 1
 }
-ROOTS="/usr/local /usr/lib /opt ${CONDA_PREFIX:-} ${VIRTUAL_ENV:-} $HOME/.local $HOME/miniconda3 $HOME/anaconda3"
 DIRS=""
 MISSING=""
 for lib in libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcurand.so.10 libcudnn.so.9; do
   visible "$lib" && continue
   found=""
-  for root in $ROOTS; do
+  # Listed one by one, quoted: a folder name with spaces stays one root.
+  for root in /usr/local /usr/lib /opt "${CONDA_PREFIX:-}" "${VIRTUAL_ENV:-}" "$HOME/.local" "$HOME/miniconda3" "$HOME/anaconda3"; do
     [ -d "$root" ] || continue
     found=$(find "$root" -xdev -name "$lib" \( -type f -o -type l \) 2>/dev/null | head -n 1)
     [ -n "$found" ] && break
@@ -64,7 +72,7 @@ for lib in libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcurand.so.10 lib
   dir=$(dirname "$found")
   case ":$DIRS:" in *":$dir:"*) ;; *) DIRS="${DIRS:+$DIRS:}$dir" ;; esac
 done
-if [ -n "$DIRS" ]; then echo "export LD_LIBRARY_PATH=\"$DIRS\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}\""; fi
+if [ -n "$DIRS" ]; then echo "export LD_LIBRARY_PATH=$(quote "$DIRS")\"\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}\""; fi
 if [ -n "$MISSING" ]; then say "not found on this machine:$MISSING; CUDA needs them (the CUDA 13 toolkit and cuDNN 9, or the nvidia-* pip wheels a CUDA 13 PyTorch installs); see app/docs/gpu-install.md"; fi
 visible libcuda.so.1 || say "libcuda.so.1 (the NVIDIA driver) is not visible to the dynamic loader: CUDA will not start"
 exit 0
