@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MULTITP } from '../src/instruments/multitp/index.ts';
-import { resultOf, storedInstrument, type ScoreUnit, type SurveyQuestion } from '../src/instruments/index.ts';
+import { DEFAULT_HOLDOUT, drawHoldout, resultOf, storedInstrument, type ScoreUnit, type SurveyQuestion } from '../src/instruments/index.ts';
+import { UserError } from '../src/util/errors.ts';
 import { bootstrapStatistic, resampleWithin, streamFor } from '../src/stats/bootstrap.ts';
 import { pairedComparison } from '../src/stats/paired.ts';
 import { compareConditions } from '../src/eval/condition-comparisons.ts';
@@ -168,5 +169,40 @@ describe('the paired permutation test on MultiTP', () => {
     const test = pairedComparison(units, units, lossOf, { samples: 100, seed: 1, key: 'self', strata: units.map((u) => u.stratum!) });
     expect(test.effect).toBe(0);
     expect(test.p).toBe(1);
+  });
+});
+
+describe('the held-out split of MultiTP, drawn per dimension', () => {
+  const dimensionOf = (item: string) => item.split(' ')[0];
+
+  it('puts every dimension on both sides for every seed 0..50 with --dilemmas 2', () => {
+    for (let seed = 0; seed <= 50; seed++) {
+      const split = drawHoldout(spec, target, DEFAULT_HOLDOUT, String(seed))!;
+      for (const side of [split.train, split.heldOut]) expect(new Set(side.map(dimensionOf))).toEqual(new Set(Object.keys(NAMES)));
+    }
+  });
+
+  it('holds out round(fraction × n) of each dimension, at least one each side, disjoint and complete', () => {
+    const all = { instrument: MULTITP, settings: MULTITP.settings({}) };
+    const items = [...new Set(MULTITP.questions(all.settings, target).map((q) => q.itemId))];
+    for (const fraction of [0.05, 0.3, 0.9]) {
+      const split = drawHoldout(all, target, fraction, '3')!;
+      expect([...split.train, ...split.heldOut].sort()).toEqual([...items].sort());
+      for (const dimension of Object.keys(NAMES)) {
+        const n = items.filter((i) => dimensionOf(i) === dimension).length;
+        const expected = Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
+        expect(split.heldOut.filter((i) => dimensionOf(i) === dimension)).toHaveLength(expected);
+      }
+      // Both sides in the instrument's order.
+      for (const side of [split.train, split.heldOut]) expect(side).toEqual(items.filter((i) => side.includes(i)));
+    }
+    expect(drawHoldout(all, target, 0.3, '3')).toEqual(drawHoldout(all, target, 0.3, '3'));
+    expect(drawHoldout(all, target, 0.3, '3')).not.toEqual(drawHoldout(all, target, 0.3, '4'));
+  });
+
+  it('refuses --dilemmas 1 in one line naming the flag to raise', () => {
+    const one = { instrument: MULTITP, settings: MULTITP.settings({ dilemmas: '1' }) };
+    expect(() => drawHoldout(one, target, 0.3, '1')).toThrow(UserError);
+    expect(() => drawHoldout(one, target, 0.3, '1')).toThrow(/raise --dilemmas, or pass --holdout 0/);
   });
 });

@@ -75,19 +75,46 @@ export function askedOn(spec: InstrumentSpec, target: Target | undefined, part: 
   return { settings, questions: instrument.questions(settings, target) };
 }
 
+/** How many of n units are held out: round(fraction × n), at least one and leaving one where n ≥ 2. */
+function heldOutCount(fraction: number, n: number): number {
+  return n < 2 ? Math.round(fraction * n) : Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
+}
+
+/**
+ * Stratified hold-out (the stratified split of Kohavi 1995, "A study of cross-validation and bootstrap
+ * for accuracy estimation and model selection", IJCAI): each stratum's units are split apart, with
+ * their own count and a shuffle keyed by the stratum too, and both sides keep the instrument's order.
+ */
+function stratifiedSplit(units: readonly string[], stratumOf: (id: string) => string, fraction: number, key: string): { train: string[]; heldOut: string[] } {
+  const strata = new Map<string, string[]>();
+  for (const id of units) strata.set(stratumOf(id), [...(strata.get(stratumOf(id)) ?? []), id]);
+  const training = new Set([...strata].flatMap(([stratum, members]) => seededSplit(members, `${key}:${stratum}`, members.length - heldOutCount(fraction, members.length)).train));
+  return { train: units.filter((id) => training.has(id)), heldOut: units.filter((id) => !training.has(id)) };
+}
+
 /**
  * The split a new run stores, or undefined for --holdout 0. The units in the instrument's order are
  * shuffled by the seeded split keyed by instrument, seed and country; round(fraction × n) of them
- * (at least 1, at most n - 1) are held out. Both sides are checked against the settings here, before
- * any model is loaded.
+ * (at least 1, at most n - 1) are held out. Where the instrument names strata (MultiTP's dimensions),
+ * that is done per stratum instead. Both sides are checked against the settings here, before any
+ * model is loaded.
  */
 export function drawHoldout(spec: InstrumentSpec, target: Target, fraction: number, seed: string): HoldoutSplit | undefined {
   if (fraction === 0) return undefined;
   const units = unitsOf(spec, target);
-  const by = spec.instrument.holdout!.by;
+  const unit = spec.instrument.holdout!;
+  const { by } = unit;
   if (units.length < 2) throw new UserError(`${spec.instrument.title} has ${units.length} ${by}(s) to split: too few to hold any out; pass --holdout 0`);
-  const heldOutCount = Math.min(units.length - 1, Math.max(1, Math.round(fraction * units.length)));
-  const { train, heldOut } = seededSplit(units, `holdout:${spec.instrument.name}:${seed}:${target.country.name}`, units.length - heldOutCount);
+  const key = `holdout:${spec.instrument.name}:${seed}:${target.country.name}`;
+  const { train, heldOut } =
+    unit.by === 'question' && unit.stratumOf
+      ? stratifiedSplit(units, unit.stratumOf, fraction, key)
+      : seededSplit(units, key, units.length - heldOutCount(fraction, units.length));
+  if (train.length === 0 || heldOut.length === 0) {
+    // Only a stratified split gets here: every stratum of one unit fell on the same side (MultiTP with --dilemmas 1).
+    const flags = spec.instrument.options.map((o) => o.flags.split(' ')[0]).join(' or ');
+    throw new UserError(`${spec.instrument.title} has one ${by} per group under these settings, too few to hold part of each out: raise ${flags}, or pass --holdout 0`);
+  }
   const split: HoldoutSplit = { by, fraction, seed, train, heldOut };
   for (const side of ['train', 'heldOut'] as const) askedOn(spec, target, { split, side });
   return split;

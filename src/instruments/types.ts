@@ -115,9 +115,10 @@ export interface DataSource {
  * respondent variant on its side. `respondent`: the respondent profiles, every item asked on both
  * sides (an instrument whose scores need all its items, as VSM's indices and the map's projection
  * do); `variantsPerRespondent` is the most variants one profile gives, so a side of n profiles asks
- * at most n times that many.
+ * at most n times that many. `stratumOf`, where questions fall into groups each score needs (MultiTP's
+ * dimensions), names an item's group: the split is drawn group by group, so both sides hold every group.
  */
-export type HoldoutUnit = { by: 'question' } | { by: 'respondent'; variantsPerRespondent: number };
+export type HoldoutUnit = { by: 'question'; stratumOf?: (itemId: string) => string } | { by: 'respondent'; variantsPerRespondent: number };
 
 /** Flag values as they come from the command line: strings, undefined where not given. */
 export type SettingFlags = Readonly<Record<string, string | undefined>>;

@@ -91,8 +91,9 @@ export const MULTITP: Instrument<MultiTpSettings, MultiTpScores> = {
   columns: DIMENSION_ORDER.map((d) => ({ name: preferenceName(d), title: `${d}: P(sparing ${DIMENSIONS[d].preferred.toLowerCase()})`, digits: 3 })),
   options: [{ flags: '--dilemmas <n>', key: 'dilemmas', description: 'MultiTP: n dilemmas per dimension, each asked in both orders, evenly spread', defaultText: 'all' }],
   table: MULTITP_HUMAN_TABLE,
-  // A held-out split divides dilemmas: a vignette and its swapped twin are one item, so they fall on one side.
-  holdout: { by: 'question' },
+  // A held-out split divides dilemmas: a vignette and its swapped twin are one item, so they fall on one
+  // side. Drawn per dimension, so both sides hold all six preferences and MIS compares like with like.
+  holdout: { by: 'question', stratumOf: dimensionOfItem },
   breakdown: {
     unit: 'dilemma',
     units: (questions, distributions) => dilemmaUnits(questions, distributions),
