@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MULTITP } from '../src/instruments/multitp/index.ts';
 import { DEFAULT_HOLDOUT, drawHoldout, resultOf, storedInstrument, type ScoreUnit, type SurveyQuestion } from '../src/instruments/index.ts';
 import { UserError } from '../src/util/errors.ts';
@@ -8,6 +11,8 @@ import { compareConditions } from '../src/eval/condition-comparisons.ts';
 import { instrumentIntervals } from '../src/eval/unit-statistics.ts';
 import type { EvalRecord } from '../src/eval/eval-record.ts';
 import { targetValues } from '../src/targets/index.ts';
+import { collectReport } from '../src/report/report-data.ts';
+import { reportMarkdown } from '../src/report/report-tables.ts';
 
 /** The preferred group of each dimension and its score name, as MultiTP names them. */
 const NAMES: Record<string, string> = { Species: 'Species_Humans', SocialValue: 'SocialValue_High', Gender: 'Gender_Female', Age: 'Age_Young', Fitness: 'Fitness_Fit', Utilitarianism: 'Utilitarianism_More' };
@@ -204,5 +209,59 @@ describe('the held-out split of MultiTP, drawn per dimension', () => {
     const one = { instrument: MULTITP, settings: MULTITP.settings({ dilemmas: '1' }) };
     expect(() => drawHoldout(one, target, 0.3, '1')).toThrow(UserError);
     expect(() => drawHoldout(one, target, 0.3, '1')).toThrow(/raise --dilemmas, or pass --holdout 0/);
+  });
+});
+
+describe("the report's macro average of MIS over countries", () => {
+  let work: string;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-macro-'));
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  /** An eval file for one country under one condition, its MIS computed for that country's humans. */
+  function writeEval(folder: string, country: string, condition: 'none' | 'persona', shift: number): number {
+    const countryTarget = MULTITP.target({ country });
+    const distributions = distributionsFor(questions, shift);
+    const details = MULTITP.scores(questions, distributions, settings, countryTarget);
+    const result = resultOf(spec, { details, scores: MULTITP.named(details, settings) }, countryTarget);
+    const record = {
+      cultune: 'test',
+      createdAt: '2025-01-01T00:00:00.000Z',
+      condition,
+      run: null,
+      country: { name: countryTarget.country.name },
+      model: { dir: 'm', hidden: 8, dtype: 'f32' },
+      settings: { placement: 'start', seed: '5', bootstrap: 500 },
+      instrument: storedInstrument(spec),
+      result,
+      culturalbench: { available: false, reason: 'not asked' },
+    };
+    fs.mkdirSync(path.join(work, folder), { recursive: true });
+    fs.writeFileSync(path.join(work, folder, `eval-${condition}.json`), JSON.stringify(record));
+    return misOf(dilemmasOf(questions, distributions), targetValues(countryTarget) as Record<string, number>);
+  }
+
+  it('is the mean of the per-country MIS per condition, with a bootstrap over countries from three countries', () => {
+    const countries = ['USA', 'JPN', 'DEU', 'BRA'];
+    const none = countries.map((c, i) => writeEval(c, c, 'none', i));
+    const persona = countries.slice(0, 2).map((c, i) => writeEval(c, c, 'persona', 10 + i));
+    const data = collectReport(countries.map((c) => path.join(work, c)));
+    const [ofNone, ofPersona] = data.macroAverages;
+    expect(data.macroAverages.map((m) => m.condition)).toEqual(['none', 'persona']);
+    expect(ofNone.countries).toHaveLength(4);
+    expect(ofNone.loss.value).toBeCloseTo(none.reduce((s, v) => s + v, 0) / 4, 12);
+    const [low, high] = ofNone.loss.ci95 as [number, number];
+    expect(low).toBeGreaterThanOrEqual(Math.min(...none));
+    expect(high).toBeLessThanOrEqual(Math.max(...none));
+    expect(low).toBeLessThan(ofNone.loss.value!);
+    expect(high).toBeGreaterThan(ofNone.loss.value!);
+    // Two countries: the mean, no interval.
+    expect(ofPersona.loss.value).toBeCloseTo((persona[0] + persona[1]) / 2, 12);
+    expect(ofPersona.loss.ci95).toEqual([null, null]);
+    expect(collectReport(countries.map((c) => path.join(work, c))).macroAverages).toEqual(data.macroAverages);
+    const markdown = reportMarkdown(data);
+    expect(markdown).toContain('## Macro average over countries');
+    expect(markdown).toContain('MultiTP (Jin et al. 2025) macro-averages MIS over countries');
   });
 });

@@ -142,6 +142,11 @@ export interface Instrument<Settings extends object = object, Scores = unknown> 
   readonly holdout?: HoldoutUnit;
   /** The scores unit by unit, for intervals and paired tests; absent, the instrument's scores get none. */
   readonly breakdown?: ScoreBreakdown<Settings>;
+  /**
+   * Where the instrument's paper summarises its loss over countries by their plain mean (MultiTP's
+   * macro-averaged MIS): that source, in prose. The report then gives the mean per condition.
+   */
+  readonly macroAverage?: string;
   /** Where targets come from; absent when the target is not a row of named values. */
   readonly table?: ReferenceTable;
   /**

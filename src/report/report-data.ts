@@ -8,6 +8,7 @@ import { missingIntervalsNote } from './statistics-tables.ts';
 import { withInterval } from './format.ts';
 import { isRunFolder, readRunInfo, readRunJson, readTrainingState, type GenerationRecord } from '../train/run-files.ts';
 import { describeFormat } from '../instruments/index.ts';
+import { macroAverages, type MacroAverage } from './macro-average.ts';
 import { UserError } from '../util/errors.ts';
 
 /** One row of every table: one eval file, i.e. one country under one condition. */
@@ -58,6 +59,8 @@ export interface ReportData {
   rankAgreement: RankAgreement[];
   /** Paired tests between the conditions of each country, instrument and format (soft - none, soft - persona, persona - none). */
   comparisons: ConditionComparison[];
+  /** Per instrument whose paper averages its loss over countries (MultiTP's MIS), condition and format: that mean. */
+  macroAverages: MacroAverage[];
   /** Lines for the reader: folders without eval files, rows without CulturalBench. */
   notes: string[];
 }
@@ -161,5 +164,5 @@ export function collectReport(given: readonly string[]): ReportData {
     }
   }
   if (rows.length === 0 && curves.length === 0) throw new UserError('nothing to report: no eval results and no training history in the folders given');
-  return { folders, rows, curves, fronts, rankAgreement: rankAgreement(rows), comparisons: conditionComparisons(rows), notes };
+  return { folders, rows, curves, fronts, rankAgreement: rankAgreement(rows), comparisons: conditionComparisons(rows), macroAverages: macroAverages(rows), notes };
 }

@@ -3,6 +3,7 @@ import { instrumentDisplay } from './columns.ts';
 import { fixed, withInterval } from './format.ts';
 import { comparisonRows, intervalColumns, lossCell } from './statistics-tables.ts';
 import { instrumentsOf, MIN_RANK_COUNTRIES, type ReportData, type ReportRow } from './report-data.ts';
+import { MIN_MACRO_COUNTRIES } from './macro-average.ts';
 
 /** The flat record of one row: what report.csv holds, column by column, and report.json repeats. */
 export function flatRow(row: ReportRow): Record<string, string | number | null> {
@@ -91,8 +92,20 @@ export interface CountryTable {
   table: string[];
 }
 
+/** What the macro-average table holds, said once above it. */
+export const MACRO_AVERAGE_NOTE = `The loss averaged over countries (each once), as the instrument's paper summarises it; interval: percentile bootstrap over countries (95 %), from ${MIN_MACRO_COUNTRIES} countries.`;
+
+/** The macro averages, one row per instrument, format and condition; null where no instrument declares one. */
+function macroAverageTable(data: ReportData): string[] | null {
+  if (data.macroAverages.length === 0) return null;
+  return markdownTable(
+    ['instrument', 'format', 'condition', 'countries', 'mean loss [95% CI]', 'source'],
+    data.macroAverages.map((m) => [instrumentDisplay(m.instrument, data.rows).title, m.format, m.condition, String(m.countries.length), withInterval(m.loss, 3), m.source]),
+  );
+}
+
 /** The tables both report.md and report.html show, as Markdown lines. */
-export function reportMarkdownTables(data: ReportData): { countries: CountryTable[]; pairedTests: PairedTestTable[]; rankAgreement: string[] | null; rankAgreementMissing: string } {
+export function reportMarkdownTables(data: ReportData): { countries: CountryTable[]; pairedTests: PairedTestTable[]; macroAverages: string[] | null; rankAgreement: string[] | null; rankAgreementMissing: string } {
   const countries = [...new Set(data.rows.map((r) => r.country))].flatMap((country) => {
     const rows = data.rows.filter((r) => r.country === country);
     return instrumentsOf(rows).map((instrument) => {
@@ -127,7 +140,7 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
           ['instrument', 'condition', 'score', 'countries', 'Kendall tau-b', 'Spearman rho'],
           data.rankAgreement.map((a) => [a.instrument, a.condition, a.score, String(a.countries.length), fixed(a.kendallTauB, 3), fixed(a.spearmanRho, 3)]),
         );
-  return { countries, pairedTests: pairedTestTables(data), rankAgreement, rankAgreementMissing: RANK_AGREEMENT_MISSING };
+  return { countries, pairedTests: pairedTestTables(data), macroAverages: macroAverageTable(data), rankAgreement, rankAgreementMissing: RANK_AGREEMENT_MISSING };
 }
 
 /** One instrument's paired tests between conditions, as Markdown lines. */
@@ -158,6 +171,7 @@ export function reportMarkdown(data: ReportData): string {
   }
   if (tables.pairedTests.length > 0) lines.push('## Paired tests between conditions', '', PAIRED_TESTS_NOTE, '');
   for (const t of tables.pairedTests) lines.push(`### ${t.title}`, '', ...t.table, '');
+  if (tables.macroAverages) lines.push('## Macro average over countries', '', MACRO_AVERAGE_NOTE, '', ...tables.macroAverages, '');
   lines.push('## Rank agreement across countries', '', ...(tables.rankAgreement ?? [tables.rankAgreementMissing]), '');
   if (data.notes.length > 0) lines.push('## Notes', '', ...data.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');

@@ -13,6 +13,7 @@ function reportJson(data: ReportData, version: string) {
     rows: data.rows.map(flatRow),
     rankAgreement: data.rankAgreement,
     comparisons: data.comparisons,
+    macroAverages: data.macroAverages,
     curves: data.curves,
     fronts: data.fronts,
     notes: data.notes,

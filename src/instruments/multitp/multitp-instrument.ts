@@ -94,6 +94,7 @@ export const MULTITP: Instrument<MultiTpSettings, MultiTpScores> = {
   // A held-out split divides dilemmas: a vignette and its swapped twin are one item, so they fall on one
   // side. Drawn per dimension, so both sides hold all six preferences and MIS compares like with like.
   holdout: { by: 'question', stratumOf: dimensionOfItem },
+  macroAverage: 'MultiTP (Jin et al. 2025) macro-averages MIS over countries',
   breakdown: {
     unit: 'dilemma',
     units: (questions, distributions) => dilemmaUnits(questions, distributions),
