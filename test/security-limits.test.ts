@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
@@ -7,8 +10,9 @@ import { integerBetween, MAX_TIMER_MS, positiveNumber } from '../src/cli/parsers
 import { loadGlobalOpinions, parseGlobalOpinionsCsv } from '../src/instruments/globalopinionqa/index.ts';
 import { decodeModel, encodeModel } from '../src/model/prepare-graph.ts';
 import { readFront } from '../src/train/run-files.ts';
+import { parseAssignments } from '../src/targets/index.ts';
 import type { SetAsideItem } from '../src/util/set-aside.ts';
-import { makeGround, removeGround, runBadCase, smallTrainArgs, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
+import { makeGround, removeGround, runBadCase, smallTrainArgs, trainBase, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
 import { REPO } from './helpers/paths.ts';
 
 /**
@@ -111,6 +115,92 @@ describe('limits before load', () => {
   });
 });
 
+/** The sizes a run.json records. */
+interface StoredSizes {
+  softPrompt: { k: number };
+  search: { dim: number };
+  model: { hidden: number };
+}
+
+/** run.json edited (as a user's editor would), with the flags that then agree with it; each refused before any compute, naming the file and both sizes. */
+const EDITED_RUN: { name: string; edit: (run: StoredSizes) => void; flags: (stored: StoredSizes) => string[]; error: (stored: StoredSizes) => RegExp }[] = [
+  {
+    name: 'k raised (prompt.json holds the old k)',
+    edit: (run) => (run.softPrompt.k += 1),
+    flags: (stored) => ['--k', String(stored.softPrompt.k + 1)],
+    error: (stored) => new RegExp(`prompt\\.json holds ${stored.softPrompt.k} vectors but run\\.json says k = ${stored.softPrompt.k + 1}: run\\.json was edited after the run began`),
+  },
+  {
+    name: 'dim raised (the checkpoint holds vectors of the old dim)',
+    edit: (run) => (run.search.dim *= 2),
+    flags: (stored) => ['--dim', String(stored.search.dim * 2)],
+    error: (stored) => new RegExp(`checkpoint\\.json holds vectors of ${stored.search.dim} values, but run\\.json searches ${stored.search.dim * 2} \\(dim ${stored.search.dim * 2}\\)`),
+  },
+  {
+    name: 'hidden changed',
+    edit: (run) => (run.model.hidden += 1),
+    flags: () => [],
+    error: (stored) => new RegExp(`run\\.json records hidden size ${stored.model.hidden + 1}, but the model's is ${stored.model.hidden}`),
+  },
+];
+
+describe('a resumed run whose run.json was edited to another prompt size', () => {
+  let base: string;
+  let stored: StoredSizes;
+  beforeAll(async () => {
+    base = await trainBase(ground);
+    stored = JSON.parse(fs.readFileSync(path.join(base, 'run.json'), 'utf8'));
+  }, 120_000);
+
+  it.each(EDITED_RUN.map((row) => [row.name, row] as const))('%s', async (name, row) => {
+    const args = (w: Work) => {
+      const file = path.join(w.copy(base, 'run'), 'run.json');
+      const run = JSON.parse(fs.readFileSync(file, 'utf8'));
+      row.edit(run);
+      fs.writeFileSync(file, JSON.stringify(run));
+      return smallTrainArgs(ground, w.dir, '--resume', ...row.flags(stored));
+    };
+    await runBadCase(ground, { name, args, error: row.error(stored) });
+  });
+});
+
+/**
+ * A copy of the ground model whose output projection (the graph's last external tensor) is all NaN
+ * (every float32 of 0xFFFFFFFF is one), so every logit is; the embedding table, which the search space
+ * is built from, stays finite.
+ */
+function nanModel(w: Work): string {
+  const dir = w.copy(ground.model, 'nan-model');
+  const graph = decodeModel(fs.readFileSync(path.join(dir, 'model.onnx')));
+  const spans = (graph.graph?.initializer ?? []).map((t) => t.externalData ?? []).filter((e) => e.length > 0).map((e) => ({ offset: Number(entry(e, 'offset').value), length: Number(entry(e, 'length').value) }));
+  const last = spans.reduce((a, b) => (b.offset > a.offset ? b : a));
+  const data = path.join(dir, 'model.onnx_data');
+  const bytes = fs.readFileSync(data);
+  bytes.fill(0xff, last.offset, last.offset + last.length);
+  fs.writeFileSync(data, bytes);
+  return dir;
+}
+const onModel = (model: string, args: string[]) => args.map((arg) => (arg === ground.model ? model : arg));
+const NON_FINITE = /no candidate of generation 1 has a finite objective \(vsm13 loss: 4 NaN\); the model's (PDI|IDV|MAS|UAI|LTO|IVR)(, [A-Z]{3})* scores are not finite/;
+
+const NON_FINITE_LOSS: BadCase[] = [
+  { name: 'into a run folder it creates (removed again)', args: (w) => onModel(nanModel(w), smallTrainArgs(ground, w.dir, '--constants', 'zero')), error: NON_FINITE },
+  { name: 'into an --out it creates (removed again)', args: (w) => onModel(nanModel(w), smallTrainArgs(ground, w.path('new-out'), '--constants', 'zero')), error: NON_FINITE },
+  {
+    name: 'into a run folder that existed before (kept, empty)',
+    args: (w) => (fs.mkdirSync(w.path('run')), onModel(nanModel(w), smallTrainArgs(ground, w.dir, '--constants', 'zero'))),
+    error: NON_FINITE,
+  },
+];
+
+describe('a run whose loss is non-finite everywhere', () => {
+  it.each(NON_FINITE_LOSS.map((row) => [row.name, row] as const))('fails after the first generation, %s', async (_name, row) => {
+    const result = await runBadCase(ground, row);
+    // After the first generation, not the budget's second.
+    expect(result.stderr).not.toMatch(/generation 2/);
+  });
+});
+
 const NUMERIC_FLAGS: BadCase[] = [
   { name: '--gpu-memory in hexadecimal', args: () => survey('--gpu-memory', '0x10'), error: /argument '0x10' is invalid\. expected a number > 0, got "0x10"/ },
   { name: '--gpu-memory Infinity', args: () => survey('--gpu-memory', 'Infinity'), error: /expected a number > 0, got "Infinity"/ },
@@ -144,6 +234,32 @@ describe('numeric and option flags', () => {
     const expected = isDecimal(text) && Number(text) > 0 ? Number(text) : undefined;
     if (expected === undefined) expect(() => positiveNumber(text)).toThrow(InvalidArgumentError);
     else expect(positiveNumber(text)).toBe(expected);
+  });
+});
+
+/** Targets and constants are finite and within ±10^6 (docs/security.md), so the loss cannot overflow to Infinity. */
+const VALUES_TOO_LARGE: BadCase[] = [
+  { name: '--target 1e308', args: (w) => smallTrainArgs(ground, w.dir, '--target', 'PDI=1e308'), error: /--target: PDI 1e\+308 is beyond ±1,000,000, far outside any published scale/ },
+  { name: '--constants PDI=1e308', args: (w) => smallTrainArgs(ground, w.dir, '--constants', 'PDI=1e308'), error: /--constants: PDI 1e\+308 is beyond ±1,000,000/ },
+  { name: 'a constants file with 1e308', args: (w) => smallTrainArgs(ground, w.dir, '--constants', w.file('c.json', '{"IDV": -1e308}')), error: /c\.json: IDV -1e\+308 is beyond ±1,000,000/ },
+  { name: 'a constants file with 1e309', args: (w) => smallTrainArgs(ground, w.dir, '--constants', w.file('c.json', '{"IDV": 1e309}')), error: /c\.json: IDV Infinity is not a finite number/ },
+  { name: 'a JSON targets file with 1e309', args: (w) => smallTrainArgs(ground, w.dir, '--targets', w.file('t.json', '{"country": "Japan",\n "PDI": 1e309}')), error: /t\.json:2: PDI Infinity is not a finite number/ },
+  { name: 'a JSON targets file with 1e308', args: (w) => smallTrainArgs(ground, w.dir, '--targets', w.file('t.json', '{"country": "Japan", "PDI": 1e308}')), error: /t\.json:1: PDI 1e\+308 is beyond ±1,000,000/ },
+  { name: 'a CSV targets file with 1e308', args: (w) => smallTrainArgs(ground, w.dir, '--targets', w.file('t.csv', 'country,PDI\nJapan,1e308\n')), error: /t\.csv:2: PDI 1e\+308 is beyond ±1,000,000/ },
+  { name: 'a CSV targets file with 1e309', args: (w) => smallTrainArgs(ground, w.dir, '--targets', w.file('t.csv', 'country,PDI\nJapan,1e309\n')), error: /t\.csv:2: PDI "1e309" is not a decimal number/ },
+];
+
+describe('targets and constants the loss cannot overflow on', () => {
+  it.each(VALUES_TOO_LARGE.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
+    await runBadCase(ground, row);
+  });
+
+  // The definition, written here: finite, and at most 10^6 from zero either way.
+  const naming = { names: ['PDI'], parse: (name: string) => (name === 'PDI' ? name : undefined) };
+  it.each(['0', '120', '-35.5', '1000000', '-1000000', '1000000.5', '-1000001', '1e7', '1e308'])('PDI=%s', (text) => {
+    const accepted = Math.abs(Number(text)) <= 10 ** 6;
+    if (accepted) expect(parseAssignments(`PDI=${text}`, '--target', naming)).toEqual({ PDI: Number(text) });
+    else expect(() => parseAssignments(`PDI=${text}`, '--target', naming)).toThrow(/is beyond ±1,000,000/);
   });
 });
 
@@ -189,6 +305,39 @@ describe('data validation', () => {
     const work = new Work(ground);
     const latin1 = Buffer.from(`question,selections,options,source\n${row('Caf\u00e9', { Britain: '0.5, 0.5' }, TWO)}`, 'latin1');
     await expect(loadGlobalOpinions({ data: work.file('opinions.csv', latin1), download: false })).rejects.toThrow(/opinions\.csv is not UTF-8 text/);
+  });
+
+  describe('GlobalOpinionQA from the cache or a download is decoded strictly', () => {
+    const good = Buffer.from(`question,selections,options,source\n${row('Caf\u00e9 good', { Britain: '0.5, 0.5' }, TWO)}`, 'utf8');
+    const latin1 = Buffer.from(`question,selections,options,source\n${row('Caf\u00e9 latin1', { Britain: '0.5, 0.5' }, TWO)}`, 'latin1');
+    let server: http.Server;
+    let baseUrl: string;
+    beforeAll(async () => {
+      server = http.createServer((req, res) => res.writeHead(200).end(req.url?.startsWith('/latin1/') ? latin1 : good));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('a download that is not UTF-8 is refused in one line, and nothing is cached', async () => {
+      const work = new Work(ground);
+      const error = await loadGlobalOpinions({ download: true, cacheDir: work.dir, baseUrl: `${baseUrl}/latin1`, localFlag: '--instrument-data' }).catch((e: Error) => e);
+      expect((error as Error).message).toMatch(/global_opinions\.csv line 2: not valid UTF-8 \(byte \d+\); nothing was cached; pass --instrument-data with a local copy/);
+      expect((error as Error).message).not.toContain('\n');
+      expect(fs.readdirSync(work.dir)).toEqual([]);
+    });
+
+    it('a cached copy that is not UTF-8 counts as damaged: downloaded again, or one line offline', async () => {
+      const work = new Work(ground);
+      // As a loose decoder once accepted it: the file with its hash recorded.
+      work.file('global_opinions.csv', latin1);
+      work.file('global_opinions.csv.sha256', `${createHash('sha256').update(latin1).digest('hex')}\n`);
+      await expect(loadGlobalOpinions({ download: false, cacheDir: work.dir })).rejects.toThrow(/cached .*global_opinions\.csv is damaged \(.*line 2: not valid UTF-8 \(byte \d+\)\); allow downloads/);
+      const loaded = await loadGlobalOpinions({ download: true, cacheDir: work.dir, baseUrl: `${baseUrl}/good` });
+      expect(loaded.file.origin).toBe('download');
+      expect(loaded.questions.map((q) => q.question)).toEqual(['Caf\u00e9 good']);
+      expect(fs.readFileSync(work.path('global_opinions.csv'))).toEqual(good);
+    });
   });
 
   it('front.json without members, or with a chosen member not among them, is refused in one line', () => {

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { planTrainJob } from '../src/cli/train-job.ts';
+import { planTrainJob, runTrainJob } from '../src/cli/train-job.ts';
+import type { LoadedModel } from '../src/model/index.ts';
 import { parseQueueAddress, type QueueAddress } from '../src/queue/connection.ts';
 import { enqueueRuns } from '../src/queue/enqueue.ts';
 import { JobRejected, startWorker, type WorkerEvent } from '../src/queue/worker.ts';
@@ -139,6 +140,20 @@ describe('queue jobs name no file and no folder outside --runs', () => {
       fs.rmSync(dir, { recursive: true, force: true });
       fs.rmSync(path.join(runs, 'DE-s3'), { recursive: true, force: true });
     }
+  });
+
+  it("fails a job whose --max-new-tokens passes the worker's model context, once and in one line, before training", async () => {
+    // A worker's model as far as the check reads it: its graph hash and its context length.
+    const maxPositions = 1024;
+    const model = { sourceHash: MODEL_HASH, config: { maxPositions } } as unknown as LoadedModel;
+    const planned = await planTrainJob('JP-cot-s3', job({ run: 'JP-cot-s3', args: [...BASE_ARGS, '--format', 'cot', '--max-new-tokens', '5000'] }), runs, noDataset);
+    const before = snapshot(runs);
+    const control = { interrupted: () => false, progress: () => {} };
+    const error = await rejection(runTrainJob(planned, { model, culturalBench: async () => { throw new Error('not asked'); } }, control));
+    expect(error).toBeInstanceOf(JobRejected);
+    // The cap leaves the prompt at least one position (the definition in docs/security.md).
+    expect(error.message).toMatch(new RegExp(`^job JP-cot-s3: --max-new-tokens 5000: the model takes at most ${maxPositions} positions .*use --max-new-tokens ${maxPositions - 1} or less$`));
+    expect(snapshot(runs)).toEqual(before);
   });
 
   it('knows every setting flag of every instrument: a new one is decided on, not carried blindly', () => {

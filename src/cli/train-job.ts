@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import type { Availability } from '../culturalbench/index.ts';
 import { parseStrategy, type Strategy } from '../de/index.ts';
 import type { LoadedModel } from '../model/index.ts';
+import { checkNewTokens } from '../model/request-limits.ts';
 import { checkJobArgs, JOB_FLAG_NAMES, type JobFile } from '../queue/job-args.ts';
 import { checkRunFolder, pathInsideRuns, readJobData, type TrainJobData, type TrainJobResult } from '../queue/jobs.ts';
 import { JobNotForThisWorker, JobRejected, type JobControl } from '../queue/worker.ts';
@@ -147,6 +148,21 @@ export async function planTrainJob(id: string, data: unknown, runs: string, load
   }
 }
 
+/**
+ * A job's --max-new-tokens against the worker's model, as `train` checks it before loading one
+ * (model-options.ts): past the context, generation would fail deep in the first generation, and
+ * every retry the same way, so the job fails once, in one line.
+ */
+function checkJobNewTokens(id: string, definition: Pick<RunDefinition, 'instrument'>, model: LoadedModel): void {
+  const maxNewTokens = definition.instrument.format?.maxNewTokens;
+  if (maxNewTokens === undefined) return;
+  try {
+    checkNewTokens(maxNewTokens, model.config.maxPositions);
+  } catch (error) {
+    throw error instanceof UserError ? new JobRejected(`job ${id}: ${error.message}`) : error;
+  }
+}
+
 /** What a worker holds for all its jobs: the loaded model and where CulturalBench comes from. */
 export interface JobContext {
   model: LoadedModel;
@@ -164,6 +180,7 @@ export async function runTrainJob(job: PlannedJob, context: JobContext, control:
   if (job.model !== model.sourceHash) {
     throw new JobNotForThisWorker(`job ${path.basename(run.dir)} wants the model with graph hash ${job.model.slice(0, 12)}; this worker has ${model.sourceHash.slice(0, 12)} (--model)`);
   }
+  checkJobNewTokens(path.basename(run.dir), run.definition, model);
   const finishedBefore = run.state === 'finished';
   const info = run.state === 'new' ? newRunInfo(run.definition, model, VERSION) : run.stored;
   const result = await train(run.dir, info, model, {

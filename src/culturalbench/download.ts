@@ -6,6 +6,7 @@ import { UserError, describeFetchFailure } from '../util/errors.ts';
 import type { DatasetFile } from './source.ts';
 import { displayPath } from '../util/display-path.ts';
 import { notice } from '../util/notices.ts';
+import { decodeUtf8 } from '../util/text-file.ts';
 
 export interface CacheOptions<T> {
   cacheDir: string;
@@ -53,7 +54,8 @@ function checkCached<T>(target: string, expected: string | undefined, parse: (te
   const actual = sha256Hex(bytes);
   if (expected !== undefined && actual !== expected) return { damaged: `sha256 ${actual.slice(0, 12)}..., expected ${expected.slice(0, 12)}...` };
   try {
-    return { content: parse(bytes.toString('utf8'), target), sha256: actual };
+    // Strictly: a damaged copy whose bytes are not UTF-8 would otherwise parse with U+FFFD in their place.
+    return { content: parse(decodeUtf8(bytes, target, null), target), sha256: actual };
   } catch (error) {
     if (error instanceof UserError) return { damaged: error.message };
     throw error;
@@ -98,11 +100,11 @@ export async function ensureCachedFile<T>(file: Pick<DatasetFile, 'hubName' | 'p
         `(if the dataset changed upstream, ${options.localFlag ? `download it yourself and pass ${options.localFlag}` : 'download it yourself into the cache'})`,
     );
   }
-  const content = options.parse(Buffer.from(bytes).toString('utf8'), url);
+  const content = options.parse(decodeUtf8(bytes, url, `nothing was cached; ${remedy(options.localFlag)}`), url);
   // The hash goes first: a crash between the two writes leaves a hash without a file (re-download,
   // verified against it), never a file without its hash.
-  const remedy = 'set CULTUNE_CACHE or --cache-dir to a writable folder';
-  if (expected === undefined) writeFileAtomic(recordedHashPath(options.cacheDir, file), `${actual}\n`, { remedy });
-  writeFileAtomic(target, bytes, { remedy });
+  const unwritable = 'set CULTUNE_CACHE or --cache-dir to a writable folder';
+  if (expected === undefined) writeFileAtomic(recordedHashPath(options.cacheDir, file), `${actual}\n`, { remedy: unwritable });
+  writeFileAtomic(target, bytes, { remedy: unwritable });
   return { path: target, content, sha256: actual, origin: 'download' };
 }

@@ -11,6 +11,7 @@ export {
   parseAssignments,
   requireUsableTarget,
   resolveTarget,
+  scoreValueProblem,
   targetValues,
   type Fallback,
   type ReferenceRow,

@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { UserError, describeError } from '../util/errors.ts';
 import { parseDecimal } from '../util/numbers.ts';
 import { readTextFile } from '../util/text-file.ts';
+import { scoreValueProblem } from './target.ts';
 
 /** One country's numbers in a user's targets file, with the line of each number for error messages and sources. */
 export interface TargetFileEntry {
@@ -65,6 +66,8 @@ export function parseTargetsCsv(text: string, file: string, naming: ScoreNaming)
       if (!dimension || isNotGiven(cell)) continue;
       const value = parseDecimal(cell);
       if (value === undefined) fail(file, line, `${dimension} "${cell}" is not a decimal number`);
+      const problem = scoreValueProblem(dimension, value);
+      if (problem) fail(file, line, problem);
       entry.values[dimension] = { value, line };
     }
     return entry;
@@ -116,9 +119,10 @@ export function parseTargetsJson(text: string, file: string, naming: ScoreNaming
       if (!dimension) fail(file, lineOfKey(key), `unknown key "${key}"; expected ${expected(naming)}`);
       if (entry.values[dimension]) fail(file, lineOfKey(key), `${dimension} is given twice`);
       if (isNotGiven(value)) continue;
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        fail(file, lineOfKey(key), `${dimension} ${JSON.stringify(value)} is not a number`);
-      }
+      if (typeof value !== 'number') fail(file, lineOfKey(key), `${dimension} ${JSON.stringify(value)} is not a number`);
+      // JSON.parse reads an overflowing 1e309 as Infinity.
+      const problem = scoreValueProblem(dimension, value);
+      if (problem) fail(file, lineOfKey(key), problem);
       entry.values[dimension] = { value, line: lineOfKey(key) };
     }
     if (entry.country === '') fail(file, line, 'entry has no "country"');

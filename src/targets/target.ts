@@ -190,6 +190,22 @@ export function requireUsableTarget(target: Target, table: ReferenceTable): void
   if (target.missing.length === table.naming.names.length) throw new UserError(explainMissing(target, table).map((l) => l.trim()).join(' '));
 }
 
+/**
+ * The largest magnitude a target or a constant may have. Every published scale is small (Hofstede's
+ * 0 to about 120, VSM 2013 constants a few hundred, the cultural map's coordinates within ±5, MultiTP's
+ * preferences within ±1), while a loss squares differences (VSM 2013's l2) and sums them: a value of
+ * 1e308 made the loss Infinity, which DE cannot rank. Within ±10^6 a square stays below 10^13, exact
+ * enough and far from overflow; anything larger is a typo or a hostile file.
+ */
+export const MAX_SCORE_MAGNITUDE = 1e6;
+
+/** Why a target or constant value cannot be used (not finite, or beyond ±MAX_SCORE_MAGNITUDE), or undefined. */
+export function scoreValueProblem(name: string, value: number): string | undefined {
+  if (!Number.isFinite(value)) return `${name} ${value} is not a finite number`;
+  if (Math.abs(value) <= MAX_SCORE_MAGNITUDE) return undefined;
+  return `${name} ${value} is beyond ±${MAX_SCORE_MAGNITUDE.toLocaleString('en')}, far outside any published scale (the loss would overflow)`;
+}
+
 /** Reads `NAME=VALUE,NAME=VALUE` (any subset of the names); `what` names the flag in errors. */
 export function parseAssignments(text: string, what: string, naming: ScoreNaming): Record<string, number> {
   const result: Record<string, number> = {};
@@ -199,6 +215,8 @@ export function parseAssignments(text: string, what: string, naming: ScoreNaming
     if (!match || !name) throw new UserError(`${what}: "${part}" is not NAME=NUMBER with NAME one of ${naming.names.join(', ')}`);
     const value = parseDecimal(match[2]);
     if (value === undefined) throw new UserError(`${what}: "${match[2]}" for ${name} is not a decimal number`);
+    const problem = scoreValueProblem(name, value);
+    if (problem) throw new UserError(`${what}: ${problem}`);
     if (name in result) throw new UserError(`${what}: ${name} is given twice`);
     result[name] = value;
   }

@@ -214,12 +214,36 @@ export function readRunInfo(dir: string): RunInfo {
   return run as RunInfo;
 }
 
-/** The run's best prompt, which must have the k and hidden size run.json records (a mismatch means files of two runs). */
-export function readRunPrompt(dir: string, info: RunInfo): SoftPrompt {
+/** The run's best prompt, which must have the k and hidden size run.json records (a mismatch means files of two runs, or `why`). */
+export function readRunPrompt(dir: string, info: RunInfo, why = 'the files belong to different runs'): SoftPrompt {
   const file = path.join(dir, PROMPT_FILE);
   const prompt = readSoftPromptFile(file, info.model.hidden);
-  if (prompt.k !== info.softPrompt.k) throw new UserError(`${file} holds ${prompt.k} vectors but ${RUN_FILE} says k = ${info.softPrompt.k}: the files belong to different runs`);
+  if (prompt.k !== info.softPrompt.k) throw new UserError(`${file} holds ${prompt.k} vectors but ${RUN_FILE} says k = ${info.softPrompt.k}: ${why}`);
   return prompt;
+}
+
+/** The next step when a run's files no longer fit each other: run.json was edited after the run began. */
+const EDITED = `${RUN_FILE} was edited after the run began: restore it, or train afresh under another --name`;
+
+/**
+ * Before a run is continued, its stored files must fit the prompt that will be searched: run.json's
+ * hidden size is the model's, the checkpoint's vectors have `searched` values, prompt.json holds k x
+ * hidden. An edited run.json (k, hidden, dim) would otherwise be resumed and "finish" with a prompt of
+ * another size than the generations before it searched.
+ */
+export function checkStoredSizes(dir: string, info: RunInfo, sizes: { hidden: number; searched: number }): void {
+  if (info.model.hidden !== sizes.hidden) {
+    throw new UserError(`${path.join(dir, RUN_FILE)} records hidden size ${info.model.hidden}, but the model's is ${sizes.hidden}: ${EDITED}`);
+  }
+  const checkpoint = readRunJson<Partial<Checkpoint> | null>(dir, CHECKPOINT_FILE);
+  const stored = checkpoint?.de?.params?.dim;
+  if (checkpoint !== undefined && stored !== sizes.searched) {
+    const what = info.search.space === 'full' ? `k ${info.softPrompt.k} x hidden ${sizes.hidden}` : `dim ${info.search.dim}`;
+    throw new UserError(`${path.join(dir, CHECKPOINT_FILE)} holds vectors of ${stored ?? 'unknown'} values, but ${RUN_FILE} searches ${sizes.searched} (${what}): ${EDITED}`);
+  }
+  // Before a checkpoint, prompt.json is a failed start's and goes (train.ts); after one, it is the run's best.
+  const trained = checkpoint !== undefined || fs.existsSync(path.join(dir, RESULT_FILE));
+  if (trained && fs.existsSync(path.join(dir, PROMPT_FILE))) readRunPrompt(dir, info, EDITED);
 }
 
 function isHistory(value: unknown): value is GenerationRecord[] {

@@ -11,7 +11,7 @@ import {
   type Checkpoint, type FrontFile, type FrontMember, type FrontObjectives, type GenerationRecord, type RunInfo,
 } from './run-files.ts';
 import type { SearchSpace } from './search-space.ts';
-import { candidatesPerPass, median, populationOptions, restoreOrCreate, TrainingInterrupted, type TrainCallbacks } from './train-loop.ts';
+import { candidatesPerPass, median, noFiniteObjectiveError, populationOptions, restoreOrCreate, TrainingInterrupted, type TrainCallbacks } from './train-loop.ts';
 
 /** The hypervolume's reference point: 10 % beyond the worst first-generation loss, and error 1 (accuracy 0). */
 const REFERENCE_MARGIN = 1.1;
@@ -89,6 +89,7 @@ export async function searchFront(
     const started = performance.now();
     const candidates = gde3.ask();
     const rows: number[][] = [];
+    const generationResults: InstrumentResult[] = [];
     const perPass = candidatesPerPass(model);
     for (let first = 0; first < candidates.length; first += perPass) {
       if (callbacks.interrupted?.()) throw new TrainingInterrupted(gde3.generation);
@@ -99,6 +100,7 @@ export async function searchFront(
       results.forEach((result, i) => {
         const row = [result.loss.value, 1 - accuracies[i]];
         rows.push(row);
+        generationResults.push(result);
         known.set(vectorKey(batch[i]), { objectives: row, result });
       });
     }
@@ -111,8 +113,11 @@ export async function searchFront(
     });
     known = new Map(members.map((m) => [vectorKey(m.vector), { objectives: m.objectives, result: m.result }]));
     elapsed += (performance.now() - started) / 1000;
-    // Only candidates with finite objectives reach the front: with none yet, there is nothing to keep.
-    if (members.length === 0) continue;
+    // Only candidates with finite objectives reach the front, and a finite member never leaves it for a non-finite one.
+    if (members.length === 0) {
+      const objectives = [{ name: `${info.instrument.name} loss`, values: rows.map((r) => r[0]) }, { name: 'CulturalBench error', values: rows.map((r) => r[1]) }];
+      throw noFiniteObjectiveError(gde3.generation, objectives, generationResults);
+    }
     chosen = kneeIndex(members.map((m) => m.objectives));
     best = members[chosen].result;
     const record: GenerationRecord = {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { CANDIDATES_PER_GROUP, type LoadedModel } from '../model/index.ts';
+import type { InstrumentResult } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
 import { CHECKPOINT_FILE, type Checkpoint, type GenerationRecord } from './run-files.ts';
 import type { SearchSettings, SearchSpace } from './search-space.ts';
@@ -32,6 +33,30 @@ export class TrainingInterrupted extends Error {
         : 'interrupted before the first generation finished; nothing was saved: the same command starts the run again',
     );
   }
+}
+
+/** The non-finite values among `values`, counted: "4 NaN", "1 Infinity, 3 NaN". */
+function countNonFinite(values: readonly number[]): string {
+  const counts = new Map<string, number>();
+  for (const value of values.filter((v) => !Number.isFinite(v))) counts.set(String(value), (counts.get(String(value)) ?? 0) + 1);
+  return [...counts].sort().map(([value, n]) => `${n} ${value}`).join(', ');
+}
+
+/**
+ * Ends a run whose generation left it without a single finite objective (none in it, none before):
+ * DE cannot rank NaN or infinite values, so the rest of the budget would be a blind search ending in
+ * the same failure. Raised before that generation's checkpoint, so a new run leaves no folder behind
+ * (train.ts, inRunFolder) and a resumed one keeps its last checkpoint. Where the model's own scores are
+ * not finite the model is the cause; where they are, the target or constants the loss compares them with.
+ */
+export function noFiniteObjectiveError(generation: number, objectives: readonly { name: string; values: readonly number[] }[], results: readonly InstrumentResult[]): UserError {
+  const what = objectives.map((o) => `${o.name}: ${countNonFinite(o.values) || 'finite'}`).join('; ');
+  const scores = [...new Set(results.flatMap((r) => Object.entries(r.scores).filter(([, v]) => !Number.isFinite(v)).map(([name]) => name)))];
+  const cause =
+    scores.length > 0
+      ? `the model's ${scores.join(', ')} scores are not finite, so its outputs are NaN or infinite (a damaged graph, or float16 overflowing: try --dtype fp32)`
+      : "the model's scores are finite, so the target or constants in the run's run.json are what overflows";
+  return new UserError(`no candidate of generation ${generation} has a finite objective (${what}); ${cause}`);
 }
 
 export function median(values: number[]): number {

@@ -11,11 +11,11 @@ import { UserError } from '../util/errors.ts';
 import { checkTrainSettingsForModel } from './check-settings.ts';
 import { acquireLock } from '../util/lock.ts';
 import { initTokens } from './init-text.ts';
-import { buildSearchSpace, type SearchSpace } from './search-space.ts';
+import { buildSearchSpace, searchedDim, type SearchSpace } from './search-space.ts';
 import { searchFront } from './train-front.ts';
-import { candidatesPerPass, median, populationOptions, restoreOrCreate, TrainingInterrupted, type TrainCallbacks } from './train-loop.ts';
+import { candidatesPerPass, median, noFiniteObjectiveError, populationOptions, restoreOrCreate, TrainingInterrupted, type TrainCallbacks } from './train-loop.ts';
 import {
-  CHECKPOINT_FILE, PROMPT_FILE, RESULT_FILE, RUN_FILE, readRunJson,
+  CHECKPOINT_FILE, PROMPT_FILE, RESULT_FILE, RUN_FILE, checkStoredSizes, readRunJson,
   type BestCandidate, type Checkpoint, type GenerationRecord, type RunInfo, type RunResult,
 } from './run-files.ts';
 
@@ -36,6 +36,7 @@ export async function train(runDir: string, asked: RunInfo, model: LoadedModel, 
   if (asked.model.sourceHash !== model.sourceHash) {
     throw new UserError(`the run was trained on another model (graph hash ${asked.model.sourceHash.slice(0, 12)}); pass the same --model`);
   }
+  checkStoredSizes(runDir, asked, { hidden: model.hidden, searched: searchedDim(asked.softPrompt.k, model.hidden, asked.search) });
   // Settings fitted to the model (VSM 2013's anchored constants) are fitted once, leaving out the run's
   // country, and stored in run.json: evaluation reads them from there, so training and eval share one C.
   const stored = instrumentFromStored(asked.instrument);
@@ -109,22 +110,23 @@ async function searchSingle(runDir: string, info: RunInfo, model: LoadedModel, o
   for (let reason = de.stopReason(); reason === null; reason = de.stopReason()) {
     const started = performance.now();
     const candidates = de.ask();
-    const losses: number[] = [];
+    const results: BestCandidate[] = [];
     let bestPrompt: Float32Array | undefined;
     const perPass = candidatesPerPass(model);
     for (let first = 0; first < candidates.length; first += perPass) {
       if (callbacks.interrupted?.()) throw new TrainingInterrupted(de.generation);
       const prompts = candidates.slice(first, first + perPass).map((candidate) => space.toPrompt(candidate));
-      const results = await objective.evaluateMany(prompts);
-      results.forEach((result, i) => {
-        losses.push(result.loss.value);
+      (await objective.evaluateMany(prompts)).forEach((result, i) => {
+        results.push(result);
         if (Number.isFinite(result.loss.value) && (best === null || result.loss.value < best.loss.value)) {
           best = result;
           bestPrompt = prompts[i].data;
         }
       });
     }
+    const losses = results.map((result) => result.loss.value);
     de.tell(losses);
+    if (best === null) throw noFiniteObjectiveError(de.generation, [{ name: `${info.instrument.name} loss`, values: losses }], results);
     elapsed += (performance.now() - started) / 1000;
     const record = { generation: de.generation, evaluations: de.evaluations, bestLoss: best?.loss.value ?? NaN, medianLoss: median(losses), seconds: elapsed };
     history.push(record);

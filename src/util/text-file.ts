@@ -7,16 +7,17 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Decodes UTF-8 text strictly: an invalid byte is one line naming the file, line and byte offset (a
  * lenient decoder would put U+FFFD in its place and the text would be silently different). A leading
- * byte-order mark, which some editors on Windows write, is accepted and dropped.
+ * byte-order mark, which some editors on Windows write, is accepted and dropped. `nextStep` ends the
+ * line (none where the caller says what happens next).
  */
-export function decodeUtf8(bytes: Uint8Array, source: string): string {
+export function decodeUtf8(bytes: Uint8Array, source: string, nextStep: string | null = 'save the file as UTF-8'): string {
   let text: string;
   try {
     text = UTF8.decode(bytes);
   } catch {
     const offset = firstInvalidUtf8(bytes);
     const line = bytes.subarray(0, offset).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 1);
-    throw new UserError(`${source} line ${line}: not valid UTF-8 (byte ${offset}); save the file as UTF-8`);
+    throw new UserError(`${source} line ${line}: not valid UTF-8 (byte ${offset})${nextStep ? `; ${nextStep}` : ''}`);
   }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -189,7 +189,7 @@ export async function loadGlobalOpinions(source: OpinionSource): Promise<Opinion
     cacheDir: source.cacheDir ?? path.join(cacheRoot(), 'globalopinionqa'),
     baseUrl: source.baseUrl ?? process.env[BASE_URL_ENV] ?? DEFAULT_BASE_URL,
     download: source.download,
-    // The download checks UTF-8 per row (a row that is not reads with U+FFFD and is set aside).
+    // The downloader decodes strictly: a cached copy that is not UTF-8 is damaged (downloaded again), a download is refused.
     parse: (text, file) => {
       const setAside: SetAsideItem[] = [];
       return { questions: parseGlobalOpinionsCsv(text, file, setAside), setAside };

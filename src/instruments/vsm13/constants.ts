@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { UserError, describeError } from '../../util/errors.ts';
 import { readTextFile } from '../../util/text-file.ts';
-import { DIMENSIONS, mapDimensions, parseAssignments, parseDimension, type Dimension, type DimensionScores, type PartialScores } from '../../targets/index.ts';
+import { DIMENSIONS, mapDimensions, parseAssignments, parseDimension, scoreValueProblem, type Dimension, type DimensionScores, type PartialScores } from '../../targets/index.ts';
 
 /**
  * The constants C added to each raw index. The VSM 2013 Manual leaves them to the researcher, so the
@@ -113,7 +113,10 @@ export function constantsFromJson(value: unknown, where: string): IndexConstants
   for (const [key, v] of Object.entries(rawValues)) {
     const dimension = parseDimension(key);
     if (!dimension) throw new UserError(`${where}: "${key}" is not one of ${DIMENSIONS.join(', ')}`);
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new UserError(`${where}: ${dimension} is not a number`);
+    if (typeof v !== 'number') throw new UserError(`${where}: ${dimension} is not a number`);
+    // JSON.parse reads an overflowing 1e309 as Infinity; 1e308 is finite but overflows the loss.
+    const problem = scoreValueProblem(dimension, v);
+    if (problem) throw new UserError(`${where}: ${problem}`);
     values[dimension] = v;
   }
   const kind = stored && (value.kind === 'zero' || value.kind === 'anchored') ? value.kind : 'explicit';
