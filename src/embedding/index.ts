@@ -1,7 +1,7 @@
 export { softPromptBounds } from './bounds.ts';
 export { FP16_LARGEST, float16ArrayToFloat32, float16BitsToFloat32, float32ArrayToFloat16, float32ToFloat16Bits } from './fp16.ts';
-export { INIT_KINDS, PEFT_INIT, type InitKind, type SoftPromptConfig } from './config.ts';
-export { initPopulation, initSoftPrompt, initSubspacePopulation, type InitSpec, type PromptTuningInit } from './init.ts';
+export { INIT_KINDS, PEFT_INIT, type InitKind, type InitSource, type SoftPromptConfig } from './config.ts';
+export { initPopulation, initSoftPrompt, initSubspacePopulation, jitteredPopulation, type InitSpec, type PromptTuningInit } from './init.ts';
 export { decodeNpy, encodeNpy, type NpyDtype } from './npy.ts';
 export { decodePeftSoftPrompt, encodePeftSoftPrompt, peftAdapterConfig, PEFT_TENSOR_NAME, type AdapterConfigOptions } from './peft.ts';
 export { decodeSafetensors, encodeSafetensors, type SafetensorsDtype, type Tensor } from './safetensors.ts';

@@ -60,11 +60,17 @@ export function initPopulation(
   if (spec.method !== 'TEXT') {
     return Array.from({ length: popSize }, (_, i) => initSoftPrompt(table, k, { ...spec, seed: `${spec.seed}/${i}` }));
   }
-  const text = initSoftPrompt(table, k, spec);
-  const noise = textJitter * tableStats(table).std;
-  const stream = new SeededStream(`${spec.seed}/jitter`);
+  return jitteredPopulation(initSoftPrompt(table, k, spec), popSize, textJitter * tableStats(table).std, spec.seed);
+}
+
+/**
+ * A full-space population around one given prompt (a TEXT init, or a prompt read by --init-from):
+ * member 0 is the prompt itself, the others add independent normal noise of std `noise`.
+ */
+export function jitteredPopulation(start: Float32Array, popSize: number, noise: number, seed: string | number): Float32Array[] {
+  const stream = new SeededStream(`${seed}/jitter`);
   return Array.from({ length: popSize }, (_, i) => {
-    const member = text.slice();
+    const member = start.slice();
     if (i > 0) for (let n = 0; n < member.length; n++) member[n] += noise * stream.normal();
     return member;
   });

@@ -10,7 +10,7 @@ import { decodeUtf8 } from '../util/text-file.ts';
  * Reads a soft prompt: PEFT `adapter_model.safetensors` (tensor prompt_embeddings; a folder holding
  * one also works), `.npy` [k, d], or JSON {"shape": [k, d], "data": [...]}; fp32 or fp16.
  */
-export function readSoftPromptFile(file: string, expectedHidden: number): SoftPrompt {
+export function readSoftPromptFile(file: string, expectedHidden?: number): SoftPrompt {
   let target = file;
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) target = path.join(file, 'adapter_model.safetensors');
   let bytes: Buffer;

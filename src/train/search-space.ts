@@ -1,6 +1,7 @@
-import { initPopulation, initSoftPrompt, initSubspacePopulation, PEFT_INIT, softPromptBounds, Subspace, tableStats, type EmbeddingTable, type SoftPromptConfig } from '../embedding/index.ts';
+import { initPopulation, initSoftPrompt, initSubspacePopulation, jitteredPopulation, PEFT_INIT, softPromptBounds, Subspace, tableStats, type EmbeddingTable, type SoftPromptConfig } from '../embedding/index.ts';
 import type { SoftPrompt } from '../model/types.ts';
 import { notice } from '../util/notices.ts';
+import { readInitPrompt } from './init-from.ts';
 
 export type SpaceKind = 'full' | 'subspace';
 
@@ -41,6 +42,9 @@ export function searchedDim(k: number, hidden: number, search: Pick<SearchSettin
   return search.space === 'full' ? k * hidden : search.dim;
 }
 
+/** The full-space population's spread around a given start, in embedding-table stds (initPopulation's default). */
+const TEXT_JITTER = 0.1;
+
 /** What DE searches and how a searched vector becomes a soft prompt. */
 export interface SearchSpace {
   dim: number;
@@ -53,23 +57,26 @@ export interface SearchSpace {
 /**
  * Full space: the vector is the k x d prompt, bounded by the embedding table's per-dimension range.
  * Subspace (BBT): the vector is z, S = S0 + A z with A regenerated from the run's seed.
+ * A `from` prompt (--init-from) is S0 itself, read and checked against the model here, before the run
+ * folder is touched; in the full space it is member 0 and the others jitter around it as a TEXT start does.
  */
 export function buildSearchSpace(table: EmbeddingTable, prompt: SoftPromptConfig, search: SearchSettings, initTokenIds: number[]): SearchSpace {
   const { k } = prompt;
   const { seed, pop } = search;
   const hidden = table.hidden;
   const spec = { method: PEFT_INIT[prompt.init], seed: `${seed}/init`, tokenIds: initTokenIds };
+  const start = prompt.init === 'from' ? readInitPrompt(prompt, hidden) : undefined;
   if (search.space === 'full') {
     const { lower, upper } = softPromptBounds(tableStats(table), k);
     return {
       dim: searchedDim(k, hidden, search),
-      initialPopulation: initPopulation(table, k, pop, spec),
+      initialPopulation: start ? jitteredPopulation(start, pop, TEXT_JITTER * tableStats(table).std, spec.seed) : initPopulation(table, k, pop, spec, TEXT_JITTER),
       lower,
       upper,
       toPrompt: (vector) => ({ k, hidden, data: vector.slice() }),
     };
   }
-  const subspace = new Subspace({ k, hidden, zDim: search.dim, seed: `${seed}/projection`, std: tableStats(table).std, s0: initSoftPrompt(table, k, spec) });
+  const subspace = new Subspace({ k, hidden, zDim: search.dim, seed: `${seed}/projection`, std: tableStats(table).std, s0: start ?? initSoftPrompt(table, k, spec) });
   return {
     dim: searchedDim(k, hidden, search),
     initialPopulation: initSubspacePopulation(pop, search.dim, `${seed}/population`),

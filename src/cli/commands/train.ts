@@ -17,6 +17,7 @@ import { trainWithProgress } from '../training-progress.ts';
 import { VERSION } from '../version.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
 import { checkInitTextTemplate } from '../../train/init-text.ts';
+import { initSourceOf } from '../../train/init-from.ts';
 
 /** The flags of a training run besides its country: `train` and `sweep` share them. */
 export interface TrainingFlags extends ModelFlags, InstrumentFlags, Omit<TargetFlags, 'country' | 'target'>, SearchRequest, Omit<SoftPromptConfig, 'initText'> {
@@ -37,6 +38,8 @@ export interface TrainFlags extends TrainingFlags, TargetFlags {
   objectives?: string;
   /** Local CulturalBench copies for `--objectives` (what `culturalbench --data` takes); default the cache. `--data` is the instrument's dataset. */
   culturalbenchData?: string;
+  /** --init-from: a PEFT prompt-tuning adapter, cultune export or run folder whose prompt starts the run. */
+  initFrom?: string;
 }
 
 /** The instrument, search, budget and output flags, after the model and target flags: `sweep` shares them. */
@@ -63,13 +66,16 @@ export function addTrainingOptions(command: Command): Command {
 }
 
 /** The run the flags ask for, checked before any model is loaded. */
-export function runRequest(flags: SearchRequest & Omit<SoftPromptConfig, 'initText'> & InstrumentFlags & { initText?: string; holdout?: number }): RunRequest {
+export function runRequest(flags: SearchRequest & Omit<SoftPromptConfig, 'initText' | 'from'> & InstrumentFlags & { initText?: string; holdout?: number; initFrom?: string }): RunRequest {
   const { k, init, placement, space, dim, strategy, pop, budget, generations, stagnation, seed } = flags;
   checkTrainSettings({ space, dim, strategy, pop, budget, generations, stagnation, seed });
+  if (flags.initText !== undefined && flags.initFrom !== undefined) throw new UserError('--init-text and --init-from both say where the prompt starts: keep one');
   if (flags.initText !== undefined && init !== 'text') throw new UserError(`--init-text needs --init text (got --init ${init})`);
+  // --init-from replaces --init: the prompt starts at the file's, recorded with its hash.
+  const start = flags.initFrom === undefined ? { init } : { init: 'from' as const, from: initSourceOf(flags.initFrom, k) };
   return {
     instrument: instrumentFromFlags(flags),
-    softPrompt: { k, init, placement },
+    softPrompt: { k, ...start, placement },
     ...(flags.initText !== undefined && { initTemplate: checkInitTextTemplate(flags.initText) }),
     search: { space, dim, strategy, pop, budget, generations, stagnation, seed },
     ...(flags.holdout !== undefined && { holdout: flags.holdout }),
@@ -133,6 +139,7 @@ export function register(program: Command): void {
     .option('--resume', 'continue the run in the run folder')
     .option('--objectives <list>', 'multi-objective run (GDE3): an instrument and culturalbench, e.g. vsm13,culturalbench')
     .option('--culturalbench-data <dir>', 'with --objectives: local CulturalBench CSV copies (default: the cache, downloading if needed)')
+    .option('--init-from <dir>', "start from a PEFT prompt-tuning adapter, a cultune export or a run folder's prompt (replaces --init; its k must be --k)")
     .action(async (flags: TrainFlags) => {
       await trainFromFlags(flags);
     });
