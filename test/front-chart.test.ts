@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frontScatter, type FrontChartPoint } from '../src/report/front-chart.ts';
+import { expectReadableAccuracyChart } from './helpers/chart-geometry.ts';
 
 const numbers = (text: string, pattern: RegExp) => [...text.matchAll(pattern)].map((m) => m.slice(1).map(Number));
 
@@ -38,11 +39,17 @@ describe('front chart', () => {
 });
 
 describe('front chart axis', () => {
-  it('members that tie in accuracy keep the axis inside [0, 1]', () => {
+  it('members that tie in accuracy with zero-width intervals keep the axis inside [0, 1], with chance, and labels apart', () => {
     const tied: FrontChartPoint[] = [0, 1, 2].map((i) => ({ kind: 'front', label: `#${i}`, loss: 60 + i, heldOut: { value: 0.25, ci95: [0.25, 0.25] } }));
-    const svg = frontScatter('tie', 'loss', tied);
-    const ticks = [...svg.matchAll(/<text x="[-\d.]+" y="[-\d.]+" text-anchor="end">([-\d.]+)<\/text>/g)].map((m) => Number(m[1]));
-    expect(Math.min(...ticks)).toBe(0);
-    expect(Math.max(...ticks)).toBe(1);
+    // none and persona at one loss and one accuracy: one point, drawn twice.
+    const same: FrontChartPoint[] = (['none', 'persona'] as const).map((kind) => ({ kind, label: kind, loss: 61, heldOut: { value: 0.25, ci95: [0.25, 0.25] } }));
+    const svg = frontScatter('tie', 'loss', [...tied, ...same]);
+    expectReadableAccuracyChart(svg, [0.25, 0.25, 0.25, 0.25, 0.25]);
+    expect(svg).toContain('>held-out CulturalBench Easy accuracy</tspan>');
+  });
+
+  it('a front near 1 keeps the axis at 1 and still shows chance', () => {
+    const high: FrontChartPoint[] = [0, 1, 2].map((i) => ({ kind: 'front', label: `#${i}`, loss: 60 + i, heldOut: { value: 0.96 + i * 0.02, ci95: [0.9, 1] } }));
+    expectReadableAccuracyChart(frontScatter('high', 'loss', high), [0.96, 0.98, 1]);
   });
 });

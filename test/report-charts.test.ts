@@ -7,6 +7,7 @@ import type { ReportRow, TrainingCurve } from '../src/report/report-data.ts';
 import { modelDisplayName } from '../src/report/run-header.ts';
 import { DIMENSIONS } from '../src/targets/index.ts';
 import { uniforms } from './helpers/uniforms.ts';
+import { expectReadableAccuracyChart, pointBoxes } from './helpers/chart-geometry.ts';
 
 const BOUNDS: Box = { x0: 0, y0: 0, x1: 560, y1: 290 };
 
@@ -95,6 +96,35 @@ describe('charts', () => {
     // Dodged sideways, so three coincident intervals do not draw over one another.
     expect(new Set(whiskers.map(([x]) => x)).size).toBe(3);
     expect(numbers(svg, /<text class="point-label"/g)).toHaveLength(3);
+  });
+
+  it('trade-off: coincident accuracies with zero-width intervals keep the axis in [0, 1], show chance, and keep markers and labels apart', () => {
+    const tied = (['none', 'persona', 'soft'] as const).map((c) => row(record('Saudi Arabia', 'SAU', c, nearZero, [0.25, 0.25, 0.25])));
+    const svg = tradeOffScatter(tied, VSM13.title);
+    // All three have one loss (the same scores) and one accuracy: one point, drawn three times.
+    expectReadableAccuracyChart(svg, [0.25, 0.25, 0.25]);
+    // Set side by side around their common loss, not moved as a whole.
+    const xs = pointBoxes(svg).map((p) => p.x);
+    const ticks = [...svg.matchAll(/<line class="tick" x1="([-\d.]+)" x2="[-\d.]+" y1="[-\d.]+" y2="[-\d.]+"\/><text x="[-\d.]+" y="[-\d.]+" text-anchor="middle">([-\d.]+)</g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const [[p0, v0], [p1, v1]] = [ticks[0], ticks.at(-1)!];
+    const at = p0 + ((tied[0].record.result.loss.value - v0) / (v1 - v0)) * (p1 - p0);
+    expect(Math.min(...xs)).toBeLessThan(at);
+    expect(Math.max(...xs)).toBeGreaterThan(at);
+    // Read as an accuracy, not as an interval.
+    expect(svg).toContain('>CulturalBench Easy accuracy</tspan>');
+    expect(svg).toContain('>mean over rotations; bars: 95 % interval</tspan>');
+  });
+
+  it('trade-off: six countries at one point and one accuracy, and countries near chance: all apart, axis in [0, 1]', () => {
+    const codes = ['SAU', 'JPN', 'PER', 'DEU', 'MEX', 'IND'];
+    const tied = codes.flatMap((code) => (['none', 'persona', 'soft'] as const).map((c) => row(record(code, code, c, nearZero, [0, 0, 0]))));
+    expectReadableAccuracyChart(tradeOffScatter(tied, VSM13.title), tied.map(() => 0));
+    const next = uniforms(7);
+    const spread = codes.map((code, i) => {
+      const accuracy = 0.2 + next() * 0.1;
+      return row(record(code, code, 'soft', nearZero.map((v) => v + i * 0.01), [accuracy, accuracy, accuracy]));
+    });
+    expectReadableAccuracyChart(tradeOffScatter(spread, VSM13.title), spread.map((r) => (r.record.culturalbench as { easy: { mean: { value: number } } }).easy.mean.value));
   });
 
   it('bars: a near-zero score keeps a visible bar and prints its value; targets print theirs', () => {

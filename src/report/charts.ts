@@ -1,7 +1,8 @@
 import type { EvalCondition, Interval } from '../eval/eval-record.ts';
 import type { ScoreColumn } from '../instruments/index.ts';
 import { fixed } from './format.ts';
-import { placeLabels, type PlacedLabel } from './label-placement.ts';
+import { accuracyDomain, chanceLine, EASY_ACCURACY_TITLE } from './accuracy-axis.ts';
+import { DEFAULT_LABEL_STYLE, dodgeOffsets, markerBox, placeLabels, type PlacedLabel } from './label-placement.ts';
 import type { ReportRow, TrainingCurve } from './report-data.ts';
 import type { GenerationRecord } from '../train/run-files.ts';
 import { bottomAxis, escapeXml, leftAxis, legend, linearScale, niceDomain, plotArea, svgDocument, type Frame } from './svg.ts';
@@ -15,7 +16,7 @@ const FRAME: Frame = { width: 640, height: 380, margin: { top: 36, right: 20, bo
 
 /**
  * Scatter markers by condition, drawn in this order: a filled dot, then a hollow square, then a
- * hollow ring, so coincident points stay visible (the ring and square frame the dot). `extent` is the
+ * hollow ring, so points that nearly coincide stay visible (the ring and square frame the dot). `extent` is the
  * half-size of the square that holds each marker, stroke included; `inner` goes inside the element.
  */
 export const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, y: number, attributes: string, inner?: string) => string }> = {
@@ -55,9 +56,11 @@ function easyMean(row: ReportRow): Interval {
 
 /**
  * One instrument's loss (lower is better) against CulturalBench Easy accuracy: one marker per country and
- * condition, a whisker for the accuracy's 95 % interval, and the country's code beside each marker,
- * placed where it covers no other label or marker. Both axes span the data, not zero: the conditions
- * of one country often differ by less than a loss point.
+ * condition, a whisker for the accuracy's 95 % interval, a dashed line at chance, and the country's code
+ * beside each marker, placed where it covers no other label or marker. Markers that would overlap are
+ * set side by side (dodgeOffsets; the exact values are in each marker's tooltip). The loss axis spans
+ * the data, not zero (the conditions of one country often differ by less than a loss point); the
+ * accuracy axis spans the data and chance, inside [0, 1].
  */
 export function tradeOffScatter(rows: readonly ReportRow[], title: string): string {
   const placed = DRAW_ORDER.flatMap((condition) => scatterRows(rows).filter((r) => r.condition === condition));
@@ -65,11 +68,15 @@ export function tradeOffScatter(rows: readonly ReportRow[], title: string): stri
   const loss = (r: ReportRow) => r.record.result.loss.value;
   const intervalEnds = placed.flatMap((r) => easyMean(r).ci95.filter((v): v is number => v !== null));
   const x = linearScale(niceDomain(placed.map(loss)), area.x);
-  const y = linearScale(niceDomain([...placed.map((r) => easyMean(r).value as number), ...intervalEnds]), area.y);
-  const whiskers = placed.map((r) => {
+  const y = linearScale(accuracyDomain([...placed.map((r) => easyMean(r).value as number), ...intervalEnds]), area.y);
+  const centres = placed.map((r) => ({ x: x(loss(r)), y: y(easyMean(r).value as number), radius: MARKERS[r.condition].extent }));
+  const offsets = dodgeOffsets(centres);
+  const at = centres.map((c, n) => ({ ...c, x: c.x + offsets[n] }));
+  const whiskers = placed.map((r, n) => {
     const [lo, hi] = easyMean(r).ci95;
-    if (lo === null || hi === null) return '';
-    const [cx, top, bottom] = [x(loss(r)) + WHISKER_DODGE[r.condition], y(hi), y(lo)];
+    // A zero-width interval draws no whisker: its caps would show as a dash across the marker.
+    if (lo === null || hi === null || lo === hi) return '';
+    const [cx, top, bottom] = [at[n].x + WHISKER_DODGE[r.condition], y(hi), y(lo)];
     const color = CONDITION_COLORS[r.condition];
     return (
       `<g class="whisker" data-country="${escapeXml(r.country)}" data-condition="${r.condition}" stroke="${color}" stroke-width="1.5">` +
@@ -77,16 +84,19 @@ export function tradeOffScatter(rows: readonly ReportRow[], title: string): stri
       `<line x1="${cx - 3}" x2="${cx + 3}" y1="${bottom}" y2="${bottom}"/></g>`
     );
   });
-  const markers = placed.map((r) => {
+  const markers = placed.map((r, n) => {
     const mean = easyMean(r);
     const interval = mean.ci95[0] === null ? '' : ` [${mean.ci95[0].toFixed(3)}, ${(mean.ci95[1] as number).toFixed(3)}]`;
     const title = `${r.country}, ${r.condition}: loss ${loss(r).toFixed(3)}, Easy ${(mean.value as number).toFixed(3)}${interval}`;
     const attributes = `class="point" data-country="${escapeXml(r.country)}" data-condition="${r.condition}"`;
-    return MARKERS[r.condition].draw(x(loss(r)), y(mean.value as number), attributes, `<title>${escapeXml(title)}</title>`);
+    return MARKERS[r.condition].draw(at[n].x, at[n].y, attributes, `<title>${escapeXml(title)}</title>`);
   });
+  const chance = chanceLine(y, area.x, at.map(markerBox));
   const labels = placeLabels(
-    placed.map((r) => ({ x: x(loss(r)), y: y(easyMean(r).value as number), radius: MARKERS[r.condition].extent, text: r.record.country.code ?? r.country })),
+    placed.map((r, n) => ({ ...at[n], text: r.record.country.code ?? r.country })),
     { x0: area.x[0], y0: area.y[1], x1: area.x[1], y1: area.y[0] },
+    DEFAULT_LABEL_STYLE,
+    [chance.labelBox],
   ).map((label, n) => labelMarkup(label, placed[n]));
   const conditions = DRAW_ORDER.filter((c) => placed.some((r) => r.condition === c)).reverse();
   return svgDocument(
@@ -94,7 +104,8 @@ export function tradeOffScatter(rows: readonly ReportRow[], title: string): stri
     `${title} loss vs CulturalBench Easy accuracy`,
     conditionLegend(conditions) +
       bottomAxis(x, area.y[0], `${title} loss (lower is closer to the reference)`) +
-      leftAxis(y, area.x[0], 'CulturalBench Easy, 95 % interval') +
+      leftAxis(y, area.x[0], EASY_ACCURACY_TITLE) +
+      chance.markup +
       `<g class="whiskers">${whiskers.join('')}</g><g class="points">${markers.join('')}</g><g class="point-labels">${labels.join('')}</g>`,
   );
 }

@@ -82,8 +82,9 @@ function nearestPoint(box: Box, x: number, y: number): [number, number] {
   return [Math.min(Math.max(x, box.x0), box.x1), Math.min(Math.max(y, box.y0), box.y1)];
 }
 
-export function placeLabels(anchors: readonly Anchor[], bounds: Box, style: LabelStyle = DEFAULT_LABEL_STYLE): PlacedLabel[] {
-  const markers = anchors.map(markerBox);
+/** `obstacles`: other boxes no label may cover (a line's own label, say). */
+export function placeLabels(anchors: readonly Anchor[], bounds: Box, style: LabelStyle = DEFAULT_LABEL_STYLE, obstacles: readonly Box[] = []): PlacedLabel[] {
+  const markers = [...anchors.map(markerBox), ...obstacles];
   const placed: Box[] = [];
   return anchors.map((anchor) => {
     const width = anchor.text.length * style.charWidth * style.fontSize;
@@ -110,4 +111,46 @@ export function placeLabels(anchors: readonly Anchor[], bounds: Box, style: Labe
     const [x1, y1] = [anchor.x + ((x2 - anchor.x) / length) * anchor.radius, anchor.y + ((y2 - anchor.y) / length) * anchor.radius];
     return { text: anchor.text, box, leader: { x1, y1, x2, y2 } };
   });
+}
+
+/** Gap kept between markers set side by side. */
+const DODGE_GAP = 2;
+
+/**
+ * Horizontal offsets that set markers whose boxes overlap side by side (a position dodge): each group
+ * of overlapping markers, in order of x, then as given, is laid out in a row centred on the group's
+ * mean x. Coincident points (equal accuracies under several conditions) then stay visible and
+ * labellable; y is never moved, so every marker keeps its value on the accuracy axis. Groups are
+ * joined transitively (a overlaps b, b overlaps c) and formed again after each layout, until none
+ * overlap: a row never overlaps itself, so every pass merges groups, and n passes suffice.
+ */
+export function dodgeOffsets(markers: readonly Pick<Anchor, 'x' | 'y' | 'radius'>[]): number[] {
+  const offsets = markers.map(() => 0);
+  const at = (i: number) => ({ ...markers[i], x: markers[i].x + offsets[i] });
+  for (let pass = 0; pass < markers.length; pass++) {
+    const groups = overlappingGroups(markers.map((_, i) => at(i)));
+    const crowded = groups.filter((g) => g.length > 1);
+    if (crowded.length === 0) break;
+    for (const group of crowded) {
+      const order = [...group].sort((a, b) => at(a).x - at(b).x || a - b);
+      const width = order.reduce((sum, i) => sum + 2 * markers[i].radius, 0) + DODGE_GAP * (order.length - 1);
+      let left = order.reduce((sum, i) => sum + at(i).x, 0) / order.length - width / 2;
+      for (const i of order) {
+        offsets[i] = left + markers[i].radius - markers[i].x;
+        left += 2 * markers[i].radius + DODGE_GAP;
+      }
+    }
+  }
+  return offsets;
+}
+
+/** The markers joined by overlapping boxes, each group as indices in the order given. */
+function overlappingGroups(markers: readonly Pick<Anchor, 'x' | 'y' | 'radius'>[]): number[][] {
+  const group = markers.map((_, i) => i);
+  const root = (i: number): number => (group[i] === i ? i : (group[i] = root(group[i])));
+  const boxes = markers.map(markerBox);
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b, k) => boxesOverlap(a, b) && (group[root(i + 1 + k)] = root(i))));
+  const byRoot = new Map<number, number[]>();
+  markers.forEach((_, i) => byRoot.set(root(i), [...(byRoot.get(root(i)) ?? []), i]));
+  return [...byRoot.values()];
 }

@@ -1,9 +1,9 @@
 import { lossCurve, scatterRows, scoreBars, tradeOffScatter } from './charts.ts';
 import { instrumentDisplay } from './columns.ts';
 import { escapeXml } from './svg.ts';
-import type { RunHeader } from './run-header.ts';
+import { scaleDisplay, type RunHeader } from './run-header.ts';
 import { frontScatter } from './front-chart.ts';
-import { instrumentsOf, type FrontReport, type ReportData } from './report-data.ts';
+import { instrumentsOf, type FrontReport, type ReportData, type ReportRow } from './report-data.ts';
 import { PAIRED_TESTS_NOTE, reportMarkdownTables } from './report-tables.ts';
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
@@ -11,7 +11,8 @@ svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#333
 .axis-label{font-weight:600}.point-label{fill:#555}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td:first-child,th:first-child{text-align:left}
 .charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-weight:600}.note{color:#8a4b00}
-.runs td,.runs th{text-align:left}.runs td.number,.runs th.number{text-align:right}.meta{color:#555}`;
+.runs td,.runs th{text-align:left}.runs td.number,.runs th.number{text-align:right}.meta{color:#555}
+.scale{max-width:640px;margin:.2em 0}`;
 
 /** A Markdown table (as report-tables writes it) as an HTML table. */
 function htmlTable(lines: readonly string[]): string {
@@ -22,8 +23,23 @@ function htmlTable(lines: readonly string[]): string {
     .join('')}</tbody></table>`;
 }
 
-function figure(caption: string, svg: string): string {
-  return `<figure><figcaption>${escapeXml(caption)}</figcaption>${svg}</figure>`;
+function figure(caption: string, svg: string, note = ''): string {
+  return `<figure><figcaption>${escapeXml(caption)}</figcaption>${svg}${note}</figure>`;
+}
+
+/**
+ * Under a country's VSM 2013 bars: the constants C its scores are on (a score moves with C, so bars
+ * near 0 beside targets of 40-90 mean raw-scale constants, not a model far off). One line per distinct
+ * C, naming the folders where they differ; nothing for an instrument without constants.
+ */
+function scaleNote(rows: readonly ReportRow[]): string {
+  const byScale = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const scale = scaleDisplay(r.record.instrument);
+    if (scale !== '-') byScale.set(scale, (byScale.get(scale) ?? new Set()).add(r.folder));
+  }
+  const lines = [...byScale].map(([scale, folders]) => `constants C${byScale.size > 1 ? ` (${[...folders].join(', ')})` : ''}: ${scale}`);
+  return lines.map((l) => `<p class="meta scale">${escapeXml(l)}</p>`).join('');
 }
 
 function section(title: string, body: string): string {
@@ -65,7 +81,15 @@ export function reportHtml(data: ReportData, header: { runs: readonly RunHeader[
         `Trade-off: ${title} loss vs CulturalBench`,
         scatterRows(rows).length > 0 ? tradeOffScatter(rows, title) : `<p class="note">No CulturalBench results: ${escapeXml(title)} alone.</p>`,
       ),
-      section(`${title}: model vs target`, `<div class="charts">${countries.map((c) => figure(c, scoreBars(c, title, columns, rows.filter((r) => r.country === c)))).join('')}</div>`),
+      section(
+        `${title}: model vs target`,
+        `<div class="charts">${countries
+          .map((c) => {
+            const country = rows.filter((r) => r.country === c);
+            return figure(c, scoreBars(c, title, columns, country), scaleNote(country));
+          })
+          .join('')}</div>`,
+      ),
     ];
   });
   const parts = [

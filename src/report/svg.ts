@@ -65,20 +65,31 @@ export function bottomAxis(scale: Scale, y: number, label: string, ticks = niceT
   return `<g class="axis x-axis"><line x1="${x0}" x2="${x1}" y1="${y}" y2="${y}"/>${marks}<text class="axis-label" x="${(x0 + x1) / 2}" y="${y + 36}" text-anchor="middle">${escapeXml(label)}</text></g>`;
 }
 
+/** Distance between the lines of a rotated axis title. */
+const TITLE_LINE = 14;
+
 /**
  * Left axis with ticks and a rotated label, set clear of the widest tick label (about 0.6 em per
- * character at 12 px), at most `room` pixels left of the axis.
+ * character at 12 px), at most `room` pixels left of the axis. A label of two lines reads its first
+ * (the quantity) outermost and its second (how to read it) beside the ticks, in the regular weight.
  */
-export function leftAxis(scale: Scale, x: number, label: string, room = 64): string {
+export function leftAxis(scale: Scale, x: number, label: string | readonly string[], room = 64): string {
   const [y0, y1] = [scale(scale.domain[0]), scale(scale.domain[1])];
   const ticks = niceTicks(...scale.domain);
   const marks = ticks
     .map((t) => `<line class="tick" x1="${x - 5}" x2="${x}" y1="${scale(t)}" y2="${scale(t)}"/><text x="${x - 8}" y="${scale(t) + 4}" text-anchor="end">${formatTick(t)}</text>`)
     .join('');
   const widest = Math.max(...ticks.map((t) => formatTick(t).length));
-  const offset = Math.min(room, Math.max(44, 8 + widest * 7.2 + 10));
+  const lines = typeof label === 'string' ? [label] : label;
+  const extra = (lines.length - 1) * TITLE_LINE;
+  const offset = Math.min(room - extra, Math.max(44, 8 + widest * 7.2 + 10)) + extra;
   const middle = (y0 + y1) / 2;
-  return `<g class="axis y-axis"><line x1="${x}" x2="${x}" y1="${y0}" y2="${y1}"/>${marks}<text class="axis-label" transform="translate(${x - offset} ${middle}) rotate(-90)" text-anchor="middle">${escapeXml(label)}</text></g>`;
+  // rotate(-90) turns the text's downward direction towards the axis: each further line sits nearer it.
+  const text =
+    lines.length === 1
+      ? escapeXml(lines[0])
+      : lines.map((line, i) => `<tspan x="0" dy="${i === 0 ? 0 : TITLE_LINE}"${i > 0 ? ' font-weight="normal"' : ''}>${escapeXml(line)}</tspan>`).join('');
+  return `<g class="axis y-axis"><line x1="${x}" x2="${x}" y1="${y0}" y2="${y1}"/>${marks}<text class="axis-label" transform="translate(${x - offset} ${middle}) rotate(-90)" text-anchor="middle">${text}</text></g>`;
 }
 
 /** A row of swatches with names: a coloured square, or the entry's own marker drawn in a 12 x 12 cell. */
