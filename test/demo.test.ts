@@ -7,7 +7,7 @@ import { decodeSafetensors } from '../src/embedding/index.ts';
 import { EVAL_CONDITIONS, readEvalRecord, type EvalRecord } from '../src/eval/eval-record.ts';
 import { DIMENSIONS } from '../src/targets/index.ts';
 import { runCli } from './helpers/cli.ts';
-import { CULTURALBENCH_DATA as CULTURALBENCH } from './helpers/paths.ts';
+import { CULTURALBENCH_DATA as CULTURALBENCH, REPO } from './helpers/paths.ts';
 
 /** The numbers report.json and report.csv must carry for one eval record, column by column. */
 function expectedColumns(record: EvalRecord): Record<string, number | null> {
@@ -94,6 +94,41 @@ describe('cultune demo', () => {
       expect(cb.country).toBe('Saudi Arabia');
       expect(cb.questions.easy).toBe(saudi);
     }
+  });
+
+  it('offline with nothing cached and no --data: the copy shipped with cultune, said in one line, and the trade-off in the report', () => {
+    const out = path.join(work, 'offline');
+    const cache = fs.mkdtempSync(path.join(work, 'empty-cache-'));
+    const demo = runCli(['demo', '--out', out], { env: { CULTUNE_CACHE: cache, HF_ENDPOINT: 'http://127.0.0.1:9' } });
+    expect(demo.code, demo.stderr).toBe(0);
+    // Counted from the shipped files: Easy questions whose four options differ (the others are set aside), Hard question ids.
+    const shipped = path.join(REPO, 'data/culturalbench');
+    const easy: Record<string, string>[] = parse(fs.readFileSync(path.join(shipped, 'CulturalBench-Easy.csv'), 'utf8'), { columns: true });
+    const asked = easy.filter((r) => new Set(['a', 'b', 'c', 'd'].map((o) => r[`prompt_option_${o}`])).size === 4);
+    const hard: Record<string, string>[] = parse(fs.readFileSync(path.join(shipped, 'CulturalBench-Hard.csv'), 'utf8'), { columns: true });
+    const hardQuestions = new Set(hard.map((r) => r.question_idx)).size;
+    const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+    expect(demo.stderr.split('\n').filter((l) => l.startsWith('CulturalBench'))).toEqual([
+      expect.stringMatching(new RegExp(`^CulturalBench: the copy shipped with cultune \\(Easy ${thousands(asked.length)} questions, Hard slice of ${hardQuestions}\\); none in the cache: .*HF_ENDPOINT`)),
+    ]);
+    const records = checkOutputs(out, demo.stderr);
+    const saudi = asked.filter((r) => r.country === 'Saudi Arabia').length;
+    for (const record of records) {
+      const cb = record.culturalbench;
+      if (!cb.available) throw new Error(cb.reason);
+      expect(cb.questions.easy).toBe(saudi);
+    }
+    // The trade-off is drawn: one marker per condition, on an accuracy axis with chance.
+    const html = fs.readFileSync(path.join(out, 'report/report.html'), 'utf8');
+    const tradeOff = html.slice(html.indexOf('<h2>Trade-off'), html.indexOf('</section>', html.indexOf('<h2>Trade-off')));
+    expect(tradeOff.match(/class="point"/g)).toHaveLength(EVAL_CONDITIONS.length);
+    expect(tradeOff).toContain('>chance</text>');
+    // Next to the VSM 2013 bars, the page states the constants C of the run, as run.json stores them.
+    const { constants } = JSON.parse(fs.readFileSync(path.join(out, 'SA-demo/run.json'), 'utf8')).instrument.settings;
+    const bars = html.slice(html.indexOf('model vs target</h2>'), html.indexOf('</section>', html.indexOf('model vs target</h2>')));
+    const stated = /<p class="meta scale">constants C: ([^<]*)<\/p>/.exec(bars);
+    expect(stated, 'constants C beside the bars').not.toBeNull();
+    for (const [dimension, value] of Object.entries(constants.values as Record<string, number>)) expect(stated![1]).toContain(`${dimension} ${value.toFixed(1)}`);
   });
 
   it('without CulturalBench says so in one line and reports the instrument alone', () => {

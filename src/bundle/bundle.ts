@@ -30,7 +30,7 @@ export const CUDA_ROUTE = {
 } as const;
 
 /** What of the project runs on the other machine (tests, scripts and fixtures stay behind). */
-const PROJECT_ENTRIES = ['bin', 'src', 'docs', 'package.json', 'tsconfig.json', 'README.md', 'LICENSE'];
+const PROJECT_ENTRIES = ['bin', 'src', 'data', 'docs', 'package.json', 'tsconfig.json', 'README.md', 'LICENSE'];
 const ORT_BINARIES = path.join('node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
 const LINUX_X64 = path.join('linux', 'x64');
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError, describeError } from '../util/errors.ts';
 import { fileSystemError } from '../util/fs-errors.ts';
 import { decodeUtf8 } from '../util/text-file.ts';
@@ -22,10 +23,23 @@ export interface LoadOptions {
   download?: boolean;
   /** The command's flag for a local copy, named in the advice when the cache cannot be filled (default --data). */
   localFlag?: string;
+  /**
+   * tryLoadCulturalBench only: without `dataDir`, where the cache has no copy and none can be downloaded,
+   * read the copy shipped with cultune (SHIPPED_DATA_DIR) instead of going on without CulturalBench.
+   */
+  shippedFallback?: boolean;
 }
 
+/**
+ * The copy shipped with cultune (data/culturalbench, its PROVENANCE.md says what it is): the published
+ * Easy file, byte for byte (its hash is EASY_FILE's pin), and a 145-question slice of a Hard file
+ * reconstructed from Easy. Enough for the demo to show the trade-off offline; too little Hard for results.
+ */
+export const SHIPPED_DATA_DIR = fileURLToPath(new URL('../../data/culturalbench', import.meta.url));
+
 export type Availability =
-  | { available: true; data: CulturalBenchData }
+  /** `shippedBecause`: set where the copy shipped with cultune was read, saying why the cache could not serve. */
+  | { available: true; data: CulturalBenchData; shippedBecause?: string }
   | { available: false; reason: string };
 
 export function resolveCacheDir(option?: string): string {
@@ -76,13 +90,18 @@ export async function loadCulturalBench(options: LoadOptions = {}): Promise<Cult
 
 /**
  * For callers that can go on without CulturalBench (the demo reports its instrument alone): never throws
- * for a missing or bad dataset, returns one line saying why it is unavailable instead.
+ * for a missing or bad dataset, returns one line saying why it is unavailable instead (or, with
+ * `shippedFallback`, the copy shipped with cultune).
  */
 export async function tryLoadCulturalBench(options: LoadOptions = {}): Promise<Availability> {
   try {
     return { available: true, data: await loadCulturalBench(options) };
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
+    if (options.shippedFallback && !options.dataDir) {
+      const shipped = await tryLoadCulturalBench({ dataDir: SHIPPED_DATA_DIR });
+      return shipped.available ? { ...shipped, shippedBecause: describeError(error) } : shipped;
+    }
     const where = options.dataDir ? `from ${options.dataDir}` : `(no usable copy in ${displayPath(resolveCacheDir(options.cacheDir))}, no ${options.localFlag ?? '--data'} DIR)`;
     return { available: false, reason: `CulturalBench unavailable ${where}: ${describeError(error)}` };
   }
