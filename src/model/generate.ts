@@ -1,5 +1,6 @@
 import ort from 'onnxruntime-node';
-import { INPUTS_EMBEDS, NEXT_TOKEN, SCORE_POSITIONS, SCORE_TOKEN_IDS, type GraphFacts } from './prepare-graph.ts';
+import type { RandomSource } from '../de/random-source.ts';
+import { INPUTS_EMBEDS, NEXT_TOKEN, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts } from './prepare-graph.ts';
 
 /** What greedy decoding needs from a model whose prepared graph takes and returns a KV cache (the tree plan's). */
 export interface DecodeRun {
@@ -19,6 +20,21 @@ export interface DecodeRun {
    * load): then prompts of any length share a batch; else only prompts of one length do.
    */
   maskedGaps: boolean;
+  /** The vocabulary's size: sampling reads the logits of every token. */
+  vocab: number;
+}
+
+/**
+ * Seeded sampling instead of greedy decoding: temperature, then nucleus (top-p) truncation, as
+ * Holtzman et al. 2020 ("The Curious Case of Neural Text Degeneration", arXiv 1904.09751) define it.
+ * Every draw comes from `rng` in a fixed order, so the same generator state gives the same text.
+ */
+export interface Sampling {
+  /** Divides the logits; 0 is greedy (no draw). */
+  temperature: number;
+  /** Keeps the most probable tokens whose mass first reaches topP (1: all). */
+  topP: number;
+  rng: RandomSource;
 }
 
 export interface GenerationLimits {
@@ -26,10 +42,51 @@ export interface GenerationLimits {
   maxNewTokens: number;
   /** Tokens that end a sequence's text (EOS, end of turn); they are not part of it. */
   stopIds: readonly number[];
+  /** Absent: greedy. */
+  sampling?: Sampling;
 }
 
 /**
- * Greedy continuations of sequences of virtual tokens (a prompt with its soft prompt in place, as
+ * One token drawn from softmax(logits / temperature) cut to its nucleus: tokens sorted by probability
+ * (the lower id first among equals), the shortest prefix whose mass reaches topP kept, then one uniform
+ * draw walks the kept tokens' cumulative mass. Temperature 0 is the argmax (the lowest id among
+ * equals, as the graph's ArgMax) and draws nothing.
+ */
+export function sampleToken(logits: ArrayLike<number>, sampling: Omit<Sampling, 'rng'>, rng: RandomSource): number {
+  const { temperature, topP } = sampling;
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+  if (temperature === 0) return best;
+  const weights = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) weights[i] = Math.exp((logits[i] - logits[best]) / temperature);
+  let total = weights.reduce((sum, w) => sum + w, 0);
+  let kept = Array.from(weights, (_, i) => i);
+  if (topP < 1) {
+    kept.sort((a, b) => weights[b] - weights[a] || a - b);
+    let mass = 0;
+    let cut = 0;
+    while (cut < kept.length && mass < topP * total) mass += weights[kept[cut++]];
+    kept = kept.slice(0, Math.max(1, cut));
+    total = mass;
+  }
+  const u = rng.uniform() * total;
+  let cumulative = 0;
+  for (const token of kept) {
+    cumulative += weights[token];
+    if (u < cumulative) return token;
+  }
+  // Rounding can leave u at the very top of the mass: the last kept token owns it.
+  return kept[kept.length - 1];
+}
+
+/** Checks sampling settings, one line for a bad one. */
+export function checkSampling(sampling: Omit<Sampling, 'rng'>): void {
+  if (!Number.isFinite(sampling.temperature) || sampling.temperature < 0) throw new RangeError(`temperature must be a finite number >= 0 (got ${sampling.temperature})`);
+  if (!(sampling.topP > 0 && sampling.topP <= 1)) throw new RangeError(`top-p must be in (0, 1] (got ${sampling.topP})`);
+}
+
+/**
+ * Greedy (or, with `limits.sampling`, sampled) continuations of sequences of virtual tokens (a prompt with its soft prompt in place, as
  * scoring places it): the whole vocabulary's most likely token (the lowest id among equal logits,
  * the graph's ArgMax) is appended until a stop token or `maxNewTokens`. The prompts run once, then
  * every new token runs alone on the KV cache the graph hands back. Batches are a fixed function of
@@ -87,19 +144,21 @@ async function decodeBatch(run: DecodeRun, rows: readonly (readonly number[])[],
       const feeds: Record<string, ort.Tensor> = {
         [INPUTS_EMBEDS]: run.floatTensor(embeds, [batch, width, hidden]),
         [SCORE_POSITIONS]: new ort.Tensor('int64', scorePositions, [batch, 1]),
-        // The graph takes score_token_ids; decoding reads only next_token.
-        [SCORE_TOKEN_IDS]: new ort.Tensor('int64', new BigInt64Array(batch), [batch, 1]),
+        // Greedy decoding reads only next_token; sampling asks the scoring head for every token's logit.
+        [SCORE_TOKEN_IDS]: limits.sampling ? new ort.Tensor('int64', everyToken(batch, run.vocab), [batch, run.vocab]) : new ort.Tensor('int64', new BigInt64Array(batch), [batch, 1]),
       };
       if (facts.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, [batch, total]);
       if (facts.inputNames.includes('position_ids')) feeds.position_ids = new ort.Tensor('int64', positionIds, [batch, width]);
       pastNames.forEach((name, i) => (feeds[name] = past[i]));
-      const out = await run.session.run(feeds, [NEXT_TOKEN, ...presentNames]);
+      const out = await run.session.run(feeds, [NEXT_TOKEN, ...(limits.sampling ? [TOKEN_LOGITS] : []), ...presentNames]);
       for (const tensor of past) tensor.dispose?.();
       past = presentNames.map((name) => out[name]);
       const next = out[NEXT_TOKEN].data as BigInt64Array;
+      const logits = limits.sampling && (out[TOKEN_LOGITS].data as Float32Array);
       embeds = new Float32Array(batch * hidden);
       for (let b = 0; b < batch; b++) {
-        const token = Number(next[b]);
+        // Draws go row by row, step by step (a fixed order); a stopped row draws nothing.
+        const token = logits && !stopped[b] ? sampleToken(logits.subarray(b * run.vocab, (b + 1) * run.vocab), limits.sampling!, limits.sampling!.rng) : Number(next[b]);
         if (!stopped[b]) {
           if (stops.has(token)) stopped[b] = true;
           else generated[b].push(token);
@@ -107,9 +166,17 @@ async function decodeBatch(run: DecodeRun, rows: readonly (readonly number[])[],
         run.embed([token], embeds, b * hidden);
       }
       out[NEXT_TOKEN].dispose?.();
+      if (logits) out[TOKEN_LOGITS].dispose?.();
     }
   } finally {
     for (const tensor of past) tensor.dispose?.();
   }
   return generated;
+}
+
+/** [batch, vocab] token ids 0..vocab-1 per row: the scoring head then returns the full logits. */
+function everyToken(batch: number, vocab: number): BigInt64Array {
+  const ids = new BigInt64Array(batch * vocab);
+  for (let i = 0; i < ids.length; i++) ids[i] = BigInt(i % vocab);
+  return ids;
 }

@@ -6,7 +6,7 @@ import { readFloatInitializer } from './tensor-data.ts';
 import { HuggingFaceTokenizer } from './tokenizer.ts';
 import { createSession, parseDevice, type SessionSettings } from './session.ts';
 import { planRows, softInsertIndex, virtualToken, type ScoringRow } from './scoring-plan.ts';
-import { generateGreedy } from './generate.ts';
+import { checkSampling, generateGreedy } from './generate.ts';
 import { ancestorsOf, buildPrefixTree, type Segment } from './prefix-tree.ts';
 import { INPUTS_EMBEDS, LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts, type PlanName } from './prepare-graph.ts';
 import { DEFAULT_BATCH_MEMORY, FREE_MEMORY_SHARE, flatBatchBytes, planFor, type PlanRequest } from './execution-plan.ts';
@@ -423,11 +423,15 @@ export class LlamaModel implements Scorer {
     // The generated tokens but the last take positions as an option's tokens do.
     this.checkRequests(prompts.map((ids) => ({ ids, options: [new Array<number>(options.maxNewTokens).fill(0)] })), k);
     const softVectors = new Float32Array(used.reduce((sum, prompt) => sum + (prompt?.data.length ?? 0), 0));
+    const n = options.sampling?.n ?? 1;
+    if (options.sampling) checkSampling(options.sampling);
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`n samples must be an integer >= 1 (got ${n})`);
+    const repeated = prompts.flatMap((ids) => new Array<number[]>(n).fill(ids));
     const sequences: number[][] = [];
     let base = 0;
     for (const prompt of used) {
       if (prompt) softVectors.set(prompt.data.subarray(0, prompt.k * this.hidden), base * this.hidden);
-      for (const ids of prompts) {
+      for (const ids of repeated) {
         const length = prompt?.k ?? 0;
         const row = { ids, soft: { at: softInsertIndex(ids, options.placement ?? 'start', this.bosTokenId, length), base, length } };
         sequences.push(Array.from({ length: ids.length + length }, (_, p) => virtualToken(row, p)));
@@ -447,11 +451,12 @@ export class LlamaModel implements Scorer {
         },
         rowsFor: (length) => Math.min(this.settings.maxBatchRows, Math.floor(this.settings.tokensPerBatch / length)),
         maskedGaps: this.reusesPrefix,
+        vocab: this.embeddingTable.vocab,
       },
       sequences,
-      { maxNewTokens: options.maxNewTokens, stopIds: this.stopTokenIds },
+      { maxNewTokens: options.maxNewTokens, stopIds: this.stopTokenIds, ...(options.sampling && { sampling: options.sampling }) },
     );
-    return used.map((_, c) => texts.slice(c * prompts.length, (c + 1) * prompts.length));
+    return used.map((_, c) => texts.slice(c * repeated.length, (c + 1) * repeated.length));
   }
 
   async score(requests: ScoreRequest[], options: ScoreOptions = {}): Promise<number[][]> {

@@ -1,3 +1,4 @@
+import type { Sampling } from './generate.ts';
 /**
  * The contract between the model runtime and everything that asks it questions
  * (instruments such as VSM 2013, CulturalBench, the `score` command).
@@ -32,6 +33,8 @@ export interface GenerateOptions {
   placement?: Placement;
   /** Tokens generated at most per prompt; a stop token (EOS, end of turn) ends a text sooner. */
   maxNewTokens: number;
+  /** Seeded sampling instead of greedy decoding (generate.ts), `n` texts per prompt (default 1), prompt by prompt. */
+  sampling?: Sampling & { n?: number };
 }
 
 /** A chat message for the model's chat template. */
@@ -62,7 +65,7 @@ export interface Scorer {
   score(requests: ScoreRequest[], options?: ScoreOptions): Promise<number[][]>;
   /** The same requests under several soft prompts at once, one result per prompt (faster than one call each). */
   scoreCandidates?(requests: ScoreRequest[], softPrompts: readonly (SoftPrompt | undefined)[], options?: Omit<ScoreOptions, 'softPrompt'>): Promise<number[][][]>;
-  /** Greedy continuations (token ids, stop token left out) of each prompt under each soft prompt: [prompt soft prompt][prompt]. */
+  /** Greedy or sampled continuations (token ids, stop token left out) of each prompt under each soft prompt: [soft prompt][prompt], or [soft prompt][prompt x n + sample] when sampling n. */
   generate?(prompts: readonly number[][], softPrompts: readonly (SoftPrompt | undefined)[], options: GenerateOptions): Promise<number[][][]>;
   /** Throws a UserError where `generate` cannot run on this model (checked before anything is written). */
   checkGeneration?(): void;
