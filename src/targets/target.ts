@@ -197,7 +197,7 @@ export function requireUsableTarget(target: Target, table: ReferenceTable): void
  * 1e308 made the loss Infinity, which DE cannot rank. Within ±10^6 a square stays below 10^13, exact
  * enough and far from overflow; anything larger is a typo or a hostile file.
  */
-export const MAX_SCORE_MAGNITUDE = 1e6;
+const MAX_SCORE_MAGNITUDE = 1e6;
 
 /** Why a target or constant value cannot be used (not finite, or beyond ±MAX_SCORE_MAGNITUDE), or undefined. */
 export function scoreValueProblem(name: string, value: number): string | undefined {
