@@ -201,6 +201,21 @@ describe('control characters from the Hub never reach the terminal, and HF_TOKEN
     // A token that cannot be sent is refused before any request.
     if (row.secret) expect(hub.requests).toEqual([]);
   });
+  it('HF_TOKEN goes to HF_ENDPOINT only, not to the host a download is redirected to', async () => {
+    const token = 'hf_Zq9XkVWp4Jr';
+    const other = new HubStandIn([], Object.fromEntries(repo.files.map((f) => [`/elsewhere/${f.path}`, f.bytes])));
+    await other.start();
+    try {
+      hub.hostile = (endpoint, _, pathname) => (endpoint === 'resolve' ? { status: 302, headers: { Location: `${other.url}/elsewhere/${pathname.split(`/resolve/${COMMIT}/`)[1]}` }, body: '' } : undefined);
+      const run = await score([], { HF_TOKEN: token });
+      expect(run.code, run.stderr).toBe(0);
+      expect(other.requests.length).toBeGreaterThan(0);
+      expect(other.requests.map((r) => r.authorization)).toEqual(other.requests.map(() => undefined));
+      expect(hub.requests.map((r) => r.authorization)).toEqual(hub.requests.map(() => `Bearer ${token}`));
+    } finally {
+      await other.stop();
+    }
+  });
 });
 
 describe('a host that accepts the connection and never answers is dropped after the timeout, asked once more, and named', () => {

@@ -49,10 +49,11 @@ export type Endpoint = 'info' | 'tree' | 'resolve' | 'cdn';
 export type HostileAnswer = { status?: number; headers?: Record<string, string>; body: unknown } | 'hang';
 
 /**
- * Replaces answers: called with the endpoint and the JSON the stand-in would send (the model info or the
- * tree listing; undefined for files); returns an answer to send instead, or undefined to answer honestly.
+ * Replaces answers: called with the endpoint, the JSON the stand-in would send (the model info or the
+ * tree listing; undefined for files) and the request's path; returns an answer to send instead, or
+ * undefined to answer honestly.
  */
-export type Hostility = (endpoint: Endpoint, honest: unknown) => HostileAnswer | undefined;
+export type Hostility = (endpoint: Endpoint, honest: unknown, pathname: string) => HostileAnswer | undefined;
 
 /** Every file of a folder as a repository file; .onnx graphs and their data go to LFS, as on the Hub. */
 export function repoFromFolder(id: string, dir: string, commit: string, token?: string): HubRepo {
@@ -93,7 +94,7 @@ export class HubStandIn {
 
   /** Sends the hostile answer for this request, if the test set one; true when it did (or chose silence). */
   private hostileAnswer(res: http.ServerResponse, endpoint: Endpoint, honest?: unknown): boolean {
-    const answer = this.hostile?.(endpoint, honest);
+    const answer = this.hostile?.(endpoint, honest, new URL(res.req.url ?? '/', 'http://hub').pathname);
     if (answer === undefined) return false;
     if (answer === 'hang') return true;
     const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);

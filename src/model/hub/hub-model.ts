@@ -9,7 +9,7 @@ import { blobIntact, stampIntact } from './blob-check.ts';
 import { downloadBlob, type ExpectedBlob } from './blob-download.ts';
 import { RepoCache } from './cache-layout.ts';
 import { graphInSnapshot, selectModelFiles } from './graph-variant.ts';
-import { hubHttpError, listRepoFiles, resolveCommit } from './hub-api.ts';
+import { hubHttpError, listRepoFiles, resolveCommit, type ListedFile } from './hub-api.ts';
 import { isBlobHash, repoPathProblem, revisionProblem } from './hub-names.ts';
 import { HubUnreachable } from './hub-request.ts';
 import type { HubSettings } from './hub-settings.ts';
@@ -143,7 +143,7 @@ export async function fetchHubModel(request: HubModelRequest, settings: HubSetti
   if (settings.offline) return fromCache(cache, request, 'HF_HUB_OFFLINE=1 forbids downloads');
   const revision = request.revision ?? 'main';
   let commit: string;
-  let listing: Awaited<ReturnType<typeof listRepoFiles>>;
+  let listing: ListedFile[];
   try {
     commit = await resolveCommit(settings, request.repoId, revision);
     listing = await listRepoFiles(settings, request.repoId, commit);
@@ -154,7 +154,11 @@ export async function fetchHubModel(request: HubModelRequest, settings: HubSetti
   }
   const { graph, files } = selectModelFiles(request.repoId, listing.map((entry) => entry.path), request);
   const byPath = new Map(listing.map((entry) => [entry.path, entry.blob]));
-  const blobs = files.map((file) => ({ file, etag: byPath.get(file)!.digest.hex, expected: byPath.get(file)! }));
+  // A blob is named by its hash (huggingface_hub's etag): the sha256 of an LFS file, the git blob id of any other.
+  const blobs = files.map((file) => {
+    const expected = byPath.get(file)!;
+    return { file, etag: expected.digest.hex, expected };
+  });
   const missing = blobsToDownload(cache, request.repoId, blobs);
   if (missing.length > 0) {
     progress.onStart?.({ files: missing.length, bytes: missing.reduce((sum, blob) => sum + blob.expected.size, 0) });
