@@ -82,6 +82,30 @@ export function planFor(plan: PlanRequest | undefined, needs: ModelNeeds): PlanR
   return needs.format && generates(needs.format) && (plan === undefined || plan === 'auto') ? 'tree' : plan;
 }
 
+/** Where a model load reports: one-line messages, and a download's bytes (a Hub id's missing files). */
+export interface LoadReport {
+  say(line: string): void;
+  onDownloadStart?(missing: { files: number; bytes: number }): void;
+  onDownloadBytes?(bytes: number): void;
+  onDownloadEnd?(): void;
+}
+
+/**
+ * Resolves the model (downloading a Hub id's missing files), checks what the work needs of it, and
+ * loads it; what it has to tell goes to `report` (the CLI prints it, the library routes it to its notices).
+ */
+export async function loadModelReporting(flags: ModelFlags, needs: ModelNeeds, report: LoadReport): Promise<{ model: LoadedModel; name: string }> {
+  const source = await resolveModelSource(flags, { onStart: (missing) => report.onDownloadStart?.(missing), onBytes: (bytes) => report.onDownloadBytes?.(bytes), onEnd: () => report.onDownloadEnd?.() });
+  if (source.notice) report.say(source.notice);
+  // Checked on config.json before the graph loads: a cap past the context fails only after loading otherwise.
+  if (needs.format?.maxNewTokens !== undefined) checkNewTokens(needs.format.maxNewTokens, readModelConfig(source.dir).config.maxPositions);
+  const runtime = { ...runtimeOptions(flags), plan: planFor(flags.plan, needs) };
+  const model = await loadOnDevices(source.dir, { device: flags.device, threads: flags.threads, graphFile: source.graphFile, origin: source.origin, ...runtime });
+  if (model.notice) report.say(model.notice);
+  const name = source.origin ? `${source.origin.repoId}@${source.origin.commit.slice(0, 12)}` : displayPath(flags.model);
+  return { model, name };
+}
+
 /**
  * The one model opener: downloads a Hub id's files first (with a progress bar), loads the model and
  * tells the user, on stderr, which provider and plan run it (and why, after a fallback).
@@ -90,24 +114,18 @@ export async function openModel(flags: ModelFlags, quiet = false, needs: ModelNe
   const bar = progressReporter(`downloading ${flags.model} (MB)`);
   let done = 0;
   let total = 0;
-  const source = await resolveModelSource(flags, {
-    onStart: (missing) => {
+  const { model, name } = await loadModelReporting(flags, needs, {
+    say: (line) => process.stderr.write(`cultune: ${line}\n`),
+    onDownloadStart: (missing) => {
       total = missing.bytes;
       process.stderr.write(`cultune: downloading ${missing.files} file(s) of ${flags.model}, ${(missing.bytes / MB).toFixed(1)} MB, into the Hub cache\n`);
     },
-    onBytes: (bytes) => {
+    onDownloadBytes: (bytes) => {
       done += bytes;
       bar.update(Math.round(done / MB), Math.round(total / MB));
     },
-    onEnd: () => bar.stop(),
+    onDownloadEnd: () => bar.stop(),
   });
-  if (source.notice) process.stderr.write(`cultune: ${source.notice}\n`);
-  // Checked on config.json before the graph loads: a cap past the context fails only after loading otherwise.
-  if (needs.format?.maxNewTokens !== undefined) checkNewTokens(needs.format.maxNewTokens, readModelConfig(source.dir).config.maxPositions);
-  const runtime = { ...runtimeOptions(flags), plan: planFor(flags.plan, needs) };
-  const model = await loadOnDevices(source.dir, { device: flags.device, threads: flags.threads, graphFile: source.graphFile, origin: source.origin, ...runtime });
-  if (model.notice) process.stderr.write(`cultune: ${model.notice}\n`);
-  const name = source.origin ? `${source.origin.repoId}@${source.origin.commit.slice(0, 12)}` : displayPath(flags.model);
   if (!quiet) process.stderr.write(`cultune: ${name} on ${model.provider}, ${model.plan} plan (${model.precision}, hidden ${model.hidden})\n`);
   return model;
 }

@@ -62,9 +62,11 @@ class SessionWorker {
   }
 
   static start(dir: string, options: LoadOptions): Promise<SessionWorker> {
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./score-worker.ts', import.meta.url).href;
-    const worker = new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`, {
+    // Run from src/ (the CLI), the worker loads the TypeScript through tsx; from the built package (dist/), its JavaScript.
+    const fromSource = import.meta.url.endsWith('.ts');
+    const entry = JSON.stringify(new URL(fromSource ? './score-worker.ts' : './score-worker.js', import.meta.url).href);
+    const code = fromSource ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => { api.register(); return import(${entry}); })` : `import(${entry})`;
+    const worker = new Worker(code, {
       eval: true,
       workerData: { dir, options },
     });

@@ -4,8 +4,10 @@ import { loadCulturalBench } from '../../culturalbench/index.ts';
 import { instruments } from '../../instruments/index.ts';
 import { frontObjectives, parseObjectives, runDefinition, runFolderName, runLabel, trainingTarget, newRunInfo, type RunRequest } from '../../train/new-run.ts';
 import { checkTrainSettings } from '../../train/check-settings.ts';
-import { runFolderPath } from '../../train/run-files.ts';
-import { planRun } from '../../train/run-plan.ts';
+import { runFolderPath, type RunDefinition, type RunInfo } from '../../train/run-files.ts';
+import { planRun, type PlannedRun } from '../../train/run-plan.ts';
+import type { CulturalBenchData } from '../../culturalbench/index.ts';
+import type { LoadedModel } from '../../model/index.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import type { SearchRequest } from '../../train/search-space.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
@@ -98,8 +100,17 @@ function checkObjectiveFlags(flags: TrainFlags): void {
   }
 }
 
-export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: string; bestLoss: number }> {
-  // Every setting and the run folder are checked before the model is loaded and before anything is written.
+/** A training run checked against its flags and folder, before any model is loaded. */
+export interface PlannedTraining {
+  dir: string;
+  request: RunRequest;
+  definition: RunDefinition;
+  plan: PlannedRun;
+  culturalBench?: CulturalBenchData;
+}
+
+/** Every setting and the run folder, checked before the model is loaded and before anything is written (`train`, and the library's train()). */
+export async function planTraining(flags: TrainFlags, quiet = !!flags.json): Promise<PlannedTraining> {
   if (flags.country === undefined) throw new UserError('train needs --country');
   checkObjectiveFlags(flags);
   const objectiveInstrument = flags.objectives === undefined ? undefined : parseObjectives(flags.objectives, instruments().map((i) => i.name));
@@ -107,7 +118,7 @@ export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: strin
     throw new UserError(`--instrument ${flags.instrument} and --objectives ${flags.objectives} name different instruments`);
   }
   const request = runRequest({ ...flags, instrument: objectiveInstrument ?? flags.instrument });
-  await loadInstrumentData(request.instrument.instrument, flags, !!flags.json);
+  await loadInstrumentData(request.instrument.instrument, flags, quiet);
   const target = trainingTarget(request.instrument.instrument, targetRequestFromFlags({ ...flags, country: flags.country }, request.instrument.instrument), !!flags.allowPartialTarget);
   const dir = objectiveInstrument === undefined
     ? runFolder(flags, request, target)
@@ -120,10 +131,20 @@ export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: strin
     throw new UserError(`${dir} holds a ${plan.stored.objectives ? 'multi-objective run: resume it with its --objectives' : 'single-objective run: leave out --objectives to resume it'}`);
   }
   checkWritable(dir, 'folder');
+  return { dir, request, definition, plan, culturalBench };
+}
+
+/** What run.json records for a planned run on the loaded model: a new run's record, or the stored one. */
+export function plannedRunInfo(planned: PlannedTraining, model: LoadedModel): RunInfo {
+  return planned.plan.state === 'new' ? newRunInfo(planned.definition, model, VERSION) : planned.plan.stored;
+}
+
+export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: string; bestLoss: number }> {
+  const planned = await planTraining(flags);
+  const { dir, request, culturalBench } = planned;
   const model = await openModel(flags, !!flags.json, { format: request.instrument.format });
   try {
-    const info = plan.state === 'new' ? newRunInfo(definition, model, VERSION) : plan.stored;
-    const result = await trainWithProgress(dir, info, model, !!flags.json, {}, culturalBench);
+    const result = await trainWithProgress(dir, plannedRunInfo(planned, model), model, !!flags.json, {}, culturalBench);
     return { runDir: dir, bestLoss: result.best.loss.value };
   } catch (error) {
     if (error instanceof TrainingInterrupted) throw new UserError(error.generation > 0 ? `${error.message}: resume it with --resume` : error.message, 130);
