@@ -32,7 +32,7 @@ function hubToken(): string | undefined {
   if (!/^[\x21-\x7e]+$/.test(token)) {
     throw new UserError(`HF_TOKEN holds a line break, a space or another character no token has (${token.length} characters); set it to the token alone, as https://huggingface.co/settings/tokens shows it`);
   }
-  // huggingface.js refuses other tokens with a TypeError; one line here instead.
+  // Hugging Face tokens start with hf_: anything else (a password, another service's key) is not sent anywhere.
   if (!token.startsWith('hf_')) throw new UserError('HF_TOKEN does not look like a Hugging Face token (they start with hf_)');
   return token;
 }
