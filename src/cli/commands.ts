@@ -13,6 +13,7 @@ import { register as registerWorker } from './commands/worker.ts';
 import { register as registerQueue } from './commands/queue.ts';
 import { register as registerDoctor } from './commands/doctor.ts';
 import { register as registerBundle } from './commands/bundle.ts';
+import { register as registerProgram } from './commands/program.ts';
 
 /** Each command lives in its own module under src/cli/commands/ and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerDoctor(program);
   registerBundle(program);
+  registerProgram(program);
 }

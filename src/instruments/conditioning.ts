@@ -13,7 +13,7 @@ export const PERSONA_STYLES: readonly PersonaStyle[] = ['system', 'user'];
  */
 export type Conditioning =
   | { kind: 'none' }
-  | { kind: 'persona'; place: string; style: PersonaStyle }
+  | { kind: 'persona'; place: string; style: PersonaStyle; sentence?: string }
   | { kind: 'soft'; prompt: SoftPrompt; placement: Placement };
 
 export const NO_CONDITIONING: Conditioning = { kind: 'none' };
@@ -26,7 +26,8 @@ export function personaSentence(place: string): string {
 /** The messages a question is asked with under a conditioning; a soft prompt leaves the text alone. */
 export function conditionMessages(messages: readonly ChatMessage[], conditioning: Conditioning): ChatMessage[] {
   if (conditioning.kind !== 'persona') return [...messages];
-  const sentence = personaSentence(conditioning.place);
+  // A searched instruction (`cultune program`) takes the persona sentence's place, filled for `place`.
+  const sentence = conditioning.sentence ?? personaSentence(conditioning.place);
   if (conditioning.style === 'system') return [{ role: 'system', content: sentence }, ...messages];
   const first = messages.findIndex((m) => m.role === 'user');
   return messages.map((m, i) => (i === first ? { ...m, content: `${sentence}\n\n${m.content}` } : m));

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StoredInstrument } from '../instruments/objective.ts';
+import { writeJsonAtomic } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
+import { readTextFile } from '../util/text-file.ts';
+import { bestCandidate, coproStep, initialCoproState, type CoproSettings, type CoproState } from './copro.ts';
+import type { Proposer, ProposerState } from './proposer.ts';
+
+export const PROGRAM_FILE = 'program.json';
+const PROGRAM_VERSION = 1;
+
+/** Everything that decides a search's course: a resumed run must be asked for with the same. */
+export interface ProgramDefinition {
+  instrument: StoredInstrument;
+  /** The model's source hash: a run continues on the model it started on. */
+  model: string;
+  countries: string[];
+  train: string[];
+  heldOut: string[];
+  seed: number;
+  optimizer: 'copro';
+  settings: CoproSettings;
+  original: string;
+  proposer: string;
+  /** Instrument evaluations the search may spend (train's --budget counts the same unit). */
+  budget: number;
+}
+
+/** An instruction measured on the held-out countries. */
+export interface HeldOutResult {
+  instruction: string;
+  loss: number;
+  losses: Record<string, number>;
+}
+
+/** program.json: the definition, the search's state and the proposer's, rewritten atomically after every step. */
+export interface ProgramRecord {
+  version: number;
+  definition: ProgramDefinition;
+  state: CoproState;
+  proposer: ProposerState;
+  /** The winner so far (lowest mean training loss). */
+  best?: { instruction: string; loss: number };
+  /** After the search: the winner and the original on the held-out countries. */
+  heldOut?: { best: HeldOutResult; original: HeldOutResult };
+  /** Model work spent: instrument evaluations by the search and on held-out countries, and instructions proposed. */
+  spend: { search: number; heldOut: number; proposals: number };
+}
+
+export interface ProgramIo {
+  proposer: Proposer;
+  /** The mean loss over `countries` under the instruction, and each country's. */
+  evaluate(instruction: string, countries: readonly string[]): Promise<{ loss: number; losses: Record<string, number> }>;
+  /** Called after each step is written (progress lines). */
+  onStep?(record: ProgramRecord): void;
+}
+
+/** The stored run in `dir`, or undefined; a record from another definition is refused in one line. */
+export function readProgram(dir: string, definition: ProgramDefinition): ProgramRecord | undefined {
+  const file = path.join(dir, PROGRAM_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  let record: ProgramRecord;
+  try {
+    record = JSON.parse(readTextFile(file)) as ProgramRecord;
+  } catch {
+    throw new UserError(`${file} is not a program record: remove the folder, or choose another --name`);
+  }
+  if (record.version !== PROGRAM_VERSION || JSON.stringify(record.definition) !== JSON.stringify(definition)) {
+    throw new UserError(`${file} was started with other settings (instrument, countries, seed, optimizer, proposer, budget or model): resume it with the same flags, or choose another --name`);
+  }
+  return record;
+}
+
+/**
+ * Runs (or continues) the search to its end, then measures the winner and the original on the held-out
+ * countries. program.json is written after every step, so a run killed at any point continues from
+ * its last step with the same proposer and generator state, to the same result.
+ */
+export async function runProgram(dir: string, definition: ProgramDefinition, io: ProgramIo, stored?: ProgramRecord): Promise<ProgramRecord> {
+  const file = path.join(dir, PROGRAM_FILE);
+  let record: ProgramRecord = stored ?? { version: PROGRAM_VERSION, definition, state: initialCoproState(), proposer: io.proposer.state(), spend: { search: 0, heldOut: 0, proposals: 0 } };
+  const save = (next: ProgramRecord) => {
+    writeJsonAtomic(file, next);
+    record = next;
+    io.onStep?.(next);
+  };
+  if (!stored) save(record);
+  let proposals = record.spend.proposals;
+  const coproIo = {
+    propose: async (request: Parameters<Proposer['propose']>[0]) => {
+      const written = await io.proposer.propose(request);
+      proposals += written.length;
+      return written;
+    },
+    evaluate: (instruction: string) => io.evaluate(instruction, definition.train),
+    costPerCandidate: definition.train.length,
+    budget: definition.budget,
+  };
+  while (!record.state.stopped) {
+    const state = await coproStep(record.state, definition.settings, definition.original, coproIo);
+    const best = bestCandidate(state.evaluated);
+    save({ ...record, state, proposer: io.proposer.state(), spend: { ...record.spend, search: state.spend, proposals }, ...(best && { best: { instruction: best.instruction, loss: best.loss } }) });
+  }
+  if (definition.heldOut.length > 0 && record.best && !record.heldOut) {
+    const measure = async (instruction: string): Promise<HeldOutResult> => ({ instruction, ...(await io.evaluate(instruction, definition.heldOut)) });
+    const heldOut = { best: await measure(record.best.instruction), original: await measure(definition.original) };
+    save({ ...record, heldOut, spend: { ...record.spend, heldOut: 2 * definition.heldOut.length } });
+  }
+  return record;
+}
