@@ -181,6 +181,6 @@ describe('--model HUB_ID against a local Hub stand-in', () => {
     cache = fs.mkdtempSync(path.join(work, 'hub-cache-'));
     const none = await score(ID, [], { HF_ENDPOINT: dead });
     expect(none.code).toBe(1);
-    expect(oneLine(none.stderr)).toEqual([expect.stringMatching(/^cultune: cannot reach http:\/\/127\.0\.0\.1:9: .*, and onnx-community\/SmolLM2-135M-Instruct is not in the Hub cache /)]);
+    expect(oneLine(none.stderr)).toEqual([expect.stringMatching(/^cultune: cannot reach http:\/\/127\.0\.0\.1:9: .*, and onnx-community\/SmolLM2-135M-Instruct is not in the Hub cache .*: set HF_ENDPOINT to a reachable Hub mirror, or pass --model with a local folder/)]);
   });
 });

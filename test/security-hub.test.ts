@@ -222,8 +222,8 @@ describe('a host that accepts the connection and never answers is dropped after 
   const TIMEOUT_MS = 200;
   const silent = `no answer within ${TIMEOUT_MS / 1000} s`;
   const rows: { name: string; endpoint: Endpoint; asked: number; line: () => string }[] = [
-    { name: 'the model info', endpoint: 'info', asked: 2, line: () => `cultune: cannot reach ${hub.url}: ${silent} (asked twice), and ${ID} is not in the Hub cache ${displayPath(repoDir())}` },
-    { name: 'the listing', endpoint: 'tree', asked: 2, line: () => `cultune: cannot reach ${hub.url}: ${silent} (asked twice), and ${ID} is not in the Hub cache ${displayPath(repoDir())}` },
+    { name: 'the model info', endpoint: 'info', asked: 2, line: () => `cultune: cannot reach ${hub.url}: ${silent} (asked twice), and ${ID} is not in the Hub cache ${displayPath(repoDir())}: set HF_ENDPOINT to a reachable Hub mirror, or pass --model with a local folder holding the ONNX export` },
+    { name: 'the listing', endpoint: 'tree', asked: 2, line: () => `cultune: cannot reach ${hub.url}: ${silent} (asked twice), and ${ID} is not in the Hub cache ${displayPath(repoDir())}: set HF_ENDPOINT to a reachable Hub mirror, or pass --model with a local folder holding the ONNX export` },
     {
       // A file download resumes up to five times (blob-download.ts) before it gives up.
       name: 'the CDN an LFS file is redirected to',

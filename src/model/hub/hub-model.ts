@@ -85,7 +85,9 @@ function fromCache(cache: RepoCache, request: HubModelRequest, why: string): Hub
   const commit = cache.commitOf(revision);
   const dir = commit === undefined ? undefined : cache.snapshotDir(commit);
   const where = `${request.repoId}${revision === 'main' ? '' : ` at ${revision}`}`;
-  if (!dir || !fs.existsSync(dir)) throw new UserError(`${why}, and ${where} is not in the Hub cache ${displayPath(cache.root)}`);
+  if (!dir || !fs.existsSync(dir)) {
+    throw new UserError(`${why}, and ${where} is not in the Hub cache ${displayPath(cache.root)}: set HF_ENDPOINT to a reachable Hub mirror, or pass --model with a local folder holding the ONNX export`);
+  }
   const graphFile = graphInSnapshot(request, (file) => fs.existsSync(cache.snapshotFile(commit!, file)));
   const missing = ['config.json', 'tokenizer.json', graphFile].filter((file) => !fs.existsSync(path.join(dir, file)));
   if (missing.length > 0) throw new UserError(`${why}, and the cached snapshot of ${where} lacks ${missing.join(', ')}`);
