@@ -4,11 +4,20 @@ import { UserError } from '../util/errors.ts';
 import { evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from './eval-record.ts';
 import { unitLoss, unitStrata } from './unit-statistics.ts';
 
-/** The comparisons a report makes, first condition minus second: does the prompt beat each baseline, does the persona beat none. */
+/**
+ * The comparisons a report makes, first condition minus second: does the prompt beat each baseline,
+ * does the persona beat none; does DISCA beat none and persona, the prompt beat DISCA, and DISCA on
+ * top of the prompt beat the prompt alone and DISCA alone.
+ */
 export const CONDITION_PAIRS: readonly (readonly [EvalCondition, EvalCondition])[] = [
   ['soft', 'none'],
   ['soft', 'persona'],
   ['persona', 'none'],
+  ['disca', 'none'],
+  ['disca', 'persona'],
+  ['soft', 'disca'],
+  ['soft+disca', 'soft'],
+  ['soft+disca', 'disca'],
 ];
 
 /** One paired test of two conditions' losses on the same units, or why there is none. */

@@ -6,8 +6,32 @@ import type { SetAsideItem } from '../util/set-aside.ts';
 import type { InstrumentIntervals } from './unit-statistics.ts';
 import { CLASSIFY, FORMAT_NAMES, type FormatSetting, type HoldoutSplit, type InstrumentResult, type StoredInstrument } from '../instruments/index.ts';
 
-export type EvalCondition = 'none' | 'persona' | 'soft';
+export type EvalCondition = 'none' | 'persona' | 'soft' | DiscaCondition;
+/** The conditions any run can be evaluated under (demo, sweep --eval): none, persona, its soft prompt. */
 export const EVAL_CONDITIONS: readonly EvalCondition[] = ['none', 'persona', 'soft'];
+/** MultiTP steered by a DISCA panel (src/instruments/multitp/disca): alone, or on top of the run's soft prompt. */
+export type DiscaCondition = 'disca' | 'soft+disca';
+export const DISCA_CONDITIONS: readonly DiscaCondition[] = ['disca', 'soft+disca'];
+/** Every condition an eval file may hold, in the order reports list them. */
+export const RECORD_CONDITIONS: readonly EvalCondition[] = [...EVAL_CONDITIONS, ...DISCA_CONDITIONS];
+
+export function isDiscaCondition(condition: EvalCondition): condition is DiscaCondition {
+  return (DISCA_CONDITIONS as readonly string[]).includes(condition);
+}
+
+/** The conditions that ask under the run's soft prompt. */
+export function usesSoftPrompt(condition: EvalCondition): boolean {
+  return condition === 'soft' || condition === 'soft+disca';
+}
+
+/** How a DISCA condition was steered: what `survey --condition disca` prints, so the record can be rerun. */
+export interface DiscaSettings {
+  variant: string;
+  ablation: string;
+  seed: number;
+  /** The panel's persona texts, in the order scored. */
+  personas: string[];
+}
 
 /** A mean with its bootstrap 95 % interval; null where the group had no question (JSON has no NaN). */
 export interface Interval {
@@ -62,6 +86,8 @@ export interface EvalRecord {
   culturalbench: CulturalBenchOutcome;
   /** A run's soft prompt: how far its training had gone when it was read (absent for baselines and older files). */
   trainedTo?: TrainedTo;
+  /** The DISCA steering of a disca or soft+disca record. */
+  disca?: DiscaSettings;
 }
 
 /** The training a soft prompt came from: generations done, and whether the run had finished. */
@@ -86,7 +112,7 @@ export function askedInstrument(record: AnyEvalRecord): record is EvalRecord {
 
 /** Why an eval of a run's soft prompt no longer shows the run's result, or undefined when it still does. */
 export function staleness(record: EvalRecord, now: TrainedTo): string | undefined {
-  if (record.condition !== 'soft' || record.trainedTo === undefined) return undefined;
+  if (!usesSoftPrompt(record.condition) || record.trainedTo === undefined) return undefined;
   const then = record.trainedTo;
   if (then.generations === now.generations && then.finished === now.finished) return undefined;
   return `evaluated at generation ${then.generations}${then.finished ? '' : ' while training'}, the run is now at ${now.generations}${now.finished ? ' (finished)' : ''}: run cultune eval again`;
@@ -124,7 +150,7 @@ export function readEvalFile(file: string): AnyEvalRecord {
   }
   const record = parsed as Partial<EvalRecord>;
   if (!record || typeof record !== 'object') throw invalid(file, 'not a JSON object');
-  if (!EVAL_CONDITIONS.includes(record.condition as EvalCondition)) throw invalid(file, 'no condition none/persona/soft');
+  if (!RECORD_CONDITIONS.includes(record.condition as EvalCondition)) throw invalid(file, `no condition ${RECORD_CONDITIONS.join('/')}`);
   if (typeof record.country?.name !== 'string') throw invalid(file, 'no country');
   if (!('result' in record) && !('instrument' in record)) throw new UserError(`${file} was written by cultune 0.1 (no instrument recorded); evaluate again with this version`);
   if (typeof record.instrument?.name !== 'string') throw invalid(file, 'no instrument');
@@ -134,7 +160,7 @@ export function readEvalFile(file: string): AnyEvalRecord {
   return record as AnyEvalRecord;
 }
 
-/** The eval files of a folder, in condition order (none, persona, soft). */
+/** The eval files of a folder, in condition order (none, persona, soft, disca, soft+disca). */
 export function evalFilesIn(dir: string): string[] {
-  return EVAL_CONDITIONS.flatMap((c) => FORMAT_NAMES.map((name) => path.join(dir, evalFileName(c, { name })))).filter((f) => fs.existsSync(f));
+  return RECORD_CONDITIONS.flatMap((c) => FORMAT_NAMES.map((name) => path.join(dir, evalFileName(c, { name })))).filter((f) => fs.existsSync(f));
 }

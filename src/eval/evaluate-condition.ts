@@ -15,14 +15,18 @@ import { prepareObjective, storedInstrument, type Conditioning, type StoredInstr
 import type { Placement, Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
 import { instrumentIntervals } from './unit-statistics.ts';
-import type { CulturalBenchOnlyRecord, CulturalBenchOutcome, EvalCondition, EvalRecord, Interval } from './eval-record.ts';
+import { isDiscaCondition, usesSoftPrompt, type CulturalBenchOnlyRecord, type CulturalBenchOutcome, type EvalCondition, type EvalRecord, type Interval } from './eval-record.ts';
+import { discaResult } from './evaluate-disca.ts';
+import type { DiscaPlan } from '../instruments/multitp/disca/index.ts';
 
 export interface EvaluationPlan {
   condition: EvalCondition;
   instrument: InstrumentSpec;
   target: Target;
-  /** Required for the soft condition. */
+  /** Required for the soft and soft+disca conditions. */
   softPrompt?: SoftPrompt;
+  /** Required for the disca and soft+disca conditions: the country's panel and the steering's parameters. */
+  disca?: DiscaPlan;
   placement: Placement;
   culturalBench: Availability;
   limit?: number;
@@ -54,7 +58,7 @@ const EMPTY: Interval = { value: null, ci95: [null, null] };
  * CulturalBench alike, so both halves of the trade-off see the same conditioning.
  */
 function instrumentConditioning(plan: EvaluationPlan): Conditioning {
-  if (plan.condition === 'none') return { kind: 'none' };
+  if (plan.condition === 'none' || isDiscaCondition(plan.condition)) return { kind: 'none' };
   if (plan.condition === 'persona') return { kind: 'persona', place: plan.target.country.personaName, style: 'user' };
   return { kind: 'soft', prompt: plan.softPrompt as SoftPrompt, placement: plan.placement };
 }
@@ -67,6 +71,8 @@ function culturalBenchCondition(plan: EvaluationPlan): Condition {
 
 async function culturalBenchOutcome(scorer: Scorer, plan: EvaluationPlan): Promise<CulturalBenchOutcome> {
   if (!plan.culturalBench.available) return { available: false, reason: plan.culturalBench.reason };
+  // DISCA steers a two-option moral choice by its preferred group; CulturalBench's questions have none to steer toward.
+  if (isDiscaCondition(plan.condition)) return { available: false, reason: `CulturalBench not asked under ${plan.condition}: DISCA steers MultiTP's forced choices only` };
   const data = plan.culturalBench.data;
   const countries = datasetCountries(data);
   const country = [plan.target.country.name, plan.target.country.personaName.replace(/^the /i, '')]
@@ -104,7 +110,8 @@ type EvalIdentity = { run: string | null; modelDir: string; version: string };
 
 /** What every record starts with: who was evaluated, how, and the instrument's settings. */
 function recordHead(scorer: Scorer & { hidden: number; dtype: string }, plan: EvaluationPlan, identity: EvalIdentity): Omit<CulturalBenchOnlyRecord, 'culturalbench'> {
-  if (plan.condition === 'soft' && !plan.softPrompt) throw new Error('the soft condition needs a soft prompt');
+  if (usesSoftPrompt(plan.condition) && !plan.softPrompt) throw new Error(`the ${plan.condition} condition needs a soft prompt`);
+  if (isDiscaCondition(plan.condition) && !plan.disca) throw new Error(`the ${plan.condition} condition needs a DISCA panel`);
   return {
     cultune: identity.version,
     createdAt: new Date().toISOString(),
@@ -114,6 +121,9 @@ function recordHead(scorer: Scorer & { hidden: number; dtype: string }, plan: Ev
     model: { dir: identity.modelDir, hidden: scorer.hidden, dtype: scorer.dtype },
     settings: { placement: plan.placement, seed: plan.seed, bootstrap: plan.bootstrap },
     instrument: storedInstrument(plan.instrument),
+    ...(plan.disca && isDiscaCondition(plan.condition)
+      ? { disca: { variant: plan.disca.parameters.variant, ablation: plan.disca.parameters.ablation, seed: plan.disca.seed, personas: plan.disca.panel } }
+      : {}),
   };
 }
 
@@ -131,9 +141,13 @@ export async function evaluateCulturalBenchOnly(scorer: Scorer & { hidden: numbe
 /** The instrument's part of a record: the result on the held-out part, the in-sample one on the training part, the intervals. */
 async function instrumentOutcome(scorer: Scorer, plan: EvaluationPlan, instrument: StoredInstrument): Promise<Pick<EvalRecord, 'result' | 'holdout' | 'inSample' | 'intervals'>> {
   const { holdout } = plan;
-  const evaluateOn = (side: SplitSide, onSamples?: SampleSink['instrument']) =>
-    prepareObjective(scorer, plan.instrument, plan.target, { conditioning: instrumentConditioning(plan), part: holdout && { split: holdout, side } })
+  const evaluateOn = (side: SplitSide, onSamples?: SampleSink['instrument']) => {
+    const part = holdout && { split: holdout, side };
+    // DISCA scores its base and persona requests in one call and steers them (the survey's path).
+    if (isDiscaCondition(plan.condition)) return discaResult(scorer, plan.instrument, plan.target, plan.disca!, { part, softPrompt: plan.softPrompt, placement: plan.placement });
+    return prepareObjective(scorer, plan.instrument, plan.target, { conditioning: instrumentConditioning(plan), part })
       .evaluate(undefined, plan.onProgress && ((done, total) => plan.onProgress?.(done, total, plan.instrument.instrument.title)), onSamples);
+  };
   // Every condition on both parts: none and persona saw neither, so the parts compare conditions fairly.
   const result = await evaluateOn('heldOut', plan.samples?.instrument);
   const inSample = holdout && (await evaluateOn('train'));

@@ -2,11 +2,12 @@ import path from 'node:path';
 import type { Availability } from '../culturalbench/index.ts';
 import { instrumentFromStored, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
 import type { Scorer, SoftPrompt } from '../model/types.ts';
+import type { DiscaPlan } from '../instruments/multitp/disca/index.ts';
 import type { Target } from '../targets/index.ts';
 import { readRunInfo, readRunPrompt, readTrainingState, type RunInfo } from '../train/run-files.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { evaluateCondition, evaluateCulturalBenchOnly, type EvaluationPlan } from './evaluate-condition.ts';
-import { evalFileName, type AnyEvalRecord, type CulturalBenchOnlyRecord, type EvalCondition, type EvalRecord, type TrainedTo } from './eval-record.ts';
+import { evalFileName, usesSoftPrompt, type AnyEvalRecord, type CulturalBenchOnlyRecord, type EvalCondition, type EvalRecord, type TrainedTo } from './eval-record.ts';
 import { lmEvalResults, resultsFileName } from './lm-eval-results.ts';
 import { sampleLog } from './sample-log.ts';
 
@@ -30,7 +31,7 @@ export function runSubject(dir: string, condition: EvalCondition, overrides: { m
   const trainedTo = { generations: state?.history.length ?? 0, finished: state?.finished ?? false };
   return {
     condition,
-    run: { dir, info, prompt: condition === 'soft' ? readRunPrompt(dir, info) : undefined, trainedTo },
+    run: { dir, info, prompt: usesSoftPrompt(condition) ? readRunPrompt(dir, info) : undefined, trainedTo },
     instrument: instrumentFromStored(info.instrument),
     target: info.target,
     modelDir: overrides.modelDir ?? info.model.dir,
@@ -48,6 +49,8 @@ export interface EvalOptions {
   version: string;
   /** Write every request as asked beside the eval file (samples-<condition>-<part>.jsonl). */
   logSamples?: boolean;
+  /** The DISCA panel and parameters, for the disca and soft+disca conditions. */
+  disca?: DiscaPlan;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -88,6 +91,7 @@ async function evaluateWith<R extends AnyEvalRecord>(evaluate: Evaluate<R>, mode
       holdout: run?.info.holdout,
       seed: options.seed,
       bootstrap: options.bootstrap,
+      disca: options.disca,
       samples: samples?.sink,
       onProgress: options.onProgress,
     },

@@ -7,20 +7,28 @@ import type { ReportRow, TrainingCurve } from './report-data.ts';
 import type { GenerationRecord } from '../train/run-files.ts';
 import { bottomAxis, escapeXml, leftAxis, legend, linearScale, niceDomain, plotArea, svgDocument, type Frame } from './svg.ts';
 
-export const CONDITION_COLORS: Record<EvalCondition, string> = { none: '#888888', persona: '#e08a1e', soft: '#2b6cb0' };
+export const CONDITION_COLORS: Record<EvalCondition, string> = { none: '#888888', persona: '#e08a1e', soft: '#2b6cb0', disca: '#2f855a', 'soft+disca': '#6b46c1' };
 const TARGET_COLOR = '#222222';
 const BEST_COLOR = '#2b6cb0';
 const MEDIAN_COLOR = '#c53030';
 
 const FRAME: Frame = { width: 640, height: 380, margin: { top: 36, right: 20, bottom: 56, left: 76 } };
 
+/** A diamond of half-diagonal r: DISCA's markers, apart from the dots, squares and rings of the others. */
+const diamond = (x: number, y: number, r: number) => `${x},${y - r} ${x + r},${y} ${x},${y + r} ${x - r},${y}`;
+
 /**
- * Scatter markers by condition, drawn in this order: a filled dot, then a hollow square, then a
- * hollow ring, so points that nearly coincide stay visible (the ring and square frame the dot). `extent` is the
+ * Scatter markers by condition, drawn in this order: filled dots and diamonds, then a hollow diamond, a
+ * hollow square, a hollow ring, so points that nearly coincide stay visible (the hollow ones frame the filled). `extent` is the
  * half-size of the square that holds each marker, stroke included; `inner` goes inside the element.
  */
 export const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, y: number, attributes: string, inner?: string) => string }> = {
   soft: { extent: 5, draw: (x, y, a, inner = '') => `<circle ${a} cx="${x}" cy="${y}" r="5" fill="${CONDITION_COLORS.soft}">${inner}</circle>` },
+  'soft+disca': { extent: 6, draw: (x, y, a, inner = '') => `<polygon ${a} points="${diamond(x, y, 6)}" fill="${CONDITION_COLORS['soft+disca']}">${inner}</polygon>` },
+  disca: {
+    extent: 10,
+    draw: (x, y, a, inner = '') => `<polygon ${a} points="${diamond(x, y, 8.5)}" fill="none" stroke="${CONDITION_COLORS.disca}" stroke-width="2.5">${inner}</polygon>`,
+  },
   persona: {
     extent: 7.5,
     draw: (x, y, a, inner = '') =>
@@ -31,9 +39,9 @@ export const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, 
     draw: (x, y, a, inner = '') => `<circle ${a} cx="${x}" cy="${y}" r="7.75" fill="none" stroke="${CONDITION_COLORS.none}" stroke-width="2.5">${inner}</circle>`,
   },
 };
-const DRAW_ORDER: readonly EvalCondition[] = ['soft', 'persona', 'none'];
+const DRAW_ORDER: readonly EvalCondition[] = ['soft', 'soft+disca', 'disca', 'persona', 'none'];
 /** Whiskers of one point's conditions sit side by side (pixels from the marker's centre), so coincident intervals stay apart. */
-const WHISKER_DODGE: Record<EvalCondition, number> = { none: -4, persona: 0, soft: 4 };
+const WHISKER_DODGE: Record<EvalCondition, number> = { none: -4, persona: 0, soft: 4, disca: -8, 'soft+disca': 8 };
 
 function conditionLegend(conditions: readonly EvalCondition[]): string {
   return legend(

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { tryLoadCulturalBench, type Availability } from '../../culturalbench/index.ts';
-import { EVAL_CONDITIONS, askedInstrument, type EvalCondition } from '../../eval/eval-record.ts';
+import { RECORD_CONDITIONS, askedInstrument, isDiscaCondition, usesSoftPrompt, type EvalCondition } from '../../eval/eval-record.ts';
+import { discaRefusal } from '../../eval/evaluate-disca.ts';
+import { addDiscaOptions, discaPlan, type DiscaFlags } from '../disca-options.ts';
 import { evaluateSubject, evaluateSubjectCulturalBench, runSubject, type EvalOptions, type EvalSubject } from '../../eval/evaluate-run.ts';
 import { evaluateFront } from '../../eval/front-eval.ts';
 import { FRONT_FILE, readFront, readRunInfo } from '../../train/run-files.ts';
@@ -9,6 +11,7 @@ import { comparisonLine } from '../../report/statistics-tables.ts';
 import { comparisonsInFolder } from '../../eval/condition-comparisons.ts';
 import { instrumentFromStored, storedInstrument } from '../../instruments/index.ts';
 import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
+import type { DiscaPlan } from '../../instruments/multitp/disca/index.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, settingFlags, type InstrumentFlags } from '../instrument-options.ts';
@@ -19,8 +22,8 @@ import { VERSION } from '../version.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
 import { nonEmptyPath } from '../parsers.ts';
 
-interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'model'>, CulturalBenchSamplingFlags {
-  baseline?: 'none' | 'persona';
+interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'model'>, CulturalBenchSamplingFlags, DiscaFlags {
+  baseline?: 'none' | 'persona' | 'disca';
   conditions?: EvalCondition[];
   instruments?: string[];
   logSamples?: boolean;
@@ -64,8 +67,8 @@ async function runFrontEval(runDir: string | undefined, flags: EvalFlags): Promi
 /** `--conditions none,persona,soft`: each once, in the order given. */
 function parseConditions(value: string): EvalCondition[] {
   const names = value.split(',').map((name) => name.trim());
-  const unknown = names.find((name) => !EVAL_CONDITIONS.includes(name as EvalCondition));
-  if (unknown !== undefined) throw new InvalidArgumentError(`expected a comma-separated list of ${EVAL_CONDITIONS.join(', ')}, got "${unknown}"`);
+  const unknown = names.find((name) => !RECORD_CONDITIONS.includes(name as EvalCondition));
+  if (unknown !== undefined) throw new InvalidArgumentError(`expected a comma-separated list of ${RECORD_CONDITIONS.join(', ')}, got "${unknown}"`);
   if (new Set(names).size !== names.length) throw new InvalidArgumentError(`each condition once, got "${value}"`);
   return names as EvalCondition[];
 }
@@ -83,9 +86,10 @@ const CULTURALBENCH = 'culturalbench';
 function conditionsOf(runDir: string | undefined, flags: EvalFlags): EvalCondition[] {
   if (flags.baseline !== undefined && flags.conditions !== undefined) throw new UserError(`--baseline ${flags.baseline} is --conditions ${flags.baseline}: give one of them`);
   const conditions = flags.conditions ?? (flags.baseline ? [flags.baseline] : ['soft' as const]);
-  if (runDir === undefined && conditions.includes('soft')) {
+  const prompted = conditions.find(usesSoftPrompt);
+  if (runDir === undefined && prompted !== undefined) {
     if (flags.conditions === undefined) throw new UserError('give a run folder (cultune eval RUN), or --baseline none|persona with --model, --country and --out');
-    throw new UserError('the soft condition is a run\'s prompt: give its run folder (cultune eval RUN), or --conditions none,persona without one');
+    throw new UserError(`the ${prompted} condition ${prompted === 'soft' ? 'is' : 'steers'} a run's prompt: give its run folder (cultune eval RUN), or --conditions none,persona without one`);
   }
   return conditions;
 }
@@ -125,6 +129,24 @@ async function subjectsOf(runDir: string | undefined, flags: EvalFlags): Promise
   return conditions.map((condition) => ({ condition, instrument, target, modelDir, outDir }));
 }
 
+/**
+ * The DISCA panel and parameters where a disca or soft+disca condition is asked, read and checked
+ * before the model loads; the panel flags without such a condition are refused.
+ */
+function discaOf(subjects: readonly EvalSubject[], flags: EvalFlags, instrumentAsked: boolean): DiscaPlan | undefined {
+  const asked = subjects.map((s) => s.condition).filter(isDiscaCondition);
+  if (asked.length === 0) {
+    if (flags.personas !== undefined || flags.wvs !== undefined) throw new UserError('--personas and --wvs are for DISCA: add --conditions disca (or soft+disca with a run folder)');
+    return undefined;
+  }
+  const what = `--conditions ${asked.join(',')}`;
+  const refusal = discaRefusal(subjects[0].instrument);
+  if (refusal) throw new UserError(`${what}: ${refusal}`);
+  if (!instrumentAsked) throw new UserError(`${what} steers ${subjects[0].instrument.instrument.title}: leave it in --instruments`);
+  if (flags.logSamples) throw new UserError(`${what}: --log-samples writes plain requests, and DISCA's answers are steered from several; leave out --log-samples or the DISCA conditions`);
+  return discaPlan(flags, subjects[0].target, what);
+}
+
 /** CulturalBench as the parts ask for it: loaded once for every condition, or marked as not asked. */
 async function culturalBenchFor(flags: EvalFlags, asked: boolean): Promise<Availability> {
   if (!asked) return { available: false, reason: `CulturalBench not asked (--instruments ${flags.instruments?.join(',')})` };
@@ -136,6 +158,7 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   const subjects = await subjectsOf(runDir, flags);
   const [first] = subjects;
   const parts = partsOf(flags, first.instrument.instrument.name);
+  const disca = discaOf(subjects, flags, parts.instrument);
   checkWritable(first.outDir, 'folder');
   // One model for every condition.
   const model = await openModel({ ...flags, model: first.modelDir, modelFile: first.modelFile ?? flags.modelFile }, flags.json === true, { format: first.instrument.format });
@@ -158,6 +181,7 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
         bootstrap: flags.bootstrap,
         version: VERSION,
         logSamples: flags.logSamples,
+        disca,
         onProgress: (done, total) => progress.update(done, total),
       };
       const calibrated = { ...subject, instrument };
@@ -184,8 +208,8 @@ export function register(program: Command): void {
     .description("The run's instrument (scores, loss against its target) and CulturalBench Easy/Hard for a run's soft prompt or baselines; writes eval-<condition>.json and results-<condition>.json (lm-evaluation-harness's layout)")
     .argument('[run]', 'run folder written by cultune train (holds run.json and prompt.json)');
   addCulturalBenchSamplingOptions(addModelOptions(addTargetOptions(command), { model: 'optional', modelHelp: "ONNX model folder (default: the run's model)" }))
-    .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt (the same as --conditions <kind>)").choices(['none', 'persona']))
-    .option('--conditions <list>', "conditions to evaluate with one model load, e.g. none,persona,soft (default: soft with a run folder); each writes its eval-<condition>.json", parseConditions)
+    .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt (the same as --conditions <kind>; disca: MultiTP steered by --personas or --wvs)").choices(['none', 'persona', 'disca']))
+    .option('--conditions <list>', "conditions to evaluate with one model load, e.g. none,persona,soft (default: soft with a run folder), and for MultiTP disca and soft+disca (DISCA on the run's prompt); each writes its eval-<condition>.json", parseConditions)
     .option('--instruments <list>', "what to ask: the run's instrument and/or culturalbench, e.g. vsm13,culturalbench (default: both)", parseInstruments)
     .option('--log-samples', 'also write every request as asked, one JSON line each: samples-<condition>-<instrument>.jsonl and samples-<condition>-culturalbench.jsonl')
     .option('--out <dir>', 'where eval-<condition>.json goes (default: the run folder; required without one)', nonEmptyPath)
@@ -194,6 +218,6 @@ export function register(program: Command): void {
     .option('--json', 'print the JSON record instead of the table')
     .option('--front', 'multi-objective runs: every member of the front, none and persona, on the held-out questions (writes front-eval.json)')
     .option('--compare <runs...>', 'with --front: single-objective run folders to place beside the front');
-  addInstrumentOptions(command, { dataFlag: '--instrument-data' })
+  addInstrumentOptions(addDiscaOptions(command), { dataFlag: '--instrument-data' })
     .action((run: string | undefined, flags: EvalFlags) => (flags.front ? runFrontEval(run, flags) : runEval(run, flags)));
 }

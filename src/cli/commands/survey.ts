@@ -6,7 +6,8 @@ import { describeSource, explainMissing, type Target } from '../../targets/index
 import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
 import { CLASSIFY, generates } from '../../instruments/formats.ts';
 import { MULTITP, type MultiTpSettings } from '../../instruments/multitp/index.ts';
-import { DEFAULT_PARAMETERS, DISCA_ABLATIONS, DISCA_VARIANTS, prepareDisca, readPersonaPanel, runDisca, wvsPanel, type DiscaAblation, type DiscaVariant } from '../../instruments/multitp/disca/index.ts';
+import { prepareDisca, runDisca } from '../../instruments/multitp/disca/index.ts';
+import { addDiscaOptions, discaPlan, type DiscaFlags } from '../disca-options.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type InstrumentFlags } from '../instrument-options.ts';
@@ -14,15 +15,10 @@ import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts
 import { progressReporter } from '../progress.ts';
 import { addTargetOptions, emitJson, targetFromFlags, type TargetFlags } from './targets.ts';
 
-interface SurveyFlags extends ModelFlags, TargetFlags, InstrumentFlags {
+interface SurveyFlags extends ModelFlags, TargetFlags, InstrumentFlags, DiscaFlags {
   softPrompt?: string;
   persona?: boolean;
   condition?: 'none' | 'persona' | 'disca';
-  personas?: string;
-  wvs?: string;
-  discaAblation: DiscaAblation;
-  discaVariant: DiscaVariant;
-  discaSeed: string;
   placement: Placement;
   json?: string | boolean;
 }
@@ -93,29 +89,17 @@ async function runSurvey(flags: SurveyFlags): Promise<void> {
   }
 }
 
-/** The panel a DISCA survey asks: the user's (--personas) or one written from their WVS file (--wvs). */
-function discaPanel(flags: SurveyFlags, target: Target): string[] {
-  const { country } = target;
-  if (flags.personas) return readPersonaPanel(flags.personas, [country.iso3 ?? '', country.name, flags.country ?? ''].filter((k) => k !== ''));
-  if (country.iso3 === undefined) throw new UserError(`--wvs needs a country with an ISO 3166-1 alpha-3 code (B_COUNTRY_ALPHA); ${country.name} has none: bring a panel with --personas FILE`);
-  return wvsPanel(flags.wvs!, country.iso3, country.personaName);
-}
-
 /** `--condition disca`: MultiTP steered by a persona panel (src/instruments/multitp/disca), base and personas scored in one call. */
 async function runDiscaSurvey(flags: SurveyFlags, asked: InstrumentSpec, target: Target | undefined): Promise<void> {
   if (flags.condition !== 'disca') throw new UserError('--personas and --wvs need --condition disca');
   if (asked.instrument.name !== MULTITP.name) throw new UserError(`--condition disca steers MultiTP's forced choices: use --instrument ${MULTITP.name}`);
   if (generates(asked.format ?? CLASSIFY)) throw new UserError('--condition disca reads the answers\' log-probs directly: leave --format at classify');
   if (!target) throw new UserError('--condition disca needs --country');
-  if ((flags.personas === undefined) === (flags.wvs === undefined)) throw new UserError('--condition disca needs exactly one of --personas FILE (JSON: country -> persona texts) or --wvs FILE (WVS Wave 7 CSV)');
-  const seed = Number(flags.discaSeed);
-  if (!Number.isSafeInteger(seed)) throw new UserError(`--disca-seed: "${flags.discaSeed}" is not an integer`);
-  const panel = discaPanel(flags, target);
+  const { panel, parameters, seed } = discaPlan(flags, target, '--condition disca');
   if (typeof flags.json === 'string') checkWritable(flags.json, 'file');
   const model = await openModel(flags, flags.json === true, { format: asked.format });
   try {
     const softPrompt = flags.softPrompt === undefined ? undefined : readSoftPromptFile(flags.softPrompt, model.hidden);
-    const parameters = { ...DEFAULT_PARAMETERS, variant: flags.discaVariant, ablation: flags.discaAblation };
     const prepared = prepareDisca(model.tokenizer, asked.settings as MultiTpSettings, target, panel, parameters, seed);
     const progress = progressReporter(`${asked.instrument.name} (DISCA)`, prepared.requests.length);
     const started = performance.now();
@@ -146,15 +130,10 @@ async function runDiscaSurvey(flags: SurveyFlags, asked: InstrumentSpec, target:
 function surveyCommand(command: Command, fixed?: AnyInstrument): Command {
   addTargetOptions(addModelOptions(command));
   addInstrumentOptions(command, { withName: fixed === undefined });
-  return command
+  return addDiscaOptions(command)
     .addOption(new Option('--soft-prompt <file>', 'soft prompt: PEFT adapter_model.safetensors, .npy or .json').conflicts('persona'))
     .addOption(new Option('--persona', 'precede every question with "You are a person from <country>." (needs --country)').conflicts('softPrompt'))
     .addOption(new Option('--condition <kind>', 'what the questions are asked with: none, persona (as --persona), disca (MultiTP steered by a persona panel: needs --personas or --wvs)').choices(['none', 'persona', 'disca']))
-    .option('--personas <file>', 'DISCA: the panel, JSON {"USA": ["persona text", ...]}')
-    .option('--wvs <file>', 'DISCA: World Values Survey Wave 7 CSV to write the four-persona panel from (columns in docs/instruments.md)')
-    .addOption(new Option('--disca-ablation <name>', 'DISCA: one of the paper\'s ablations').choices([...DISCA_ABLATIONS]).default('none'))
-    .addOption(new Option('--disca-variant <which>', 'DISCA: follow the paper or the authors\' code where they differ').choices([...DISCA_VARIANTS]).default('paper'))
-    .option('--disca-seed <n>', 'DISCA: seed of the importance-sampling draws', '0')
     .addOption(new Option('--placement <where>', 'where the soft prompt goes').choices(['start', 'after-bos']).default('start'))
     .option('--json [file]', 'print JSON instead of the table, or with a file name write it there too')
     .action((flags: SurveyFlags) => runSurvey(fixed ? { ...flags, instrument: fixed.name } : flags));

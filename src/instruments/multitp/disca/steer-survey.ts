@@ -3,7 +3,7 @@ import type { ChatMessage, Placement, ScoreRequest, Scorer, SoftPrompt, TextToke
 import type { Target } from '../../../targets/index.ts';
 import { buildScoreRequest } from '../../requests.ts';
 import { answerDistributions } from '../../survey/answers.ts';
-import type { NamedScores, SurveyQuestion } from '../../types.ts';
+import type { NamedScores, ScoreUnits, SurveyQuestion } from '../../types.ts';
 import { MULTITP, type MultiTpScores, type MultiTpSettings } from '../multitp-instrument.ts';
 import type { Dimension } from '../source-facts.ts';
 import { debiasedGap, runningCountryPrior, sparingProbability, steer, type DiscaParameters, type DiscaStep } from './estimator.ts';
@@ -21,6 +21,13 @@ export const LOGIT_TEMPERATURES: Readonly<Record<Dimension, number>> = {
   Utilitarianism: 1.5,
 };
 
+/** What one DISCA evaluation steers with: the country's panel, the estimator's parameters and the draws' seed. */
+export interface DiscaPlan {
+  panel: string[];
+  parameters: DiscaParameters;
+  seed: number;
+}
+
 /** The MultiTP questions under DISCA's panel: the base prompt (index 0) and each persona as a system message, every question in every order. */
 export interface PreparedDisca {
   questions: SurveyQuestion[];
@@ -35,6 +42,8 @@ export interface DiscaReading {
   /** MultiTP's record of the steered sparing probabilities. */
   details: MultiTpScores;
   scores: NamedScores;
+  /** The steered answers dilemma by dilemma (MultiTP's breakdown), for intervals and paired tests. */
+  units: ScoreUnits;
   /** The unsteered model's preferences (the base prompt's answers), for comparison. */
   base: NamedScores;
   /** Means over dilemmas of the steering's parts. */
@@ -50,11 +59,19 @@ function preferredGap(q: SurveyQuestion, logprobs: readonly number[]): number {
 }
 
 /**
- * Builds DISCA's requests for one country's panel: (1 + personas) × the instrument's questions, so one
- * `scorer.score` call scores them all (sharing the questions' tokens where the scorer batches prefixes).
+ * Builds DISCA's requests for one country's panel: (1 + personas) × the instrument's questions (or the
+ * ones given: one side of a held-out split), so one `scorer.score` call scores them all (sharing the
+ * questions' tokens where the scorer batches prefixes).
  */
-export function prepareDisca(tokenizer: TextTokenizer, settings: MultiTpSettings, target: Target | undefined, panel: readonly string[], parameters: DiscaParameters, seed: number): PreparedDisca {
-  const questions = MULTITP.questions(settings, target);
+export function prepareDisca(
+  tokenizer: TextTokenizer,
+  settings: MultiTpSettings,
+  target: Target | undefined,
+  panel: readonly string[],
+  parameters: DiscaParameters,
+  seed: number,
+  questions: SurveyQuestion[] = MULTITP.questions(settings, target),
+): PreparedDisca {
   const members: (string | undefined)[] = [undefined, ...panel];
   const requests = members.flatMap((persona) =>
     questions.map((q) => {
@@ -97,6 +114,7 @@ function readDisca(questions: SurveyQuestion[], members: number, logprobs: reado
   return {
     details,
     scores: MULTITP.named(details, settings),
+    units: { unit: MULTITP.breakdown!.unit, values: MULTITP.breakdown!.units(questions, distributions, settings, target) },
     base: MULTITP.named(baseDetails, settings),
     summary: {
       dilemmas: steps.length,
