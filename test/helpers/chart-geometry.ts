@@ -32,9 +32,9 @@ export function heightOf(ticks: readonly { value: number; y: number }[], value: 
   return first.y + ((value - first.value) / (last.value - first.value)) * (last.y - first.y);
 }
 
-/** Every marker of class "point" (circle, rect or path) as its centre and its box, stroke included. */
+/** Every marker of class "point" (circle, rect, path or polygon) as its centre and its box, stroke included. */
 export function pointBoxes(svg: string): { x: number; y: number; box: Box }[] {
-  return [...svg.matchAll(/<(circle|rect|path) class="point"[^>]*>/g)].map(([element, tag]) => {
+  return [...svg.matchAll(/<(circle|rect|path|polygon) class="point"[^>]*>/g)].map(([element, tag]) => {
     const half = attribute(element, 'stroke-width') / 2;
     if (tag === 'circle') {
       const [x, y, r] = [attribute(element, 'cx'), attribute(element, 'cy'), attribute(element, 'r') + half];
@@ -44,8 +44,9 @@ export function pointBoxes(svg: string): { x: number; y: number; box: Box }[] {
       const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((n) => attribute(element, n));
       return { x: x + w / 2, y: y + h / 2, box: { x0: x - half, y0: y - half, x1: x + w + half, y1: y + h + half } };
     }
-    // A diamond path: its corners are the path's points.
-    const points = [.../ d="([^"]+)"/.exec(element)![1].matchAll(/[ML]([-\d.]+) ([-\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    // A diamond, as a path or a polygon: its corners are the listed points.
+    const corners = tag === 'path' ? / d="([^"]+)"/.exec(element)![1] : / points="([^"]+)"/.exec(element)![1];
+    const points = [...corners.matchAll(/([-\d.]+)[ ,]([-\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
     const xs = points.map(([px]) => px);
     const ys = points.map(([, py]) => py);
     const box = { x0: Math.min(...xs) - half, y0: Math.min(...ys) - half, x1: Math.max(...xs) + half, y1: Math.max(...ys) + half };
