@@ -92,11 +92,15 @@ export function leftAxis(scale: Scale, x: number, label: string | readonly strin
   return `<g class="axis y-axis"><line x1="${x}" x2="${x}" y1="${y0}" y2="${y1}"/>${marks}<text class="axis-label" transform="translate(${x - offset} ${middle}) rotate(-90)" text-anchor="middle">${text}</text></g>`;
 }
 
-/** A row of swatches with names: a coloured square, or the entry's own marker drawn in a 12 x 12 cell. */
+/**
+ * A row of swatches with names: a coloured square, or the entry's own marker drawn in a 12 x 12 cell.
+ * Entries sit 110 px apart, further where a name is longer (0.6 em per character at 12 px, as leftAxis).
+ */
 export function legend(entries: readonly { label: string; color: string; marker?: string }[], x: number, y: number): string {
+  const widths = entries.map((e) => Math.max(110, 17 + e.label.length * 7.2 + 12));
   const items = entries.map(
     (e, i) =>
-      `<g transform="translate(${x + i * 110} ${y})">${e.marker ?? `<rect class="swatch" width="12" height="12" fill="${e.color}"/>`}<text x="17" y="11">${escapeXml(e.label)}</text></g>`,
+      `<g transform="translate(${x + widths.slice(0, i).reduce((sum, w) => sum + w, 0)} ${y})">${e.marker ?? `<rect class="swatch" width="12" height="12" fill="${e.color}"/>`}<text x="17" y="11">${escapeXml(e.label)}</text></g>`,
   );
   return `<g class="legend">${items.join('')}</g>`;
 }
