@@ -142,6 +142,9 @@ describe('DISCA estimator: each step against its formula (arXiv 2605.10843, §3)
     const alwaysOn = steer(base, panel, draws(7), { ...P, ablation: 'gate-always-on' });
     expect(alwaysOn.gate).toBe(1);
     expect(alwaysOn.correction).toBeCloseTo((alwaysOn.passes[0].correction + alwaysOn.passes[1].correction) / 2, 12);
+    // The reviewers' control: the panel's mean gap alone, no base gap, no correction.
+    const consensusOnly = steer(base, panel, draws(7), { ...P, ablation: 'consensus-only' });
+    expect(consensusOnly.gap).toBeCloseTo(panel.reduce((s, d) => s + d, 0) / panel.length, 12);
   });
 
   it("Proposition 1's shrinkage γ* = Δ²/(Δ² + τ²/N) is the MSE-optimal scale and falls as the panel disagrees", () => {
@@ -294,5 +297,24 @@ describe('cultune survey --condition disca on the tiny model', () => {
     expect(none.stderr).toMatch(/exactly one of --personas FILE .* or --wvs FILE/);
     const other = runCli(['survey', '--instrument', 'vsm13', '--country', 'USA', '--model', 'x', '--condition', 'disca', '--personas', 'p.json'], { env });
     expect(other.stderr).toMatch(/--instrument multitp/);
+    const own = runCli([...common, '--personas', 'p.json', '--disca-panel-from', 'United States'], { env });
+    expect(own.stderr.trim()).toBe('cultune: --disca-panel-from United States is the country asked about; the control needs another country\'s panel');
+  });
+
+  it("the mismatched-panel control asks with another country's personas and records which", () => {
+    const personas = path.join(work, 'panels.json');
+    const panels = { USA: ['An American in their twenties.', 'An American aged 40.'], JPN: ['A Japanese person in their twenties.', 'A Japanese person aged 40.'] };
+    fs.writeFileSync(personas, JSON.stringify(panels));
+    const common = ['survey', '--instrument', 'multitp', '--country', 'USA', '--model', MODEL, '--device', 'cpu', '--dilemmas', '2', '--json', '--condition', 'disca', '--personas', personas];
+    const own = JSON.parse(runCli(common, { env }).stdout);
+    const mismatched = runCli([...common, '--disca-panel-from', 'Japan'], { env });
+    expect(mismatched.code, mismatched.stderr).toBe(0);
+    const report = JSON.parse(mismatched.stdout);
+    expect(own.conditioning.disca.personas).toEqual(panels.USA);
+    expect(report.conditioning.disca.personas).toEqual(panels.JPN);
+    expect(report.conditioning.disca.panelFrom).toBe('Japan');
+    // Same human reference (the country asked about), other personas: other steered preferences.
+    expect(report.details.human).toEqual(own.details.human);
+    expect(report.scores).not.toEqual(own.scores);
   });
 });

@@ -85,7 +85,7 @@ describe('cultune eval: DISCA beside the other conditions on MultiTP', () => {
     expect(noPanel.stderr).toMatch(/exactly one of --personas FILE .* or --wvs FILE/);
     const stray = runCli([...baseline, '--baseline', 'none', '--instrument', 'vsm13', '--personas', personas], { env });
     expect(stray.code).not.toBe(0);
-    expect(stray.stderr).toMatch(/--personas and --wvs are for DISCA: add --conditions disca/);
+    expect(stray.stderr).toMatch(/--personas, --wvs and --disca-panel-from are for DISCA: add --conditions disca/);
     const softless = runCli([...baseline.slice(0, -1), 'multitp', '--conditions', 'soft+disca', '--instrument', 'multitp', '--personas', personas], { env });
     expect(softless.stderr).toMatch(/the soft\+disca condition steers a run's prompt: give its run folder/);
   });

@@ -31,6 +31,8 @@ export interface DiscaSettings {
   seed: number;
   /** The panel's persona texts, in the order scored. */
   personas: string[];
+  /** The mismatched-panel control: the country whose panel was asked instead of the record's own. */
+  panelFrom?: string;
 }
 
 /** A mean with its bootstrap 95 % interval; null where the group had no question (JSON has no NaN). */

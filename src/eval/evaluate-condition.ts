@@ -122,7 +122,7 @@ function recordHead(scorer: Scorer & { hidden: number; dtype: string }, plan: Ev
     settings: { placement: plan.placement, seed: plan.seed, bootstrap: plan.bootstrap },
     instrument: storedInstrument(plan.instrument),
     ...(plan.disca && isDiscaCondition(plan.condition)
-      ? { disca: { variant: plan.disca.parameters.variant, ablation: plan.disca.parameters.ablation, seed: plan.disca.seed, personas: plan.disca.panel } }
+      ? { disca: { variant: plan.disca.parameters.variant, ablation: plan.disca.parameters.ablation, seed: plan.disca.seed, personas: plan.disca.panel, ...(plan.disca.panelFrom ? { panelFrom: plan.disca.panelFrom } : {}) } }
       : {}),
   };
 }

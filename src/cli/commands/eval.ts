@@ -136,7 +136,9 @@ async function subjectsOf(runDir: string | undefined, flags: EvalFlags): Promise
 function discaOf(subjects: readonly EvalSubject[], flags: EvalFlags, instrumentAsked: boolean): DiscaPlan | undefined {
   const asked = subjects.map((s) => s.condition).filter(isDiscaCondition);
   if (asked.length === 0) {
-    if (flags.personas !== undefined || flags.wvs !== undefined) throw new UserError('--personas and --wvs are for DISCA: add --conditions disca (or soft+disca with a run folder)');
+    if (flags.personas !== undefined || flags.wvs !== undefined || flags.discaPanelFrom !== undefined) {
+      throw new UserError('--personas, --wvs and --disca-panel-from are for DISCA: add --conditions disca (or soft+disca with a run folder)');
+    }
     return undefined;
   }
   const what = `--conditions ${asked.join(',')}`;

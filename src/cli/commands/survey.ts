@@ -60,7 +60,7 @@ async function runSurvey(flags: SurveyFlags): Promise<void> {
   const target = targetFromFlags(flags, asked.instrument);
   if (flags.condition === 'persona') flags = { ...flags, persona: true };
   if (flags.persona && !target) throw new UserError('--persona needs --country');
-  if (flags.condition === 'disca' || flags.personas || flags.wvs) return runDiscaSurvey(flags, asked, target);
+  if (flags.condition === 'disca' || flags.personas || flags.wvs || flags.discaPanelFrom) return runDiscaSurvey(flags, asked, target);
   if (typeof flags.json === 'string') checkWritable(flags.json, 'file');
   const model = await openModel(flags, flags.json === true, { format: asked.format });
   try {
@@ -91,7 +91,7 @@ async function runSurvey(flags: SurveyFlags): Promise<void> {
 
 /** `--condition disca`: MultiTP steered by a persona panel (src/instruments/multitp/disca), base and personas scored in one call. */
 async function runDiscaSurvey(flags: SurveyFlags, asked: InstrumentSpec, target: Target | undefined): Promise<void> {
-  if (flags.condition !== 'disca') throw new UserError('--personas and --wvs need --condition disca');
+  if (flags.condition !== 'disca') throw new UserError('--personas, --wvs and --disca-panel-from need --condition disca');
   if (asked.instrument.name !== MULTITP.name) throw new UserError(`--condition disca steers MultiTP's forced choices: use --instrument ${MULTITP.name}`);
   if (generates(asked.format ?? CLASSIFY)) throw new UserError('--condition disca reads the answers\' log-probs directly: leave --format at classify');
   if (!target) throw new UserError('--condition disca needs --country');
@@ -110,7 +110,7 @@ async function runDiscaSurvey(flags: SurveyFlags, asked: InstrumentSpec, target:
     const report = {
       model: flags.model,
       instrument: storedInstrument(asked),
-      conditioning: { disca: { variant: flags.discaVariant, ablation: flags.discaAblation, seed, personas: panel, ...(flags.softPrompt ? { softPrompt: flags.softPrompt, placement: flags.placement } : {}) } },
+      conditioning: { disca: { variant: flags.discaVariant, ablation: flags.discaAblation, seed, personas: panel, ...(flags.discaPanelFrom ? { panelFrom: flags.discaPanelFrom } : {}), ...(flags.softPrompt ? { softPrompt: flags.softPrompt, placement: flags.placement } : {}) } },
       target,
       scores: reading.scores,
       details: reading.details,

@@ -26,9 +26,13 @@ export const DISCA_DEFAULTS = {
   decisionTemperature: 0.5,
 } as const;
 
-/** The four ablations of the paper's Table "Cross-backbone ablation", and the full method. */
-export type DiscaAblation = 'none' | 'no-persona' | 'gate-always-on' | 'no-is' | 'no-debiasing';
-export const DISCA_ABLATIONS: readonly DiscaAblation[] = ['none', 'no-persona', 'gate-always-on', 'no-is', 'no-debiasing'];
+/**
+ * The four ablations of the paper's Table "Cross-backbone ablation", the full method, and the
+ * consensus-only control the seed's reviewers asked for: the panel's mean gap alone, no base model's
+ * gap and no correction (does the machinery add anything over averaging the personas?).
+ */
+export type DiscaAblation = 'none' | 'no-persona' | 'gate-always-on' | 'no-is' | 'no-debiasing' | 'consensus-only';
+export const DISCA_ABLATIONS: readonly DiscaAblation[] = ['none', 'no-persona', 'gate-always-on', 'no-is', 'no-debiasing', 'consensus-only'];
 
 /**
  * Where the paper and the authors' code differ: `paper` follows Algorithm 1 (ESS guard ESS > ρ, anchor
@@ -172,7 +176,8 @@ export function steer(base: number, panel: readonly number[], normal: () => numb
   const gate = p.ablation === 'gate-always-on' || p.ablation === 'no-is' ? 1 : reliabilityGate(passes[0].correction, passes[1].correction, p.gateScale);
   const correction = (gate * (passes[0].correction + passes[1].correction)) / 2;
   const blend = anchorBlend(passes[0].ess, passes[1].ess, p);
-  return { base, agents, consensus, sigma, passes, gate, correction, blend, gap: finalGap(base, consensus, correction, blend) };
+  const gap = p.ablation === 'consensus-only' ? consensus : finalGap(base, consensus, correction, blend);
+  return { base, agents, consensus, sigma, passes, gate, correction, blend, gap };
 }
 
 /**

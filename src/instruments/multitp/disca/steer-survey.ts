@@ -26,6 +26,8 @@ export interface DiscaPlan {
   panel: string[];
   parameters: DiscaParameters;
   seed: number;
+  /** The mismatched-panel control: the country whose panel `panel` is, when it is not the one asked about. */
+  panelFrom?: string;
 }
 
 /** The MultiTP questions under DISCA's panel: the base prompt (index 0) and each persona as a system message, every question in every order. */
