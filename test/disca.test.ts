@@ -225,7 +225,7 @@ describe('DISCA persona panels: from a WVS Wave 7 file or a JSON file', () => {
       const members = usa.filter((r) => c === 'all' || cohort(Number(r.Q262)) === c);
       const religion = members.map((r) => Number(r.Q6)).filter((x) => x >= 1 && x <= 4);
       expect(profiles[c].religiosity).toBeCloseTo(mean(religion), 12);
-      const moral = members.flatMap((r) => ['Q177', 'Q178', 'Q179', 'Q180', 'Q181', 'Q182'].map((q) => Number(r[q])));
+      const moral = members.flatMap((r) => ['Q182', 'Q184', 'Q185'].map((q) => Number(r[q])));
       expect(profiles[c].moralAcceptability).toBeCloseTo(mean(moral), 12);
     }
     const panel = wvsPanel(file, 'USA', 'the United States');
@@ -241,7 +241,7 @@ describe('DISCA persona panels: from a WVS Wave 7 file or a JSON file', () => {
   it('refuses a bad WVS file with one line naming the file, the line or column, and what is wrong', () => {
     const missing = path.join(work, 'missing.csv');
     fs.writeFileSync(missing, 'B_COUNTRY_ALPHA,Q262\nUSA,30\n');
-    expect(() => readWvsProfiles(missing, 'USA')).toThrow(new RegExp(`--wvs ${missing}: line 1 lacks the WVS Wave 7 columns Q6, Q17`));
+    expect(() => readWvsProfiles(missing, 'USA')).toThrow(new RegExp(`--wvs ${missing}: line 1 lacks the WVS Wave 7 columns Q6, Q15, Q17`));
     const bad = path.join(work, 'bad.csv');
     writeWvs(bad);
     const lines = fs.readFileSync(bad, 'utf8').split('\n');
