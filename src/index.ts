@@ -9,7 +9,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { tryLoadCulturalBench } from './culturalbench/index.ts';
-import { addTrainingOptions, planTraining, plannedRunInfo, type TrainFlags } from './cli/commands/train.ts';
+import { addTrainOnlyOptions, addTrainingOptions, planTraining, plannedRunInfo, type TrainFlags } from './cli/commands/train.ts';
 import { addTargetOptions } from './cli/commands/targets.ts';
 import { loadModelReporting, type ModelFlags } from './cli/model-options.ts';
 import { VERSION } from './cli/version.ts';
@@ -111,12 +111,7 @@ function flagArgs(options: Record<string, unknown>): string[] {
  * job's flags are: cli/train-job.ts), so the library accepts exactly what the command does.
  */
 function trainFlags(options: TrainOptions): TrainFlags {
-  const parser = addTrainingOptions(addTargetOptions(new Command('train')))
-    .option('--name <name>')
-    .option('--resume')
-    .option('--objectives <list>')
-    .option('--culturalbench-data <dir>')
-    .option('--init-from <dir>')
+  const parser = addTrainOnlyOptions(addTrainingOptions(addTargetOptions(new Command('train'))))
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} });
   try {

@@ -154,13 +154,18 @@ export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: strin
   }
 }
 
-export function register(program: Command): void {
-  addTrainingOptions(addTargetOptions(addModelOptions(program.command('train').description("Tune a soft prompt for one country with differential evolution on an instrument's loss"))))
+/** The flags `train` has beyond those it shares with `sweep`: the library's `train` parses with them too. */
+export function addTrainOnlyOptions(command: Command): Command {
+  return command
     .option('--name <name>', 'run folder name (default: <country>-s<seed>)')
     .option('--resume', 'continue the run in the run folder')
     .option('--objectives <list>', 'multi-objective run (GDE3): an instrument and culturalbench, e.g. vsm13,culturalbench')
     .option('--culturalbench-data <dir>', 'with --objectives: local CulturalBench CSV copies (default: the cache, downloading if needed)')
-    .option('--init-from <dir>', "start from a PEFT prompt-tuning adapter, a cultune export or a run folder's prompt (replaces --init; its k must be --k)")
+    .option('--init-from <dir>', "start from a PEFT prompt-tuning adapter, a cultune export or a run folder's prompt (replaces --init; its k must be --k)");
+}
+
+export function register(program: Command): void {
+  addTrainOnlyOptions(addTrainingOptions(addTargetOptions(addModelOptions(program.command('train').description("Tune a soft prompt for one country with differential evolution on an instrument's loss")))))
     .action(async (flags: TrainFlags) => {
       await trainFromFlags(flags);
     });
