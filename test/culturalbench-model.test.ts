@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => model?.dispose());
 
 const evaluateEasy = (scorer: Scorer, easy: readonly EasyQuestion[]): Promise<EvaluationResult> =>
-  evaluateCulturalBench(scorer, { easy, hard: [] }, { condition: { kind: 'none' }, datasetCountries: [] });
+  evaluateCulturalBench(scorer, { easy, hard: [] }, { condition: {}, datasetCountries: [] });
 
 /** The same questions with the options turned so that the right one is always at `position`. */
 function withAnswerAt(questions: readonly EasyQuestion[], position: number): EasyQuestion[] {
@@ -68,8 +68,8 @@ describe('CulturalBench on the tiny real model', () => {
     const japan = { easy: data.easy.filter((q) => q.country === 'Japan').slice(0, 3), hard: data.hard.filter((q) => q.country === 'Japan').slice(0, 3) };
     const softPrompt = { k: 2, hidden: model.hidden, data: Float32Array.from({ length: 2 * model.hidden }, (_, i) => Math.sin(i) * 0.02) };
     for (const condition of [
-      { kind: 'persona', style: 'system' } as const,
-      { kind: 'soft', prompts: { kind: 'per-country', byCountry: new Map([['Japan', softPrompt]]) } } as const,
+      { text: { style: 'system' } } as const,
+      { soft: { kind: 'per-country', byCountry: new Map([['Japan', softPrompt]]) } } as const,
     ]) {
       const result = await evaluateCulturalBench(model, japan, { condition, datasetCountries: ['Japan'] });
       expect(result.requests).toBe(3 * 5 + 3 * 4);

@@ -29,7 +29,7 @@ const easy = parseEasyCsv(fs.readFileSync(path.join(FIXTURES, 'easy-small.csv'),
 const hard = parseHardCsv(fs.readFileSync(path.join(FIXTURES, 'hard-small.csv'), 'utf8'), 'hard-small.csv').questions;
 const data: CulturalBenchData = { easy, hard, files: [], setAside: [] };
 const rightTexts = new Set([...easy.map((q) => q.options[q.answer]), ...hard.flatMap((q) => q.statements.filter((s) => s.isTrue).map((s) => s.text))]);
-const NONE: Condition = { kind: 'none' };
+const NONE: Condition = {};
 
 async function run(judge: Judge, condition: Condition = NONE, cross = false): Promise<{ result: EvaluationResult; scorer: FakeScorer }> {
   const scorer = new FakeScorer(judge);
@@ -186,12 +186,12 @@ describe('conditions', () => {
     const question = [{ role: 'user' as const, content: 'Q?' }];
     expect(conditionMessages(question, personaFor('system', 'Peru'))).toEqual([{ role: 'system', content: 'You are a person from Peru.' }, ...question]);
     expect(conditionMessages(question, personaFor('user', 'United States'))).toEqual([{ role: 'user', content: 'You are a person from the United States.\n\nQ?' }]);
-    expect(conditionMessages(question, { kind: 'none' })).toEqual(question);
+    expect(conditionMessages(question, {})).toEqual(question);
   });
 
   it("asks each question with its own country's persona, and with --cross with every other one", async () => {
     const prompts: string[] = [];
-    const { result } = await run((p, answers) => (prompts.push(p), alwaysFirst(p, answers)), { kind: 'persona', style: 'system' }, true);
+    const { result } = await run((p, answers) => (prompts.push(p), alwaysFirst(p, answers)), { text: { style: 'system' } }, true);
     expect(prompts.filter((p) => p.startsWith('<system>You are a person from Japan.') && p.includes('Pisco sour'))).not.toHaveLength(0);
     const cells = crossMatrix(result);
     expect(cells.map((c) => `${c.conditioning}>${c.country}:${c.questions}`)).toEqual(['Japan>Japan:2', 'Japan>Peru:2', 'Peru>Japan:2', 'Peru>Peru:2']);
@@ -205,7 +205,7 @@ describe('conditions', () => {
     const byCountry = new Map([['Japan', prompt(1)], ['Peru', prompt(2)]]);
     const scorer = new FakeScorer(alwaysFirst);
     await evaluateCulturalBench(scorer, { easy, hard }, {
-      condition: { kind: 'soft', prompts: { kind: 'per-country', byCountry } },
+      condition: { soft: { kind: 'per-country', byCountry } },
       datasetCountries: ['Japan', 'Peru'],
       placement: 'after-bos',
     });
@@ -216,7 +216,7 @@ describe('conditions', () => {
   });
 
   it('asks only the countries a prompt folder covers, then applies the limit', () => {
-    const condition: Condition = { kind: 'soft', prompts: { kind: 'per-country', byCountry: new Map([['Peru', prompt(1)]]) } };
+    const condition: Condition = { soft: { kind: 'per-country', byCountry: new Map([['Peru', prompt(1)]]) } };
     expect(selectQuestions(data, condition, {}).easy.map((q) => q.id)).toEqual([2, 3]);
     expect(selectQuestions(data, condition, { limit: 1 }).hard.map((q) => q.id)).toEqual([2]);
     expect(selectQuestions(data, NONE, { country: 'japan' }).easy.map((q) => q.id)).toEqual([0, 1]);

@@ -52,7 +52,7 @@ describe('CulturalBench questions that cannot be asked are set aside, never abor
     const easy = [question(1, ['Seville', 'Madrid', 'MADRID', 'Bilbao']), question(2, ['Seville', 'Madrid', 'Valencia', 'Bilbao'])];
     const progress: string[] = [];
     const result = await evaluateCulturalBench(scorer, { easy, hard: [] }, {
-      condition: { kind: 'persona', style: 'system' },
+      condition: { text: { style: 'system' } },
       cross: true,
       datasetCountries: ['Spain', 'Peru'],
       onProgress: (done, total, phase) => progress.push(`${phase} ${done}/${total}`),

@@ -82,7 +82,7 @@ describe('the knowledge objective on the tiny real model', () => {
     const objective = prepareKnowledgeObjective(model, easy);
     expect(objective.requests.length).toBe(easy.length * 4);
     const logprobs = await model.score(objective.requests);
-    const evaluated = await evaluateCulturalBench(model, { easy, hard: [] }, { condition: { kind: 'none' }, datasetCountries: [] });
+    const evaluated = await evaluateCulturalBench(model, { easy, hard: [] }, { condition: {}, datasetCountries: [] });
     easy.forEach((q, i) => {
       const rightness = ROTATIONS.map((r) => originalIndex(argmax(logprobs[4 * i + r]), r, 4) === q.answer);
       expect(rightness).toEqual(evaluated.easy[i].letter);

@@ -69,7 +69,7 @@ describe('the one request builder', () => {
     const seen: ScoreRequest[] = [];
     const recorder: Scorer = { hidden: 4, tokenizer, score: async (requests) => (seen.push(...requests), requests.map((r) => r.options.map(() => 0))) };
     const hard: HardQuestion = { id: 0, country: 'Japan', question: 'What do people eat at New Year?', statements: [{ text: 'Osechi', isTrue: true }, { text: 'Turkey', isTrue: false }, { text: 'Mochi', isTrue: true }, { text: 'Tacos', isTrue: false }] };
-    await evaluateCulturalBench(recorder, { easy: [], hard: [hard] }, { condition: { kind: 'none' }, datasetCountries: ['Japan'] });
+    await evaluateCulturalBench(recorder, { easy: [], hard: [hard] }, { condition: {}, datasetCountries: ['Japan'] });
     const body = [{ role: 'user' as const, content: hardBody(hard.question, 'Osechi') }];
     expect(seen[0]).toEqual(buildScoreRequest(tokenizer, body, ['True', 'False']));
     expect(seen[0].options).toEqual([following(body, 'True'), following(body, 'False')]);

@@ -17,7 +17,7 @@ describe('VSM 2013 on the tiny seeded Llama', () => {
       const softPrompt = { k, hidden: model.hidden, data: Float32Array.from({ length: k * model.hidden }, (_, i) => Math.sin(i) * 0.02) };
       const spec = { instrument: VSM13, settings: VSM13.settings({ variants: '2', constants: 'zero' }) };
       const target = VSM13.target({ country: 'SA', fallback: 'region' });
-      const persona = prepareObjective(model, spec, target, { conditioning: { kind: 'persona', place: 'Saudi Arabia', style: 'user' } });
+      const persona = prepareObjective(model, spec, target, { conditioning: { text: { place: 'Saudi Arabia', style: 'user' } } });
       const scores = (await persona.evaluate()).details as Vsm13Scores;
       for (const d of DIMENSIONS) {
         expect(Number.isFinite(scores.indices.expected[d])).toBe(true);

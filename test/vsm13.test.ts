@@ -199,7 +199,7 @@ describe('respondent variants and prompts', () => {
     expect(fwd.messages[0].content).toContain('1 = of utmost importance\n2 = very important');
     expect(rev.messages[0].content).toContain('1 = of very little or no importance\n2 = of little importance');
     expect(rev.messages[0].content).toContain('5 = of utmost importance');
-    const persona = conditionMessages(rev.messages, { kind: 'persona', place: 'Saudi Arabia', style: 'user' });
+    const persona = conditionMessages(rev.messages, { text: { place: 'Saudi Arabia', style: 'user' } });
     expect(persona[0].content).toBe(`You are a person from Saudi Arabia.\n\n${rev.messages[0].content}`);
     expect(rev.answerKeys).toEqual(['1', '2', '3', '4', '5']);
     expect(rev.answerValues).toEqual([5, 4, 3, 2, 1]);

@@ -14,7 +14,7 @@ export interface Throughput {
  * (four rotations by letter plus one cloze request): what BENCHMARKS.md reports.
  */
 export async function measureEasyThroughput(scorer: Scorer, questions: readonly EasyQuestion[]): Promise<Throughput> {
-  const result = await evaluateCulturalBench(scorer, { easy: questions, hard: [] }, { condition: { kind: 'none' }, datasetCountries: [] });
+  const result = await evaluateCulturalBench(scorer, { easy: questions, hard: [] }, { condition: {}, datasetCountries: [] });
   return {
     questions: questions.length,
     requests: result.requests,

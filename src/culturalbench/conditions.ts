@@ -1,10 +1,16 @@
 import type { Placement, SoftPrompt } from '../model/types.ts';
 import type { Conditioning, PersonaStyle } from '../instruments/index.ts';
+import { findCountry } from '../targets/index.ts';
 
-export type Condition =
-  | { kind: 'none' }
-  | { kind: 'persona'; style: PersonaStyle }
-  | { kind: 'soft'; prompts: SoftPromptSet };
+/**
+ * What CulturalBench's questions are asked with, the parts of the instruments' Conditioning: a
+ * sentence naming the question's country (the persona sentence, or a programmed instruction's
+ * template), a soft prompt (one for every question, or one per country), both, or neither.
+ */
+export interface Condition {
+  text?: { style: PersonaStyle; template?: string };
+  soft?: SoftPromptSet;
+}
 
 /** One prompt for every question, or one per country (a question about X gets X's prompt). */
 export type SoftPromptSet =
@@ -13,42 +19,45 @@ export type SoftPromptSet =
 
 /** What a question is asked with: for a country (its persona or prompt), or unconditioned. */
 export interface AskedWith {
-  /** The country the conditioning stands for; null for none and for a single soft prompt. */
+  /** The country the conditioning stands for; null for none and for a single soft prompt alone. */
   country: string | null;
   conditioning: Conditioning;
   /** Requests sharing a key share a soft prompt and go to the model together. */
   groupKey: string;
 }
 
-const ARTICLE_COUNTRIES = new Set(['United States', 'United Kingdom', 'Netherlands', 'Czech Republic', 'Philippines']);
-
-function countryPhrase(country: string): string {
-  return ARTICLE_COUNTRIES.has(country) ? `the ${country}` : country;
+/** A dataset country as a sentence names it, from the targets catalogue ("the United States"); the dataset's name where the catalogue lacks it. */
+export function placeOf(country: string): string {
+  return findCountry(country)?.personaName ?? country;
 }
 
-/** The persona conditioning for a dataset country, named as it reads in a sentence. */
+/** The persona conditioning for a dataset country. */
 export function personaFor(style: PersonaStyle, country: string): Conditioning {
-  return { kind: 'persona', place: countryPhrase(country), style };
+  return { text: { place: placeOf(country), style } };
+}
+
+function softFor(set: SoftPromptSet, country: string): { prompt: SoftPrompt; key: string; perCountry: boolean } | undefined {
+  if (set.kind === 'single') return { prompt: set.prompt, key: `soft:${set.label}`, perCountry: false };
+  const prompt = set.byCountry.get(country);
+  return prompt && { prompt, key: `soft:${country}`, perCountry: true };
 }
 
 function conditioningFor(condition: Condition, country: string, placement: Placement): AskedWith | undefined {
-  switch (condition.kind) {
-    case 'none':
-      return { country: null, conditioning: { kind: 'none' }, groupKey: 'none' };
-    case 'persona':
-      return { country, conditioning: personaFor(condition.style, country), groupKey: 'persona' };
-    case 'soft': {
-      const set = condition.prompts;
-      if (set.kind === 'single') return { country: null, conditioning: { kind: 'soft', prompt: set.prompt, placement }, groupKey: `soft:${set.label}` };
-      const prompt = set.byCountry.get(country);
-      return prompt ? { country, conditioning: { kind: 'soft', prompt, placement }, groupKey: `soft:${country}` } : undefined;
-    }
-  }
+  const soft = condition.soft && softFor(condition.soft, country);
+  if (condition.soft && !soft) return undefined;
+  const { text } = condition;
+  const conditioning: Conditioning = {
+    ...(text && { text: { place: placeOf(country), style: text.style, ...(text.template !== undefined && { template: text.template }) } }),
+    ...(soft && { soft: { prompt: soft.prompt, placement } }),
+  };
+  // A soft prompt's requests share its key; a sentence alone shares one key, the tokens differing by country.
+  const groupKey = soft?.key ?? (text ? 'persona' : 'none');
+  return { country: text || soft?.perCountry ? country : null, conditioning, groupKey };
 }
 
-/** Countries a condition can stand for: every dataset country for a persona, those with a prompt for soft prompts. */
+/** Countries a condition can stand for: every dataset country, or those with a prompt for per-country soft prompts. */
 function conditioningCountries(condition: Condition, datasetCountries: readonly string[]): readonly string[] {
-  if (condition.kind === 'soft' && condition.prompts.kind === 'per-country') return [...condition.prompts.byCountry.keys()];
+  if (condition.soft?.kind === 'per-country') return [...condition.soft.byCountry.keys()];
   return datasetCountries;
 }
 

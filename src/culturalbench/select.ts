@@ -23,7 +23,7 @@ export function resolveCountry(name: string, countries: readonly string[]): stri
 
 /** Countries whose questions a condition can ask; undefined means all (no per-country prompts). */
 function countriesCovered(condition: Condition): ReadonlySet<string> | undefined {
-  return condition.kind === 'soft' && condition.prompts.kind === 'per-country' ? new Set(condition.prompts.byCountry.keys()) : undefined;
+  return condition.soft?.kind === 'per-country' ? new Set(condition.soft.byCountry.keys()) : undefined;
 }
 
 /** The questions a run asks: the country filter and the condition's coverage first, then the limit. */

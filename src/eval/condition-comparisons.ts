@@ -7,7 +7,8 @@ import { unitLoss, unitStrata } from './unit-statistics.ts';
 /**
  * The comparisons a report makes, first condition minus second: does the prompt beat each baseline,
  * does the persona beat none; does DISCA beat none and persona, the prompt beat DISCA, and DISCA on
- * top of the prompt beat the prompt alone and DISCA alone.
+ * top of the prompt beat the prompt alone and DISCA alone; does a programmed instruction beat none and
+ * the persona, the prompt beat it, and the instruction on top of the prompt beat either alone.
  */
 export const CONDITION_PAIRS: readonly (readonly [EvalCondition, EvalCondition])[] = [
   ['soft', 'none'],
@@ -18,6 +19,11 @@ export const CONDITION_PAIRS: readonly (readonly [EvalCondition, EvalCondition])
   ['soft', 'disca'],
   ['soft+disca', 'soft'],
   ['soft+disca', 'disca'],
+  ['programmed', 'none'],
+  ['programmed', 'persona'],
+  ['soft', 'programmed'],
+  ['programmed+soft', 'soft'],
+  ['programmed+soft', 'programmed'],
 ];
 
 /** One paired test of two conditions' losses on the same units, or why there is none. */

@@ -6,22 +6,68 @@ import type { SetAsideItem } from '../util/set-aside.ts';
 import type { InstrumentIntervals } from './unit-statistics.ts';
 import { CLASSIFY, FORMAT_NAMES, type FormatSetting, type HoldoutSplit, type InstrumentResult, type StoredInstrument } from '../instruments/index.ts';
 
-export type EvalCondition = 'none' | 'persona' | 'soft' | DiscaCondition;
+/**
+ * What a condition asks with: a sentence naming the country (the persona sentence, or a programmed
+ * instruction from `cultune program`), the run's soft prompt, DISCA's steering of MultiTP, or several.
+ */
+export interface ConditionParts {
+  text?: 'persona' | 'programmed';
+  soft?: boolean;
+  disca?: boolean;
+}
+
+/**
+ * Every condition an eval file may hold, in the order reports list them, with its parts: a new
+ * condition is one line here (and, where it needs a new part, that part's handling in
+ * evaluate-condition.ts).
+ */
+const CONDITION_PARTS = {
+  none: {},
+  persona: { text: 'persona' },
+  programmed: { text: 'programmed' },
+  soft: { soft: true },
+  'programmed+soft': { text: 'programmed', soft: true },
+  disca: { disca: true },
+  'soft+disca': { soft: true, disca: true },
+} as const satisfies Record<string, ConditionParts>;
+
+export type EvalCondition = keyof typeof CONDITION_PARTS;
+export const RECORD_CONDITIONS = Object.keys(CONDITION_PARTS) as EvalCondition[];
 /** The conditions any run can be evaluated under (demo, sweep --eval): none, persona, its soft prompt. */
 export const EVAL_CONDITIONS: readonly EvalCondition[] = ['none', 'persona', 'soft'];
-/** MultiTP steered by a DISCA panel (src/instruments/multitp/disca): alone, or on top of the run's soft prompt. */
-export type DiscaCondition = 'disca' | 'soft+disca';
-export const DISCA_CONDITIONS: readonly DiscaCondition[] = ['disca', 'soft+disca'];
-/** Every condition an eval file may hold, in the order reports list them. */
-export const RECORD_CONDITIONS: readonly EvalCondition[] = [...EVAL_CONDITIONS, ...DISCA_CONDITIONS];
 
-export function isDiscaCondition(condition: EvalCondition): condition is DiscaCondition {
-  return (DISCA_CONDITIONS as readonly string[]).includes(condition);
+export function conditionParts(condition: EvalCondition): ConditionParts {
+  return CONDITION_PARTS[condition];
+}
+
+/** MultiTP steered by a DISCA panel (src/instruments/multitp/disca): alone, or on top of the run's soft prompt. */
+export function isDiscaCondition(condition: EvalCondition): boolean {
+  return conditionParts(condition).disca === true;
 }
 
 /** The conditions that ask under the run's soft prompt. */
 export function usesSoftPrompt(condition: EvalCondition): boolean {
-  return condition === 'soft' || condition === 'soft+disca';
+  return conditionParts(condition).soft === true;
+}
+
+/** The conditions that ask with an instruction searched by `cultune program`. */
+export function usesProgram(condition: EvalCondition): boolean {
+  return conditionParts(condition).text === 'programmed';
+}
+
+/**
+ * The instruction of a programmed condition and what it cost: the program run it came from, whether
+ * the record's country was among the countries its search saw, and the instrument evaluations the
+ * search spent (over all its training countries).
+ */
+export interface ProgramSettings {
+  run: string;
+  optimizer: string;
+  instruction: string;
+  /** train: the search scored it on this country; held-out: the program's held-out countries; other: not in the program at all. */
+  country: 'train' | 'held-out' | 'other';
+  trainCountries: number;
+  spend: number;
 }
 
 /** How a DISCA condition was steered: what `survey --condition disca` prints, so the record can be rerun. */
@@ -90,6 +136,8 @@ export interface EvalRecord {
   trainedTo?: TrainedTo;
   /** The DISCA steering of a disca or soft+disca record. */
   disca?: DiscaSettings;
+  /** The instruction of a programmed or programmed+soft record. */
+  program?: ProgramSettings;
 }
 
 /** The training a soft prompt came from: generations done, and whether the run had finished. */
@@ -162,7 +210,7 @@ export function readEvalFile(file: string): AnyEvalRecord {
   return record as AnyEvalRecord;
 }
 
-/** The eval files of a folder, in condition order (none, persona, soft, disca, soft+disca). */
+/** The eval files of a folder, in condition order (RECORD_CONDITIONS). */
 export function evalFilesIn(dir: string): string[] {
   return RECORD_CONDITIONS.flatMap((c) => FORMAT_NAMES.map((name) => path.join(dir, evalFileName(c, { name })))).filter((f) => fs.existsSync(f));
 }

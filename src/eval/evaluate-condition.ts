@@ -15,7 +15,7 @@ import { prepareObjective, storedInstrument, type Conditioning, type StoredInstr
 import type { Placement, Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
 import { instrumentIntervals } from './unit-statistics.ts';
-import { isDiscaCondition, usesSoftPrompt, type CulturalBenchOnlyRecord, type CulturalBenchOutcome, type EvalCondition, type EvalRecord, type Interval } from './eval-record.ts';
+import { conditionParts, isDiscaCondition, usesProgram, usesSoftPrompt, type CulturalBenchOnlyRecord, type CulturalBenchOutcome, type EvalCondition, type EvalRecord, type Interval, type ProgramSettings } from './eval-record.ts';
 import { discaResult } from './evaluate-disca.ts';
 import type { DiscaPlan } from '../instruments/multitp/disca/index.ts';
 
@@ -27,6 +27,8 @@ export interface EvaluationPlan {
   softPrompt?: SoftPrompt;
   /** Required for the disca and soft+disca conditions: the country's panel and the steering's parameters. */
   disca?: DiscaPlan;
+  /** Required for the programmed conditions: the program's instruction and what it cost. */
+  program?: ProgramSettings;
   placement: Placement;
   culturalBench: Availability;
   limit?: number;
@@ -53,20 +55,31 @@ function interval(estimate: Estimate): Interval {
 
 const EMPTY: Interval = { value: null, ci95: [null, null] };
 
+/** The sentence of a condition's text part: the persona sentence, or the program's instruction template. */
+function textPart(plan: EvaluationPlan): { style: 'user'; template?: string } | undefined {
+  const { text } = conditionParts(plan.condition);
+  if (text === undefined) return undefined;
+  return { style: 'user', ...(text === 'programmed' && { template: plan.program!.instruction }) };
+}
+
 /**
- * The persona baseline asks with the sentence at the start of the user turn for the instrument and
- * CulturalBench alike, so both halves of the trade-off see the same conditioning.
+ * The condition's parts as the instrument asks them. The sentence goes at the start of the user turn
+ * for the instrument and CulturalBench alike, so both halves of the trade-off see the same
+ * conditioning; DISCA's conditions ask through their own path (evaluate-disca.ts).
  */
 function instrumentConditioning(plan: EvaluationPlan): Conditioning {
-  if (plan.condition === 'none' || isDiscaCondition(plan.condition)) return { kind: 'none' };
-  if (plan.condition === 'persona') return { kind: 'persona', place: plan.target.country.personaName, style: 'user' };
-  return { kind: 'soft', prompt: plan.softPrompt as SoftPrompt, placement: plan.placement };
+  const text = textPart(plan);
+  const { soft } = conditionParts(plan.condition);
+  return {
+    ...(text && { text: { place: plan.target.country.personaName, ...text } }),
+    ...(soft && { soft: { prompt: plan.softPrompt as SoftPrompt, placement: plan.placement } }),
+  };
 }
 
 function culturalBenchCondition(plan: EvaluationPlan): Condition {
-  if (plan.condition === 'none') return { kind: 'none' };
-  if (plan.condition === 'persona') return { kind: 'persona', style: 'user' };
-  return { kind: 'soft', prompts: { kind: 'single', label: 'run', prompt: plan.softPrompt as SoftPrompt } };
+  const text = textPart(plan);
+  const { soft } = conditionParts(plan.condition);
+  return { ...(text && { text }), ...(soft && { soft: { kind: 'single', label: 'run', prompt: plan.softPrompt as SoftPrompt } }) };
 }
 
 async function culturalBenchOutcome(scorer: Scorer, plan: EvaluationPlan): Promise<CulturalBenchOutcome> {
@@ -112,6 +125,7 @@ type EvalIdentity = { run: string | null; modelDir: string; version: string };
 function recordHead(scorer: Scorer & { hidden: number; dtype: string }, plan: EvaluationPlan, identity: EvalIdentity): Omit<CulturalBenchOnlyRecord, 'culturalbench'> {
   if (usesSoftPrompt(plan.condition) && !plan.softPrompt) throw new Error(`the ${plan.condition} condition needs a soft prompt`);
   if (isDiscaCondition(plan.condition) && !plan.disca) throw new Error(`the ${plan.condition} condition needs a DISCA panel`);
+  if (usesProgram(plan.condition) && !plan.program) throw new Error(`the ${plan.condition} condition needs a program's instruction`);
   return {
     cultune: identity.version,
     createdAt: new Date().toISOString(),
@@ -124,6 +138,7 @@ function recordHead(scorer: Scorer & { hidden: number; dtype: string }, plan: Ev
     ...(plan.disca && isDiscaCondition(plan.condition)
       ? { disca: { variant: plan.disca.parameters.variant, ablation: plan.disca.parameters.ablation, seed: plan.disca.seed, personas: plan.disca.panel, ...(plan.disca.panelFrom ? { panelFrom: plan.disca.panelFrom } : {}) } }
       : {}),
+    ...(plan.program && usesProgram(plan.condition) ? { program: plan.program } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import type { Target } from '../targets/index.ts';
 import { readRunInfo, readRunPrompt, readTrainingState, type RunInfo } from '../train/run-files.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { evaluateCondition, evaluateCulturalBenchOnly, type EvaluationPlan } from './evaluate-condition.ts';
-import { evalFileName, usesSoftPrompt, type AnyEvalRecord, type CulturalBenchOnlyRecord, type EvalCondition, type EvalRecord, type TrainedTo } from './eval-record.ts';
+import { evalFileName, usesSoftPrompt, type ProgramSettings, type AnyEvalRecord, type CulturalBenchOnlyRecord, type EvalCondition, type EvalRecord, type TrainedTo } from './eval-record.ts';
 import { lmEvalResults, resultsFileName } from './lm-eval-results.ts';
 import { sampleLog } from './sample-log.ts';
 
@@ -51,6 +51,8 @@ export interface EvalOptions {
   logSamples?: boolean;
   /** The DISCA panel and parameters, for the disca and soft+disca conditions. */
   disca?: DiscaPlan;
+  /** The program's instruction, for the programmed conditions. */
+  program?: ProgramSettings;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -92,6 +94,7 @@ async function evaluateWith<R extends AnyEvalRecord>(evaluate: Evaluate<R>, mode
       seed: options.seed,
       bootstrap: options.bootstrap,
       disca: options.disca,
+      program: options.program,
       samples: samples?.sink,
       onProgress: options.onProgress,
     },

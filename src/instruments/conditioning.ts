@@ -7,33 +7,66 @@ import type { ChatMessage, Placement, SoftPrompt } from '../model/types.ts';
 export type PersonaStyle = 'system' | 'user';
 export const PERSONA_STYLES: readonly PersonaStyle[] = ['system', 'user'];
 
-/**
- * What a question is asked with, for every instrument and for CulturalBench: nothing, a persona
- * sentence naming a place, or a soft prompt put in front of the tokens.
- */
-export type Conditioning =
-  | { kind: 'none' }
-  | { kind: 'persona'; place: string; style: PersonaStyle; sentence?: string }
-  | { kind: 'soft'; prompt: SoftPrompt; placement: Placement };
+/** The slot a sentence template fills with a country's name, as seed 000's instruction templates have it. */
+export const COUNTRY_SLOT = '{country}';
 
-export const NO_CONDITIONING: Conditioning = { kind: 'none' };
+/** The persona sentence as a template: "You are a person from X." */
+export const PERSONA_TEMPLATE = `You are a person from ${COUNTRY_SLOT}.`;
+
+/**
+ * A sentence before the question naming a place: the persona sentence, or a searched instruction
+ * (`cultune program`) in its place. `place` is as it reads in a sentence ("the United States").
+ */
+export interface TextConditioning {
+  place: string;
+  style: PersonaStyle;
+  /** A template with COUNTRY_SLOT; absent: the persona sentence. */
+  template?: string;
+}
+
+/** A soft prompt put in front of the tokens. */
+export interface SoftConditioning {
+  prompt: SoftPrompt;
+  placement: Placement;
+}
+
+/**
+ * What a question is asked with, for every instrument and for CulturalBench: parts that combine. No
+ * part is the unconditioned model; a text part is the persona or a programmed instruction; a soft
+ * part is a tuned prompt; both together are a programmed instruction on top of a soft prompt.
+ */
+export interface Conditioning {
+  text?: TextConditioning;
+  soft?: SoftConditioning;
+}
+
+export const NO_CONDITIONING: Conditioning = {};
+
+export function fillTemplate(template: string, place: string): string {
+  return template.split(COUNTRY_SLOT).join(place);
+}
 
 /** The one persona sentence: "You are a person from X." with `place` as it reads in a sentence ("the United States"). */
 export function personaSentence(place: string): string {
-  return `You are a person from ${place}.`;
+  return fillTemplate(PERSONA_TEMPLATE, place);
+}
+
+/** The persona conditioning for `place`. */
+export function personaConditioning(place: string, style: PersonaStyle = 'user'): Conditioning {
+  return { text: { place, style } };
 }
 
 /** The messages a question is asked with under a conditioning; a soft prompt leaves the text alone. */
 export function conditionMessages(messages: readonly ChatMessage[], conditioning: Conditioning): ChatMessage[] {
-  if (conditioning.kind !== 'persona') return [...messages];
-  // A searched instruction (`cultune program`) takes the persona sentence's place, filled for `place`.
-  const sentence = conditioning.sentence ?? personaSentence(conditioning.place);
-  if (conditioning.style === 'system') return [{ role: 'system', content: sentence }, ...messages];
+  const { text } = conditioning;
+  if (!text) return [...messages];
+  const sentence = fillTemplate(text.template ?? PERSONA_TEMPLATE, text.place);
+  if (text.style === 'system') return [{ role: 'system', content: sentence }, ...messages];
   const first = messages.findIndex((m) => m.role === 'user');
   return messages.map((m, i) => (i === first ? { ...m, content: `${sentence}\n\n${m.content}` } : m));
 }
 
 /** The soft prompt and its placement a scorer needs, for conditionings that have one. */
 export function softPromptOf(conditioning: Conditioning): { softPrompt?: SoftPrompt; placement?: Placement } {
-  return conditioning.kind === 'soft' ? { softPrompt: conditioning.prompt, placement: conditioning.placement } : {};
+  return conditioning.soft ? { softPrompt: conditioning.soft.prompt, placement: conditioning.soft.placement } : {};
 }

@@ -1,21 +1,11 @@
 import type { Conditioning } from '../instruments/conditioning.ts';
 
-/** The slot an instruction template fills with each country's name, as seed 000's templates have it. */
-export const COUNTRY_SLOT = '{country}';
-
-/** The search's starting instruction: the persona sentence (conditioning.ts) as a template, so the original is the persona regime. */
-export const PERSONA_INSTRUCTION = `You are a person from ${COUNTRY_SLOT}.`;
-
 /** Longest instruction kept from a proposer: longer text is cut, so one rambling answer cannot fill the context. */
 const MAX_INSTRUCTION_CHARS = 500;
 
-export function fillInstruction(template: string, place: string): string {
-  return template.split(COUNTRY_SLOT).join(place);
-}
-
 /** The instruction in the persona sentence's place (the start of the user turn), filled for `place`. */
 export function instructionConditioning(template: string, place: string): Conditioning {
-  return { kind: 'persona', place, style: 'user', sentence: fillInstruction(template, place) };
+  return { text: { place, style: 'user', template } };
 }
 
 /**

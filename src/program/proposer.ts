@@ -1,6 +1,6 @@
 import type { RngState } from '../de/rng.ts';
 import type { ChatMessage } from '../model/types.ts';
-import { COUNTRY_SLOT } from './instruction.ts';
+import { COUNTRY_SLOT } from '../instruments/conditioning.ts';
 
 /** An instruction tried and its loss (lower is better). */
 export interface Attempt {

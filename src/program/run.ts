@@ -56,16 +56,25 @@ export interface ProgramIo {
   onStep?(record: ProgramRecord): void;
 }
 
-/** The stored run in `dir`, or undefined; a record from another definition is refused in one line. */
-export function readProgram(dir: string, definition: ProgramDefinition): ProgramRecord | undefined {
-  const file = path.join(dir, PROGRAM_FILE);
-  if (!fs.existsSync(file)) return undefined;
+/** program.json of `dir` parsed and checked for the parts its readers use; `advice` says what to do with a damaged one. */
+function parseProgramFile(file: string, advice: string): ProgramRecord {
   let record: ProgramRecord;
   try {
     record = JSON.parse(readTextFile(file)) as ProgramRecord;
   } catch {
-    throw new UserError(`${file} is not a program record: remove the folder, or choose another --name`);
+    throw new UserError(`${file} is not a program record: ${advice}`);
   }
+  const definition = record?.definition;
+  const wellFormed = typeof definition?.instrument?.name === 'string' && Array.isArray(definition.train) && Array.isArray(definition.heldOut) && typeof definition.model === 'string' && typeof record.state === 'object' && record.state !== null && typeof record.spend?.search === 'number';
+  if (!wellFormed) throw new UserError(`${file} is not a program record (definition, state or spend missing): ${advice}`);
+  return record;
+}
+
+/** The stored run in `dir`, or undefined; a record from another definition is refused in one line. */
+export function readProgram(dir: string, definition: ProgramDefinition): ProgramRecord | undefined {
+  const file = path.join(dir, PROGRAM_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  const record = parseProgramFile(file, 'remove the folder, or choose another --name');
   if (record.version !== PROGRAM_VERSION || JSON.stringify(record.definition) !== JSON.stringify(definition)) {
     throw new UserError(`${file} was started with other settings (instrument, countries, seed, optimizer, proposer, budget or model): resume it with the same flags, or choose another --name`);
   }
@@ -107,5 +116,18 @@ export async function runProgram(dir: string, definition: ProgramDefinition, io:
     const heldOut = { best: await measure(record.best.instruction), original: await measure(definition.original) };
     save({ ...record, heldOut, spend: { ...record.spend, heldOut: 2 * definition.heldOut.length } });
   }
+  return record;
+}
+
+/**
+ * A finished program run, for the programmed conditions of `eval`: its record, refused in one line when
+ * the folder holds none, when the search has not finished, or when nothing was evaluated.
+ */
+export function readFinishedProgram(dir: string): ProgramRecord {
+  const file = path.join(dir, PROGRAM_FILE);
+  if (!fs.existsSync(file)) throw new UserError(`${dir} holds no ${PROGRAM_FILE}: give a folder written by cultune program`);
+  const record = parseProgramFile(file, 'give a folder written by cultune program');
+  if (!record.state.stopped) throw new UserError(`${dir}: the program search has not finished; continue it with cultune program --resume (and the flags it was started with)`);
+  if (!record.best) throw new UserError(`${dir}: the program search evaluated no instruction; run cultune program again with a larger --budget`);
   return record;
 }

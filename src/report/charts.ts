@@ -7,7 +7,7 @@ import type { ReportRow, TrainingCurve } from './report-data.ts';
 import type { GenerationRecord } from '../train/run-files.ts';
 import { bottomAxis, escapeXml, leftAxis, legend, linearScale, niceDomain, plotArea, svgDocument, type Frame } from './svg.ts';
 
-export const CONDITION_COLORS: Record<EvalCondition, string> = { none: '#888888', persona: '#e08a1e', soft: '#2b6cb0', disca: '#2f855a', 'soft+disca': '#6b46c1' };
+export const CONDITION_COLORS: Record<EvalCondition, string> = { none: '#888888', persona: '#e08a1e', soft: '#2b6cb0', disca: '#2f855a', 'soft+disca': '#6b46c1', programmed: '#0e7c86', 'programmed+soft': '#b83280' };
 const TARGET_COLOR = '#222222';
 const BEST_COLOR = '#2b6cb0';
 const MEDIAN_COLOR = '#c53030';
@@ -16,6 +16,11 @@ const FRAME: Frame = { width: 640, height: 380, margin: { top: 36, right: 20, bo
 
 /** A diamond of half-diagonal r: DISCA's markers, apart from the dots, squares and rings of the others. */
 const diamond = (x: number, y: number, r: number) => `${x},${y - r} ${x + r},${y} ${x},${y + r} ${x - r},${y}`;
+/** A triangle of circumradius r pointing up (dir -1) or down (dir 1): the programmed instruction's markers. */
+const triangle = (x: number, y: number, r: number, dir: 1 | -1) => {
+  const half = (r * Math.sqrt(3)) / 2;
+  return `${x},${y + dir * r} ${x + half},${y - (dir * r) / 2} ${x - half},${y - (dir * r) / 2}`;
+};
 
 /**
  * Scatter markers by condition, drawn in this order: filled dots and diamonds, then a hollow diamond, a
@@ -24,6 +29,8 @@ const diamond = (x: number, y: number, r: number) => `${x},${y - r} ${x + r},${y
  */
 export const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, y: number, attributes: string, inner?: string) => string }> = {
   soft: { extent: 5, draw: (x, y, a, inner = '') => `<circle ${a} cx="${x}" cy="${y}" r="5" fill="${CONDITION_COLORS.soft}">${inner}</circle>` },
+  'programmed+soft': { extent: 6, draw: (x, y, a, inner = '') => `<polygon ${a} points="${triangle(x, y, 6, 1)}" fill="${CONDITION_COLORS['programmed+soft']}">${inner}</polygon>` },
+  programmed: { extent: 6, draw: (x, y, a, inner = '') => `<polygon ${a} points="${triangle(x, y, 6, -1)}" fill="${CONDITION_COLORS.programmed}">${inner}</polygon>` },
   'soft+disca': { extent: 6, draw: (x, y, a, inner = '') => `<polygon ${a} points="${diamond(x, y, 6)}" fill="${CONDITION_COLORS['soft+disca']}">${inner}</polygon>` },
   disca: {
     extent: 10,
@@ -39,9 +46,9 @@ export const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, 
     draw: (x, y, a, inner = '') => `<circle ${a} cx="${x}" cy="${y}" r="7.75" fill="none" stroke="${CONDITION_COLORS.none}" stroke-width="2.5">${inner}</circle>`,
   },
 };
-const DRAW_ORDER: readonly EvalCondition[] = ['soft', 'soft+disca', 'disca', 'persona', 'none'];
+const DRAW_ORDER: readonly EvalCondition[] = ['soft', 'programmed+soft', 'programmed', 'soft+disca', 'disca', 'persona', 'none'];
 /** Whiskers of one point's conditions sit side by side (pixels from the marker's centre), so coincident intervals stay apart. */
-const WHISKER_DODGE: Record<EvalCondition, number> = { none: -4, persona: 0, soft: 4, disca: -8, 'soft+disca': 8 };
+const WHISKER_DODGE: Record<EvalCondition, number> = { none: -4, persona: 0, soft: 4, disca: -8, 'soft+disca': 8, programmed: -12, 'programmed+soft': 12 };
 
 function conditionLegend(conditions: readonly EvalCondition[]): string {
   return legend(

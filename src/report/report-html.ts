@@ -5,6 +5,7 @@ import { scaleDisplay, type RunHeader } from './run-header.ts';
 import { frontScatter } from './front-chart.ts';
 import { instrumentsOf, type FrontReport, type ReportData, type ReportRow } from './report-data.ts';
 import { MACRO_AVERAGE_NOTE, PAIRED_TESTS_NOTE, reportMarkdownTables } from './report-tables.ts';
+import { REGIME_NOTE } from './regime-table.ts';
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
 svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#333}.axis line{stroke:#333}
@@ -99,6 +100,7 @@ export function reportHtml(data: ReportData, header: { runs: readonly RunHeader[
       ? section('Training loss', `<div class="charts">${data.curves.map((c) => figure(`${c.folder} (${c.country}, ${c.instrument})`, lossCurve(c))).join('')}</div>`)
       : '',
     ...tables.countries.map((t) => section(`${t.country}: ${t.title}`, htmlTable(t.table))),
+    ...tables.regimes.map((t) => section(`Regimes: ${t.country}, ${t.title}`, `<p class="meta">${escapeXml(REGIME_NOTE)}</p>${htmlTable(t.table)}`)),
     ...tables.pairedTests.map((t) => section(`Paired tests between conditions: ${t.title}`, `<p class="meta">${escapeXml(PAIRED_TESTS_NOTE)}</p>${htmlTable(t.table)}`)),
     ...(tables.macroAverages ? [section('Macro average over countries', `<p class="meta">${escapeXml(MACRO_AVERAGE_NOTE)}</p>${htmlTable(tables.macroAverages)}`)] : []),
     section('Rank agreement across countries', tables.rankAgreement ? htmlTable(tables.rankAgreement) : `<p>${escapeXml(tables.rankAgreementMissing)}</p>`),

@@ -4,6 +4,7 @@ import { fixed, withInterval } from './format.ts';
 import { comparisonRows, intervalColumns, lossCell } from './statistics-tables.ts';
 import { instrumentsOf, MIN_RANK_COUNTRIES, type ReportData, type ReportRow } from './report-data.ts';
 import { MIN_MACRO_COUNTRIES } from './macro-average.ts';
+import { REGIME_NOTE, regimeTables } from './regime-table.ts';
 
 /** The flat record of one row: what report.csv holds, column by column, and report.json repeats. */
 export function flatRow(row: ReportRow): Record<string, string | number | null> {
@@ -105,7 +106,14 @@ function macroAverageTable(data: ReportData): string[] | null {
 }
 
 /** The tables both report.md and report.html show, as Markdown lines. */
-export function reportMarkdownTables(data: ReportData): { countries: CountryTable[]; pairedTests: PairedTestTable[]; macroAverages: string[] | null; rankAgreement: string[] | null; rankAgreementMissing: string } {
+export function reportMarkdownTables(data: ReportData): {
+  countries: CountryTable[];
+  regimes: CountryTable[];
+  pairedTests: PairedTestTable[];
+  macroAverages: string[] | null;
+  rankAgreement: string[] | null;
+  rankAgreementMissing: string;
+} {
   const countries = [...new Set(data.rows.map((r) => r.country))].flatMap((country) => {
     const rows = data.rows.filter((r) => r.country === country);
     return instrumentsOf(rows).map((instrument) => {
@@ -140,7 +148,8 @@ export function reportMarkdownTables(data: ReportData): { countries: CountryTabl
           ['instrument', 'condition', 'score', 'countries', 'Kendall tau-b', 'Spearman rho'],
           data.rankAgreement.map((a) => [a.instrument, a.condition, a.score, String(a.countries.length), fixed(a.kendallTauB, 3), fixed(a.spearmanRho, 3)]),
         );
-  return { countries, pairedTests: pairedTestTables(data), macroAverages: macroAverageTable(data), rankAgreement, rankAgreementMissing: RANK_AGREEMENT_MISSING };
+  const regimes = regimeTables(data).map((t) => ({ country: t.country, instrument: t.instrument, title: t.title, table: markdownTable(t.header, t.rows) }));
+  return { countries, regimes, pairedTests: pairedTestTables(data), macroAverages: macroAverageTable(data), rankAgreement, rankAgreementMissing: RANK_AGREEMENT_MISSING };
 }
 
 /** One instrument's paired tests between conditions, as Markdown lines. */
@@ -169,6 +178,8 @@ export function reportMarkdown(data: ReportData): string {
     country = t.country;
     lines.push(`### ${t.title}`, '', ...t.table, '');
   }
+  if (tables.regimes.length > 0) lines.push('## Regimes: none, persona, programmed, soft prompt', '', REGIME_NOTE, '');
+  for (const t of tables.regimes) lines.push(`### ${t.country}: ${t.title}`, '', ...t.table, '');
   if (tables.pairedTests.length > 0) lines.push('## Paired tests between conditions', '', PAIRED_TESTS_NOTE, '');
   for (const t of tables.pairedTests) lines.push(`### ${t.title}`, '', ...t.table, '');
   if (tables.macroAverages) lines.push('## Macro average over countries', '', MACRO_AVERAGE_NOTE, '', ...tables.macroAverages, '');

@@ -50,21 +50,21 @@ function checkFlags(flags: CulturalBenchFlags): void {
 }
 
 async function buildCondition(flags: CulturalBenchFlags, hidden: number, countries: readonly string[]): Promise<{ condition: Condition; described: CulturalBenchReport['condition'] }> {
-  if (flags.condition === 'none') return { condition: { kind: 'none' }, described: { kind: 'none' } };
+  if (flags.condition === 'none') return { condition: {}, described: { kind: 'none' } };
   if (flags.condition === 'persona') {
-    return { condition: { kind: 'persona', style: flags.personaStyle }, described: { kind: 'persona', style: flags.personaStyle } };
+    return { condition: { text: { style: flags.personaStyle } }, described: { kind: 'persona', style: flags.personaStyle } };
   }
   if (flags.softPrompt) {
     const prompt = await readSoftPromptFile(flags.softPrompt, hidden);
     return {
-      condition: { kind: 'soft', prompts: { kind: 'single', label: path.basename(flags.softPrompt), prompt } },
+      condition: { soft: { kind: 'single', label: path.basename(flags.softPrompt), prompt } },
       described: { kind: 'soft', prompts: { '*': flags.softPrompt }, placement: flags.placement },
     };
   }
   const dir = flags.softPromptDir as string;
   const byCountry = await softPromptsFromDirectory(dir, hidden, readSoftPromptFile, countries);
   return {
-    condition: { kind: 'soft', prompts: { kind: 'per-country', byCountry } },
+    condition: { soft: { kind: 'per-country', byCountry } },
     described: { kind: 'soft', prompts: Object.fromEntries([...byCountry.keys()].map((c) => [c, dir])), placement: flags.placement },
   };
 }

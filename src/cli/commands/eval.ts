@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { tryLoadCulturalBench, type Availability } from '../../culturalbench/index.ts';
-import { RECORD_CONDITIONS, askedInstrument, isDiscaCondition, usesSoftPrompt, type EvalCondition } from '../../eval/eval-record.ts';
+import { RECORD_CONDITIONS, askedInstrument, isDiscaCondition, usesProgram, usesSoftPrompt, type EvalCondition } from '../../eval/eval-record.ts';
+import { checkProgramModel, programSettings } from '../../eval/program-condition.ts';
+import { readFinishedProgram, type ProgramRecord } from '../../program/run.ts';
 import { discaRefusal } from '../../eval/evaluate-disca.ts';
 import { addDiscaOptions, discaPlan, type DiscaFlags } from '../disca-options.ts';
 import { evaluateSubject, evaluateSubjectCulturalBench, runSubject, type EvalOptions, type EvalSubject } from '../../eval/evaluate-run.ts';
@@ -34,6 +36,7 @@ interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'mode
   json?: boolean;
   front?: boolean;
   compare?: string[];
+  program?: string;
 }
 
 /** `eval RUN --front`: every member of a multi-objective run's front, the baselines and --compare runs, on held-out questions. */
@@ -149,6 +152,20 @@ function discaOf(subjects: readonly EvalSubject[], flags: EvalFlags, instrumentA
   return discaPlan(flags, subjects[0].target, what);
 }
 
+/**
+ * The program run of the programmed conditions, read and checked before the model loads; --program
+ * without such a condition, or such a condition without --program, is refused.
+ */
+function programOf(subjects: readonly EvalSubject[], flags: EvalFlags): ProgramRecord | undefined {
+  const asked = subjects.map((s) => s.condition).filter(usesProgram);
+  if (asked.length === 0) {
+    if (flags.program !== undefined) throw new UserError('--program is for the programmed conditions: add --conditions programmed (or programmed+soft with a run folder)');
+    return undefined;
+  }
+  if (flags.program === undefined) throw new UserError(`--conditions ${asked.join(',')} asks with a searched instruction: give its program run with --program DIR (written by cultune program)`);
+  return readFinishedProgram(flags.program);
+}
+
 /** CulturalBench as the parts ask for it: loaded once for every condition, or marked as not asked. */
 async function culturalBenchFor(flags: EvalFlags, asked: boolean): Promise<Availability> {
   if (!asked) return { available: false, reason: `CulturalBench not asked (--instruments ${flags.instruments?.join(',')})` };
@@ -161,9 +178,12 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   const [first] = subjects;
   const parts = partsOf(flags, first.instrument.instrument.name);
   const disca = discaOf(subjects, flags, parts.instrument);
+  const programRun = programOf(subjects, flags);
+  const program = programRun && programSettings(flags.program!, programRun, first.instrument, first.target.country.name);
   checkWritable(first.outDir, 'folder');
   // One model for every condition.
   const model = await openModel({ ...flags, model: first.modelDir, modelFile: first.modelFile ?? flags.modelFile }, flags.json === true, { format: first.instrument.format });
+  if (programRun) checkProgramModel(flags.program!, programRun, model.sourceHash);
   const culturalBench = await culturalBenchFor(flags, parts.culturalBench);
   // The table says it in text mode; with --json, stderr is the one place a reader sees it.
   if (parts.culturalBench && !culturalBench.available && flags.json) process.stderr.write(`cultune: ${culturalBench.reason}; ${first.instrument.instrument.title} only\n`);
@@ -184,6 +204,7 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
         version: VERSION,
         logSamples: flags.logSamples,
         disca,
+        program,
         onProgress: (done, total) => progress.update(done, total),
       };
       const calibrated = { ...subject, instrument };
@@ -211,7 +232,7 @@ export function register(program: Command): void {
     .argument('[run]', 'run folder written by cultune train (holds run.json and prompt.json)');
   addCulturalBenchSamplingOptions(addModelOptions(addTargetOptions(command), { model: 'optional', modelHelp: "ONNX model folder (default: the run's model)" }))
     .addOption(new Option('--baseline <kind>', "evaluate a baseline for the run's country instead of its prompt (the same as --conditions <kind>; disca: MultiTP steered by --personas or --wvs)").choices(['none', 'persona', 'disca']))
-    .option('--conditions <list>', "conditions to evaluate with one model load, e.g. none,persona,soft (default: soft with a run folder), and for MultiTP disca and soft+disca (DISCA on the run's prompt); each writes its eval-<condition>.json", parseConditions)
+    .option('--conditions <list>', "conditions to evaluate with one model load, e.g. none,persona,soft (default: soft with a run folder); programmed and programmed+soft (an instruction from --program, alone or on the run's prompt); for MultiTP disca and soft+disca (DISCA on the run's prompt); each writes its eval-<condition>.json", parseConditions)
     .option('--instruments <list>', "what to ask: the run's instrument and/or culturalbench, e.g. vsm13,culturalbench (default: both)", parseInstruments)
     .option('--log-samples', 'also write every request as asked, one JSON line each: samples-<condition>-<instrument>.jsonl and samples-<condition>-culturalbench.jsonl')
     .option('--out <dir>', 'where eval-<condition>.json goes (default: the run folder; required without one)', nonEmptyPath)
@@ -219,7 +240,8 @@ export function register(program: Command): void {
     .option('--no-download', 'use the cached datasets only (CulturalBench, and the instrument\'s for a baseline)')
     .option('--json', 'print the JSON record instead of the table')
     .option('--front', 'multi-objective runs: every member of the front, none and persona, on the held-out questions (writes front-eval.json)')
-    .option('--compare <runs...>', 'with --front: single-objective run folders to place beside the front');
+    .option('--compare <runs...>', 'with --front: single-objective run folders to place beside the front')
+    .option('--program <dir>', 'with --conditions programmed or programmed+soft: the program run (cultune program) whose instruction is asked', nonEmptyPath);
   addInstrumentOptions(addDiscaOptions(command), { dataFlag: '--instrument-data' })
     .action((run: string | undefined, flags: EvalFlags) => (flags.front ? runFrontEval(run, flags) : runEval(run, flags)));
 }

@@ -4,7 +4,8 @@ import { describeInstrument, prepareObjective, storedInstrument, type Instrument
 import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
 import type { Scorer } from '../../model/types.ts';
 import { COPRO_DEFAULTS } from '../../program/copro.ts';
-import { COUNTRY_SLOT, instructionConditioning, PERSONA_INSTRUCTION } from '../../program/instruction.ts';
+import { instructionConditioning } from '../../program/instruction.ts';
+import { COUNTRY_SLOT, PERSONA_TEMPLATE } from '../../instruments/conditioning.ts';
 import type { Proposer, ProposerState } from '../../program/proposer.ts';
 import { endpointProposer } from '../../program/proposers/endpoint.ts';
 import { fileProposer } from '../../program/proposers/file.ts';
@@ -86,7 +87,7 @@ async function runProgramCommand(flags: ProgramFlags): Promise<void> {
       seed: flags.seed,
       optimizer: flags.optimizer,
       settings: { breadth: flags.breadth, depth: flags.depth, initTemperature: flags.initTemperature },
-      original: PERSONA_INSTRUCTION,
+      original: PERSONA_TEMPLATE,
       proposer: flags.proposerUrl !== undefined ? `${flags.proposerUrl} (model ${flags.proposerModel})` : flags.proposer === 'self' ? 'self' : `file ${flags.proposer}`,
       budget: flags.budget,
     };

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { describeInstrument, instruments, prepareInstrument, resultOf, storedInstrument, type AnyInstrument, type Conditioning, type InstrumentResult, type InstrumentSpec, type Reading } from '../../instruments/index.ts';
+import { describeInstrument, instruments, NO_CONDITIONING, personaConditioning, prepareInstrument, resultOf, storedInstrument, type AnyInstrument, type Conditioning, type InstrumentResult, type InstrumentSpec, type Reading } from '../../instruments/index.ts';
 import { readSoftPromptFile } from '../../model/index.ts';
 import type { Placement } from '../../model/types.ts';
 import { describeSource, explainMissing, type Target } from '../../targets/index.ts';
@@ -67,7 +67,7 @@ async function runSurvey(flags: SurveyFlags): Promise<void> {
     const softPrompt = flags.softPrompt === undefined ? undefined : readSoftPromptFile(flags.softPrompt, model.hidden);
     // Anchored constants are fitted on the model, leaving out the --country asked about (the output names them).
     const spec = await calibratedSpec(model, asked, target?.country);
-    const conditioning: Conditioning = flags.persona && target ? { kind: 'persona', place: target.country.personaName, style: 'user' } : { kind: 'none' };
+    const conditioning: Conditioning = flags.persona && target ? personaConditioning(target.country.personaName) : NO_CONDITIONING;
     const prepared = prepareInstrument(model.tokenizer, spec, target, conditioning);
     const progress = progressReporter(spec.instrument.name, prepared.requests.length);
     const [logprobs] = await prepared.logprobs(model, [softPrompt], { placement: flags.placement, onProgress: progress.update });

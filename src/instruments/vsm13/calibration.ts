@@ -6,7 +6,7 @@ import { DIMENSIONS, HOFSTEDE_TABLE, resolveTarget, targetValues, type Dimension
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { cacheRoot } from '../../util/cache-dir.ts';
 import { UserError } from '../../util/errors.ts';
-import type { Conditioning } from '../conditioning.ts';
+import { personaConditioning, type Conditioning } from '../conditioning.ts';
 import { formatSetting } from '../formats.ts';
 import { prepareInstrument, type InstrumentSpec } from '../objective.ts';
 import type { ByAnswerMode } from '../survey/index.ts';
@@ -82,7 +82,7 @@ function panelTargets(panel: readonly string[]): Target[] {
 
 /** An anchor asked as the persona baseline asks: its sentence at the start of the user turn. */
 function personaOf(anchor: Target): Conditioning {
-  return { kind: 'persona', place: anchor.country.personaName, style: 'user' };
+  return personaConditioning(anchor.country.personaName);
 }
 
 /**
