@@ -132,7 +132,10 @@ describe('program runs', () => {
     let calls = 0;
     return runProgram(dir, definition(file), {
       proposer: fileProposer(file, stored?.proposer),
-      evaluate: async (instruction, countries) => {
+      labelledItems: () => [],
+      describeDemos: () => [],
+      summary: 'S',
+      evaluate: async (instruction, _demos, countries) => {
         if (crashAt !== undefined && ++calls > crashAt) throw new Error('killed');
         const losses = Object.fromEntries(countries.map((c) => [c, loss(instruction, c)]));
         return { loss: countries.reduce((s, c) => s + losses[c], 0) / countries.length, losses };
@@ -145,9 +148,9 @@ describe('program runs', () => {
     fs.writeFileSync(file, Array.from({ length: 8 }, (_, i) => `seed ${'x'.repeat(i)} {country}`).join('\n'));
     const whole = tempDir();
     const record = await run(whole, file);
-    expect(record.state.evaluated).toHaveLength(6);
-    for (const c of record.state.evaluated) expect(c.loss).toBeCloseTo((loss(c.instruction, 'A') + loss(c.instruction, 'B')) / 2, 12);
-    const min = Math.min(...record.state.evaluated.map((c) => c.loss));
+    expect((record.state as CoproState).evaluated).toHaveLength(6);
+    for (const c of (record.state as CoproState).evaluated) expect(c.loss).toBeCloseTo((loss(c.instruction, 'A') + loss(c.instruction, 'B')) / 2, 12);
+    const min = Math.min(...(record.state as CoproState).evaluated.map((c) => c.loss));
     expect(record.best!.loss).toBe(min);
     expect(record.heldOut!.best).toEqual({ instruction: record.best!.instruction, loss: loss(record.best!.instruction, 'C'), losses: { C: loss(record.best!.instruction, 'C') } });
     expect(record.spend).toEqual({ search: 12, heldOut: 2, proposals: 5 });
@@ -156,7 +159,7 @@ describe('program runs', () => {
     const crashed = tempDir();
     await expect(run(crashed, file, 3)).rejects.toThrow('killed');
     const stored = JSON.parse(fs.readFileSync(path.join(crashed, PROGRAM_FILE), 'utf8')) as ProgramRecord;
-    expect(stored.state.evaluated).toHaveLength(3);
+    expect((stored.state as CoproState).evaluated).toHaveLength(3);
     await run(crashed, file, undefined, stored);
     expect(fs.readFileSync(path.join(crashed, PROGRAM_FILE), 'utf8')).toBe(finished);
   });
@@ -173,9 +176,9 @@ describe('cultune program on the tiny model', () => {
     const record = JSON.parse(fs.readFileSync(file, 'utf8')) as ProgramRecord;
     expect(record.definition.train).toHaveLength(2);
     expect(record.definition.heldOut).toHaveLength(1);
-    expect(record.state.evaluated[0].instruction).toBe('You are a person from {country}.');
-    expect(record.state.evaluated.length).toBeGreaterThanOrEqual(1);
-    expect(record.state.spend).toBe(record.state.evaluated.length * 2);
+    expect((record.state as CoproState).evaluated[0].instruction).toBe('You are a person from {country}.');
+    expect((record.state as CoproState).evaluated.length).toBeGreaterThanOrEqual(1);
+    expect(record.state.spend).toBe((record.state as CoproState).evaluated.length * 2);
     expect(record.proposer.kind).toBe('self');
     const again = await cultune([...args, '--resume']);
     expect(again.code).toBe(0);

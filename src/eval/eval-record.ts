@@ -64,6 +64,8 @@ export interface ProgramSettings {
   run: string;
   optimizer: string;
   instruction: string;
+  /** MIPROv2's demonstrations: the items shown before each question, answered as the record's country's people do. */
+  demos?: string[];
   /** train: the search scored it on this country; held-out: the program's held-out countries; other: not in the program at all. */
   country: 'train' | 'held-out' | 'other';
   trainCountries: number;

@@ -11,7 +11,7 @@ import {
   type CulturalBenchSample,
 } from '../culturalbench/index.ts';
 import type { Estimate } from '../stats/bootstrap.ts';
-import { prepareObjective, storedInstrument, type Conditioning, type StoredInstrument, type HoldoutSplit, type InstrumentSample, type InstrumentSpec, type SplitSide } from '../instruments/index.ts';
+import { demonstrations, prepareObjective, storedInstrument, type Conditioning, type StoredInstrument, type HoldoutSplit, type InstrumentSample, type InstrumentSpec, type SplitSide } from '../instruments/index.ts';
 import type { Placement, Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
 import { instrumentIntervals } from './unit-statistics.ts';
@@ -70,9 +70,11 @@ function textPart(plan: EvaluationPlan): { style: 'user'; template?: string } | 
 function instrumentConditioning(plan: EvaluationPlan): Conditioning {
   const text = textPart(plan);
   const { soft } = conditionParts(plan.condition);
+  const demos = text?.template !== undefined && plan.program?.demos ? demonstrations(plan.instrument, plan.target, plan.program.demos) : [];
   return {
     ...(text && { text: { place: plan.target.country.personaName, ...text } }),
     ...(soft && { soft: { prompt: plan.softPrompt as SoftPrompt, placement: plan.placement } }),
+    ...(demos.length > 0 && { demos }),
   };
 }
 

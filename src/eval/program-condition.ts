@@ -19,6 +19,7 @@ export function programSettings(dir: string, record: ProgramRecord, instrument: 
     run: path.basename(path.resolve(dir)),
     optimizer: definition.optimizer,
     instruction: record.best!.instruction,
+    ...(record.best!.demos?.length ? { demos: record.best!.demos } : {}),
     country: role,
     trainCountries: definition.train.length,
     spend: record.spend.search,

@@ -30,14 +30,23 @@ export interface SoftConditioning {
   placement: Placement;
 }
 
+/** A worked example shown before the question (MIPROv2's demonstrations): one of the instrument's questions and the answer the place's people give. */
+export interface Demonstration {
+  item: string;
+  question: string;
+  answer: string;
+}
+
 /**
  * What a question is asked with, for every instrument and for CulturalBench: parts that combine. No
  * part is the unconditioned model; a text part is the persona or a programmed instruction; a soft
- * part is a tuned prompt; both together are a programmed instruction on top of a soft prompt.
+ * part is a tuned prompt; demonstrations are earlier turns of the chat. A programmed instruction on
+ * top of a soft prompt has both parts.
  */
 export interface Conditioning {
   text?: TextConditioning;
   soft?: SoftConditioning;
+  demos?: readonly Demonstration[];
 }
 
 export const NO_CONDITIONING: Conditioning = {};
@@ -56,14 +65,30 @@ export function personaConditioning(place: string, style: PersonaStyle = 'user')
   return { text: { place, style } };
 }
 
-/** The messages a question is asked with under a conditioning; a soft prompt leaves the text alone. */
-export function conditionMessages(messages: readonly ChatMessage[], conditioning: Conditioning): ChatMessage[] {
+/**
+ * Demonstrations as user and assistant turns before the question's first user turn, leaving out the
+ * question's own item (leave-one-out: a model is never shown the answer it is asked for).
+ */
+function withDemonstrations(messages: readonly ChatMessage[], demos: readonly Demonstration[], item: string | undefined): ChatMessage[] {
+  const shown = demos.filter((d) => d.item !== item);
+  if (shown.length === 0) return [...messages];
+  const turns = shown.flatMap((d): ChatMessage[] => [{ role: 'user', content: d.question }, { role: 'assistant', content: d.answer }]);
+  const first = Math.max(0, messages.findIndex((m) => m.role === 'user'));
+  return [...messages.slice(0, first), ...turns, ...messages.slice(first)];
+}
+
+/**
+ * The messages a question (of `item`, where it has one) is asked with under a conditioning; a soft
+ * prompt leaves the text alone. The sentence opens the first user turn, before any demonstration.
+ */
+export function conditionMessages(messages: readonly ChatMessage[], conditioning: Conditioning, item?: string): ChatMessage[] {
   const { text } = conditioning;
-  if (!text) return [...messages];
+  const chat = withDemonstrations(messages, conditioning.demos ?? [], item);
+  if (!text) return chat;
   const sentence = fillTemplate(text.template ?? PERSONA_TEMPLATE, text.place);
-  if (text.style === 'system') return [{ role: 'system', content: sentence }, ...messages];
-  const first = messages.findIndex((m) => m.role === 'user');
-  return messages.map((m, i) => (i === first ? { ...m, content: `${sentence}\n\n${m.content}` } : m));
+  if (text.style === 'system') return [{ role: 'system', content: sentence }, ...chat];
+  const first = chat.findIndex((m) => m.role === 'user');
+  return chat.map((m, i) => (i === first ? { ...m, content: `${sentence}\n\n${m.content}` } : m));
 }
 
 /** The soft prompt and its placement a scorer needs, for conditionings that have one. */

@@ -74,7 +74,7 @@ export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec
   const { settings, questions: asked } = part ? askedOn(spec, target, part) : { settings: spec.settings, questions: instrument.questions(spec.settings, target) };
   // A spec's format with its cap filled in (code may build one without it).
   const format = formatSetting({}, spec.format);
-  const questions = asked.map((q) => ({ ...q, messages: formatMessages(conditionMessages(q.messages, conditioning), format) }));
+  const questions = asked.map((q) => ({ ...q, messages: formatMessages(conditionMessages(q.messages, conditioning, q.itemId), format) }));
   const requestsAfter = (texts: readonly string[]) =>
     questions.map((q, i) => buildScoreRequest(tokenizer, q.messages, q.answerKeys, `${instrument.title} item ${q.itemId}`, texts[i]));
   const requests = requestsAfter(generates(format) ? questions.map(() => READ_OUT) : []);

@@ -164,6 +164,13 @@ export interface Instrument<Settings extends object = object, Scores = unknown> 
   askedSettings?(settings: Settings): object;
   /** The target of one place; a place the instrument has nothing for is a UserError. */
   target(request: TargetRequest): Target;
+  /**
+   * Per item, the answer value the target's people give most, where the target says it (MultiTP: the
+   * side a country's preference favours). MIPROv2's demonstrations are these labels; an instrument
+   * whose target is a scale position or whose items differ by country (VSM 2013, the map,
+   * GlobalOpinionQA) has none, and is searched zero-shot.
+   */
+  labels?(settings: Settings, target: Target): Record<string, number>;
   /** Every question one evaluation asks (all items for all respondent variants), in a fixed order. */
   questions(settings: Settings, target: Target | undefined): SurveyQuestion[];
   /**

@@ -1,11 +1,11 @@
-import type { Conditioning } from '../instruments/conditioning.ts';
+import type { Conditioning, Demonstration } from '../instruments/conditioning.ts';
 
 /** Longest instruction kept from a proposer: longer text is cut, so one rambling answer cannot fill the context. */
 const MAX_INSTRUCTION_CHARS = 500;
 
-/** The instruction in the persona sentence's place (the start of the user turn), filled for `place`. */
-export function instructionConditioning(template: string, place: string): Conditioning {
-  return { text: { place, style: 'user', template } };
+/** The instruction in the persona sentence's place (the start of the user turn), filled for `place`, with MIPROv2's demonstrations where it has them. */
+export function instructionConditioning(template: string, place: string, demos: readonly Demonstration[] = []): Conditioning {
+  return { text: { place, style: 'user', template }, ...(demos.length > 0 && { demos }) };
 }
 
 /**

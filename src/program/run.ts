@@ -5,13 +5,17 @@ import { writeJsonAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
 import { bestCandidate, coproStep, initialCoproState, type CoproSettings, type CoproState } from './copro.ts';
-import type { Proposer, ProposerState } from './proposer.ts';
+import { initialMiproState, miproStep, type MiproPlan, type MiproSettings, type MiproState } from './mipro.ts';
+import type { ProposalRequest, Proposer, ProposerState } from './proposer.ts';
 
 export const PROGRAM_FILE = 'program.json';
 const PROGRAM_VERSION = 1;
 
+/** The optimiser and its settings (MIPROv2's plan as worked out for this instrument and these countries). */
+export type ProgramSearch = { optimizer: 'copro'; settings: CoproSettings } | { optimizer: 'mipro'; settings: MiproSettings; plan: MiproPlan };
+
 /** Everything that decides a search's course: a resumed run must be asked for with the same. */
-export interface ProgramDefinition {
+export type ProgramDefinition = ProgramSearch & {
   instrument: StoredInstrument;
   /** The model's source hash: a run continues on the model it started on. */
   model: string;
@@ -19,39 +23,56 @@ export interface ProgramDefinition {
   train: string[];
   heldOut: string[];
   seed: number;
-  optimizer: 'copro';
-  settings: CoproSettings;
   original: string;
   proposer: string;
   /** Instrument evaluations the search may spend (train's --budget counts the same unit). */
   budget: number;
-}
+};
 
-/** An instruction measured on the held-out countries. */
+/** An instruction (with its demonstrations' items, MIPROv2) measured on the held-out countries. */
 export interface HeldOutResult {
   instruction: string;
+  demos?: string[];
   loss: number;
   losses: Record<string, number>;
+}
+
+/** The winner so far: the instruction, MIPROv2's demo set (the items shown, answered for each country), and its mean training loss. */
+export interface ProgramBest {
+  instruction: string;
+  demos?: string[];
+  loss: number;
 }
 
 /** program.json: the definition, the search's state and the proposer's, rewritten atomically after every step. */
 export interface ProgramRecord {
   version: number;
   definition: ProgramDefinition;
-  state: CoproState;
+  state: CoproState | MiproState;
   proposer: ProposerState;
-  /** The winner so far (lowest mean training loss). */
-  best?: { instruction: string; loss: number };
+  /** The winner so far (lowest mean training loss; MIPROv2: lowest full evaluation). */
+  best?: ProgramBest;
   /** After the search: the winner and the original on the held-out countries. */
   heldOut?: { best: HeldOutResult; original: HeldOutResult };
   /** Model work spent: instrument evaluations by the search and on held-out countries, and instructions proposed. */
   spend: { search: number; heldOut: number; proposals: number };
 }
 
+/** One evaluation: the mean loss over the countries asked, each country's, and (when asked to capture) each country's labelled items answered as its people do. */
+export interface ProgramEvaluation {
+  loss: number;
+  losses: Record<string, number>;
+  answeredAsLabelled?: Record<string, string[]>;
+}
+
 export interface ProgramIo {
   proposer: Proposer;
-  /** The mean loss over `countries` under the instruction, and each country's. */
-  evaluate(instruction: string, countries: readonly string[]): Promise<{ loss: number; losses: Record<string, number> }>;
+  /** The instruction with demonstrations of `demos` (items) over `countries`. */
+  evaluate(instruction: string, demos: readonly string[], countries: readonly string[], capture: boolean): Promise<ProgramEvaluation>;
+  /** MIPROv2's grounding: each training country's labelled items, a demo set as the proposer reads it, the data summary. */
+  labelledItems(country: string): readonly string[];
+  describeDemos(items: readonly string[]): string[];
+  summary: string;
   /** Called after each step is written (progress lines). */
   onStep?(record: ProgramRecord): void;
 }
@@ -88,7 +109,8 @@ export function readProgram(dir: string, definition: ProgramDefinition): Program
  */
 export async function runProgram(dir: string, definition: ProgramDefinition, io: ProgramIo, stored?: ProgramRecord): Promise<ProgramRecord> {
   const file = path.join(dir, PROGRAM_FILE);
-  let record: ProgramRecord = stored ?? { version: PROGRAM_VERSION, definition, state: initialCoproState(), proposer: io.proposer.state(), spend: { search: 0, heldOut: 0, proposals: 0 } };
+  const initial = definition.optimizer === 'copro' ? initialCoproState() : initialMiproState(definition.seed);
+  let record: ProgramRecord = stored ?? { version: PROGRAM_VERSION, definition, state: initial, proposer: io.proposer.state(), spend: { search: 0, heldOut: 0, proposals: 0 } };
   const save = (next: ProgramRecord) => {
     writeJsonAtomic(file, next);
     record = next;
@@ -96,27 +118,56 @@ export async function runProgram(dir: string, definition: ProgramDefinition, io:
   };
   if (!stored) save(record);
   let proposals = record.spend.proposals;
-  const coproIo = {
-    propose: async (request: Parameters<Proposer['propose']>[0]) => {
-      const written = await io.proposer.propose(request);
-      proposals += written.length;
-      return written;
-    },
-    evaluate: (instruction: string) => io.evaluate(instruction, definition.train),
-    costPerCandidate: definition.train.length,
-    budget: definition.budget,
+  const propose = async (request: ProposalRequest) => {
+    const written = await io.proposer.propose(request);
+    proposals += written.length;
+    return written;
   };
+  const step = searchStep(definition, io, propose);
   while (!record.state.stopped) {
-    const state = await coproStep(record.state, definition.settings, definition.original, coproIo);
-    const best = bestCandidate(state.evaluated);
-    save({ ...record, state, proposer: io.proposer.state(), spend: { ...record.spend, search: state.spend, proposals }, ...(best && { best: { instruction: best.instruction, loss: best.loss } }) });
+    const { state, best } = await step(record.state);
+    save({ ...record, state, proposer: io.proposer.state(), spend: { ...record.spend, search: state.spend, proposals }, ...(best && { best }) });
   }
   if (definition.heldOut.length > 0 && record.best && !record.heldOut) {
-    const measure = async (instruction: string): Promise<HeldOutResult> => ({ instruction, ...(await io.evaluate(instruction, definition.heldOut)) });
-    const heldOut = { best: await measure(record.best.instruction), original: await measure(definition.original) };
+    const measure = async (instruction: string, demos: readonly string[]): Promise<HeldOutResult> => {
+      const { loss, losses } = await io.evaluate(instruction, demos, definition.heldOut, false);
+      return { instruction, ...(demos.length > 0 && { demos: [...demos] }), loss, losses };
+    };
+    const heldOut = { best: await measure(record.best.instruction, record.best.demos ?? []), original: await measure(definition.original, []) };
     save({ ...record, heldOut, spend: { ...record.spend, heldOut: 2 * definition.heldOut.length } });
   }
   return record;
+}
+
+/** The definition's optimiser as one step from a state to the next, with the winner so far. */
+function searchStep(definition: ProgramDefinition, io: ProgramIo, propose: (request: ProposalRequest) => Promise<string[]>): (state: ProgramRecord['state']) => Promise<{ state: ProgramRecord['state']; best?: ProgramBest }> {
+  if (definition.optimizer === 'copro') {
+    const coproIo = {
+      propose,
+      evaluate: (instruction: string) => io.evaluate(instruction, [], definition.train, false),
+      costPerCandidate: definition.train.length,
+      budget: definition.budget,
+    };
+    return async (state) => {
+      const next = await coproStep(state as CoproState, definition.settings, definition.original, coproIo);
+      const best = bestCandidate(next.evaluated);
+      return { state: next, best: best && { instruction: best.instruction, loss: best.loss } };
+    };
+  }
+  const miproIo = {
+    propose,
+    evaluate: io.evaluate,
+    labelledItems: io.labelledItems,
+    describeDemos: io.describeDemos,
+    summary: io.summary,
+    train: definition.train,
+    budget: definition.budget,
+  };
+  return async (state) => {
+    const next = await miproStep(state as MiproState, definition.settings, definition.plan, definition.original, miproIo);
+    const best = next.best && { instruction: next.instructions[next.best.instruction], ...(next.demoSets[next.best.demos]?.length ? { demos: next.demoSets[next.best.demos] } : {}), loss: next.best.loss };
+    return { state: next, best };
+  };
 }
 
 /**

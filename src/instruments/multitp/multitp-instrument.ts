@@ -110,6 +110,18 @@ export const MULTITP: Instrument<MultiTpSettings, MultiTpScores> = {
     return personaName ? { ...target, country: { ...target.country, personaName } } : target;
   },
 
+  // A dilemma's label is the side the country's people spare more often: its preferred group where the
+  // human preference is above one half, the other where below; a dimension at exactly one half has none.
+  labels(settings, target) {
+    const human = humanOf(target);
+    const labels: Record<string, number> = {};
+    for (const v of askedVignettes(settings)) {
+      const preference = human[preferenceName(v.dimension)];
+      if (preference !== undefined && preference !== 0.5) labels[`${v.dimension} ${v.dilemma}`] = preference > 0.5 ? 1 : 0;
+    }
+    return labels;
+  },
+
   questions: (settings) => askedVignettes(settings).map(vignetteQuestion),
 
   scores(questions, distributions, _settings, target) {
