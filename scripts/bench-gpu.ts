@@ -34,7 +34,7 @@ import { HuggingFaceTokenizer } from '../src/model/tokenizer.ts';
 import { gpuIndex, gpuName } from '../src/model/gpu-memory.ts';
 import type { ComputeDtype } from '../src/model/half-precision.ts';
 import type { PlanName } from '../src/model/prepare-graph.ts';
-import { NormalSampler } from '../src/synthetic/normal-sampler.ts';
+import { NormalSampler } from '../src/util/seeded-random.ts';
 import type { SHAPES } from '../src/synthetic/llama-graph.ts';
 import { prepareInstrument } from '../src/instruments/index.ts';
 import { VSM13 } from '../src/instruments/vsm13/index.ts';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANDIDATES_PER_GROUP, loadModel, loadOnDevices, parseDevices, type LlamaModel, type LoadedModel, type SoftPrompt } from '../src/model/index.ts';
-import { Rng } from '../src/de/rng.ts';
+import { Rng } from '../src/util/seeded-random.ts';
 import { runCli } from './helpers/cli.ts';
 import { FIXTURES } from './helpers/paths.ts';
 
