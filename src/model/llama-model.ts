@@ -4,7 +4,8 @@ import { openModelFolder, type ModelConfig, type ModelFolder } from './model-fol
 import { loadPreparedModel } from './prepared-cache.ts';
 import { readFloatInitializer } from './tensor-data.ts';
 import { HuggingFaceTokenizer } from './tokenizer.ts';
-import { createSession, parseDevice, type SessionSettings } from './session.ts';
+import { createSession, type SessionSettings } from './session.ts';
+import { gpuIndex, parseDevice } from './device.ts';
 import { planRows, softInsertIndex, virtualToken, type ScoringRow } from './scoring-plan.ts';
 import { checkSampling, generateGreedy } from './generate.ts';
 import { ancestorsOf, buildPrefixTree, type Segment } from './prefix-tree.ts';
@@ -12,7 +13,7 @@ import { INPUTS_EMBEDS, LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGIT
 import { DEFAULT_BATCH_MEMORY, FREE_MEMORY_SHARE, flatBatchBytes, planFor, type PlanRequest } from './execution-plan.ts';
 import { gpuRunCost, scoreFlat, type FlatRun } from './flat-plan.ts';
 import type { ComputeDtype } from './half-precision.ts';
-import { gpuFreeBytes, gpuIndex } from './gpu-memory.ts';
+import { gpuFreeBytes } from './gpu-memory.ts';
 import { nextBatches, passCost, type PassCost } from './tree-schedule.ts';
 import { float32ToFloat16Bits } from '../embedding/fp16.ts';
 import type { EmbeddingTable } from '../embedding/table.ts';
