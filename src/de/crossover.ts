@@ -1,6 +1,5 @@
 import type { Crossover } from './params.ts';
-import type { RandomSource } from './random-source.ts';
-import { MULBERRY32_STEP, mulberry32Word } from '../util/seeded-random.ts';
+import { MULBERRY32_STEP, mulberry32Word, type RandomSource } from '../util/seeded-random.ts';
 
 /**
  * A crossover chooses which coordinates of the trial come from the mutant (the rest are the

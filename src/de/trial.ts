@@ -1,7 +1,6 @@
 import { repairCoordinate, type Box } from './bounds.ts';
 import type { MutantTerms } from './mutation.ts';
-import type { RandomSource } from './random-source.ts';
-import { MULBERRY32_STEP, mulberry32Uniform } from '../util/seeded-random.ts';
+import { MULBERRY32_STEP, mulberry32Uniform, type RandomSource } from '../util/seeded-random.ts';
 
 /**
  * Writes one trial vector into `out`: the parent, except at the coordinates in the bit set `chosen`

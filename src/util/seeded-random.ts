@@ -21,6 +21,15 @@ export interface RngState {
   d: number;
 }
 
+/** The draws the DE operators and sampled generation need; `Rng` implements it, tests may script it. */
+export interface RandomSource {
+  uniform(): number;
+  int32(): number;
+  below(n: number): number;
+  normal(mean: number, sd: number): number;
+  cauchy(location: number, scale: number): number;
+}
+
 /**
  * Box–Muller: two uniforms in [0, 1) as the polar form (radius, angle) of a standard normal point;
  * radius x cos(angle) and radius x sin(angle) are two independent standard normals. The first uniform
@@ -37,7 +46,7 @@ export function boxMuller(u: number, v: number): { radius: number; angle: number
  * 40,960 dimensions draws tens of thousands of numbers per candidate) and its state is four numbers,
  * so a checkpoint restores it exactly and the run continues bit for bit.
  */
-export class Rng {
+export class Rng implements RandomSource {
   private constructor(private readonly prng: seedrandom.StatefulPRNG<seedrandom.State.Tychei>) {}
 
   static fromSeed(seed: string | number): Rng {
