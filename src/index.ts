@@ -12,7 +12,7 @@ import { tryLoadCulturalBench } from './culturalbench/index.ts';
 import { addTrainOnlyOptions, addTrainingOptions, planTraining, plannedRunInfo, type TrainFlags } from './cli/commands/train.ts';
 import { addTargetOptions } from './cli/commands/targets.ts';
 import { loadModelReporting, type ModelFlags } from './cli/model-options.ts';
-import { VERSION } from './cli/version.ts';
+import { VERSION } from './util/version.ts';
 import type { EvalCondition, EvalRecord } from './eval/eval-record.ts';
 import { evaluateSubject, runSubject } from './eval/evaluate-run.ts';
 import type { LoadedModel } from './model/index.ts';

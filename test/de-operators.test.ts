@@ -5,8 +5,7 @@ import { boxOf, repairCoordinate, type Box } from '../src/de/bounds.ts';
 import { binomialCrossover, chosenWords, exponentialCrossover } from '../src/de/crossover.ts';
 import { DONOR_COUNT, mutantTerms, pickDonors } from '../src/de/mutation.ts';
 import { MUTATIONS, resolveParams } from '../src/de/params.ts';
-import type { RandomSource } from '../src/de/random-source.ts';
-import { Rng } from '../src/de/rng.ts';
+import { Rng, type RandomSource } from '../src/util/seeded-random.ts';
 import { buildTrial } from '../src/de/trial.ts';
 
 /** A RandomSource that replays given draws, so an operator's output can be computed by hand. */

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANDIDATES_PER_GROUP, loadModel, loadOnDevices, parseDevices, type LlamaModel, type LoadedModel, type SoftPrompt } from '../src/model/index.ts';
-import { Rng } from '../src/de/rng.ts';
+import { gpuIndex } from '../src/model/device.ts';
+import { Rng } from '../src/util/seeded-random.ts';
 import { runCli } from './helpers/cli.ts';
 import { FIXTURES } from './helpers/paths.ts';
 
@@ -25,6 +26,11 @@ describe('--device values', () => {
     expect(() => parseDevices('auto,cpu')).toThrow(/"auto" cannot be part of a device list/);
     expect(() => parseDevices('cpu,cuda:0')).toThrow(/one kind of device/);
     expect(() => parseDevices('webgpu,cuda')).toThrow(/one kind of device/);
+  });
+
+  it('reads the GPU index from the device or provider name: N of cuda:N, else the first GPU', () => {
+    for (const n of [0, 1, 7, 12]) expect(gpuIndex(`cuda:${n}`)).toBe(n);
+    for (const name of ['cuda', 'auto', 'webgpu']) expect(gpuIndex(name)).toBe(0);
   });
 });
 

@@ -7,7 +7,7 @@ import { loadPreparedModel } from '../src/model/prepared-cache.ts';
 import { decodeModel, encodeModel } from '../src/model/prepare-graph.ts';
 import { inferElemTypes } from '../src/model/half-precision.ts';
 import { flatBatches, scoreFlat } from '../src/model/flat-plan.ts';
-import { planFor } from '../src/model/execution-plan.ts';
+import { planForProvider } from '../src/model/execution-plan.ts';
 import { planRows } from '../src/model/scoring-plan.ts';
 import { DataType, toNumber, type ModelProto } from '../src/model/onnx-proto.ts';
 import { readBytes } from '../src/model/tensor-data.ts';
@@ -96,10 +96,10 @@ describe('execution plans on the fp32 fixture (CPU provider)', () => {
   };
 
   it('the chooser picks the tree on the CPU and flat batches elsewhere, unless told', () => {
-    expect(planFor('auto', 'cpu')).toBe('tree');
-    expect(planFor('auto', 'cuda:0')).toBe('flat');
-    expect(planFor('auto', 'webgpu')).toBe('flat');
-    expect(planFor('flat', 'cpu')).toBe('flat');
+    expect(planForProvider('auto', 'cpu')).toBe('tree');
+    expect(planForProvider('auto', 'cuda:0')).toBe('flat');
+    expect(planForProvider('auto', 'webgpu')).toBe('flat');
+    expect(planForProvider('flat', 'cpu')).toBe('flat');
     expect(tree.plan).toBe('tree');
     expect(tree.reusesPrefix).toBe(true);
     expect(flat.plan).toBe('flat');

@@ -3,7 +3,7 @@ import ort from 'onnxruntime-node';
 import { onnx, DataType, type GraphProto, type TensorProto } from '../src/model/onnx-proto.ts';
 import { node, tensorValueInfo, int64Tensor } from '../src/model/onnx-builder.ts';
 import { dropEmptyPastConcats, fuseRmsNorms } from '../src/model/flat-fusions.ts';
-import { NormalSampler } from '../src/synthetic/normal-sampler.ts';
+import { NormalSampler } from '../src/util/seeded-random.ts';
 
 const HIDDEN = 8;
 const ROWS = 3;

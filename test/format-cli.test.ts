@@ -5,7 +5,7 @@ import { readEvalRecord } from '../src/eval/eval-record.ts';
 import { makeGround, removeGround, smallTrainArgs, type Ground } from './helpers/bad-inputs.ts';
 import { CULTURALBENCH_DATA } from './helpers/paths.ts';
 import { cultune } from './helpers/in-process.ts';
-import { planFor } from '../src/cli/model-options.ts';
+import { planRequestForWork } from '../src/cli/model-options.ts';
 
 const EVAL = ['--data', CULTURALBENCH_DATA, '--limit', '4', '--bootstrap', '20', '--device', 'cpu'];
 
@@ -83,10 +83,10 @@ describe('cultune train/eval/report --format cot', () => {
 
 describe('the plan a generating format asks for', () => {
   it('--plan auto (or none) becomes the tree, which holds the KV cache decoding needs, on every device; a plan given stays', () => {
-    expect(planFor(undefined, { format: { name: 'cot', maxNewTokens: 64 } })).toBe('tree');
-    expect(planFor('auto', { format: { name: 'cot', maxNewTokens: 64 } })).toBe('tree');
-    expect(planFor('flat', { format: { name: 'cot', maxNewTokens: 64 } })).toBe('flat');
-    expect(planFor(undefined, { format: { name: 'classify' } })).toBeUndefined();
-    expect(planFor('auto', {})).toBe('auto');
+    expect(planRequestForWork(undefined, { format: { name: 'cot', maxNewTokens: 64 } })).toBe('tree');
+    expect(planRequestForWork('auto', { format: { name: 'cot', maxNewTokens: 64 } })).toBe('tree');
+    expect(planRequestForWork('flat', { format: { name: 'cot', maxNewTokens: 64 } })).toBe('flat');
+    expect(planRequestForWork(undefined, { format: { name: 'classify' } })).toBeUndefined();
+    expect(planRequestForWork('auto', {})).toBe('auto');
   });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../src/de/rng.ts';
+import { Rng } from '../src/util/seeded-random.ts';
 import { sampleToken } from '../src/model/generate.ts';
 import { loadModel, type LlamaModel } from '../src/model/llama-model.ts';
 import { FIXTURES } from './helpers/paths.ts';

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError, describeError } from '../util/errors.ts';
 import { setNoticeSink } from '../util/notices.ts';
 import { registerCommands } from './commands.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../util/version.ts';
 
 function createProgram(): Command {
   const program = new Command();

@@ -78,7 +78,7 @@ export interface ModelNeeds {
 }
 
 /** The plan to ask for: the one given, except that `auto` means the tree for work that generates text. */
-export function planFor(plan: PlanRequest | undefined, needs: ModelNeeds): PlanRequest | undefined {
+export function planRequestForWork(plan: PlanRequest | undefined, needs: ModelNeeds): PlanRequest | undefined {
   return needs.format && generates(needs.format) && (plan === undefined || plan === 'auto') ? 'tree' : plan;
 }
 
@@ -99,7 +99,7 @@ export async function loadModelReporting(flags: ModelFlags, needs: ModelNeeds, r
   if (source.notice) report.say(source.notice);
   // Checked on config.json before the graph loads: a cap past the context fails only after loading otherwise.
   if (needs.format?.maxNewTokens !== undefined) checkNewTokens(needs.format.maxNewTokens, readModelConfig(source.dir).config.maxPositions);
-  const runtime = { ...runtimeOptions(flags), plan: planFor(flags.plan, needs) };
+  const runtime = { ...runtimeOptions(flags), plan: planRequestForWork(flags.plan, needs) };
   const model = await loadOnDevices(source.dir, { device: flags.device, threads: flags.threads, graphFile: source.graphFile, origin: source.origin, ...runtime });
   if (model.notice) report.say(model.notice);
   const name = source.origin ? `${source.origin.repoId}@${source.origin.commit.slice(0, 12)}` : displayPath(flags.model);

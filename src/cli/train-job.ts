@@ -12,7 +12,7 @@ import { EVAL_CONDITIONS, evalFileName, type EvalCondition } from '../eval/eval-
 import { evaluateSubject, runSubject } from '../eval/evaluate-run.ts';
 import { CLASSIFY, type AnyInstrument, type SettingFlags } from '../instruments/index.ts';
 import { newRunInfo, runDefinition, runFolderName, runLabel, trainingTarget } from '../train/new-run.ts';
-import type { RunDefinition } from '../train/run-files.ts';
+import { checkSameModel, type RunDefinition } from '../train/run-files.ts';
 import { planSweep, type SweepRun } from '../train/sweep.ts';
 import { train } from '../train/train.ts';
 import { UserError, describeError } from '../util/errors.ts';
@@ -20,7 +20,7 @@ import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './co
 import { addTrainingOptions, runRequest, type TrainingFlags } from './commands/train.ts';
 import type { InstrumentFlags } from './instrument-options.ts';
 import type { SearchSettings } from '../train/search-space.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../util/version.ts';
 
 /**
  * A queued run is `cultune train` flags, checked on the worker first against the flags a job may carry
@@ -139,9 +139,7 @@ export async function planTrainJob(id: string, data: unknown, runs: string, load
     if (path.basename(dir) !== job.run) throw new UserError(`job ${id}: its flags train into ${path.basename(dir)}, not ${job.run}`);
     checkRunFolder(runs, job.run, `job ${id}`);
     const [run] = planSweep([{ country: flags.country as string, definition: runDefinition(flags.country as string, target, request), dir, holdoutGiven: flags.holdout !== undefined }]);
-    if (run.state !== 'new' && run.stored.model.sourceHash !== job.model) {
-      throw new UserError(`${dir} was trained on another model (graph hash ${run.stored.model.sourceHash.slice(0, 12)}) than job ${id} asks for`);
-    }
+    if (run.state !== 'new') checkSameModel(dir, run.stored.model.sourceHash, job.model, ` than job ${id} asks for`);
     return { run, flags, model: job.model, eval: parseEvalConditions(job.eval, `job ${id}: eval`) };
   } catch (error) {
     throw error instanceof UserError ? new JobRejected(describeError(error)) : error;

@@ -1,5 +1,5 @@
 import type { DEParams } from './params.ts';
-import type { RandomSource } from './random-source.ts';
+import type { RandomSource } from '../util/seeded-random.ts';
 
 /**
  * Success memory of F and CR. JADE keeps one running mean pair (length 1); SHADE keeps H slots

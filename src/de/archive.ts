@@ -1,4 +1,4 @@
-import type { RandomSource } from './random-source.ts';
+import type { RandomSource } from '../util/seeded-random.ts';
 
 /**
  * JADE's archive of parents that lost to their trial: it keeps the difference vectors of

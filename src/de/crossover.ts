@@ -1,6 +1,5 @@
 import type { Crossover } from './params.ts';
-import type { RandomSource } from './random-source.ts';
-import { STREAM_STEP, streamWord } from './stream.ts';
+import { MULBERRY32_STEP, mulberry32Word, type RandomSource } from '../util/seeded-random.ts';
 
 /**
  * A crossover chooses which coordinates of the trial come from the mutant (the rest are the
@@ -13,7 +12,7 @@ export type CrossoverChoice = (chosen: Int32Array, dim: number, CR: number, rng:
 /**
  * Binomial crossover: coordinate j comes from the mutant when u_j < CR, and always at one random
  * coordinate j_rand so the trial differs from its parent.
- * The u_j come from a stream seeded by one 32-bit draw of `rng` (see stream.ts), 16 bits each: stream
+ * The u_j come from a stream seeded by one 32-bit draw of `rng` (mulberry32, src/util/seeded-random.ts), 16 bits each: stream
  * word n gives u_2n (its low half) and u_2n+1 (its high half). CR is thereby resolved to 2^-16, below
  * anything the adaptation can tell apart, at half the cost per coordinate. The loop has no
  * data-dependent branch: with CR near 0.5 a mispredicted branch per coordinate would cost more than
@@ -34,7 +33,7 @@ export function binomialCrossover(chosen: Int32Array, dim: number, CR: number, r
  */
 function drawBelow(chosen: Int32Array, highest: number, seed: number): void {
   const limit = highest | 0;
-  const step = STREAM_STEP | 0;
+  const step = MULBERRY32_STEP | 0;
   let counter = seed | 0;
   for (let w = 0; w < chosen.length; w++) {
     // Bits of coordinates not taken: the sign bit of limit - u, set where u > limit (no overflow, both
@@ -43,7 +42,7 @@ function drawBelow(chosen: Int32Array, highest: number, seed: number): void {
     let above = 0;
     for (let pair = 0; pair < 16; pair++) {
       counter = (counter + step) | 0;
-      const word = streamWord(counter);
+      const word = mulberry32Word(counter);
       above = (above >>> 2) | (((limit - (word & 0xffff)) >>> 1) & 0x40000000) | ((limit - (word >>> 16)) & 0x80000000);
     }
     chosen[w] = ~above;

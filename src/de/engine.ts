@@ -4,7 +4,7 @@ import { boxOf } from './bounds.ts';
 import { chosenWords, CROSSOVERS } from './crossover.ts';
 import { mutantTerms, pickDonors, usesGuide } from './mutation.ts';
 import type { DEParams } from './params.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../util/seeded-random.ts';
 import type { DEState, RunState } from './state.ts';
 import { buildTrial } from './trial.ts';
 import { UserError } from '../util/errors.ts';

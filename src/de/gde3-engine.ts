@@ -3,7 +3,7 @@ import { breedTrials, rows, startRun } from './engine.ts';
 import type { GDE3Params } from './gde3-params.ts';
 import type { GDE3State } from './gde3-state.ts';
 import { dominates, nonDominatedFronts, survivors, weaklyDominates } from './pareto.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../util/seeded-random.ts';
 import { UserError } from '../util/errors.ts';
 
 /**

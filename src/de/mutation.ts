@@ -1,5 +1,5 @@
 import type { Mutation } from './params.ts';
-import type { RandomSource } from './random-source.ts';
+import type { RandomSource } from '../util/seeded-random.ts';
 
 /** How many random partners (r1, r2, ...) each mutation draws besides the target and best/pbest. */
 export const DONOR_COUNT: Record<Mutation, number> = {

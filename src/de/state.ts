@@ -1,6 +1,6 @@
 import type { ControlMemory } from './adaptation.ts';
 import type { Archive } from './archive.ts';
-import type { RngState } from './rng.ts';
+import type { RngState } from '../util/seeded-random.ts';
 
 /**
  * What every ask/tell run records, single- or multi-objective, as a plain record of numbers and typed

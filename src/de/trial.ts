@@ -1,15 +1,14 @@
 import { repairCoordinate, type Box } from './bounds.ts';
 import type { MutantTerms } from './mutation.ts';
-import type { RandomSource } from './random-source.ts';
-import { STREAM_STEP, streamUniform } from './stream.ts';
+import { MULBERRY32_STEP, mulberry32Uniform, type RandomSource } from '../util/seeded-random.ts';
 
 /**
  * Writes one trial vector into `out`: the parent, except at the coordinates in the bit set `chosen`
  * (the crossover's choice, see crossover.ts), where it is the mutant, brought back into `box` if it left
  * it. The mutant is computed only where it is used, in one pass with the bound check; the parent's
  * coordinates are copied in bulk and need no check (the parent is inside).
- * A repair that needs a uniform draws it from a stream seeded by one 32-bit draw of `rng` (see
- * stream.ts), one stream step per repaired coordinate, in coordinate order.
+ * A repair that needs a uniform draws it from a mulberry32 stream seeded by one 32-bit draw of `rng` (see
+ * src/util/seeded-random.ts), one stream step per repaired coordinate, in coordinate order.
  */
 export function buildTrial(
   out: Float32Array,
@@ -25,7 +24,7 @@ export function buildTrial(
   // Unboxed locals: V8 would otherwise re-check and convert the fields on every coordinate.
   const scale1 = +mutant.scale1;
   const scale2 = +mutant.scale2;
-  const step = STREAM_STEP | 0;
+  const step = MULBERRY32_STEP | 0;
   const words = chosen.length;
   let counter = rng.int32() | 0;
   for (let w = 0; w < words; w++) {
@@ -39,7 +38,7 @@ export function buildTrial(
       const upper = limits[2 * j + 1];
       if (value < lower || value > upper) {
         counter = (counter + step) | 0;
-        value = repairCoordinate(value, parent[j], lower, upper, repair, streamUniform(counter));
+        value = repairCoordinate(value, parent[j], lower, upper, repair, mulberry32Uniform(counter));
       }
       out[j] = value;
     }

@@ -1,4 +1,4 @@
-import type { Placement } from '../model/types.ts';
+import type { Placement } from './soft-prompt.ts';
 import type { PromptTuningInit } from './init.ts';
 
 /**

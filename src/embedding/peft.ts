@@ -1,4 +1,4 @@
-import type { SoftPrompt } from '../model/types.ts';
+import type { SoftPrompt } from './soft-prompt.ts';
 import type { PromptTuningInit } from './init.ts';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.ts';
 import { softPromptFromTensor } from './soft-prompt.ts';

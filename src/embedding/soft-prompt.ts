@@ -1,5 +1,14 @@
-import type { SoftPrompt } from '../model/types.ts';
 import { UserError } from '../util/errors.ts';
+
+/** A soft prompt: k vectors of the model's hidden size, row-major [k, hidden]. */
+export interface SoftPrompt {
+  k: number;
+  hidden: number;
+  data: Float32Array;
+}
+
+/** Where the soft prompt goes: before every real token (PEFT's convention) or right after BOS. */
+export type Placement = 'start' | 'after-bos';
 
 /** A soft prompt from a [k, hidden] tensor, checked against the model's hidden size when given. */
 export function softPromptFromTensor(shape: readonly number[], data: Float32Array, source: string, expectedHidden?: number): SoftPrompt {

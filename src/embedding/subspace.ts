@@ -1,4 +1,4 @@
-import { SeededStream } from './random.ts';
+import { SeededStream } from '../util/seeded-random.ts';
 import { UserError } from '../util/errors.ts';
 
 export interface SubspaceOptions {

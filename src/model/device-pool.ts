@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../util/errors.ts';
 import { LlamaModel, type LoadOptions } from './llama-model.ts';
-import { parseDevices } from './session.ts';
+import { parseDevices } from './device.ts';
 import type { Placement, ScoreOptions, ScoreRequest, SoftPrompt } from './types.ts';
 
 /**

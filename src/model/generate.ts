@@ -1,5 +1,5 @@
 import ort from 'onnxruntime-node';
-import type { RandomSource } from '../de/random-source.ts';
+import type { RandomSource } from '../util/seeded-random.ts';
 import { INPUTS_EMBEDS, NEXT_TOKEN, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts } from './prepare-graph.ts';
 
 /** What greedy decoding needs from a model whose prepared graph takes and returns a KV cache (the tree plan's). */

@@ -19,12 +19,6 @@ function nvidiaSmi(args: string[]): string[] | undefined {
 
 const MIB = 2 ** 20;
 
-/** The CUDA device index of a provider name ("cuda:1" -> 1; other GPU providers: the first GPU). */
-export function gpuIndex(provider: string): number {
-  const match = /^cuda:(\d+)$/.exec(provider);
-  return match ? Number(match[1]) : 0;
-}
-
 /** Free memory of GPU `index` in bytes. */
 export function gpuFreeBytes(index: number): number | undefined {
   const line = nvidiaSmi(['--query-gpu=memory.free', '--format=csv,noheader,nounits', `--id=${index}`])?.[0];

@@ -1,6 +1,6 @@
 export { loadModel, LlamaModel, type LoadOptions, type EmbeddingTable } from './llama-model.ts';
 export { loadOnDevices, CANDIDATES_PER_GROUP, type LoadedModel } from './device-pool.ts';
-export { parseDevice, parseDevices } from './session.ts';
+export { parseDevice, parseDevices } from './device.ts';
 export type { ScoreRequest, ScoreOptions, Scorer, SoftPrompt, Placement, TextTokenizer, ChatMessage } from './types.ts';
 export { readSoftPromptFile } from './soft-prompt-file.ts';
 export { modelGraphHash } from './prepared-cache.ts';

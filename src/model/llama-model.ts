@@ -4,15 +4,16 @@ import { openModelFolder, type ModelConfig, type ModelFolder } from './model-fol
 import { loadPreparedModel } from './prepared-cache.ts';
 import { readFloatInitializer } from './tensor-data.ts';
 import { HuggingFaceTokenizer } from './tokenizer.ts';
-import { createSession, parseDevice, type SessionSettings } from './session.ts';
+import { createSession, type SessionSettings } from './session.ts';
+import { gpuIndex, parseDevice } from './device.ts';
 import { planRows, softInsertIndex, virtualToken, type ScoringRow } from './scoring-plan.ts';
 import { checkSampling, generateGreedy } from './generate.ts';
 import { ancestorsOf, buildPrefixTree, type Segment } from './prefix-tree.ts';
 import { INPUTS_EMBEDS, LOGSUMEXP, SCORE_POSITIONS, SCORE_TOKEN_IDS, TOKEN_LOGITS, type GraphFacts, type PlanName } from './prepare-graph.ts';
-import { DEFAULT_BATCH_MEMORY, FREE_MEMORY_SHARE, flatBatchBytes, planFor, type PlanRequest } from './execution-plan.ts';
+import { DEFAULT_BATCH_MEMORY, FREE_MEMORY_SHARE, flatBatchBytes, planForProvider, type PlanRequest } from './execution-plan.ts';
 import { gpuRunCost, scoreFlat, type FlatRun } from './flat-plan.ts';
 import type { ComputeDtype } from './half-precision.ts';
-import { gpuFreeBytes, gpuIndex } from './gpu-memory.ts';
+import { gpuFreeBytes } from './gpu-memory.ts';
 import { nextBatches, passCost, type PassCost } from './tree-schedule.ts';
 import { float32ToFloat16Bits } from '../embedding/fp16.ts';
 import type { EmbeddingTable } from '../embedding/table.ts';
@@ -84,8 +85,8 @@ export class LlamaModel implements Scorer {
     const planRequest = options.plan ?? 'auto';
     const prepare = (plan: PlanName) => loadPreparedModel(folder.graphPath, { cacheDir: options.cacheDir, plan, dtype: options.dtype });
     // A GPU is tried with the GPU's plan; where auto falls back to the CPU, the CPU's plan's graph opens there.
-    let prepared = prepare(planFor(planRequest, device === 'cpu' ? 'cpu' : 'gpu'));
-    const { session, provider, notice } = await createSession(prepared, device, options, () => (prepared = prepare(planFor(planRequest, 'cpu'))));
+    let prepared = prepare(planForProvider(planRequest, device === 'cpu' ? 'cpu' : 'gpu'));
+    const { session, provider, notice } = await createSession(prepared, device, options, () => (prepared = prepare(planForProvider(planRequest, 'cpu'))));
     const facts = prepared.facts;
     const unknown = facts.inputNames.filter(
       (n) => !KNOWN_INPUTS.has(n) && !facts.pastKeyNames.includes(n) && !facts.pastValueNames.includes(n),

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.ts';
+import { gpuIndex, type DeviceRequest } from './device.ts';
 import { cudaProblem, cudaProviderFilesProblem, providerFailure, webGpuProblem } from './providers.ts';
-
-/** One device a session runs on. `cuda` is `cuda:0`; `auto` is CUDA when it loads, else the CPU. */
-export type DeviceRequest = 'auto' | 'cpu' | 'webgpu' | `cuda${'' | `:${number}`}`;
 
 export interface SessionChoice {
   session: ort.InferenceSession;
@@ -28,32 +26,6 @@ export interface SessionSettings {
 // line of some 30,000 characters (a long --init-text) overflowed the stack and killed the process
 // (SIGSEGV, exit 139). onnxruntime reads the variable when the first session is made, after this runs.
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
-
-const DEVICE_HELP = 'use auto, cpu, cuda, cuda:N, webgpu, or a list of one kind such as cuda:0,cuda:1';
-
-export function parseDevice(value: string): DeviceRequest {
-  if (value === 'auto' || value === 'cpu' || value === 'webgpu' || value === 'cuda' || /^cuda:\d+$/.test(value)) return value as DeviceRequest;
-  throw new UserError(`unknown device "${value}": ${DEVICE_HELP}`);
-}
-
-function deviceKind(device: DeviceRequest): string {
-  return device.startsWith('cuda') ? 'cuda' : device;
-}
-
-/**
- * A `--device` value: one device, or a comma-separated list of devices of one kind (one session
- * each; a population is split across them). A list may repeat a device (`cuda:0,cuda:0`: two
- * sessions on one GPU). Kinds are not mixed: candidates would then be scored with different
- * arithmetic depending on which session took them.
- */
-export function parseDevices(value: string): DeviceRequest[] {
-  const devices = value.split(',').map((part) => parseDevice(part.trim()));
-  if (devices.length > 1) {
-    if (devices.includes('auto')) throw new UserError(`"auto" cannot be part of a device list ("${value}"): name the devices`);
-    if (new Set(devices.map(deviceKind)).size > 1) throw new UserError(`a device list names one kind of device (cuda:0,cuda:1 or cpu,cpu), not "${value}"`);
-  }
-  return devices;
-}
 
 /** A prepared graph and the folder its external data paths are relative to. */
 export interface GraphSource {
@@ -85,7 +57,7 @@ function withProvider(source: GraphSource, settings: SessionSettings, provider: 
 const GPU_HELP = 'GPU setup: docs/gpu-install.md; cultune doctor shows what loads here';
 
 async function createCuda(source: GraphSource, device: DeviceRequest, settings: SessionSettings, cpuSource: () => GraphSource): Promise<SessionChoice> {
-  const deviceId = device.startsWith('cuda:') ? Number(device.slice(5)) : 0;
+  const deviceId = gpuIndex(device);
   // onnxruntime-node passes the CUDA provider no options but the device (its use_tf32 is out of
   // reach), so exact fp32 uses NVIDIA's process-wide switch, read when the CUDA libraries start:
   // the first CUDA session of a process decides.

@@ -1,4 +1,8 @@
 import type { Sampling } from './generate.ts';
+import type { Placement, SoftPrompt } from '../embedding/soft-prompt.ts';
+
+// The soft prompt is the embedding layer's value; the model's contract names it from there.
+export type { Placement, SoftPrompt };
 /**
  * The contract between the model runtime and everything that asks it questions
  * (instruments such as VSM 2013, CulturalBench, the `score` command).
@@ -11,16 +15,6 @@ export interface ScoreRequest {
   /** Each option is a sequence of token ids appended after the prompt; its score is the sum of its tokens' log-probs. */
   options: number[][];
 }
-
-/** A soft prompt: k vectors of the model's hidden size, row-major [k, hidden]. */
-export interface SoftPrompt {
-  k: number;
-  hidden: number;
-  data: Float32Array;
-}
-
-/** Where the soft prompt goes: before every real token (PEFT's convention) or right after BOS. */
-export type Placement = 'start' | 'after-bos';
 
 export interface ScoreOptions {
   softPrompt?: SoftPrompt;

@@ -1,4 +1,4 @@
-import type { RngState } from '../de/rng.ts';
+import type { RngState } from '../util/seeded-random.ts';
 import type { ChatMessage } from '../model/types.ts';
 import { COUNTRY_SLOT } from '../instruments/conditioning.ts';
 

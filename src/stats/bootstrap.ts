@@ -1,4 +1,4 @@
-import { Rng } from '../de/rng.ts';
+import { Rng } from '../util/seeded-random.ts';
 
 /**
  * Resamples per percentile interval. Efron & Tibshirani (An Introduction to the Bootstrap, 1993,
@@ -21,7 +21,7 @@ export function mean(values: readonly number[]): number {
 }
 
 /**
- * The random stream of one interval: the project's seeded generator (src/de/rng.ts) on the seed and
+ * The random stream of one interval: the project's seeded generator (src/util/seeded-random.ts) on the seed and
  * the interval's key, so adding or removing another interval never changes this one.
  */
 export function streamFor(seed: string | number, key: string): () => number {

@@ -1,7 +1,7 @@
 import { onnx, DataType, type ModelProto } from '../model/onnx-proto.ts';
 import { tensorValueInfo } from '../model/onnx-builder.ts';
 import { GraphWriter } from './graph-writer.ts';
-import { NormalSampler } from './normal-sampler.ts';
+import { NormalSampler } from '../util/seeded-random.ts';
 
 /** The shape of a Llama decoder, with Hugging Face's config.json names in mind. */
 export interface LlamaSpec {

@@ -22,4 +22,4 @@ export {
   type TargetSource,
   type TargetValue,
 } from './target.ts';
-export { IVS_AXES, IVS_MAP_TABLE, ivsMapTable, parseIvsMapTable, type IvsMapRow } from './ivs-map.ts';
+export { IVS_AXES, IVS_MAP_TABLE, parseIvsMapTable, type IvsMapRow } from './ivs-map.ts';

@@ -36,11 +36,6 @@ export function parseIvsMapTable(text: string): IvsMapRow[] {
 
 let cached: { rows: IvsMapRow[]; byEntry: Map<unknown, IvsMapRow> } | undefined;
 
-/** The project's copy of Table S5 (read once), each row tied to its catalogue place where the catalogue has one. */
-export function ivsMapTable(): readonly IvsMapRow[] {
-  return load().rows;
-}
-
 function load(): NonNullable<typeof cached> {
   if (cached) return cached;
   const text = readFileSync(new URL('./data/Table_S5_IVS_PCA_coordinates.csv', import.meta.url), 'utf8');

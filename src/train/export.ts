@@ -7,7 +7,7 @@ import { writeFilesAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { displayPath } from '../util/display-path.ts';
 import { CHECKPOINT_FILE, FRONT_FILE, readFront, readRunInfo, readRunJson, readRunPrompt, type Checkpoint, type RunModel, type RunResult, RESULT_FILE } from './run-files.ts';
-import { VERSION } from '../cli/version.ts';
+import { VERSION } from '../util/version.ts';
 
 export type ExportFormat = 'peft' | 'npy' | 'json';
 

@@ -260,3 +260,12 @@ export function readTrainingState(dir: string): TrainingState | undefined {
   }
   return undefined;
 }
+
+/**
+ * A run continues only on the model it began on, told by the SHA-256 of its graph (run.json's
+ * model.sourceHash) against the one loaded. `run` names the run in the message ("the run", its folder);
+ * `nextStep` ends it.
+ */
+export function checkSameModel(run: string, trainedHash: string, loadedHash: string, nextStep = '; pass the same --model'): void {
+  if (trainedHash !== loadedHash) throw new UserError(`${run} was trained on another model (graph hash ${trainedHash.slice(0, 12)})${nextStep}`);
+}

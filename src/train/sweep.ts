@@ -1,6 +1,6 @@
 import { summariseSeeds, type SeedSummary } from '../stats/seeds.ts';
 import { UserError } from '../util/errors.ts';
-import { readRunJson, RESULT_FILE, type RunResult } from './run-files.ts';
+import { checkSameModel, readRunJson, RESULT_FILE, type RunResult } from './run-files.ts';
 import { planRun, type PlannedRun, type RunPlanRequest } from './run-plan.ts';
 
 /** One country as the sweep command asks for it: the run it would start. */
@@ -29,9 +29,7 @@ export function planSweep(requests: readonly SweepRequest[]): SweepRun[] {
 /** The runs already in the sweep's folders must come from the model now loaded (train() checks again, per run). */
 export function checkSweepModel(plan: readonly SweepRun[], sourceHash: string): void {
   for (const run of plan) {
-    if (run.state !== 'new' && run.stored.model.sourceHash !== sourceHash) {
-      throw new UserError(`${run.dir} was trained on another model (graph hash ${run.stored.model.sourceHash.slice(0, 12)}); pass the same --model`);
-    }
+    if (run.state !== 'new') checkSameModel(run.dir, run.stored.model.sourceHash, sourceHash);
   }
 }
 

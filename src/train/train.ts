@@ -15,7 +15,7 @@ import { buildSearchSpace, searchedDim, type SearchSpace } from './search-space.
 import { searchFront } from './train-front.ts';
 import { candidatesPerPass, median, noFiniteObjectiveError, populationOptions, restoreOrCreate, TrainingInterrupted, type TrainCallbacks } from './train-loop.ts';
 import {
-  CHECKPOINT_FILE, PROMPT_FILE, RESULT_FILE, RUN_FILE, checkStoredSizes, readRunJson,
+  CHECKPOINT_FILE, PROMPT_FILE, RESULT_FILE, RUN_FILE, checkSameModel, checkStoredSizes, readRunJson,
   type BestCandidate, type Checkpoint, type GenerationRecord, type RunInfo, type RunResult,
 } from './run-files.ts';
 
@@ -33,9 +33,7 @@ type Search = { stopReason: StopReason; best: BestCandidate; history: Generation
  */
 export async function train(runDir: string, asked: RunInfo, model: LoadedModel, callbacks: TrainCallbacks = {}, culturalBench?: CulturalBenchData): Promise<RunResult> {
   // Whatever depends on the settings and the model fails here, before the run folder is touched.
-  if (asked.model.sourceHash !== model.sourceHash) {
-    throw new UserError(`the run was trained on another model (graph hash ${asked.model.sourceHash.slice(0, 12)}); pass the same --model`);
-  }
+  checkSameModel('the run', asked.model.sourceHash, model.sourceHash);
   checkStoredSizes(runDir, asked, { hidden: model.hidden, searched: searchedDim(asked.softPrompt.k, model.hidden, asked.search) });
   // Settings fitted to the model (VSM 2013's anchored constants) are fitted once, leaving out the run's
   // country, and stored in run.json: evaluation reads them from there, so training and eval share one C.

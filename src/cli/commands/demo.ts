@@ -10,7 +10,7 @@ import { addFormatOptions } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { trainWithProgress } from '../training-progress.ts';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../../util/version.ts';
 import { nonEmptyPath } from '../parsers.ts';
 
 interface DemoFlags extends Omit<ModelFlags, 'model'>, FormatFlags {

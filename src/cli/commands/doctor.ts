@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { diagnose, diagnosisLines } from '../../doctor/doctor.ts';
 import { displayPath } from '../../util/display-path.ts';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../../util/version.ts';
 
 export function register(program: Command): void {
   program

@@ -20,7 +20,7 @@ import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, settingF
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { addCulturalBenchSamplingOptions, type CulturalBenchSamplingFlags } from '../culturalbench-options.ts';
 import { progressReporter } from '../progress.ts';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../../util/version.ts';
 import { addTargetOptions, targetFromFlags, type TargetFlags } from './targets.ts';
 import { nonEmptyPath } from '../parsers.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeReport } from '../../report/write-report.ts';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../../util/version.ts';
 import { nonEmptyPath } from '../parsers.ts';
 
 /** "1 folder", "3 folders". */

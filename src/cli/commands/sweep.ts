@@ -19,7 +19,7 @@ import { newRunInfo, runDefinition, trainingTarget } from '../../train/new-run.t
 import { loadInstrumentData, settingFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel } from '../model-options.ts';
 import { trainWithProgress } from '../training-progress.ts';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../../util/version.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
 import { addTrainingOptions, runFolder, runRequest, type TrainingFlags } from './train.ts';
 

@@ -16,7 +16,7 @@ import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type Ins
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { fractionBelowOne, integerAtLeast, nonEmptyPath } from '../parsers.ts';
 import { trainWithProgress } from '../training-progress.ts';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../../util/version.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
 import { checkInitTextTemplate } from '../../train/init-text.ts';
 import { initSourceOf } from '../../train/init-from.ts';

@@ -1,4 +1,4 @@
-import { Rng } from '../../de/rng.ts';
+import { Rng } from '../../util/seeded-random.ts';
 import type { Scorer } from '../../model/types.ts';
 import { instructionFromText } from '../instruction.ts';
 import { proposerMessages, type Proposer, type ProposerState } from '../proposer.ts';

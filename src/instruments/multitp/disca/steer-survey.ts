@@ -1,4 +1,4 @@
-import { SeededStream } from '../../../embedding/random.ts';
+import { SeededStream } from '../../../util/seeded-random.ts';
 import type { ChatMessage, Placement, ScoreRequest, Scorer, SoftPrompt, TextTokenizer } from '../../../model/types.ts';
 import type { Target } from '../../../targets/index.ts';
 import { buildScoreRequest } from '../../requests.ts';
