@@ -1,4 +1,4 @@
-import type { Rng } from '../de/rng.ts';
+import type { Rng } from '../util/seeded-random.ts';
 
 /**
  * A labelled example of the instrument: one question (item) asked for one training country, with

@@ -1,4 +1,4 @@
-import { Rng, type RngState } from '../de/rng.ts';
+import { Rng, type RngState } from '../util/seeded-random.ts';
 import type { StopReason } from './copro.ts';
 import { demoSets, sample, type LabelledExample } from './demo-sets.ts';
 import { PROPOSAL_TIPS, type ProposalRequest } from './proposer.ts';

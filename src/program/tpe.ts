@@ -1,4 +1,4 @@
-import type { Rng } from '../de/rng.ts';
+import type { Rng } from '../util/seeded-random.ts';
 
 /**
  * A categorical, multivariate Tree-structured Parzen Estimator (Bergstra et al. 2011; Falkner et al.
