@@ -15,13 +15,13 @@ import { TrainingInterrupted } from '../../train/train.ts';
 import { checkSweepModel, lossesOverSeeds, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
 import { UserError } from '../../util/errors.ts';
 import { checkWritable, makeFolder, removeCreatedFolders } from '../../util/atomic.ts';
-import { newRunInfo, runDefinition, trainingTarget } from '../../train/new-run.ts';
+import { runDefinition, trainingTarget } from '../../train/new-run.ts';
 import { loadInstrumentData, settingFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel } from '../model-options.ts';
 import { trainWithProgress } from '../training-progress.ts';
-import { VERSION } from '../version.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
-import { addTrainingOptions, runFolder, runRequest, type TrainingFlags } from './train.ts';
+import { addTrainingOptions, runRequest, type TrainingFlags } from './train.ts';
+import { runFolder } from '../../app/train-run.ts';
 
 interface SweepFlags extends TrainingFlags, Omit<TargetFlags, 'country' | 'target'> {
   countries: string[];
@@ -126,7 +126,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
       const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget, { commandLine: false });
       return seeds.map((seed) => {
         const seeded = { ...request, search: { ...request.search, seed } };
-        return { country, definition: runDefinition(country, target, seeded), dir: runFolder({ ...flags, seed }, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined };
+        return { country, definition: runDefinition(country, target, seeded), dir: runFolder(flags.out, undefined, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined };
       });
     }),
   );
@@ -145,8 +145,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
           `${label(run, index, plan.length)}: ${resumed ? 'resuming' : 'training into'} ${run.dir}`,
         );
         try {
-          const info = run.state === 'new' ? newRunInfo(run.definition, model, VERSION) : run.stored;
-          return await trainWithProgress(run.dir, info, model, json, { country: run.country });
+          return await trainWithProgress(run, model, json, { country: run.country });
         } catch (error) {
           if (error instanceof TrainingInterrupted) throw new UserError(`${error.message} (${run.dir}): run the same sweep again to continue`, 130);
           throw error;
