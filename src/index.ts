@@ -9,16 +9,17 @@
  */
 import { Command, CommanderError } from 'commander';
 import { tryLoadCulturalBench } from './culturalbench/index.ts';
-import { addTrainOnlyOptions, addTrainingOptions, planTraining, plannedRunInfo, type TrainFlags } from './cli/commands/train.ts';
+import { addTrainOnlyOptions, addTrainingOptions, trainRequest, type TrainFlags } from './cli/commands/train.ts';
+import { evaluateRun } from './app/evaluate-run.ts';
+import { planTraining, trainRun } from './app/train-run.ts';
 import { addTargetOptions } from './cli/commands/targets.ts';
 import { loadModelReporting, type ModelFlags } from './cli/model-options.ts';
 import { VERSION } from './util/version.ts';
 import type { EvalCondition, EvalRecord } from './eval/eval-record.ts';
-import { evaluateSubject, runSubject } from './eval/evaluate-run.ts';
 import type { LoadedModel } from './model/index.ts';
 import { exportRun, type ExportOptions } from './train/export.ts';
 import type { RunResult } from './train/run-files.ts';
-import { train as trainRun, type TrainCallbacks } from './train/train.ts';
+import type { TrainCallbacks } from './train/train.ts';
 import { UserError } from './util/errors.ts';
 import { notice } from './util/notices.ts';
 
@@ -133,9 +134,9 @@ export interface TrainOutcome {
  * loading and the progress output. Checkpoints every generation in `out/name`.
  */
 export async function train(model: LoadedModel, options: TrainOptions, callbacks: TrainCallbacksOptions = {}): Promise<TrainOutcome> {
-  const planned = await planTraining(trainFlags(options), true);
-  const result = await trainRun(planned.dir, plannedRunInfo(planned, model), model, { ...callbacks, onNotice: notice }, planned.culturalBench);
-  return { runDir: planned.dir, result };
+  const run = await planTraining(await trainRequest(trainFlags(options), true));
+  const result = await trainRun(run, model, () => ({ ...callbacks, onNotice: notice }));
+  return { runDir: run.dir, result };
 }
 
 export interface EvaluateOptions {
@@ -163,15 +164,15 @@ export interface EvaluateOutcome {
 
 /** Evaluates a run folder on a loaded model, as `cultune eval RUN --conditions <condition>` does, writing beside the run. */
 export async function evaluate(model: LoadedModel, runDir: string, options: EvaluateOptions = {}): Promise<EvaluateOutcome> {
-  const subject = runSubject(runDir, options.condition ?? 'soft');
   const culturalBench = await tryLoadCulturalBench({ dataDir: options.culturalBenchData, download: options.download });
-  return evaluateSubject(model, subject, {
+  return evaluateRun(model, {
+    runDir,
+    condition: options.condition ?? 'soft',
     culturalBench,
     limit: options.limit,
-    seed: options.seed ?? '0',
-    bootstrap: options.bootstrap ?? 1000,
+    seed: options.seed,
+    bootstrap: options.bootstrap,
     logSamples: options.logSamples,
-    version: VERSION,
   });
 }
 

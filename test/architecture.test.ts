@@ -22,10 +22,6 @@ const LAYERS: readonly (readonly string[])[] = [
  * occurs fails the test until it is deleted here.
  */
 const KNOWN_UPWARD: readonly string[] = [
-  // The demo workflow (train, eval, export, report) lives in train/ until the app layer takes it.
-  'src/train/demo.ts -> src/eval/eval-record.ts',
-  'src/train/demo.ts -> src/eval/evaluate-run.ts',
-  'src/train/demo.ts -> src/report/write-report.ts',
   // GlobalOpinionQA downloads with CulturalBench's downloader until the dataset cache serves both.
   'src/instruments/globalopinionqa/dataset.ts -> src/culturalbench/download.ts',
 ];

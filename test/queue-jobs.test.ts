@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { planTrainJob, trainJobArgs } from '../src/cli/train-job.ts';
+import { planTrainJob } from '../src/cli/train-job.ts';
+import { trainJobRequest } from '../src/app/train-job.ts';
 import { checkServer, parseQueueAddress } from '../src/queue/connection.ts';
 import { enqueueRuns } from '../src/queue/enqueue.ts';
 import type { TrainJobData } from '../src/queue/jobs.ts';
@@ -100,11 +101,17 @@ describe('train jobs', () => {
   let outside: string;
   const job = (overrides: Record<string, unknown> = {}) => ({
     run: 'JP-s3',
-    args: trainJobArgs('JP', RUN, INSTRUMENT_FLAGS, { fallback: 'none' }),
+    request: trainJobRequest('JP', RUN, INSTRUMENT_FLAGS, { fallback: 'none' }),
     model: MODEL_HASH,
     eval: ['soft'],
     ...overrides,
   });
+  /** The job's request with `change` made to a copy of it. */
+  const changed = (change: (request: Record<string, any>) => void) => {
+    const request = structuredClone(job().request) as Record<string, any>;
+    change(request);
+    return { request };
+  };
   beforeAll(() => {
     runs = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-jobs-'));
     outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-outside-'));
@@ -117,7 +124,7 @@ describe('train jobs', () => {
     fs.rmSync(outside, { recursive: true, force: true });
   });
 
-  it('carries train flags that the worker reads back as the same run (settings, target, folder)', async () => {
+  it('carries a train request that the worker reads back as the same run (settings, target, folder)', async () => {
     const planned = await planTrainJob('JP-s3', job(), runs, noDataset);
     expect(planned.run.definition.search).toEqual(RUN.search);
     expect(planned.run.definition.instrument).toEqual(RUN.instrument);
@@ -128,25 +135,27 @@ describe('train jobs', () => {
     expect(planned.eval).toEqual(['soft']);
     // A generating format and its cap travel with the job, and name its folder.
     const cot = { ...RUN, instrument: { ...RUN.instrument, format: { name: 'cot', maxNewTokens: 16 } } };
-    const cotJob = await planTrainJob('JP-cot-s3', job({ run: 'JP-cot-s3', args: trainJobArgs('JP', cot, INSTRUMENT_FLAGS, { fallback: 'none' }) }), runs, noDataset);
+    const cotJob = await planTrainJob('JP-cot-s3', job({ run: 'JP-cot-s3', request: trainJobRequest('JP', cot, INSTRUMENT_FLAGS, { fallback: 'none' }) }), runs, noDataset);
     expect(cotJob.run.definition.instrument).toEqual(cot.instrument);
     expect(cotJob.run.dir).toBe(path.join(runs, 'JP-cot-s3'));
-    const withFile = await planTrainJob('JP-s3', job({ args: [...job().args, '--targets', 'targets.csv'] }), runs, noDataset);
+    const withFile = await planTrainJob('JP-s3', job(changed((r) => (r.target.targets = 'targets.csv'))), runs, noDataset);
     expect(withFile.run.definition.target.values.PDI).toEqual({ value: 1, source: { kind: 'file', file: path.join(runs, 'targets.csv'), line: 2 } });
   });
 
   it.each([
-    ['an output path', { args: ['--country', 'JP', '--out', '/etc'] }, /job JP-s3: "--out" is not a flag a job may carry/],
-    ['a population below 4', { args: ['--country', 'JP', '--pop', '2'] }, /job JP-s3: option '--pop <n>' argument '2' is invalid/],
-    ['an unknown strategy', { args: ['--country', 'JP', '--seed', '3', '--strategy', 'nope/1/bin'] }, /unknown DE strategy 'nope\/1\/bin'/],
-    ['an unknown country', { args: ['--country', 'Atlantis', '--seed', '3'] }, /Atlantis/],
-    ['flags of another run', { run: 'DE-s3' }, /job DE-s3: its flags train into JP-s3, not DE-s3/],
+    ['an output path', changed((r) => (r.out = '/etc')), /job JP-s3: unknown field out$/],
+    ['a population below 4', changed((r) => (r.search.pop = 2)), /job JP-s3: search\.pop \(--pop\): expected an integer >= 4, got "2"/],
+    ['a population that is not a number', changed((r) => (r.search.pop = '6')), /job JP-s3: search\.pop must be a number/],
+    ['an unknown strategy', changed((r) => (r.search.strategy = 'nope/1/bin')), /unknown DE strategy 'nope\/1\/bin'/],
+    ['an unknown country', changed((r) => (r.country = 'Atlantis')), /Atlantis/],
+    ['a request of another run', { run: 'DE-s3' }, /job DE-s3: its request trains into JP-s3, not DE-s3/],
     ['a run folder name with a path', { run: '../JP-s3' }, /run "\.\.\/JP-s3" is not a run folder name/],
-    ['a targets file above the runs folder', { args: ['--country', 'JP', '--seed', '3', '--targets', '../targets.csv'] }, /must be a path inside the runs folder/],
-    ['an absolute targets file', { args: ['--country', 'JP', '--seed', '3', '--targets', '/etc/passwd'] }, /must be a path inside the runs folder/],
-    ['a link out of the runs folder', { args: ['--country', 'JP', '--seed', '3', '--targets', 'link.csv'] }, /link\.csv leads outside the runs folder/],
+    ['a targets file above the runs folder', changed((r) => (r.target.targets = '../targets.csv')), /must be a path inside the runs folder/],
+    ['an absolute targets file', changed((r) => (r.target.targets = '/etc/passwd')), /must be a path inside the runs folder/],
+    ['a link out of the runs folder', changed((r) => (r.target.targets = 'link.csv')), /link\.csv leads outside the runs folder/],
     ['a field the format lacks', { out: '/etc' }, /job JP-s3: unknown field out/],
-    ['args that are not strings', { args: ['--country', 7] }, /args must be a list of at most 100 strings/],
+    ['a request that is not an object', { request: ['--country', 'JP'] }, /job JP-s3: request is not an object/],
+    ['a job of an earlier cultune (a command line)', { request: undefined, args: ['--country', 'JP'] }, /job JP-s3: its run is a command line \(args\), the job format of an earlier cultune; drain it \(cultune queue drain\) and enqueue the run again with this version/],
     ['a model that is not a hash', { model: '../model' }, /model must be the SHA-256/],
     ['an unknown eval condition', { eval: ['all'] }, /eval: unknown condition all/],
   ] as [string, Record<string, unknown>, RegExp][])('rejects %s at once, without touching the runs folder', async (_, overrides, message) => {
@@ -165,7 +174,7 @@ describe('train jobs', () => {
 
   it('a GlobalOpinionQA job has the worker read the dataset (once it is needed) and plans the target it gives; an unreadable dataset rejects the job', async () => {
     const goqa = { ...RUN, instrument: { name: 'globalopinionqa', settings: GLOBAL_OPINION_QA.settings({ metric: 'wasserstein' }), format: { name: 'classify' } } };
-    const goqaJob = (country: string, run: string) => job({ run, args: trainJobArgs(country, goqa, { metric: 'wasserstein' }, { fallback: 'none' }) });
+    const goqaJob = (country: string, run: string) => job({ run, request: trainJobRequest(country, goqa, { metric: 'wasserstein' }, { fallback: 'none' }) });
     const read: string[] = [];
     const loadData = async (instrument: typeof GLOBAL_OPINION_QA) => {
       read.push(instrument.name);
@@ -214,14 +223,14 @@ describe('enqueuing', () => {
     const address = parseQueueAddress(inject('redisUrl'), `enqueue-${process.pid}`);
     const jobs: TrainJobData[] = ['JP', 'DE'].map((country) => ({
       run: `${country}-s3`,
-      args: trainJobArgs(country, RUN, INSTRUMENT_FLAGS, { fallback: 'none' }),
+      request: trainJobRequest(country, RUN, INSTRUMENT_FLAGS, { fallback: 'none' }),
       model: MODEL_HASH,
       eval: [],
     }));
     expect(await enqueueRuns(address, jobs)).toEqual([{ run: 'JP-s3', state: 'added' }, { run: 'DE-s3', state: 'added' }]);
     expect(await enqueueRuns(address, jobs)).toEqual([{ run: 'JP-s3', state: 'waiting' }, { run: 'DE-s3', state: 'waiting' }]);
-    const other = { ...jobs[0], args: trainJobArgs('JP', withBudget(24), INSTRUMENT_FLAGS, { fallback: 'none' }) };
-    await expect(enqueueRuns(address, [other])).rejects.toThrow(/job JP-s3 in queue enqueue-\d+ holds another run \(queued with 18, asked 24\)/);
+    const other = { ...jobs[0], request: trainJobRequest('JP', withBudget(24), INSTRUMENT_FLAGS, { fallback: 'none' }) };
+    await expect(enqueueRuns(address, [other])).rejects.toThrow(/job JP-s3 in queue enqueue-\d+ holds another run \(queued with search\.budget 18, asked search\.budget 24\)/);
     await withQueue(address, async (queue) => {
       expect((await queueSnapshot(queue, address)).counts).toMatchObject({ waiting: 2, active: 0, completed: 0, failed: 0 });
       expect(await drainQueue(queue, true)).toEqual({ removed: 2, finished: 0 });

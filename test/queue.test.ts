@@ -77,7 +77,15 @@ describe('cultune sweep --queue with cultune worker on a real Redis', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('"added":0');
     // A job with bad settings, written straight to the queue as any Redis client could.
-    const bad = { run: 'JP-s9', args: ['--country', 'JP', '--seed', '9', '--pop', '2'], model: modelGraphHash(MODEL), eval: [] };
+    const request = {
+      country: 'JP',
+      instrument: { name: 'vsm13', settings: {}, format: { name: 'classify' } },
+      softPrompt: { k: 10, init: 'text', placement: 'start' },
+      search: { space: 'subspace', strategy: 'shade', pop: 2, budget: 4000, seed: 9 },
+      holdout: 0.3,
+      target: { fallback: 'none' },
+    };
+    const bad = { run: 'JP-s9', request, model: modelGraphHash(MODEL), eval: [] };
     await withQueue(address, (queue) => queue.add('train', bad, { jobId: 'JP-s9', attempts: 3 }));
 
     const watcher = new CliProcess(['queue', 'status', '--queue', url, '--queue-name', name, '--watch', '--json'], env);
@@ -119,7 +127,7 @@ describe('cultune sweep --queue with cultune worker on a real Redis', () => {
     await withQueue(address, async (queue) => {
       const snapshot = await queueSnapshot(queue, address);
       expect(snapshot.counts).toMatchObject({ waiting: 0, prioritized: 0, delayed: 0, active: 0, completed: 6, failed: 1 });
-      expect(snapshot.failed).toEqual([{ id: 'JP-s9', attempts: 1, error: expect.stringMatching(/^job JP-s9: option '--pop <n>' argument '2' is invalid/) }]);
+      expect(snapshot.failed).toEqual([{ id: 'JP-s9', attempts: 1, error: expect.stringMatching(/^job JP-s9: search\.pop \(--pop\): expected an integer >= 4, got "2"$/) }]);
       expect((await queue.getJob(killedJob))?.stalledCounter).toBe(1);
     });
     // The live view saw every job's progress and end.
@@ -128,7 +136,7 @@ describe('cultune sweep --queue with cultune worker on a real Redis', () => {
 
     const status = runCli(['queue', 'status', '--queue', url, '--queue-name', name], { env });
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/^queue sweep-\d+ on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0, 0 workers connected\nwaiting 0, prioritized 0, delayed 0, active 0, completed 6, failed 1\n  JP-s9  failed  job JP-s9: option '--pop <n>' argument '2' is invalid[^\n]*\n$/);
+    expect(status.stdout).toMatch(/^queue sweep-\d+ on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0, 0 workers connected\nwaiting 0, prioritized 0, delayed 0, active 0, completed 6, failed 1\n  JP-s9  failed  job JP-s9: search\.pop \(--pop\): expected an integer >= 4, got "2"\n$/);
     const drained = runCli(['queue', 'drain', '--queue', url, '--queue-name', name, '--finished'], { env });
     expect(drained.stdout).toBe('removed 0 waiting jobs and 7 finished\n');
   });

@@ -3,14 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { planTrainJob, runTrainJob } from '../src/cli/train-job.ts';
+import { planTrainJob } from '../src/cli/train-job.ts';
+import { runTrainJob } from '../src/app/train-job.ts';
 import type { LoadedModel } from '../src/model/index.ts';
 import { parseQueueAddress, type QueueAddress } from '../src/queue/connection.ts';
 import { enqueueRuns } from '../src/queue/enqueue.ts';
 import { JobRejected, startWorker, type WorkerEvent } from '../src/queue/worker.ts';
 import { withQueue } from '../src/queue/status.ts';
 import { instruments } from '../src/instruments/index.ts';
-import { checkJobArgs } from '../src/queue/job-args.ts';
+import { JOB_SETTING_FLAGS } from '../src/queue/job-request.ts';
 import { runCli } from './helpers/cli.ts';
 import { FIXTURES } from './helpers/paths.ts';
 
@@ -28,10 +29,23 @@ const SECRET_KEY = 'TOPSECRET_KEY_7f3a';
 const noDataset = async () => {
   throw new Error('VSM 2013 jobs read no dataset');
 };
-/** The flags of run JP-s3 (VSM 2013, seed 3), written as the definition of a job has them. */
-const BASE_ARGS = ['--country', 'JP', '--seed', '3', '--variants', '1', '--constants', 'zero'];
-const job = (overrides: Record<string, unknown> = {}) => ({ run: 'JP-s3', args: BASE_ARGS, model: MODEL_HASH, eval: [], ...overrides });
-const withArgs = (...extra: string[]) => job({ args: [...BASE_ARGS.slice(0, -2), ...extra] });
+/** The request of run JP-s3 (VSM 2013, seed 3, train's defaults otherwise), as a job carries it. */
+const BASE_REQUEST = {
+  country: 'JP',
+  instrument: { name: 'vsm13', settings: { variants: '1', constants: 'zero' }, format: { name: 'classify' } },
+  softPrompt: { k: 10, init: 'text', placement: 'start' },
+  search: { space: 'subspace', strategy: 'shade', pop: 20, budget: 4000, seed: 3 },
+  holdout: 0.3,
+  target: { fallback: 'none' },
+};
+const job = (overrides: Record<string, unknown> = {}) => ({ run: 'JP-s3', request: BASE_REQUEST, model: MODEL_HASH, eval: [], ...overrides });
+/** The job with `change` made to a copy of its request. */
+const withRequest = (change: (request: Record<string, any>) => void) => {
+  const request = structuredClone(BASE_REQUEST) as Record<string, any>;
+  change(request);
+  return job({ request });
+};
+const withConstants = (constants: string) => withRequest((r) => (r.instrument.settings.constants = constants));
 
 /** Every file and folder under `dir`, with the content of each file: what "touched nothing" compares. */
 function snapshot(dir: string): Record<string, string> {
@@ -77,21 +91,21 @@ describe('queue jobs name no file and no folder outside --runs', () => {
 
   it.each([
     // Files named by a job: absolute, climbing out, or a link (itself, or a folder above it) that leads out.
-    ['a constants file by absolute path', () => withArgs('--constants', path.join(outside, 'secret.json')), /job JP-s3: --constants ".*secret\.json" must be a path inside the runs folder/],
-    ['a constants file above the runs folder', () => withArgs('--constants', '../outside/secret.json'), /must be a path inside the runs folder/],
-    ['a constants file through a link', () => withArgs('--constants', 'link.json'), /job JP-s3: --constants link\.json leads outside the runs folder/],
-    ['a constants file under a linked folder', () => withArgs('--constants', 'elsewhere/secret.json'), /--constants elsewhere\/secret\.json leads outside the runs folder/],
-    ['a targets file under a linked folder', () => withArgs('--constants', 'zero', '--targets', 'elsewhere/secret.csv'), /--targets elsewhere\/secret\.csv leads outside the runs folder/],
-    ['a constants file that is not there', () => withArgs('--constants', 'missing.json'), /--constants missing\.json: no such file in the runs folder/],
-    // Flags outside the schema: the worker's own, dataset paths, other spellings.
-    ['an output folder', () => withArgs('--constants', 'zero', '--out', outside), /"--out" is not a flag a job may carry/],
-    ['a dataset path', () => withArgs('--constants', 'zero', '--data', path.join(outside, 'secret.csv')), /"--data" is not a flag a job may carry/],
-    ['the worker\'s download switch', () => withArgs('--constants', 'zero', '--no-download'), /"--no-download" is not a flag a job may carry/],
-    ['a flag=value spelling', () => withArgs('--constants=zero'), /"--constants=zero" is not a flag a job may carry/],
-    ['a stray word', () => withArgs('--constants', 'zero', 'extra'), /"extra" is not a flag a job may carry/],
-    ['a flag given twice', () => withArgs('--constants', 'zero', '--seed', '4'), /--seed is given twice/],
-    ['a flag without its value', () => withArgs('--constants'), /--constants has no value/],
-    ['control characters', () => withArgs('--constants', 'zero', '--init-text', 'You are \u001b]0;owned\u0007 from {country}.'), /the value of --init-text holds control characters/],
+    ['a constants file by absolute path', () => withConstants(path.join(outside, 'secret.json')), /job JP-s3: --constants ".*secret\.json" must be a path inside the runs folder/],
+    ['a constants file above the runs folder', () => withConstants('../outside/secret.json'), /must be a path inside the runs folder/],
+    ['a constants file through a link', () => withConstants('link.json'), /job JP-s3: --constants link\.json leads outside the runs folder/],
+    ['a constants file under a linked folder', () => withConstants('elsewhere/secret.json'), /--constants elsewhere\/secret\.json leads outside the runs folder/],
+    ['a targets file under a linked folder', () => withRequest((r) => (r.target.targets = 'elsewhere/secret.csv')), /--targets elsewhere\/secret\.csv leads outside the runs folder/],
+    ['a constants file that is not there', () => withConstants('missing.json'), /--constants missing\.json: no such file in the runs folder/],
+    // Fields outside the schema: the worker's own, dataset paths; values of another type.
+    ['an output folder', () => withRequest((r) => (r.out = outside)), /job JP-s3: unknown field out$/],
+    ['a dataset path', () => withRequest((r) => (r.data = path.join(outside, 'secret.csv'))), /job JP-s3: unknown field data$/],
+    ['the worker\'s download switch', () => withRequest((r) => (r.download = false)), /job JP-s3: unknown field download$/],
+    ['a setting no instrument has', () => withRequest((r) => (r.instrument.settings.data = 'secret.csv')), /job JP-s3: unknown field instrument\.settings\.data$/],
+    ['a number written as text', () => withRequest((r) => (r.search.seed = '3; rm -rf /')), /job JP-s3: search\.seed must be a number$/],
+    ['an object where a value goes', () => withRequest((r) => (r.softPrompt.k = { k: 2 })), /job JP-s3: softPrompt\.k must be a number$/],
+    ['a field left out', () => withRequest((r) => delete r.search.seed), /job JP-s3: search\.seed must be a number$/],
+    ['control characters', () => withRequest((r) => (r.softPrompt.initText = 'You are \u001b]0;owned\u0007 from {country}.')), /job JP-s3: softPrompt\.initText holds control characters/],
     // The envelope.
     ['a field the schema lacks', () => job({ runs: outside }), /unknown field runs/],
     ['data that is not an object', () => ['--country', 'JP'], /data is not an object/],
@@ -106,17 +120,17 @@ describe('queue jobs name no file and no folder outside --runs', () => {
   });
 
   it.each([
-    ['a constants file with a key that is no dimension', ['--constants', 'bad-constants.json'], /job JP-s3: --constants bad-constants\.json \(in the runs folder\) holds a value cultune does not accept; to see the details, run cultune train --constants FILE/],
-    ['a constants file that is not JSON', ['--constants', 'not-json.json'], /--constants not-json\.json \(in the runs folder\) is not valid JSON/],
-    ['a targets file with a cell that is no number', ['--constants', 'zero', '--targets', 'bad-targets.csv'], /--targets bad-targets\.csv \(in the runs folder\) holds a value cultune does not accept at line 2; to see the details, run cultune targets/],
-  ])('names %s and its problem, not its content', async (_, args, message) => {
-    const error = await rejection(planTrainJob('JP-s3', withArgs(...args), runs, noDataset));
+    ['a constants file with a key that is no dimension', () => withConstants('bad-constants.json'), /job JP-s3: --constants bad-constants\.json \(in the runs folder\) holds a value cultune does not accept; to see the details, run cultune train --constants FILE/],
+    ['a constants file that is not JSON', () => withConstants('not-json.json'), /--constants not-json\.json \(in the runs folder\) is not valid JSON/],
+    ['a targets file with a cell that is no number', () => withRequest((r) => (r.target.targets = 'bad-targets.csv')), /--targets bad-targets\.csv \(in the runs folder\) holds a value cultune does not accept at line 2; to see the details, run cultune targets/],
+  ] as [string, () => unknown, RegExp][])('names %s and its problem, not its content', async (_, data, message) => {
+    const error = await rejection(planTrainJob('JP-s3', data(), runs, noDataset));
     expect(error.message).toMatch(message);
     expect(error.message).not.toContain(SECRET_KEY);
   });
 
   it('reads a constants file inside the runs folder, as the sweep wrote it there', async () => {
-    const planned = await planTrainJob('JP-s3', withArgs('--constants', 'good-constants.json'), runs, noDataset);
+    const planned = await planTrainJob('JP-s3', withConstants('good-constants.json'), runs, noDataset);
     const stored = JSON.parse(fs.readFileSync(path.join(runs, 'good-constants.json'), 'utf8')) as { PDI: number };
     expect((planned.run.definition.instrument.settings as { constants: { values: { PDI: number } } }).constants.values.PDI).toBe(stored.PDI);
   });
@@ -146,7 +160,7 @@ describe('queue jobs name no file and no folder outside --runs', () => {
     // A worker's model as far as the check reads it: its graph hash and its context length.
     const maxPositions = 1024;
     const model = { sourceHash: MODEL_HASH, config: { maxPositions } } as unknown as LoadedModel;
-    const planned = await planTrainJob('JP-cot-s3', job({ run: 'JP-cot-s3', args: [...BASE_ARGS, '--format', 'cot', '--max-new-tokens', '5000'] }), runs, noDataset);
+    const planned = await planTrainJob('JP-cot-s3', { ...withRequest((r) => (r.instrument.format = { name: 'cot', maxNewTokens: 5000 })), run: 'JP-cot-s3' }, runs, noDataset);
     const before = snapshot(runs);
     const control = { interrupted: () => false, progress: () => {} };
     const error = await rejection(runTrainJob(planned, { model, culturalBench: async () => { throw new Error('not asked'); } }, control));
@@ -159,7 +173,7 @@ describe('queue jobs name no file and no folder outside --runs', () => {
   it('knows every setting flag of every instrument: a new one is decided on, not carried blindly', () => {
     for (const option of instruments().flatMap((instrument) => instrument.options)) {
       const flag = option.flags.split(' ')[0];
-      expect(() => checkJobArgs([flag, 'x'], 'job'), flag).not.toThrow(/is not a flag a job may carry/);
+      expect(JOB_SETTING_FLAGS, flag).toContain(flag);
     }
   });
 });
@@ -180,7 +194,7 @@ describe('a job whose stored data is not a job, on a real Redis', () => {
     ['data that is not JSON', { data: 'not json {' }, /^job BAD-s1: its data in Redis is not JSON$/],
     ['options that are not JSON', { opts: '{"attempts":' }, /^job BAD-s1: its opts in Redis is not JSON$/],
     ['JSON that is not an object', { data: '[1,2]' }, /^job BAD-s1: data is not an object$/],
-    ['a job naming a file outside --runs', { data: JSON.stringify(job({ run: 'BAD-s1', args: [...BASE_ARGS.slice(0, -1), '/etc/hostname'] })) }, /^job BAD-s1: --constants "\/etc\/hostname" must be a path inside the runs folder/],
+    ['a job naming a file outside --runs', { data: JSON.stringify({ ...withConstants('/etc/hostname'), run: 'BAD-s1' }) }, /^job BAD-s1: --constants "\/etc\/hostname" must be a path inside the runs folder/],
   ])('%s: the worker fails it at once with one line naming it, and queue status lists it', async (_, fields, reason) => {
     const name = `raw-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const address = parseQueueAddress(inject('redisUrl'), name);

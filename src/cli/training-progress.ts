@@ -1,7 +1,6 @@
-import type { CulturalBenchData } from '../culturalbench/index.ts';
+import { trainRun, type RunToTrain } from '../app/train-run.ts';
 import type { LoadedModel } from '../model/index.ts';
-import { train } from '../train/train.ts';
-import type { GenerationRecord, RunInfo, RunResult } from '../train/run-files.ts';
+import type { GenerationRecord, RunResult } from '../train/run-files.ts';
 import { estimateRun } from '../train/estimate.ts';
 import { duration } from '../report/format.ts';
 
@@ -18,14 +17,15 @@ function progressLine(record: GenerationRecord, budget: number): string {
  * the whole budget takes at the measured rate. Ctrl-C ends it after the current candidate with
  * TrainingInterrupted; the last checkpoint stays.
  */
-export async function trainWithProgress(dir: string, info: RunInfo, model: LoadedModel, json: boolean, tag: Record<string, unknown> = {}, culturalBench?: CulturalBenchData): Promise<RunResult> {
+export async function trainWithProgress(run: RunToTrain, model: LoadedModel, json: boolean, tag: Record<string, unknown> = {}): Promise<RunResult> {
+  const { dir } = run;
   let interrupted = false;
   let estimated = false;
   const onSignal = () => (interrupted = true);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await train(dir, info, model, {
+    const result = await trainRun(run, model, (info) => ({
       interrupted: () => interrupted,
       onNotice: (line) => {
         if (json) process.stdout.write(`${JSON.stringify({ event: 'notice', ...tag, message: line })}\n`);
@@ -45,7 +45,7 @@ export async function trainWithProgress(dir: string, info: RunInfo, model: Loade
           );
         }
       },
-    }, culturalBench);
+    }));
     const best = result.best;
     const summary = { event: 'finished', ...tag, run: dir, stopReason: result.stopReason, instrument: best.instrument, bestLoss: best.loss.value, scores: best.scores, perScore: best.loss.perScore };
     if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -16,6 +16,16 @@ export interface EnqueueOutcome {
 const ATTEMPTS = 3;
 const BACKOFF_MS = 10_000;
 
+/** A request's values by field (`search.budget`), as JSON text. */
+function fieldValues(request: unknown, prefix = ''): Map<string, string> {
+  const values = new Map<string, string>();
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return values.set(prefix, JSON.stringify(request));
+  for (const [key, value] of Object.entries(request)) {
+    if (value !== undefined) for (const entry of fieldValues(value, `${prefix}${prefix && '.'}${key}`)) values.set(...entry);
+  }
+  return values;
+}
+
 function differences(id: string, stored: unknown, asked: TrainJobData): string {
   let queued: TrainJobData;
   try {
@@ -24,17 +34,19 @@ function differences(id: string, stored: unknown, asked: TrainJobData): string {
     // Data someone else wrote (not JSON, not a job): another run as far as this sweep can tell.
     return describeError(error);
   }
-  const a = JSON.stringify({ args: queued.args, model: queued.model, eval: queued.eval });
-  const b = JSON.stringify({ args: asked.args, model: asked.model, eval: asked.eval });
-  if (a === b) return '';
-  const [only, also] = [queued.args.filter((x) => !asked.args.includes(x)), asked.args.filter((x) => !queued.args.includes(x))];
-  if (only.length + also.length > 0) return `queued with ${only.join(' ') || '-'}, asked ${also.join(' ') || '-'}`;
+  const [was, now] = [fieldValues(queued.request), fieldValues(asked.request)];
+  const differing = [...new Set([...was.keys(), ...now.keys()])].filter((field) => was.get(field) !== now.get(field));
+  if (differing.length > 0) {
+    const values = (from: Map<string, string>) => differing.map((field) => `${field} ${from.get(field) ?? '-'}`).join(', ');
+    return `queued with ${values(was)}, asked ${values(now)}`;
+  }
+  if (queued.model === asked.model && JSON.stringify(queued.eval) === JSON.stringify(asked.eval)) return '';
   return queued.model !== asked.model ? 'queued for another model' : `queued with eval ${queued.eval.join(',') || '-'}, asked ${asked.eval.join(',') || '-'}`;
 }
 
 /**
  * Adds one job per run, with the run folder's name as job id: the same sweep enqueued twice adds nothing
- * the second time. A job already in the queue must carry the same flags; one that completed while its
+ * the second time. A job already in the queue must carry the same request; one that completed while its
  * run folder is not finished (the folder was removed) runs again.
  */
 export async function enqueueRuns(address: QueueAddress, jobs: readonly TrainJobData[]): Promise<EnqueueOutcome[]> {

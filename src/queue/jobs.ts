@@ -1,18 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import type { JobRequest } from './job-request.ts';
 import { UnreadableJobData } from './stored-jobs.ts';
 
 /**
  * A queued training run, as it travels through Redis. Anyone who can write to the queue can write one,
- * so a worker trusts none of it: `args` are `cultune train` flags and go through the same parsers as
- * the command line, and nothing here may name a path outside the worker's `--runs` folder.
+ * so a worker trusts none of it: `request` is checked by the job schema (job-request.ts), its values by
+ * the parsers of the command line, and nothing here may name a path outside the worker's `--runs` folder.
  */
 export interface TrainJobData {
   /** The run folder's name inside `--runs`, and the job's id: one job per run folder. */
   run: string;
-  /** `cultune train` flags of the run (country, seed, search settings, target); no output or model paths. */
-  args: string[];
+  /** The run (country, instrument, soft prompt, search, target), as JSON; no output or model paths. */
+  request: JobRequest;
   /** SHA-256 of the model graph the run is trained on; a worker serving another model does not take it. */
   model: string;
   /** Eval conditions to run into the folder after training (eval-<condition>.json). */
@@ -42,30 +43,31 @@ export function describeProgress({ generation, evaluations, budget, bestLoss }: 
 
 const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
-const MAX_ARGS = 100;
-const MAX_ARG_LENGTH = 1000;
+const MAX_CONDITION_LENGTH = 100;
 
 function fail(id: string, problem: string): never {
   throw new UserError(`job ${id}: ${problem}`);
 }
 
 function isStringArray(value: unknown, max: number): value is string[] {
-  return Array.isArray(value) && value.length <= max && value.every((item) => typeof item === 'string' && item.length <= MAX_ARG_LENGTH);
+  return Array.isArray(value) && value.length <= max && value.every((item) => typeof item === 'string' && item.length <= MAX_CONDITION_LENGTH);
 }
 
-/** The job's data checked for shape: the envelope. Its flags are checked by the train flag parsers. */
+/** The job's data checked for shape: the envelope. Its request is checked by the job schema (checkJobRequest). */
 export function readJobData(id: string, data: unknown): TrainJobData {
   if (data instanceof UnreadableJobData) fail(id, data.problem);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) fail(id, 'data is not an object');
-  const { run, args, model, eval: conditions, ...rest } = data as Record<string, unknown>;
+  const { run, request, model, eval: conditions, ...rest } = data as Record<string, unknown>;
+  // A job of an earlier cultune carried its run as `train` flags (args): this version reads only requests.
+  if ('args' in rest && request === undefined) fail(id, 'its run is a command line (args), the job format of an earlier cultune; drain it (cultune queue drain) and enqueue the run again with this version (cultune sweep --queue)');
   const extra = Object.keys(rest);
   if (extra.length > 0) fail(id, `unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')}`);
   if (typeof run !== 'string' || !RUN_NAME.test(run)) fail(id, `run ${JSON.stringify(run)} is not a run folder name (letters, digits, '_' and '-')`);
   if (run !== id) fail(id, `run ${run} differs from the job id`);
-  if (!isStringArray(args, MAX_ARGS)) fail(id, `args must be a list of at most ${MAX_ARGS} strings`);
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) fail(id, 'request is not an object');
   if (typeof model !== 'string' || !SHA256.test(model)) fail(id, 'model must be the SHA-256 of a model graph (64 hex digits)');
   if (!isStringArray(conditions, 3)) fail(id, 'eval must be a list of conditions');
-  return { run, args, model, eval: conditions };
+  return { run, request: request as JobRequest, model, eval: conditions };
 }
 
 /**

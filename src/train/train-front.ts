@@ -11,7 +11,7 @@ import {
   type Checkpoint, type FrontFile, type FrontMember, type FrontObjectives, type GenerationRecord, type RunInfo,
 } from './run-files.ts';
 import type { SearchSpace } from './search-space.ts';
-import { candidatesPerPass, median, noFiniteObjectiveError, populationOptions, restoreOrCreate, TrainingInterrupted, type TrainCallbacks } from './train-loop.ts';
+import { median, noFiniteObjectiveError, populationOptions, restoreOrCreate, runGenerations, type TrainCallbacks } from './train-loop.ts';
 
 /** The hypervolume's reference point: 10 % beyond the worst first-generation loss, and error 1 (accuracy 0). */
 const REFERENCE_MARGIN = 1.1;
@@ -79,66 +79,61 @@ export async function searchFront(
   }));
   const history: GenerationRecord[] = saved?.history ?? [];
   let reference = saved?.hypervolumeReference;
-  let elapsed = history.at(-1)?.seconds ?? 0;
   // Evaluations of the current front, so survivors keep their instrument results across generations.
   let known = new Map<string, Scored>((saved?.front ?? []).map((m) => [vectorKey(m.vector), { objectives: m.objectives, result: m.result }]));
   let best = saved?.best ?? null;
   let members = saved?.front ?? [];
   let chosen = members.length > 0 ? kneeIndex(members.map((m) => m.objectives)) : 0;
-  for (let reason = gde3.stopReason(); reason === null; reason = gde3.stopReason()) {
-    const started = performance.now();
-    const candidates = gde3.ask();
-    const rows: number[][] = [];
-    const generationResults: InstrumentResult[] = [];
-    const perPass = candidatesPerPass(model);
-    for (let first = 0; first < candidates.length; first += perPass) {
-      if (callbacks.interrupted?.()) throw new TrainingInterrupted(gde3.generation);
-      const batch = candidates.slice(first, first + perPass);
-      const prompts = batch.map((candidate) => space.toPrompt(candidate));
+  let rows: number[][] = [];
+  const stopReason = await runGenerations<Scored>(gde3, model, space, history, callbacks, {
+    score: async (vectors, prompts) => {
       const results = await objective.evaluateMany(prompts);
       const accuracies = await knowledge.evaluateMany(prompts);
-      results.forEach((result, i) => {
-        const row = [result.loss.value, 1 - accuracies[i]];
-        rows.push(row);
-        generationResults.push(result);
-        known.set(vectorKey(batch[i]), { objectives: row, result });
+      return results.map((result, i) => {
+        const scored = { objectives: [result.loss.value, 1 - accuracies[i]], result };
+        known.set(vectorKey(vectors[i]), scored);
+        return scored;
       });
-    }
-    gde3.tell(rows);
-    reference ??= [REFERENCE_MARGIN * Math.max(...rows.map((r) => r[0]).filter(Number.isFinite)), 1];
-    members = gde3.front.vectors.map((vector) => {
-      const scored = known.get(vectorKey(vector));
-      if (!scored) throw new Error('a front member was never evaluated');
-      return { ...scored, vector: Array.from(vector) };
-    });
-    known = new Map(members.map((m) => [vectorKey(m.vector), { objectives: m.objectives, result: m.result }]));
-    elapsed += (performance.now() - started) / 1000;
-    // Only candidates with finite objectives reach the front, and a finite member never leaves it for a non-finite one.
-    if (members.length === 0) {
-      const objectives = [{ name: `${info.instrument.name} loss`, values: rows.map((r) => r[0]) }, { name: 'CulturalBench error', values: rows.map((r) => r[1]) }];
-      throw noFiniteObjectiveError(gde3.generation, objectives, generationResults);
-    }
-    chosen = kneeIndex(members.map((m) => m.objectives));
-    best = members[chosen].result;
-    const record: GenerationRecord = {
-      generation: gde3.generation,
-      evaluations: gde3.evaluations,
-      bestLoss: Math.min(...members.map((m) => m.objectives[0])),
-      medianLoss: median(rows.map((r) => r[0])),
-      seconds: elapsed,
-      hypervolume: hypervolume(members.map((m) => m.objectives), reference),
-      frontSize: members.length,
-    };
-    history.push(record);
-    // The chosen prompt goes first: a kill before the checkpoint only repeats this generation on resume.
-    writeFileAtomic(path.join(runDir, PROMPT_FILE), encodeSoftPromptJson(space.toPrompt(Float32Array.from(members[chosen].vector))));
-    const checkpoint: Checkpoint = { generation: gde3.generation, evaluations: gde3.evaluations, history, best, de: gde3.toJSON(), hypervolumeReference: reference, front: members };
-    writeJsonAtomic(path.join(runDir, CHECKPOINT_FILE), checkpoint);
-    writeFrontFile(runDir, info.objectives, members, chosen, space);
-    callbacks.onGeneration?.(record, checkpoint);
-  }
+    },
+    tell: (scores) => {
+      rows = scores.map((s) => s.objectives);
+      gde3.tell(rows);
+      reference ??= [REFERENCE_MARGIN * Math.max(...rows.map((r) => r[0]).filter(Number.isFinite)), 1];
+      members = gde3.front.vectors.map((vector) => {
+        const scored = known.get(vectorKey(vector));
+        if (!scored) throw new Error('a front member was never evaluated');
+        return { ...scored, vector: Array.from(vector) };
+      });
+      known = new Map(members.map((m) => [vectorKey(m.vector), { objectives: m.objectives, result: m.result }]));
+      // Only candidates with finite objectives reach the front, and a finite member never leaves it for a non-finite one.
+      if (members.length === 0) {
+        const objectives = [{ name: `${info.instrument.name} loss`, values: rows.map((r) => r[0]) }, { name: 'CulturalBench error', values: rows.map((r) => r[1]) }];
+        throw noFiniteObjectiveError(gde3.generation, objectives, scores.map((s) => s.result));
+      }
+      chosen = kneeIndex(members.map((m) => m.objectives));
+      best = members[chosen].result;
+    },
+    save: (seconds) => {
+      const record: GenerationRecord = {
+        generation: gde3.generation,
+        evaluations: gde3.evaluations,
+        bestLoss: Math.min(...members.map((m) => m.objectives[0])),
+        medianLoss: median(rows.map((r) => r[0])),
+        seconds,
+        hypervolume: hypervolume(members.map((m) => m.objectives), reference!),
+        frontSize: members.length,
+      };
+      history.push(record);
+      // The chosen prompt goes first: a kill before the checkpoint only repeats this generation on resume.
+      writeFileAtomic(path.join(runDir, PROMPT_FILE), encodeSoftPromptJson(space.toPrompt(Float32Array.from(members[chosen].vector))));
+      const checkpoint: Checkpoint = { generation: gde3.generation, evaluations: gde3.evaluations, history, best: best!, de: gde3.toJSON(), hypervolumeReference: reference, front: members };
+      writeJsonAtomic(path.join(runDir, CHECKPOINT_FILE), checkpoint);
+      writeFrontFile(runDir, info.objectives, members, chosen, space);
+      return { record, checkpoint };
+    },
+  });
   if (!best || members.length === 0) throw new UserError('every candidate gave a non-finite loss; check the model and the target');
   // Again after the loop: a run killed between its last checkpoint and front.json ends here on resume.
   writeFrontFile(runDir, info.objectives, members, chosen, space);
-  return { stopReason: gde3.stopReason()!, best, history };
+  return { stopReason, best, history };
 }

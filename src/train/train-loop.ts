@@ -1,11 +1,13 @@
 import path from 'node:path';
+import type { StopReason } from '../de/index.ts';
+import type { SoftPrompt } from '../model/types.ts';
 import { CANDIDATES_PER_GROUP, type LoadedModel } from '../model/index.ts';
 import type { InstrumentResult } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
 import { CHECKPOINT_FILE, type Checkpoint, type GenerationRecord } from './run-files.ts';
 import type { SearchSettings, SearchSpace } from './search-space.ts';
 
-/** What the single- and the multi-objective search share: the scoring pass, callbacks, interruption. */
+/** What the single- and the multi-objective search share: the generation loop, the scoring pass, callbacks, interruption. */
 
 /**
  * Candidates scored together in one pass: one group per session, so every device is busy, and Ctrl-C
@@ -86,4 +88,46 @@ export function restoreOrCreate<T>(runDir: string, saved: Checkpoint | undefined
     if (error instanceof UserError) throw new UserError(saved ? `${path.join(runDir, CHECKPOINT_FILE)} is damaged: ${error.message}` : error.message);
     throw error;
   }
+}
+
+/** The optimiser as the loop drives it (DE and GDE3 alike): a generation asked, until it says why it stops. */
+interface Generations {
+  readonly generation: number;
+  stopReason(): StopReason | null;
+  ask(): Float32Array[];
+}
+
+/** What one kind of search does in each generation of the loop. */
+export interface GenerationStep<S> {
+  /** Scores one pass of candidates: their vectors and their prompts, in order. */
+  score(vectors: Float32Array[], prompts: SoftPrompt[]): Promise<S[]>;
+  /** Tells the optimiser the generation's scores (in candidate order), failing the run if none is usable. */
+  tell(scores: S[]): void;
+  /** Records the generation (its running time in `seconds`) and writes its files, checkpoint last but for files derived from it. */
+  save(seconds: number): { record: GenerationRecord; checkpoint: Checkpoint };
+}
+
+/**
+ * The search loop both searches run: each generation asked, scored a pass at a time (Ctrl-C polled
+ * between passes), told, then saved; `seconds` counts on from the last checkpoint's, so a resumed run's
+ * history reads as one run's. Returns why the optimiser stopped.
+ */
+export async function runGenerations<S>(optimiser: Generations, model: LoadedModel, space: SearchSpace, history: readonly GenerationRecord[], callbacks: TrainCallbacks, step: GenerationStep<S>): Promise<StopReason> {
+  let elapsed = history.at(-1)?.seconds ?? 0;
+  const perPass = candidatesPerPass(model);
+  for (let reason = optimiser.stopReason(); reason === null; reason = optimiser.stopReason()) {
+    const started = performance.now();
+    const candidates = optimiser.ask();
+    const scores: S[] = [];
+    for (let first = 0; first < candidates.length; first += perPass) {
+      if (callbacks.interrupted?.()) throw new TrainingInterrupted(optimiser.generation);
+      const vectors = candidates.slice(first, first + perPass);
+      scores.push(...(await step.score(vectors, vectors.map((vector) => space.toPrompt(vector)))));
+    }
+    step.tell(scores);
+    elapsed += (performance.now() - started) / 1000;
+    const { record, checkpoint } = step.save(elapsed);
+    callbacks.onGeneration?.(record, checkpoint);
+  }
+  return optimiser.stopReason()!;
 }

@@ -13,7 +13,7 @@ import { acquireLock } from '../util/lock.ts';
 import { initTokens } from './init-text.ts';
 import { buildSearchSpace, searchedDim, type SearchSpace } from './search-space.ts';
 import { searchFront } from './train-front.ts';
-import { candidatesPerPass, median, noFiniteObjectiveError, populationOptions, restoreOrCreate, TrainingInterrupted, type TrainCallbacks } from './train-loop.ts';
+import { median, noFiniteObjectiveError, populationOptions, restoreOrCreate, runGenerations, type TrainCallbacks } from './train-loop.ts';
 import {
   CHECKPOINT_FILE, PROMPT_FILE, RESULT_FILE, RUN_FILE, checkSameModel, checkStoredSizes, readRunJson,
   type BestCandidate, type Checkpoint, type GenerationRecord, type RunInfo, type RunResult,
@@ -104,36 +104,35 @@ async function searchSingle(runDir: string, info: RunInfo, model: LoadedModel, o
   }));
   const history: GenerationRecord[] = saved?.history ?? [];
   let best: BestCandidate | null = saved?.best ?? null;
-  let elapsed = history.at(-1)?.seconds ?? 0;
-  for (let reason = de.stopReason(); reason === null; reason = de.stopReason()) {
-    const started = performance.now();
-    const candidates = de.ask();
-    const results: BestCandidate[] = [];
-    let bestPrompt: Float32Array | undefined;
-    const perPass = candidatesPerPass(model);
-    for (let first = 0; first < candidates.length; first += perPass) {
-      if (callbacks.interrupted?.()) throw new TrainingInterrupted(de.generation);
-      const prompts = candidates.slice(first, first + perPass).map((candidate) => space.toPrompt(candidate));
-      (await objective.evaluateMany(prompts)).forEach((result, i) => {
-        results.push(result);
+  let bestPrompt: Float32Array | undefined;
+  let losses: number[] = [];
+  const stopReason = await runGenerations<BestCandidate>(de, model, space, history, callbacks, {
+    score: async (_, prompts) => {
+      const results = await objective.evaluateMany(prompts);
+      results.forEach((result, i) => {
         if (Number.isFinite(result.loss.value) && (best === null || result.loss.value < best.loss.value)) {
           best = result;
           bestPrompt = prompts[i].data;
         }
       });
-    }
-    const losses = results.map((result) => result.loss.value);
-    de.tell(losses);
-    if (best === null) throw noFiniteObjectiveError(de.generation, [{ name: `${info.instrument.name} loss`, values: losses }], results);
-    elapsed += (performance.now() - started) / 1000;
-    const record = { generation: de.generation, evaluations: de.evaluations, bestLoss: best?.loss.value ?? NaN, medianLoss: median(losses), seconds: elapsed };
-    history.push(record);
-    // The prompt goes first: a kill between the two writes only repeats this generation on resume.
-    if (bestPrompt) writeFileAtomic(path.join(runDir, PROMPT_FILE), encodeSoftPromptJson({ k: softPrompt.k, hidden: model.hidden, data: bestPrompt }));
-    const checkpoint: Checkpoint = { generation: de.generation, evaluations: de.evaluations, history, best, de: de.toJSON() };
-    writeJsonAtomic(path.join(runDir, CHECKPOINT_FILE), checkpoint);
-    callbacks.onGeneration?.(record, checkpoint);
-  }
+      return results;
+    },
+    tell: (results) => {
+      losses = results.map((result) => result.loss.value);
+      de.tell(losses);
+      if (best === null) throw noFiniteObjectiveError(de.generation, [{ name: `${info.instrument.name} loss`, values: losses }], results);
+    },
+    save: (seconds) => {
+      const record = { generation: de.generation, evaluations: de.evaluations, bestLoss: best?.loss.value ?? NaN, medianLoss: median(losses), seconds };
+      history.push(record);
+      // The prompt goes first: a kill between the two writes only repeats this generation on resume.
+      if (bestPrompt) writeFileAtomic(path.join(runDir, PROMPT_FILE), encodeSoftPromptJson({ k: softPrompt.k, hidden: model.hidden, data: bestPrompt }));
+      bestPrompt = undefined;
+      const checkpoint: Checkpoint = { generation: de.generation, evaluations: de.evaluations, history, best, de: de.toJSON() };
+      writeJsonAtomic(path.join(runDir, CHECKPOINT_FILE), checkpoint);
+      return { record, checkpoint };
+    },
+  });
   if (!best) throw new UserError('every candidate gave a non-finite loss; check the model and the target');
-  return { stopReason: de.stopReason()!, best, history };
+  return { stopReason, best, history };
 }

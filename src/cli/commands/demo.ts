@@ -2,7 +2,7 @@ import path from 'node:path';
 import { type Command } from 'commander';
 import type { EvalRecord } from '../../eval/eval-record.ts';
 import { fixed } from '../../report/format.ts';
-import { runDemo } from '../../train/demo.ts';
+import { runDemo } from '../../app/demo.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { UserError } from '../../util/errors.ts';
 import { formatSetting, type FormatFlags } from '../../instruments/index.ts';
@@ -10,7 +10,6 @@ import { addFormatOptions } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
 import { trainWithProgress } from '../training-progress.ts';
-import { VERSION } from '../../util/version.ts';
 import { nonEmptyPath } from '../parsers.ts';
 
 interface DemoFlags extends Omit<ModelFlags, 'model'>, FormatFlags {
@@ -42,10 +41,10 @@ export function register(program: Command): void {
   command.action(async (flags: DemoFlags) => {
     try {
       await runDemo(
-        { out: flags.out, country: flags.country, data: flags.data, download: flags.download, version: VERSION, format: formatSetting(flags) },
+        { out: flags.out, country: flags.country, data: flags.data, download: flags.download, format: formatSetting(flags) },
         {
           openModel: (dir) => openModel({ ...flags, model: dir }, true, { format: formatSetting(flags) }),
-          train: (dir, info, model) => trainWithProgress(dir, info, model, false),
+          train: (run, model) => trainWithProgress(run, model, false),
           progress: (label) => progressReporter(label, 1),
           say: (line) => process.stderr.write(`${line}\n`),
           describeEval,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { writeReport } from '../../report/write-report.ts';
-import { VERSION } from '../../util/version.ts';
+import { reportRuns } from '../../app/report.ts';
 import { nonEmptyPath } from '../parsers.ts';
 
 /** "1 folder", "3 folders". */
@@ -16,7 +15,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'folder for report.md, report.csv, report.json and report.html', nonEmptyPath)
     .option('--json', 'print report.json instead of the list of files')
     .action((runs: string[], flags: { out: string; json?: boolean }) => {
-      const { data, json, files } = writeReport(runs, flags.out, VERSION);
+      const { data, json, files } = reportRuns(runs, flags.out);
       if (flags.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       else {
         process.stdout.write(`${count(data.rows.length, 'result')} from ${count(data.folders.length, 'folder')}; wrote ${files.join(', ')}\n`);

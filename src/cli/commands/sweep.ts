@@ -4,24 +4,25 @@ import { Command, Option } from 'commander';
 import { modelGraphHash, resolveModelSource } from '../../model/index.ts';
 import { checkServer, parseQueueAddress } from '../../queue/connection.ts';
 import { enqueueRuns } from '../../queue/enqueue.ts';
-import { argsRelativeToRuns } from '../../queue/job-args.ts';
+import { requestRelativeToRuns } from '../../queue/job-request.ts';
 import type { TrainJobData } from '../../queue/jobs.ts';
 import { evalFileName } from '../../eval/eval-record.ts';
 import { readRunJson, RESULT_FILE, type RunResult } from '../../train/run-files.ts';
-import { parseEvalConditions, planTrainJob, trainJobArgs } from '../train-job.ts';
+import { parseEvalConditions, planTrainJob } from '../train-job.ts';
+import { trainJobRequest } from '../../app/train-job.ts';
 import { JobRejected } from '../../queue/worker.ts';
 import { integerAtLeast } from '../parsers.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { checkSweepModel, lossesOverSeeds, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
 import { UserError } from '../../util/errors.ts';
 import { checkWritable, makeFolder, removeCreatedFolders } from '../../util/atomic.ts';
-import { newRunInfo, runDefinition, trainingTarget } from '../../train/new-run.ts';
+import { runDefinition, trainingTarget } from '../../train/new-run.ts';
 import { loadInstrumentData, settingFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel } from '../model-options.ts';
 import { trainWithProgress } from '../training-progress.ts';
-import { VERSION } from '../../util/version.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
-import { addTrainingOptions, runFolder, runRequest, type TrainingFlags } from './train.ts';
+import { addTrainingOptions, runRequest, type TrainingFlags } from './train.ts';
+import { runFolder } from '../../app/train-run.ts';
 
 interface SweepFlags extends TrainingFlags, Omit<TargetFlags, 'country' | 'target'> {
   countries: string[];
@@ -75,15 +76,15 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: S
     if (result && conditions.every((c) => fs.existsSync(path.join(run.dir, evalFileName(c, run.definition.instrument.format))))) skipped(run, result, say);
     else {
       // Files the job names (--targets, a --constants file) go relative to --out: workers read them in their --runs.
-      const args = argsRelativeToRuns(
-        trainJobArgs(run.country, run.definition, settingFlags(flags, run.definition.instrument.name), { fallback: flags.fallback, targets: flags.targets, allowPartialTarget: flags.allowPartialTarget }),
+      const request = requestRelativeToRuns(
+        trainJobRequest(run.country, run.definition, settingFlags(flags, run.definition.instrument.name), { fallback: flags.fallback, targets: flags.targets, allowPartialTarget: flags.allowPartialTarget }),
         flags.out,
       );
-      const job = { run: path.basename(run.dir), args, model, eval: conditions };
-      // What a worker will check, checked here first: a job that leaves this process is one a worker takes.
+      const job = { run: path.basename(run.dir), request, model, eval: conditions };
+      // What a worker will check, checked here first (as the JSON it will read): a job that leaves this process is one a worker takes.
       // (The instrument's dataset, if it has one, was read above.)
       try {
-        await planTrainJob(job.run, job, flags.out, async () => {});
+        await planTrainJob(job.run, JSON.parse(JSON.stringify(job)), flags.out, async () => {});
       } catch (error) {
         throw error instanceof JobRejected ? new UserError(error.message) : error;
       }
@@ -126,7 +127,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
       const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget, { commandLine: false });
       return seeds.map((seed) => {
         const seeded = { ...request, search: { ...request.search, seed } };
-        return { country, definition: runDefinition(country, target, seeded), dir: runFolder({ ...flags, seed }, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined };
+        return { country, definition: runDefinition(country, target, seeded), dir: runFolder(flags.out, undefined, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined };
       });
     }),
   );
@@ -145,8 +146,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
           `${label(run, index, plan.length)}: ${resumed ? 'resuming' : 'training into'} ${run.dir}`,
         );
         try {
-          const info = run.state === 'new' ? newRunInfo(run.definition, model, VERSION) : run.stored;
-          return await trainWithProgress(run.dir, info, model, json, { country: run.country });
+          return await trainWithProgress(run, model, json, { country: run.country });
         } catch (error) {
           if (error instanceof TrainingInterrupted) throw new UserError(`${error.message} (${run.dir}): run the same sweep again to continue`, 130);
           throw error;

@@ -1,14 +1,9 @@
 import { Option, type Command } from 'commander';
 import { INIT_KINDS, type SoftPromptConfig } from '../../embedding/index.ts';
-import { loadCulturalBench } from '../../culturalbench/index.ts';
 import { instruments } from '../../instruments/index.ts';
-import { frontObjectives, parseObjectives, runDefinition, runFolderName, runLabel, trainingTarget, newRunInfo, type RunRequest } from '../../train/new-run.ts';
+import { parseObjectives, trainingTarget, type RunRequest } from '../../train/new-run.ts';
 import { checkTrainSettings } from '../../train/check-settings.ts';
-import { runFolderPath, type RunDefinition, type RunInfo } from '../../train/run-files.ts';
-import { planRun, type PlannedRun } from '../../train/run-plan.ts';
-import type { CulturalBenchData } from '../../culturalbench/index.ts';
-import type { LoadedModel } from '../../model/index.ts';
-import { checkWritable } from '../../util/atomic.ts';
+import { planTraining, type TrainRequest } from '../../app/train-run.ts';
 import type { SearchRequest } from '../../train/search-space.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { UserError } from '../../util/errors.ts';
@@ -16,7 +11,6 @@ import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type Ins
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { fractionBelowOne, integerAtLeast, nonEmptyPath } from '../parsers.ts';
 import { trainWithProgress } from '../training-progress.ts';
-import { VERSION } from '../../util/version.ts';
 import { addTargetOptions, targetRequestFromFlags, type TargetFlags } from './targets.ts';
 import { checkInitTextTemplate } from '../../train/init-text.ts';
 import { initSourceOf } from '../../train/init-from.ts';
@@ -84,11 +78,6 @@ export function runRequest(flags: SearchRequest & Omit<SoftPromptConfig, 'initTe
   };
 }
 
-/** The run folder: --name, else `<country>-s<seed>` (`<country>-<instrument>-<format>-s<seed>` naming an instrument other than the default, a format other than classify). */
-export function runFolder(flags: TrainingFlags & { name?: string }, request: RunRequest, target: Parameters<typeof runFolderName>[0]): string {
-  return runFolderPath(flags.out, flags.name ?? runFolderName(target, request.search.seed, runLabel(request.instrument)));
-}
-
 /** A flag the kind of run asked for would ignore is an error, not silence. */
 function checkObjectiveFlags(flags: TrainFlags): void {
   // GDE3 (train-front.ts) stops at the budget or the generation count only.
@@ -100,52 +89,38 @@ function checkObjectiveFlags(flags: TrainFlags): void {
   }
 }
 
-/** A training run checked against its flags and folder, before any model is loaded. */
-export interface PlannedTraining {
-  dir: string;
-  request: RunRequest;
-  definition: RunDefinition;
-  plan: PlannedRun;
-  culturalBench?: CulturalBenchData;
-}
-
-/** Every setting and the run folder, checked before the model is loaded and before anything is written (`train`, and the library's train()). */
-export async function planTraining(flags: TrainFlags, quiet = !!flags.json): Promise<PlannedTraining> {
+/**
+ * The run the flags ask for, checked before any model is loaded (`train`, and the library's train()):
+ * the instrument's dataset is read first where it has one, since its targets come from it.
+ */
+export async function trainRequest(flags: TrainFlags, quiet = !!flags.json): Promise<TrainRequest> {
   if (flags.country === undefined) throw new UserError('train needs --country');
   checkObjectiveFlags(flags);
   const objectiveInstrument = flags.objectives === undefined ? undefined : parseObjectives(flags.objectives, instruments().map((i) => i.name));
   if (objectiveInstrument !== undefined && flags.instrument !== undefined && flags.instrument !== objectiveInstrument) {
     throw new UserError(`--instrument ${flags.instrument} and --objectives ${flags.objectives} name different instruments`);
   }
-  const request = runRequest({ ...flags, instrument: objectiveInstrument ?? flags.instrument });
-  await loadInstrumentData(request.instrument.instrument, flags, quiet);
-  const target = trainingTarget(request.instrument.instrument, targetRequestFromFlags({ ...flags, country: flags.country }, request.instrument.instrument), !!flags.allowPartialTarget);
-  const dir = objectiveInstrument === undefined
-    ? runFolder(flags, request, target)
-    : runFolderPath(flags.out, flags.name ?? runFolderName(target, request.search.seed, `${objectiveInstrument}-culturalbench`));
-  const definition = runDefinition(flags.country, target, request);
-  const culturalBench = objectiveInstrument === undefined ? undefined : await loadCulturalBench({ dataDir: flags.culturalbenchData, localFlag: '--culturalbench-data' });
-  if (objectiveInstrument !== undefined && culturalBench) definition.objectives = frontObjectives(objectiveInstrument, culturalBench, target.country.name, request.search.seed);
-  const plan = planRun({ dir, definition, extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined }, { resume: !!flags.resume });
-  if (plan.state !== 'new' && !plan.stored.objectives !== !definition.objectives) {
-    throw new UserError(`${dir} holds a ${plan.stored.objectives ? 'multi-objective run: resume it with its --objectives' : 'single-objective run: leave out --objectives to resume it'}`);
-  }
-  checkWritable(dir, 'folder');
-  return { dir, request, definition, plan, culturalBench };
+  const run = runRequest({ ...flags, instrument: objectiveInstrument ?? flags.instrument });
+  await loadInstrumentData(run.instrument.instrument, flags, quiet);
+  const target = trainingTarget(run.instrument.instrument, targetRequestFromFlags({ ...flags, country: flags.country }, run.instrument.instrument), !!flags.allowPartialTarget);
+  return {
+    country: flags.country,
+    run,
+    target,
+    out: flags.out,
+    name: flags.name,
+    resume: !!flags.resume,
+    extendBudget: flags.extendBudget,
+    ...(objectiveInstrument !== undefined && { objectives: { instrument: objectiveInstrument, culturalbenchData: flags.culturalbenchData } }),
+  };
 }
 
-/** What run.json records for a planned run on the loaded model: a new run's record, or the stored one. */
-export function plannedRunInfo(planned: PlannedTraining, model: LoadedModel): RunInfo {
-  return planned.plan.state === 'new' ? newRunInfo(planned.definition, model, VERSION) : planned.plan.stored;
-}
-
-export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: string; bestLoss: number }> {
-  const planned = await planTraining(flags);
-  const { dir, request, culturalBench } = planned;
-  const model = await openModel(flags, !!flags.json, { format: request.instrument.format });
+async function trainFromFlags(flags: TrainFlags): Promise<void> {
+  const request = await trainRequest(flags);
+  const run = await planTraining(request);
+  const model = await openModel(flags, !!flags.json, { format: request.run.instrument.format });
   try {
-    const result = await trainWithProgress(dir, plannedRunInfo(planned, model), model, !!flags.json, {}, culturalBench);
-    return { runDir: dir, bestLoss: result.best.loss.value };
+    await trainWithProgress(run, model, !!flags.json);
   } catch (error) {
     if (error instanceof TrainingInterrupted) throw new UserError(error.generation > 0 ? `${error.message}: resume it with --resume` : error.message, 130);
     throw error;

@@ -9,7 +9,8 @@ import { UserError } from '../../util/errors.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { integerAtLeast, millisecondsAtLeast } from '../parsers.ts';
-import { planTrainJob, runTrainJob } from '../train-job.ts';
+import { planTrainJob } from '../train-job.ts';
+import { runTrainJob } from '../../app/train-job.ts';
 import { loadInstrumentData } from '../instrument-options.ts';
 import type { AnyInstrument } from '../../instruments/index.ts';
 

@@ -1,16 +1,17 @@
 import path from 'node:path';
 import { tryLoadCulturalBench, type Availability } from '../culturalbench/index.ts';
 import { EVAL_CONDITIONS, type EvalRecord } from '../eval/eval-record.ts';
-import { evaluateSubject, runSubject } from '../eval/evaluate-run.ts';
 import { CLASSIFY, DEFAULT_INSTRUMENT, instrumentNamed, type FormatSetting } from '../instruments/index.ts';
 import type { LoadedModel } from '../model/index.ts';
-import { writeReport } from '../report/write-report.ts';
+import { demoModelDir } from '../train/demo-model.ts';
+import { exportRun } from '../train/export.ts';
+import { runDefinition, trainingTarget, type RunRequest } from '../train/new-run.ts';
+import { isRunFolder, readRunInfo, type RunResult } from '../train/run-files.ts';
 import { checkWritable } from '../util/atomic.ts';
 import { displayPath } from '../util/display-path.ts';
-import { demoModelDir } from './demo-model.ts';
-import { exportRun } from './export.ts';
-import { newRunInfo, runDefinition, trainingTarget, type RunRequest } from './new-run.ts';
-import { isRunFolder, readRunInfo, type RunInfo, type RunResult } from './run-files.ts';
+import { evaluateRun } from './evaluate-run.ts';
+import { reportRuns } from './report.ts';
+import type { RunToTrain } from './train-run.ts';
 
 export interface DemoOptions {
   out: string;
@@ -18,7 +19,6 @@ export interface DemoOptions {
   /** Local CulturalBench copies; default: the cache, downloading if allowed, else the copy shipped with cultune. */
   data?: string;
   download: boolean;
-  version: string;
   /** How the questions are asked (default classify). */
   format?: FormatSetting;
 }
@@ -26,7 +26,8 @@ export interface DemoOptions {
 /** What the demo needs from the command that runs it: opening the model, training with its progress, and printing. */
 export interface DemoHooks {
   openModel(dir: string): Promise<LoadedModel>;
-  train(dir: string, info: RunInfo, model: LoadedModel): Promise<RunResult>;
+  /** Trains the run with the command's progress (trainRun underneath). */
+  train(run: RunToTrain, model: LoadedModel): Promise<RunResult>;
   progress(label: string): { update(done: number, total?: number): void; stop(): void };
   say(line: string): void;
   /** One line about an eval record (the command's wording). */
@@ -77,15 +78,14 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks): Promise<v
   const culturalBench = await tryLoadCulturalBench({ dataDir: options.data, download: options.download, shippedFallback: true });
   const model = await hooks.openModel(modelDir);
   try {
-    const info = isRunFolder(runDir) ? readRunInfo(runDir) : newRunInfo(runDefinition(options.country, target, request), model, options.version);
-    await hooks.train(runDir, info, model);
+    // A demo folder is the demo's own: one there already is resumed as it was stored.
+    const definition = runDefinition(options.country, target, request);
+    await hooks.train({ dir: runDir, definition, ...(isRunFolder(runDir) ? { state: 'unfinished', stored: readRunInfo(runDir) } : { state: 'new' }) }, model);
     // Eval, as `cultune eval RUN [--baseline none|persona]`: CulturalBench on the country's questions only.
     hooks.say(culturalBench.available ? describeCopy(culturalBench, options.data) : `${culturalBench.reason}; reporting ${request.instrument.instrument.title} alone`);
     for (const condition of EVAL_CONDITIONS) {
       const progress = hooks.progress(`eval ${condition}`);
-      const { record, file } = await evaluateSubject(model, runSubject(runDir, condition), {
-        culturalBench, seed: '0', bootstrap: 1000, version: options.version, onProgress: (done, total) => progress.update(done, total),
-      });
+      const { record, file } = await evaluateRun(model, { runDir, condition, culturalBench, onProgress: (done, total) => progress.update(done, total) });
       progress.stop();
       hooks.say(`eval ${condition}: ${hooks.describeEval(record)}; wrote ${displayPath(file)}`);
     }
@@ -95,6 +95,6 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks): Promise<v
   // The demo model is generated, not from the Hub: its folder name is the base model's name.
   const exported = exportRun(runDir, 'peft', path.join(runDir, 'export-peft'), { baseModel: path.basename(modelDir) });
   hooks.say(`exported: ${exported.files.map(displayPath).join(', ')}`);
-  const report = writeReport([runDir], path.join(options.out, 'report'), options.version);
+  const report = reportRuns([runDir], path.join(options.out, 'report'));
   hooks.say(`report: ${report.files.map(displayPath).join(', ')}`);
 }
