@@ -21,6 +21,7 @@ import type { RunResult } from './train/run-files.ts';
 import { train as trainRun, type TrainCallbacks } from './train/train.ts';
 import { UserError } from './util/errors.ts';
 import { notice } from './util/notices.ts';
+import { readSettings } from './util/settings.ts';
 
 export { setNoticeSink } from './util/notices.ts';
 export { UserError } from './util/errors.ts';
@@ -47,9 +48,9 @@ export interface LoadModelOptions {
   gpuMemory?: number;
 }
 
-/** Loads a model as every command does (model-options.ts). Call `dispose()` on it when done. */
+/** Loads a model as every command does (model-options.ts), with the environment's settings. Call `dispose()` on it when done. */
 export async function loadModel(options: LoadModelOptions): Promise<LoadedModel> {
-  const { model } = await loadModelReporting({ ...options, device: options.device ?? 'cpu' }, {}, { say: notice });
+  const { model } = await loadModelReporting({ ...options, device: options.device ?? 'cpu' }, readSettings(), {}, { say: notice });
   return model;
 }
 
@@ -133,7 +134,7 @@ export interface TrainOutcome {
  * loading and the progress output. Checkpoints every generation in `out/name`.
  */
 export async function train(model: LoadedModel, options: TrainOptions, callbacks: TrainCallbacksOptions = {}): Promise<TrainOutcome> {
-  const planned = await planTraining(trainFlags(options), true);
+  const planned = await planTraining(trainFlags(options), readSettings(), true);
   const result = await trainRun(planned.dir, plannedRunInfo(planned, model), model, { ...callbacks, onNotice: notice }, planned.culturalBench);
   return { runDir: planned.dir, result };
 }
@@ -164,7 +165,7 @@ export interface EvaluateOutcome {
 /** Evaluates a run folder on a loaded model, as `cultune eval RUN --conditions <condition>` does, writing beside the run. */
 export async function evaluate(model: LoadedModel, runDir: string, options: EvaluateOptions = {}): Promise<EvaluateOutcome> {
   const subject = runSubject(runDir, options.condition ?? 'soft');
-  const culturalBench = await tryLoadCulturalBench({ dataDir: options.culturalBenchData, download: options.download });
+  const culturalBench = await tryLoadCulturalBench(readSettings(), { dataDir: options.culturalBenchData, download: options.download });
   return evaluateSubject(model, subject, {
     culturalBench,
     limit: options.limit,

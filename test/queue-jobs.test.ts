@@ -14,6 +14,7 @@ import { REPO } from './helpers/paths.ts';
 import { GLOBAL_OPINION_QA } from '../src/instruments/globalopinionqa/index.ts';
 import { UserError } from '../src/util/errors.ts';
 import { makeTlsFiles, startRedis } from './helpers/redis.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 const MODEL_HASH = 'ab'.repeat(32);
 /** One run as a sweep defines it: VSM 2013 with one respondent variant, its soft prompt and search. */
@@ -39,12 +40,12 @@ describe('queue addresses', () => {
   });
 
   it('takes the password from CULTUNE_REDIS_PASSWORD when the URL has none', () => {
-    expect(parseQueueAddress('redis://alice@db:6379/1', 'q', { CULTUNE_REDIS_PASSWORD: 'p@ss word' })).toEqual({
+    expect(parseQueueAddress('redis://alice@db:6379/1', 'q', readSettings({ CULTUNE_REDIS_PASSWORD: 'p@ss word' }).redisPassword)).toEqual({
       url: 'redis://alice:p%40ss%20word@db:6379/1',
       display: 'redis://alice:***@db:6379/1',
       name: 'q',
     });
-    expect(parseQueueAddress('redis://:inline@db/1', 'q', { CULTUNE_REDIS_PASSWORD: 'other' }).url).toBe('redis://:inline@db/1');
+    expect(parseQueueAddress('redis://:inline@db/1', 'q', readSettings({ CULTUNE_REDIS_PASSWORD: 'other' }).redisPassword).url).toBe('redis://:inline@db/1');
   });
 
   it.each([
@@ -66,7 +67,7 @@ describe('queue addresses', () => {
     await expect(checkServer(parseQueueAddress(wrong.href))).rejects.toThrow(/^cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0: WRONGPASS/);
     const none = new URL(address.url);
     none.password = '';
-    await expect(checkServer(parseQueueAddress(none.href, 'cultune', {}))).rejects.toThrow(/NOAUTH/);
+    await expect(checkServer(parseQueueAddress(none.href, 'cultune'))).rejects.toThrow(/NOAUTH/);
     await expect(checkServer(parseQueueAddress('redis://127.0.0.1:1/0'))).rejects.toThrow(/^cannot use Redis at redis:\/\/127\.0\.0\.1:1\/0: connect ECONNREFUSED/);
   });
 });
@@ -169,7 +170,7 @@ describe('train jobs', () => {
     const read: string[] = [];
     const loadData = async (instrument: typeof GLOBAL_OPINION_QA) => {
       read.push(instrument.name);
-      await instrument.loadData!({ data: GOQA_CSV, download: false });
+      return (await instrument.loadData!({ data: GOQA_CSV, download: false }, readSettings())).data;
     };
     const planned = await planTrainJob('DE-globalopinionqa-s3', goqaJob('DE', 'DE-globalopinionqa-s3'), runs, loadData);
     expect(read).toEqual(['globalopinionqa']);

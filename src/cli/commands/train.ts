@@ -12,6 +12,7 @@ import { checkWritable } from '../../util/atomic.ts';
 import type { SearchRequest } from '../../train/search-space.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { UserError } from '../../util/errors.ts';
+import { readSettings, type Settings } from '../../util/settings.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type InstrumentFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { fractionBelowOne, integerAtLeast, nonEmptyPath } from '../parsers.ts';
@@ -110,7 +111,7 @@ export interface PlannedTraining {
 }
 
 /** Every setting and the run folder, checked before the model is loaded and before anything is written (`train`, and the library's train()). */
-export async function planTraining(flags: TrainFlags, quiet = !!flags.json): Promise<PlannedTraining> {
+export async function planTraining(flags: TrainFlags, settings: Settings, quiet = !!flags.json): Promise<PlannedTraining> {
   if (flags.country === undefined) throw new UserError('train needs --country');
   checkObjectiveFlags(flags);
   const objectiveInstrument = flags.objectives === undefined ? undefined : parseObjectives(flags.objectives, instruments().map((i) => i.name));
@@ -118,13 +119,13 @@ export async function planTraining(flags: TrainFlags, quiet = !!flags.json): Pro
     throw new UserError(`--instrument ${flags.instrument} and --objectives ${flags.objectives} name different instruments`);
   }
   const request = runRequest({ ...flags, instrument: objectiveInstrument ?? flags.instrument });
-  await loadInstrumentData(request.instrument.instrument, flags, quiet);
-  const target = trainingTarget(request.instrument.instrument, targetRequestFromFlags({ ...flags, country: flags.country }, request.instrument.instrument), !!flags.allowPartialTarget);
+  const data = await loadInstrumentData(request.instrument.instrument, flags, settings, quiet);
+  const target = trainingTarget({ instrument: request.instrument.instrument, data }, targetRequestFromFlags({ ...flags, country: flags.country }, request.instrument.instrument), !!flags.allowPartialTarget);
   const dir = objectiveInstrument === undefined
     ? runFolder(flags, request, target)
     : runFolderPath(flags.out, flags.name ?? runFolderName(target, request.search.seed, `${objectiveInstrument}-culturalbench`));
   const definition = runDefinition(flags.country, target, request);
-  const culturalBench = objectiveInstrument === undefined ? undefined : await loadCulturalBench({ dataDir: flags.culturalbenchData, localFlag: '--culturalbench-data' });
+  const culturalBench = objectiveInstrument === undefined ? undefined : await loadCulturalBench(settings, { dataDir: flags.culturalbenchData });
   if (objectiveInstrument !== undefined && culturalBench) definition.objectives = frontObjectives(objectiveInstrument, culturalBench, target.country.name, request.search.seed);
   const plan = planRun({ dir, definition, extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined }, { resume: !!flags.resume });
   if (plan.state !== 'new' && !plan.stored.objectives !== !definition.objectives) {
@@ -140,9 +141,10 @@ export function plannedRunInfo(planned: PlannedTraining, model: LoadedModel): Ru
 }
 
 export async function trainFromFlags(flags: TrainFlags): Promise<{ runDir: string; bestLoss: number }> {
-  const planned = await planTraining(flags);
+  const settings = readSettings();
+  const planned = await planTraining(flags, settings);
   const { dir, request, culturalBench } = planned;
-  const model = await openModel(flags, !!flags.json, { format: request.instrument.format });
+  const model = await openModel(flags, settings, !!flags.json, { format: request.instrument.format });
   try {
     const result = await trainWithProgress(dir, plannedRunInfo(planned, model), model, !!flags.json, {}, culturalBench);
     return { runDir: dir, bestLoss: result.best.loss.value };
