@@ -103,7 +103,7 @@ describe('CulturalBench download cache', () => {
     expect(result.available).toBe(false);
     if (result.available) return;
     expect(result.reason).not.toContain('\n');
-    expect(result.reason).toMatch(/^CulturalBench unavailable \(no usable copy in .*, no --data DIR\): cannot download .*ECONNREFUSED[^;]*; offline\? pass --data with a local copy, or set HF_ENDPOINT to a reachable Hub mirror$/);
+    expect(result.reason).toMatch(/^CulturalBench unavailable \(no usable copy in .*, no --culturalbench-data DIR\): cannot download .*ECONNREFUSED[^;]*; offline\? pass --culturalbench-data with a local copy, or set HF_ENDPOINT to a reachable Hub mirror$/);
     // The advice names the flag of the command at hand (train --objectives takes --culturalbench-data).
     const forTrain = await tryLoadCulturalBench(readSettings(), { cacheDir, baseUrl: deadUrl, localFlag: '--culturalbench-data' });
     expect(forTrain.available ? '' : forTrain.reason).toMatch(/no --culturalbench-data DIR\): .*; offline\? pass --culturalbench-data with a local copy, or set HF_ENDPOINT/);

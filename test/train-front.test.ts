@@ -126,7 +126,7 @@ describe('cultune train --objectives (GDE3 on an instrument and CulturalBench)',
   });
 
   it('eval --front on held-out questions, then the report draws the front in Chromium', () => {
-    const evaluated = runCli(['eval', run('a'), '--front', '--device', 'cpu', '--data', CULTURALBENCH_DATA, '--bootstrap', '200', '--json'], { env });
+    const evaluated = runCli(['eval', run('a'), '--front', '--device', 'cpu', '--culturalbench-data', CULTURALBENCH_DATA, '--bootstrap', '200', '--json'], { env });
     expect(evaluated.stderr).toBe('');
     expect(evaluated.code).toBe(0);
     const record = JSON.parse(read('a', 'front-eval.json'));

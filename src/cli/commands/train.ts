@@ -39,7 +39,7 @@ export interface TrainFlags extends TrainingFlags, TargetFlags {
   resume?: boolean;
   /** `vsm13,culturalbench`: a multi-objective run (GDE3). */
   objectives?: string;
-  /** Local CulturalBench copies for `--objectives` (what `culturalbench --data` takes); default the cache. `--data` is the instrument's dataset. */
+  /** Local CulturalBench copies for `--objectives` (what `culturalbench --culturalbench-data` takes); default the cache. `--data` is the instrument's dataset. */
   culturalbenchData?: string;
   /** --init-from: a PEFT prompt-tuning adapter, cultune export or run folder whose prompt starts the run. */
   initFrom?: string;
