@@ -168,14 +168,15 @@ describe('train jobs', () => {
     const goqa = { ...RUN, instrument: { name: 'globalopinionqa', settings: GLOBAL_OPINION_QA.settings({ metric: 'wasserstein' }), format: { name: 'classify' } } };
     const goqaJob = (country: string, run: string) => job({ run, args: trainJobArgs(country, goqa, { metric: 'wasserstein' }, { fallback: 'none' }) });
     const read: string[] = [];
+    const { data } = await GLOBAL_OPINION_QA.loadData!({ data: GOQA_CSV, download: false }, readSettings());
     const loadData = async (instrument: typeof GLOBAL_OPINION_QA) => {
       read.push(instrument.name);
-      return (await instrument.loadData!({ data: GOQA_CSV, download: false }, readSettings())).data;
+      return data;
     };
     const planned = await planTrainJob('DE-globalopinionqa-s3', goqaJob('DE', 'DE-globalopinionqa-s3'), runs, loadData);
     expect(read).toEqual(['globalopinionqa']);
     expect(planned.run.definition.instrument).toMatchObject({ name: 'globalopinionqa', settings: { metric: 'wasserstein' } });
-    expect(planned.run.definition.target).toEqual(GLOBAL_OPINION_QA.target({ country: 'DE', fallback: 'none' }));
+    expect(planned.run.definition.target).toEqual(GLOBAL_OPINION_QA.target({ country: 'DE', fallback: 'none' }, data));
     let thrown: unknown;
     try {
       await planTrainJob('DE-globalopinionqa-s3', goqaJob('DE', 'DE-globalopinionqa-s3'), runs, async () => {
