@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel, type LlamaModel, type Scorer } from '../src/model/index.ts';
 import { loadCulturalBench, measureEasyThroughput } from '../src/culturalbench/index.ts';
 import { benchModel } from './bench-scoring.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 /**
  * CulturalBench throughput on the tiny model: unconditioned Easy questions, each asked under its
@@ -12,7 +13,7 @@ import { benchModel } from './bench-scoring.ts';
 const SHARED_DATA = path.resolve(fileURLToPath(import.meta.url), '../../../shared/data/culturalbench');
 
 export async function benchCulturalBench(questionCount = 200, rounds = 3): Promise<string> {
-  const data = await loadCulturalBench({ dataDir: SHARED_DATA });
+  const data = await loadCulturalBench(readSettings(), { dataDir: SHARED_DATA });
   const questions = data.easy.slice(0, questionCount);
   const dir = benchModel('tiny');
   const models = [

@@ -1,4 +1,5 @@
 import { answerScale, loadGlobalOpinions, onScale } from '../src/instruments/globalopinionqa/index.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 /**
  * Lists every distinct option set of a GlobalOpinionQA file (the Hub CSV or the per-pair JSON) with
@@ -15,7 +16,7 @@ if (!file) {
   process.stderr.write('usage: node bin/run-ts.js scripts/globalopinionqa-option-sets.ts FILE [--nominal]\n');
   process.exit(2);
 }
-const { questions } = await loadGlobalOpinions({ data: file, download: false });
+const { questions } = await loadGlobalOpinions({ data: file, download: false }, readSettings());
 const counts = new Map<string, number>();
 for (const q of questions) counts.set(JSON.stringify(q.options), (counts.get(JSON.stringify(q.options)) ?? 0) + 1);
 const byKind = new Map<string, number>();

@@ -22,6 +22,7 @@ import type { RunResult } from './train/run-files.ts';
 import type { TrainCallbacks } from './train/train.ts';
 import { UserError } from './util/errors.ts';
 import { notice } from './util/notices.ts';
+import { readSettings } from './util/settings.ts';
 
 export { setNoticeSink } from './util/notices.ts';
 export { UserError } from './util/errors.ts';
@@ -48,9 +49,9 @@ export interface LoadModelOptions {
   gpuMemory?: number;
 }
 
-/** Loads a model as every command does (model-options.ts). Call `dispose()` on it when done. */
+/** Loads a model as every command does (model-options.ts), with the environment's settings. Call `dispose()` on it when done. */
 export async function loadModel(options: LoadModelOptions): Promise<LoadedModel> {
-  const { model } = await loadModelReporting({ ...options, device: options.device ?? 'cpu' }, {}, { say: notice });
+  const { model } = await loadModelReporting({ ...options, device: options.device ?? 'cpu' }, readSettings(), {}, { say: notice });
   return model;
 }
 
@@ -134,7 +135,8 @@ export interface TrainOutcome {
  * loading and the progress output. Checkpoints every generation in `out/name`.
  */
 export async function train(model: LoadedModel, options: TrainOptions, callbacks: TrainCallbacksOptions = {}): Promise<TrainOutcome> {
-  const run = await planTraining(await trainRequest(trainFlags(options), true));
+  const settings = readSettings();
+  const run = await planTraining(await trainRequest(trainFlags(options), settings, true), settings);
   const result = await trainRun(run, model, () => ({ ...callbacks, onNotice: notice }));
   return { runDir: run.dir, result };
 }
@@ -164,7 +166,7 @@ export interface EvaluateOutcome {
 
 /** Evaluates a run folder on a loaded model, as `cultune eval RUN --conditions <condition>` does, writing beside the run. */
 export async function evaluate(model: LoadedModel, runDir: string, options: EvaluateOptions = {}): Promise<EvaluateOutcome> {
-  const culturalBench = await tryLoadCulturalBench({ dataDir: options.culturalBenchData, download: options.download });
+  const culturalBench = await tryLoadCulturalBench(readSettings(), { dataDir: options.culturalBenchData, download: options.download });
   return evaluateRun(model, {
     runDir,
     condition: options.condition ?? 'soft',

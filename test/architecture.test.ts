@@ -16,16 +16,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli', 'index.ts'],
 ];
 
-/**
- * Imports that still run back up (or close a cycle between folders), as "importing file -> imported
- * file". Removed by the app layer / dataset cache; the list may only shrink: an entry that no longer
- * occurs fails the test until it is deleted here.
- */
-const KNOWN_UPWARD: readonly string[] = [
-  // GlobalOpinionQA downloads with CulturalBench's downloader until the dataset cache serves both.
-  'src/instruments/globalopinionqa/dataset.ts -> src/culturalbench/download.ts',
-];
-
 interface Edge {
   from: string;
   to: string;
@@ -146,8 +136,6 @@ describe('the checks themselves', () => {
 
 describe('src/ imports flow downward', () => {
   const edges = importEdges();
-  const known = new Set(KNOWN_UPWARD);
-  const current = edges.filter((edge) => !known.has(label(edge)));
 
   it('reads imports that name real files, in folders the layer table places', () => {
     expect(edges.length).toBeGreaterThan(500);
@@ -157,15 +145,10 @@ describe('src/ imports flow downward', () => {
   });
 
   it('has no import from a higher layer', () => {
-    expect(upwardEdges(current, LAYERS).map(label)).toEqual([]);
+    expect(upwardEdges(edges, LAYERS).map(label)).toEqual([]);
   });
 
   it('has no cycle between folders', () => {
-    expect(unitCycles(current)).toEqual([]);
-  });
-
-  it('still has every import KNOWN_UPWARD lists (delete the ones that are gone)', () => {
-    const present = new Set(edges.map(label));
-    expect(KNOWN_UPWARD.filter((entry) => !present.has(entry))).toEqual([]);
+    expect(unitCycles(edges)).toEqual([]);
   });
 });

@@ -206,22 +206,22 @@ const VSM13_CASES: BadCase[] = [
   { name: 'vsm13 unknown answer reading', args: () => ['vsm13', '--model', ground.model, '--answer', 'mode'], error: /argument 'mode' is invalid/ },
 ];
 
-/** A --data folder with the small Easy/Hard fixtures, one of them replaced by `easy` or `hard`. */
+/** A --culturalbench-data folder with the small Easy/Hard fixtures, one of them replaced by `easy` or `hard`. */
 function cbData(w: Work, replace: { easy?: string | Uint8Array; hard?: string | Uint8Array } = {}): string {
   w.file('cb/CulturalBench-Easy.csv', replace.easy ?? fs.readFileSync(path.join(CB_FIXTURES, 'easy-small.csv')));
   w.file('cb/CulturalBench-Hard.csv', replace.hard ?? fs.readFileSync(path.join(CB_FIXTURES, 'hard-small.csv')));
   return w.path('cb');
 }
-const cb = (...extra: string[]) => (w: Work) => ['culturalbench', '--model', ground.model, '--device', 'cpu', '--data', cbData(w), '--output', w.path('out', 'cb.json'), ...extra];
+const cb = (...extra: string[]) => (w: Work) => ['culturalbench', '--model', ground.model, '--device', 'cpu', '--culturalbench-data', cbData(w), '--output', w.path('out', 'cb.json'), ...extra];
 
 const CULTURALBENCH_CASES: BadCase[] = [
   { name: 'culturalbench soft condition without a prompt', args: cb('--condition', 'soft'), error: /--condition soft needs exactly one of --soft-prompt/ },
   { name: 'culturalbench soft prompt without the soft condition', args: (w) => cb('--soft-prompt', w.file('s.npy', 'x'))(w), error: /need --condition soft/ },
   { name: 'culturalbench cross without personas', args: cb('--cross'), error: /--cross needs --condition persona/ },
-  { name: 'culturalbench --data missing', args: (w) => ['culturalbench', '--model', ground.model, '--data', w.path('nodata'), '--output', w.path('cb.json')], error: /CulturalBench unavailable from .*nodata: .*has no CulturalBench-Easy\.csv/ },
+  { name: 'culturalbench --culturalbench-data missing', args: (w) => ['culturalbench', '--model', ground.model, '--culturalbench-data', w.path('nodata'), '--output', w.path('cb.json')], error: /CulturalBench unavailable from .*nodata: .*has no CulturalBench-Easy\.csv/ },
   // A bad row is set aside, not a failure (test/culturalbench-set-aside.test.ts); an unreadable file is one line.
-  { name: 'culturalbench Easy truncated', args: (w) => ['culturalbench', '--model', ground.model, '--data', cbData(w, { easy: fs.readFileSync(path.join(CB_FIXTURES, 'easy-truncated.csv')) }), '--output', w.path('cb.json')], error: /CulturalBench-Easy\.csv/ },
-  { name: 'culturalbench Easy invalid UTF-8', args: (w) => ['culturalbench', '--model', ground.model, '--data', cbData(w, { easy: Buffer.concat([fs.readFileSync(path.join(CB_FIXTURES, 'easy-small.csv')), Buffer.from([0xc3])]) }), '--output', w.path('cb.json')], error: /CulturalBench-Easy\.csv line \d+: not valid UTF-8/ },
+  { name: 'culturalbench Easy truncated', args: (w) => ['culturalbench', '--model', ground.model, '--culturalbench-data', cbData(w, { easy: fs.readFileSync(path.join(CB_FIXTURES, 'easy-truncated.csv')) }), '--output', w.path('cb.json')], error: /CulturalBench-Easy\.csv/ },
+  { name: 'culturalbench Easy invalid UTF-8', args: (w) => ['culturalbench', '--model', ground.model, '--culturalbench-data', cbData(w, { easy: Buffer.concat([fs.readFileSync(path.join(CB_FIXTURES, 'easy-small.csv')), Buffer.from([0xc3])]) }), '--output', w.path('cb.json')], error: /CulturalBench-Easy\.csv line \d+: not valid UTF-8/ },
   { name: 'culturalbench unknown country', args: cb('--country', 'Atlantis'), error: /Atlantis/ },
   { name: 'culturalbench --output is a folder', args: (w) => [...cb()(w).slice(0, -2), '--output', w.dir], error: /is a folder, not a file/ },
   { name: 'culturalbench soft prompt folder missing', args: (w) => cb('--condition', 'soft', '--soft-prompt-dir', w.path('prompts'))(w), error: /soft prompt folder .*prompts does not exist/ },

@@ -81,7 +81,7 @@ function writersInto(dir: string, input: string, problem: string): (BatchCase & 
     [['report', path.join(dir, 'run'), '--out', path.join(dir, 'report')], /cannot write .*report\/report\.md/],
     [['targets', '--country', 'JP', '--json', path.join(dir, 't.json')], /cannot write .*t\.json/],
     [['vsm13', '--model', ground.model, '--json', path.join(dir, 'v.json')], /cannot write .*v\.json/],
-    [['culturalbench', '--model', ground.model, '--data', path.join(REPO, 'test/fixtures/culturalbench-missing'), '--output', path.join(dir, 'cb.json')], /cannot write .*cb\.json/],
+    [['culturalbench', '--model', ground.model, '--culturalbench-data', path.join(REPO, 'test/fixtures/culturalbench-missing'), '--output', path.join(dir, 'cb.json')], /cannot write .*cb\.json/],
     [['demo', '--out', path.join(dir, 'demo'), '--no-download'], /cannot create the folder .*demo/],
   ];
   return cases.map(([args, error]) => ({ args, watch: dir, error: new RegExp(`${error.source}: ${problem}`) }));
@@ -190,7 +190,7 @@ describe('the prepared-graph cache', () => {
         w.file('cb-cache/CulturalBench-Easy.csv', 'data_idx,question_idx\n');
         return ['culturalbench', '--model', ground.model, '--cache-dir', w.path('cb-cache'), '--no-download', '--output', w.path('cb.json')];
       },
-      error: /cached .*CulturalBench-Easy\.csv is damaged \(sha256 [0-9a-f]{12}\.\.\., expected d37576cadd51\.\.\.\); allow downloads to fetch it again, or pass --data with a local copy/,
+      error: /cached .*CulturalBench-Easy\.csv is damaged \(sha256 [0-9a-f]{12}\.\.\., expected d37576cadd51\.\.\.\); allow downloads to fetch it again, or pass --culturalbench-data with a local copy/,
     });
   });
 });

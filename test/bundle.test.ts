@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BASE_URL_ENV } from '../src/culturalbench/source.ts';
+import { DATASET_URL_ENV } from '../src/util/settings.ts';
 import { runCli } from './helpers/cli.ts';
 import { FIXTURES } from './helpers/paths.ts';
 
@@ -48,7 +48,7 @@ describe('cultune bundle and unpack.sh', () => {
     expect(fs.existsSync(path.join(app, 'test'))).toBe(false);
 
     // The unpacked copy, run by its own node from its own folder, with no network.
-    const env = { HOME: path.join(work, 'home'), CULTUNE_CACHE: path.join(work, 'cache'), PATH: `${dest}:/usr/bin:/bin`, ...(unshare ? {} : { [BASE_URL_ENV]: 'http://127.0.0.1:9' }) };
+    const env = { HOME: path.join(work, 'home'), CULTUNE_CACHE: path.join(work, 'cache'), PATH: `${dest}:/usr/bin:/bin`, ...(unshare ? {} : { [DATASET_URL_ENV.culturalbench]: 'http://127.0.0.1:9' }) };
     const offline = (args: string[], input?: string) => {
       const [command, ...rest] = unshare ? ['unshare', ...unshare, path.join(dest, 'cultune'), ...args] : [path.join(dest, 'cultune'), ...args];
       return spawnSync(command, rest, { cwd: work, env, input, encoding: 'utf8', timeout: 300_000 });

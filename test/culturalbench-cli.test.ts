@@ -21,7 +21,7 @@ describe('cultune culturalbench', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-cb-cli-'));
     dirs.push(dir);
     const output = path.join(dir, 'out.json');
-    const printed = await cultune('--model', MODEL_DIR, '--device', 'cpu', '--data', DATA_DIR, '--condition', 'persona', '--country', 'peru', '--limit', '2', '--output', output, '--bootstrap', '50');
+    const printed = await cultune('--model', MODEL_DIR, '--device', 'cpu', '--culturalbench-data', DATA_DIR, '--condition', 'persona', '--country', 'peru', '--limit', '2', '--output', output, '--bootstrap', '50');
     expect(printed).toMatch(/^group\s+n\s+Easy letter mean \[95% CI\]/);
     expect(printed).toMatch(/^overall\s+2\s/m);
     expect(printed).toMatch(/^region: Latin America\s+2\s/m);
@@ -43,7 +43,7 @@ describe('cultune culturalbench', () => {
     fs.writeFileSync(path.join(dir, 'prompts', 'peru.json'), prompt(1));
     fs.writeFileSync(path.join(dir, 'prompts', 'Japan.json'), prompt(2));
     const output = path.join(dir, 'soft.json');
-    const printed = await cultune('--model', MODEL_DIR, '--device', 'cpu', '--data', DATA_DIR, '--condition', 'soft', '--soft-prompt-dir', path.join(dir, 'prompts'), '--cross', '--country', 'Peru', '--limit', '2', '--output', output, '--json');
+    const printed = await cultune('--model', MODEL_DIR, '--device', 'cpu', '--culturalbench-data', DATA_DIR, '--condition', 'soft', '--soft-prompt-dir', path.join(dir, 'prompts'), '--cross', '--country', 'Peru', '--limit', '2', '--output', output, '--json');
     const report = JSON.parse(printed) as CulturalBenchReport;
     expect(JSON.parse(fs.readFileSync(output, 'utf8'))).toEqual(report);
     expect(report.condition).toMatchObject({ kind: 'soft', placement: 'start' });
@@ -55,6 +55,6 @@ describe('cultune culturalbench', () => {
     await expect(cultune('--model', 'nowhere', '--condition', 'soft')).rejects.toThrow(/--condition soft needs exactly one of --soft-prompt FILE or --soft-prompt-dir DIR/);
     await expect(cultune('--model', 'nowhere', '--soft-prompt', 'x.npy')).rejects.toThrow(/need --condition soft/);
     await expect(cultune('--model', 'nowhere', '--cross')).rejects.toThrow(/--cross needs --condition persona/);
-    await expect(cultune('--model', 'nowhere', '--data', DATA_DIR, '--country', 'Atlantis')).rejects.toThrow(/unknown country "Atlantis"/);
+    await expect(cultune('--model', 'nowhere', '--culturalbench-data', DATA_DIR, '--country', 'Atlantis')).rejects.toThrow(/unknown country "Atlantis"/);
   });
 });

@@ -5,6 +5,7 @@ import { loadCulturalBench, parseEasyCsv, parseHardCsv, regionOf } from '../src/
 import { describeSetAside } from '../src/util/set-aside.ts';
 import { UserError } from '../src/util/errors.ts';
 import { CULTURALBENCH_DATA, SHARED as SHARED_ROOT } from './helpers/paths.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'culturalbench');
 const SHARED = path.join(SHARED_ROOT, 'data', 'culturalbench');
@@ -84,7 +85,7 @@ describe('CulturalBench CSV parsing', () => {
   });
 
   it('loads the repository\'s copy with --data: Easy as published, the Hard slice', async () => {
-    const data = await loadCulturalBench({ dataDir: CULTURALBENCH_DATA });
+    const data = await loadCulturalBench(readSettings(), { dataDir: CULTURALBENCH_DATA });
     // The published file's two questions with repeated options (314 Germany, 671 Spain) are set aside.
     expect(data.easy).toHaveLength(1225);
     expect(data.setAside.map((s) => [s.source, s.id])).toEqual([['CulturalBench-Easy.csv', '314'], ['CulturalBench-Easy.csv', '671']]);
@@ -96,7 +97,7 @@ describe('CulturalBench CSV parsing', () => {
   });
 
   it.skipIf(!fs.existsSync(SHARED))('loads the ../shared copies with --data (the published counts and letter bias)', async () => {
-    const data = await loadCulturalBench({ dataDir: SHARED });
+    const data = await loadCulturalBench(readSettings(), { dataDir: SHARED });
     expect(data.easy).toHaveLength(1225);
     expect(data.setAside.map((s) => [s.source, s.id, s.reason])).toEqual([
       ['CulturalBench-Easy.csv', '314', 'options repeat: A and D are both "i, iii, iv"'],
@@ -115,6 +116,6 @@ describe('CulturalBench CSV parsing', () => {
   });
 
   it('says which file a --data folder lacks', async () => {
-    await expect(loadCulturalBench({ dataDir: FIXTURES })).rejects.toThrow(/has no CulturalBench-Easy\.csv/);
+    await expect(loadCulturalBench(readSettings(), { dataDir: FIXTURES })).rejects.toThrow(/has no CulturalBench-Easy\.csv/);
   });
 });

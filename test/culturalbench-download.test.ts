@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadCulturalBench, tryLoadCulturalBench } from '../src/culturalbench/index.ts';
 import { CULTURALBENCH_DATA } from './helpers/paths.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 const easyBytes = fs.readFileSync(path.join(CULTURALBENCH_DATA, 'CulturalBench-Easy.csv'));
 const hardBytes = fs.readFileSync(path.join(CULTURALBENCH_DATA, 'CulturalBench-Hard.csv'));
@@ -42,14 +43,14 @@ afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
 describe('CulturalBench download cache', () => {
   it('downloads once, then reads the cache', async () => {
-    const first = await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
+    const first = await loadCulturalBench(readSettings(), { cacheDir, baseUrl: `${baseUrl}/good` });
     expect(first.files.map((f) => f.origin)).toEqual(['download', 'download']);
     expect(requests).toEqual(['/good/CulturalBench-Easy.csv', '/good/CulturalBench-Hard.csv']);
     expect(fs.readdirSync(cacheDir).sort()).toEqual(['CulturalBench-Easy.csv', 'CulturalBench-Hard.csv', 'CulturalBench-Hard.csv.sha256']);
     // Hard has no pinned hash: the first download's hash is recorded and later reads are held to it.
     expect(fs.readFileSync(path.join(cacheDir, 'CulturalBench-Hard.csv.sha256'), 'utf8').trim()).toBe(first.files[1].sha256);
 
-    const second = await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
+    const second = await loadCulturalBench(readSettings(), { cacheDir, baseUrl: `${baseUrl}/good` });
     expect(requests).toHaveLength(2);
     expect(second.files.map((f) => f.origin)).toEqual(['cache', 'cache']);
     // 1227 rows, of which two questions repeat an option (set aside).
@@ -58,35 +59,35 @@ describe('CulturalBench download cache', () => {
   });
 
   it('refuses a download whose checksum is wrong and caches nothing', async () => {
-    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/corrupt` })).rejects.toThrow(
+    await expect(loadCulturalBench(readSettings(), { cacheDir, baseUrl: `${baseUrl}/corrupt` })).rejects.toThrow(
       /checksum mismatch for http:\/\/127\.0\.0\.1:\d+\/corrupt\/CulturalBench-Easy\.csv: got sha256 [0-9a-f]{64}, expected d37576ca/,
     );
     expect(fs.readdirSync(cacheDir)).toEqual([]);
   });
 
   it('refuses a truncated download of a file without a pinned hash, naming its line', async () => {
-    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/truncated` })).rejects.toThrow(
+    await expect(loadCulturalBench(readSettings(), { cacheDir, baseUrl: `${baseUrl}/truncated` })).rejects.toThrow(
       /\/truncated\/CulturalBench-Hard\.csv: line \d+: /,
     );
     expect(fs.readdirSync(cacheDir)).toEqual(['CulturalBench-Easy.csv']);
   });
 
   it('reports a server 404 clearly', async () => {
-    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/elsewhere` })).rejects.toThrow(
+    await expect(loadCulturalBench(readSettings(), { cacheDir, baseUrl: `${baseUrl}/elsewhere` })).rejects.toThrow(
       /cannot download http:\/\/127\.0\.0\.1:\d+\/elsewhere\/CulturalBench-Easy\.csv: HTTP 404/,
     );
     expect(fs.readdirSync(cacheDir)).toEqual([]);
   });
 
   it('downloads a cached file again when it changed after its hash was recorded; offline, says so in one line', async () => {
-    await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
+    await loadCulturalBench(readSettings(), { cacheDir, baseUrl: `${baseUrl}/good` });
     const cached = path.join(cacheDir, 'CulturalBench-Hard.csv');
     fs.appendFileSync(cached, 'damage\n');
-    await expect(loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good`, download: false })).rejects.toThrow(
+    await expect(loadCulturalBench(readSettings(), { cacheDir, baseUrl: `${baseUrl}/good`, download: false })).rejects.toThrow(
       /^cached .*CulturalBench-Hard\.csv is damaged \(sha256 [0-9a-f]{12}\.\.\., expected [0-9a-f]{12}\.\.\.\); allow downloads/,
     );
     requests = [];
-    const repaired = await loadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good` });
+    const repaired = await loadCulturalBench(readSettings(), { cacheDir, baseUrl: `${baseUrl}/good` });
     expect(requests).toEqual(['/good/CulturalBench-Hard.csv']);
     expect(repaired.files.map((f) => f.origin)).toEqual(['cache', 'download']);
     expect(fs.readFileSync(cached).equals(hardBytes)).toBe(true);
@@ -98,18 +99,18 @@ describe('CulturalBench download cache', () => {
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
 
-    const result = await tryLoadCulturalBench({ cacheDir, baseUrl: deadUrl });
+    const result = await tryLoadCulturalBench(readSettings(), { cacheDir, baseUrl: deadUrl });
     expect(result.available).toBe(false);
     if (result.available) return;
     expect(result.reason).not.toContain('\n');
-    expect(result.reason).toMatch(/^CulturalBench unavailable \(no usable copy in .*, no --data DIR\): cannot download .*ECONNREFUSED[^;]*; offline\? pass --data with a local copy, or set HF_ENDPOINT to a reachable Hub mirror$/);
+    expect(result.reason).toMatch(/^CulturalBench unavailable \(no usable copy in .*, no --culturalbench-data DIR\): cannot download .*ECONNREFUSED[^;]*; offline\? pass --culturalbench-data with a local copy, or set HF_ENDPOINT to a reachable Hub mirror$/);
     // The advice names the flag of the command at hand (train --objectives takes --culturalbench-data).
-    const forTrain = await tryLoadCulturalBench({ cacheDir, baseUrl: deadUrl, localFlag: '--culturalbench-data' });
+    const forTrain = await tryLoadCulturalBench(readSettings(), { cacheDir, baseUrl: deadUrl, localFlag: '--culturalbench-data' });
     expect(forTrain.available ? '' : forTrain.reason).toMatch(/no --culturalbench-data DIR\): .*; offline\? pass --culturalbench-data with a local copy, or set HF_ENDPOINT/);
   });
 
   it('never touches the network when downloads are off', async () => {
-    const result = await tryLoadCulturalBench({ cacheDir, baseUrl: `${baseUrl}/good`, download: false });
+    const result = await tryLoadCulturalBench(readSettings(), { cacheDir, baseUrl: `${baseUrl}/good`, download: false });
     expect(result).toMatchObject({ available: false });
     expect(requests).toEqual([]);
   });
@@ -119,7 +120,7 @@ describe('CulturalBench download cache', () => {
     process.env.CULTUNE_CACHE = cacheDir;
     process.env.CULTUNE_CULTURALBENCH_URL = `${baseUrl}/good`;
     try {
-      const data = await loadCulturalBench();
+      const data = await loadCulturalBench(readSettings());
       expect(data.files[0].path).toBe(path.join(cacheDir, 'culturalbench', 'CulturalBench-Easy.csv'));
     } finally {
       for (const [key, value] of [['CULTUNE_CACHE', saved.cache], ['CULTUNE_CULTURALBENCH_URL', saved.url]] as const) {

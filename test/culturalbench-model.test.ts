@@ -13,6 +13,7 @@ import { rotate } from '../src/culturalbench/rotation.ts';
 import { loadModel, type LlamaModel } from '../src/model/index.ts';
 import type { Scorer } from '../src/model/types.ts';
 import { CULTURALBENCH_DATA, FIXTURES } from './helpers/paths.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 const MODEL_DIR = path.join(FIXTURES, 'llama-f32');
 const SUBSET = 24;
@@ -23,7 +24,7 @@ let subset: EasyQuestion[];
 
 beforeAll(async () => {
   model = await loadModel(MODEL_DIR, { device: 'cpu' });
-  data = await loadCulturalBench({ dataDir: CULTURALBENCH_DATA });
+  data = await loadCulturalBench(readSettings(), { dataDir: CULTURALBENCH_DATA });
   subset = data.easy.slice(0, SUBSET);
 });
 afterAll(async () => model?.dispose());

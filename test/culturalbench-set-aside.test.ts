@@ -31,7 +31,7 @@ describe('CulturalBench questions that cannot be asked are set aside, never abor
     expect(repeatedOptionIds(path.join(dataDir, 'CulturalBench-Easy.csv'))).toEqual(['314', '671']);
     for (const [country, id] of [['Germany', '314'], ['Spain', '671']]) {
       const output = path.join(tempDir(), 'out.json');
-      const printed = await cultune('--model', MODEL_DIR, '--device', 'cpu', '--data', dataDir, '--country', country, '--limit', '3', '--output', output, '--bootstrap', '20');
+      const printed = await cultune('--model', MODEL_DIR, '--device', 'cpu', '--culturalbench-data', dataDir, '--country', country, '--limit', '3', '--output', output, '--bootstrap', '20');
       expect(printed).toContain('1 item set aside (1 options repeat): listed under "setAside"');
       const report = JSON.parse(fs.readFileSync(output, 'utf8')) as CulturalBenchReport;
       expect(report.setAside.map((s) => [s.id, s.country])).toEqual([[id, country]]);

@@ -15,10 +15,11 @@ import { originalIndex, ROTATIONS } from '../src/culturalbench/rotation.ts';
 import { argmax } from '../src/culturalbench/scoring.ts';
 import { loadModel, type LlamaModel } from '../src/model/index.ts';
 import { CULTURALBENCH_DATA, FIXTURES } from './helpers/paths.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 let data: CulturalBenchData;
 beforeAll(async () => {
-  data = await loadCulturalBench({ dataDir: CULTURALBENCH_DATA });
+  data = await loadCulturalBench(readSettings(), { dataDir: CULTURALBENCH_DATA });
 });
 
 describe('the held-out split', () => {

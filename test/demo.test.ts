@@ -81,7 +81,7 @@ describe('cultune demo', () => {
 
   it('trains, evaluates prompt and baselines on VSM13 and CulturalBench, exports and reports', () => {
     const out = path.join(work, 'out');
-    const demo = runCli(['demo', '--out', out, '--data', CULTURALBENCH], { env });
+    const demo = runCli(['demo', '--out', out, '--culturalbench-data', CULTURALBENCH], { env });
     expect(demo.code, demo.stderr).toBe(0);
     const records = checkOutputs(out, demo.stderr);
     // CulturalBench is restricted to the trained country's questions: count them in the CSV itself.
@@ -96,7 +96,7 @@ describe('cultune demo', () => {
     }
   });
 
-  it('offline with nothing cached and no --data: the copy shipped with cultune, said in one line, and the trade-off in the report', () => {
+  it('offline with nothing cached and no --culturalbench-data: the copy shipped with cultune, said in one line, and the trade-off in the report', () => {
     const out = path.join(work, 'offline');
     const cache = fs.mkdtempSync(path.join(work, 'empty-cache-'));
     const demo = runCli(['demo', '--out', out], { env: { CULTUNE_CACHE: cache, HF_ENDPOINT: 'http://127.0.0.1:9' } });
@@ -134,7 +134,7 @@ describe('cultune demo', () => {
   it('without CulturalBench says so in one line and reports the instrument alone', () => {
     const out = path.join(work, 'out');
     const missing = path.join(work, 'no-data');
-    const demo = runCli(['demo', '--out', out, '--data', missing], { env });
+    const demo = runCli(['demo', '--out', out, '--culturalbench-data', missing], { env });
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stderr.split('\n').filter((l) => l.includes('CulturalBench unavailable'))).toEqual([
       expect.stringMatching(/^CulturalBench unavailable from .*no-data: .*; reporting VSM 2013 alone$/),

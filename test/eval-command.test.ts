@@ -21,7 +21,7 @@ describe('cultune eval', () => {
   it('evaluates a run prompt: six finite dimensions, accuracies in [0, 1]', () => {
     const run = path.join(tmp, 'SA-s1');
     makeRunFolder(run, 'SA');
-    const result = runCli(['eval', run, '--data', CULTURALBENCH, ...QUICK]);
+    const result = runCli(['eval', run, '--culturalbench-data', CULTURALBENCH, ...QUICK]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('VSM 2013 loss');
     const record = readEvalRecord(path.join(run, 'eval-soft.json'));
@@ -56,7 +56,7 @@ describe('cultune eval', () => {
   it("evaluates the persona baseline with --json, and reports the instrument alone without CulturalBench", () => {
     const run = path.join(tmp, 'JP-s1');
     makeRunFolder(run, 'JP');
-    const result = runCli(['eval', run, '--baseline', 'persona', '--json', '--data', path.join(tmp, 'no-such-data'), ...QUICK]);
+    const result = runCli(['eval', run, '--baseline', 'persona', '--json', '--culturalbench-data', path.join(tmp, 'no-such-data'), ...QUICK]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^cultune: CulturalBench unavailable [^\n]*; VSM 2013 only\n$/);
     const printed = JSON.parse(result.stdout);
@@ -67,7 +67,7 @@ describe('cultune eval', () => {
 
   it('writes a baseline without a run folder into --out', () => {
     const out = path.join(tmp, 'baseline-us');
-    const result = runCli(['eval', '--baseline', 'none', '--model', MODEL, '--country', 'US', '--out', out, '--data', path.join(tmp, 'none'), ...QUICK]);
+    const result = runCli(['eval', '--baseline', 'none', '--model', MODEL, '--country', 'US', '--out', out, '--culturalbench-data', path.join(tmp, 'none'), ...QUICK]);
     expect(result.code).toBe(0);
     const record = readEvalRecord(path.join(out, 'eval-none.json'));
     expect(record.run).toBeNull();

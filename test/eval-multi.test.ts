@@ -7,7 +7,7 @@ import { CULTURALBENCH_DATA } from './helpers/paths.ts';
 import { makeRunFolder } from './helpers/run-folder.ts';
 import { tempDirs } from './helpers/temp-dirs.ts';
 
-const QUICK = ['--data', CULTURALBENCH_DATA, '--limit', '3', '--variants', '1', '--bootstrap', '200', '--device', 'cpu', '--no-download'];
+const QUICK = ['--culturalbench-data', CULTURALBENCH_DATA, '--limit', '3', '--variants', '1', '--bootstrap', '200', '--device', 'cpu', '--no-download'];
 /** The line openModel writes once per model load. */
 const LOADS = /on cpu, tree plan/g;
 

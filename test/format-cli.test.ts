@@ -7,7 +7,7 @@ import { CULTURALBENCH_DATA } from './helpers/paths.ts';
 import { cultune } from './helpers/in-process.ts';
 import { planRequestForWork } from '../src/cli/model-options.ts';
 
-const EVAL = ['--data', CULTURALBENCH_DATA, '--limit', '4', '--bootstrap', '20', '--device', 'cpu'];
+const EVAL = ['--culturalbench-data', CULTURALBENCH_DATA, '--limit', '4', '--bootstrap', '20', '--device', 'cpu'];
 
 let ground: Ground;
 beforeAll(() => {

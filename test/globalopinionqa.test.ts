@@ -14,6 +14,7 @@ import {
   parseOpinionPairsJson,
   parsePythonLiteral,
   questionSimilarity,
+  type OpinionData,
   wassersteinOrdinal,
   type OpinionReference,
   type OpinionScores,
@@ -21,6 +22,7 @@ import {
 } from '../src/instruments/globalopinionqa/index.ts';
 import { FakeScorer, type Judge } from './fixtures/culturalbench/fake-model.ts';
 import { REPO, SHARED } from './helpers/paths.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 const SAMPLES = path.join(REPO, 'test/fixtures/globalopinionqa');
 const csvBytes = fs.readFileSync(path.join(SAMPLES, 'global_opinions.csv'));
@@ -67,21 +69,21 @@ describe('reading GlobalOpinionQA', () => {
     it('downloads once, then reads the verified cache; a bad file is never cached', async () => {
       const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-goqa-'));
       try {
-        const first = await loadGlobalOpinions({ download: true, cacheDir, baseUrl: `${baseUrl}/good` });
+        const first = await loadGlobalOpinions({ download: true, cacheDir, baseUrl: `${baseUrl}/good` }, readSettings());
         expect(first.file.origin).toBe('download');
-        const again = await loadGlobalOpinions({ download: false, cacheDir, baseUrl: `${baseUrl}/good` });
+        const again = await loadGlobalOpinions({ download: false, cacheDir, baseUrl: `${baseUrl}/good` }, readSettings());
         expect(again.file.origin).toBe('cache');
         expect(again.questions).toEqual(first.questions);
         expect(requests.filter((r) => r.startsWith('/good'))).toHaveLength(1);
         // The hash recorded at the first download guards the cache.
         fs.appendFileSync(path.join(cacheDir, 'global_opinions.csv'), '\n');
-        await expect(loadGlobalOpinions({ download: false, cacheDir })).rejects.toThrow(/global_opinions\.csv is damaged \(sha256 /);
+        await expect(loadGlobalOpinions({ download: false, cacheDir }, readSettings())).rejects.toThrow(/global_opinions\.csv is damaged \(sha256 /);
 
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'cultune-goqa-'));
-        await expect(loadGlobalOpinions({ download: true, cacheDir: empty, baseUrl: `${baseUrl}/bad` })).rejects.toThrow(/row 2: not a Python literal/);
+        await expect(loadGlobalOpinions({ download: true, cacheDir: empty, baseUrl: `${baseUrl}/bad` }, readSettings())).rejects.toThrow(/row 2: not a Python literal/);
         expect(fs.readdirSync(empty)).toEqual([]);
-        await expect(loadGlobalOpinions({ download: false, cacheDir: empty })).rejects.toThrow(/not cached and downloads are disabled/);
-        await expect(loadGlobalOpinions({ download: true, cacheDir: empty, baseUrl: `${baseUrl}/none` })).rejects.toThrow(/HTTP 404/);
+        await expect(loadGlobalOpinions({ download: false, cacheDir: empty }, readSettings())).rejects.toThrow(/not cached and downloads are disabled/);
+        await expect(loadGlobalOpinions({ download: true, cacheDir: empty, baseUrl: `${baseUrl}/none` }, readSettings())).rejects.toThrow(/HTTP 404/);
       } finally {
         fs.rmSync(cacheDir, { recursive: true, force: true });
       }
@@ -170,8 +172,9 @@ describe('the GlobalOpinionQA metrics', () => {
 });
 
 describe('the globalopinionqa instrument', () => {
+  let data: OpinionData;
   beforeAll(async () => {
-    await GLOBAL_OPINION_QA.loadData?.({ data: path.join(SAMPLES, 'global_opinions.csv'), download: false });
+    ({ data } = await GLOBAL_OPINION_QA.loadData!({ data: path.join(SAMPLES, 'global_opinions.csv'), download: false }, readSettings()));
   });
 
   it("finds a country's label and prefers its national sample", () => {
@@ -186,7 +189,7 @@ describe('the globalopinionqa instrument', () => {
   });
 
   it('skips and counts all-zero reference distributions', () => {
-    const target = GLOBAL_OPINION_QA.target({ country: 'China' });
+    const target = GLOBAL_OPINION_QA.target({ country: 'China' }, data);
     const ref = target.reference as OpinionReference;
     expect(ref.label).toBe('China');
     expect([ref.questions.length, ref.skipped]).toEqual([3, 1]);
@@ -201,7 +204,7 @@ describe('the globalopinionqa instrument', () => {
   const japanFive = () => ({ instrument: GLOBAL_OPINION_QA, settings: GLOBAL_OPINION_QA.settings({ questions: '5' }) });
 
   it("asks Durmus et al.'s default prompt, no respondent sentence, each question in both option orders", () => {
-    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
+    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' }, data);
     const ref = target.reference as OpinionReference;
     const questions = GLOBAL_OPINION_QA.questions(GLOBAL_OPINION_QA.settings({ questions: '2' }), target);
     expect(questions.map((q) => [q.itemId, q.variantId])).toEqual([['0', 'fwd'], ['1', 'fwd'], ['0', 'rev'], ['1', 'rev']]);
@@ -216,7 +219,7 @@ describe('the globalopinionqa instrument', () => {
   it('a reader that always takes the first letter and one that always takes the last give the same distributions and similarity', async () => {
     const first: Judge = (_prompt, answers) => answers.map((_, i) => (i === 0 ? 0 : -30));
     const last: Judge = (_prompt, answers) => answers.map((_, i) => (i === answers.length - 1 ? 0 : -30));
-    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
+    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' }, data);
     const results = [];
     for (const judge of [first, last]) {
       const scorer = new FakeScorer(judge);
@@ -231,7 +234,7 @@ describe('the globalopinionqa instrument', () => {
 
   it("jsd: the mean over questions of 1 - Jensen-Shannon distance between the balanced model distribution and the country's", async () => {
     const scorer = new FakeScorer((_prompt, answers) => answers.map((_, i) => -0.5 * i));
-    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
+    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' }, data);
     const result = await prepareObjective(scorer, japanFive(), target).evaluate();
     const details = result.details as OpinionScores;
     const ref = target.reference as OpinionReference;
@@ -259,7 +262,7 @@ describe('the globalopinionqa instrument', () => {
       return mass;
     };
     const settings = GLOBAL_OPINION_QA.settings({ questions: '5', metric: 'wasserstein' });
-    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
+    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' }, data);
     const result = await prepareObjective(new FakeScorer((_prompt, answers) => answers.map((_, i) => -0.5 * i)), { instrument: GLOBAL_OPINION_QA, settings }, target).evaluate();
     const details = result.details as OpinionScores;
     const ref = target.reference as OpinionReference;
@@ -278,7 +281,7 @@ describe('the globalopinionqa instrument', () => {
     const settings = GLOBAL_OPINION_QA.settings({}, stored);
     expect(settings).toEqual({ metric: 'legacy-keyword', questions: 3, variants: 2 });
     expect(GLOBAL_OPINION_QA.describeSettings(settings).join(' ')).toMatch(/legacy-keyword.*2 respondent variants/);
-    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' });
+    const target = GLOBAL_OPINION_QA.target({ country: 'Japan' }, data);
     const questions = GLOBAL_OPINION_QA.questions(settings, target);
     expect(questions).toHaveLength(2 * 3);
     expect(questions[0].messages[0].content).toMatch(/^You are taking part in a survey on values .*\n\n.*\n\nA\. /s);

@@ -12,7 +12,7 @@ const env = { CULTUNE_CACHE: path.join(FIXTURES, '.cache') };
 const TRAIN = ['--model', MODEL, '--device', 'cpu', '--k', '2', '--dim', '8', '--pop', '4', '--budget', '8', '--seed', '2'];
 /** One respondent variant for the surveys that have them (GlobalOpinionQA asks Durmus et al.'s prompt, in both option orders). */
 const ONE_VARIANT = ['--variants', '1'];
-const EVAL = ['--data', CULTURALBENCH_DATA, '--limit', '4', '--bootstrap', '50', '--device', 'cpu'];
+const EVAL = ['--culturalbench-data', CULTURALBENCH_DATA, '--limit', '4', '--bootstrap', '50', '--device', 'cpu'];
 
 /** Each instrument through the commands a user runs: train, eval (prompt and a baseline), report. */
 const OPINIONS = ['--data', path.join(REPO, 'test/fixtures/globalopinionqa/global_opinions.csv'), '--questions', '3'];

@@ -10,6 +10,7 @@ import { startChatServer } from './helpers/chat-server.ts';
 import { cultune } from './helpers/in-process.ts';
 import { FIXTURES } from './helpers/paths.ts';
 import { tempDirs } from './helpers/temp-dirs.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 const tempDir = tempDirs('program');
 
@@ -77,9 +78,9 @@ describe('proposers', () => {
 
   it('an endpoint is sent the COPRO chat with the key, one request per instruction, and its first lines are kept', async () => {
     const server = await startChatServer((call) => `"Answer as a person from {country} would (${call})."\nextra line`);
-    process.env.CULTUNE_PROPOSER_KEY = 'k-123';
     try {
-      const proposer = endpointProposer({ url: server.url, model: 'm', timeoutMs: 5000, task: 'T' }, undefined);
+      const { proposerKey } = readSettings({ CULTUNE_PROPOSER_KEY: 'k-123' });
+      const proposer = endpointProposer({ url: server.url, model: 'm', timeoutMs: 5000, task: 'T', key: proposerKey }, undefined);
       const attempts = [{ instruction: 'worse {country}', loss: 2.5 }, { instruction: 'better {country}', loss: 1.25 }];
       const got = await proposer.propose({ kind: 'attempts', attempts, count: 2, temperature: 1.4 });
       expect(got).toEqual(['Answer as a person from {country} would (0).', 'Answer as a person from {country} would (1).']);
@@ -93,7 +94,6 @@ describe('proposers', () => {
       expect(user.endsWith('Instruction #1: worse {country}\nResulting loss #1: 2.5000\nInstruction #2: better {country}\nResulting loss #2: 1.2500\n\nProposed instruction:')).toBe(true);
       expect(proposer.state()).toEqual({ kind: 'url', calls: 2 });
     } finally {
-      delete process.env.CULTUNE_PROPOSER_KEY;
       await server.close();
     }
   });

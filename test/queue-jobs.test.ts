@@ -15,6 +15,7 @@ import { REPO } from './helpers/paths.ts';
 import { GLOBAL_OPINION_QA } from '../src/instruments/globalopinionqa/index.ts';
 import { UserError } from '../src/util/errors.ts';
 import { makeTlsFiles, startRedis } from './helpers/redis.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 const MODEL_HASH = 'ab'.repeat(32);
 /** One run as a sweep defines it: VSM 2013 with one respondent variant, its soft prompt and search. */
@@ -40,12 +41,12 @@ describe('queue addresses', () => {
   });
 
   it('takes the password from CULTUNE_REDIS_PASSWORD when the URL has none', () => {
-    expect(parseQueueAddress('redis://alice@db:6379/1', 'q', { CULTUNE_REDIS_PASSWORD: 'p@ss word' })).toEqual({
+    expect(parseQueueAddress('redis://alice@db:6379/1', 'q', readSettings({ CULTUNE_REDIS_PASSWORD: 'p@ss word' }).redisPassword)).toEqual({
       url: 'redis://alice:p%40ss%20word@db:6379/1',
       display: 'redis://alice:***@db:6379/1',
       name: 'q',
     });
-    expect(parseQueueAddress('redis://:inline@db/1', 'q', { CULTUNE_REDIS_PASSWORD: 'other' }).url).toBe('redis://:inline@db/1');
+    expect(parseQueueAddress('redis://:inline@db/1', 'q', readSettings({ CULTUNE_REDIS_PASSWORD: 'other' }).redisPassword).url).toBe('redis://:inline@db/1');
   });
 
   it.each([
@@ -67,7 +68,7 @@ describe('queue addresses', () => {
     await expect(checkServer(parseQueueAddress(wrong.href))).rejects.toThrow(/^cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0: WRONGPASS/);
     const none = new URL(address.url);
     none.password = '';
-    await expect(checkServer(parseQueueAddress(none.href, 'cultune', {}))).rejects.toThrow(/NOAUTH/);
+    await expect(checkServer(parseQueueAddress(none.href, 'cultune'))).rejects.toThrow(/NOAUTH/);
     await expect(checkServer(parseQueueAddress('redis://127.0.0.1:1/0'))).rejects.toThrow(/^cannot use Redis at redis:\/\/127\.0\.0\.1:1\/0: connect ECONNREFUSED/);
   });
 });
@@ -176,14 +177,15 @@ describe('train jobs', () => {
     const goqa = { ...RUN, instrument: { name: 'globalopinionqa', settings: GLOBAL_OPINION_QA.settings({ metric: 'wasserstein' }), format: { name: 'classify' } } };
     const goqaJob = (country: string, run: string) => job({ run, request: trainJobRequest(country, goqa, { metric: 'wasserstein' }, { fallback: 'none' }) });
     const read: string[] = [];
+    const { data } = await GLOBAL_OPINION_QA.loadData!({ data: GOQA_CSV, download: false }, readSettings());
     const loadData = async (instrument: typeof GLOBAL_OPINION_QA) => {
       read.push(instrument.name);
-      await instrument.loadData!({ data: GOQA_CSV, download: false });
+      return data;
     };
     const planned = await planTrainJob('DE-globalopinionqa-s3', goqaJob('DE', 'DE-globalopinionqa-s3'), runs, loadData);
     expect(read).toEqual(['globalopinionqa']);
     expect(planned.run.definition.instrument).toMatchObject({ name: 'globalopinionqa', settings: { metric: 'wasserstein' } });
-    expect(planned.run.definition.target).toEqual(GLOBAL_OPINION_QA.target({ country: 'DE', fallback: 'none' }));
+    expect(planned.run.definition.target).toEqual(GLOBAL_OPINION_QA.target({ country: 'DE', fallback: 'none' }, data));
     let thrown: unknown;
     try {
       await planTrainJob('DE-globalopinionqa-s3', goqaJob('DE', 'DE-globalopinionqa-s3'), runs, async () => {

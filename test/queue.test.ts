@@ -141,7 +141,7 @@ describe('cultune sweep --queue with cultune worker on a real Redis', () => {
     expect(drained.stdout).toBe('removed 0 waiting jobs and 7 finished\n');
   });
 
-  it('a GlobalOpinionQA run goes through the queue too: the worker reads the dataset from --instrument-data, and the run equals the local sweep', async () => {
+  it('a GlobalOpinionQA run goes through the queue too: the worker reads the dataset from --data, and the run equals the local sweep', async () => {
     const url = inject('redisUrl');
     const name = `goqa-${process.pid}`;
     const data = path.join(REPO, 'test/fixtures/globalopinionqa/global_opinions.csv');
@@ -153,7 +153,7 @@ describe('cultune sweep --queue with cultune worker on a real Redis', () => {
     const queued = runCli(['sweep', '--queue', url, '--queue-name', name, '--model', MODEL, ...goqa, '--out', shared, '--json'], { env });
     expect(queued.code, queued.stderr).toBe(0);
     const [run] = fs.readdirSync(alone);
-    const worker = new CliProcess([...workerArgs(url, name, shared), '--instrument-data', data], env);
+    const worker = new CliProcess([...workerArgs(url, name, shared), '--data', data], env);
     await worker.waitFor((e) => e.event === 'completed' && e.job === run);
     worker.child.kill('SIGTERM');
     expect(await worker.exited, worker.stderr).toBe(0);

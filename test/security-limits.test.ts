@@ -14,6 +14,7 @@ import { parseAssignments } from '../src/targets/index.ts';
 import type { SetAsideItem } from '../src/util/set-aside.ts';
 import { makeGround, removeGround, runBadCase, smallTrainArgs, trainBase, Work, type BadCase, type Ground } from './helpers/bad-inputs.ts';
 import { REPO } from './helpers/paths.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 /**
  * Limits and input validation (docs/security.md): one table per class. Limits are checked before the
@@ -304,7 +305,7 @@ describe('data validation', () => {
     expect(() => parseGlobalOpinionsCsv(`question,selections,options,source\n${row('Q', { Britain: 'nan, nan' }, TWO)}`, 'bad.csv')).toThrow(/bad\.csv: no usable question \(row 2: shares do not fit/);
     const work = new Work(ground);
     const latin1 = Buffer.from(`question,selections,options,source\n${row('Caf\u00e9', { Britain: '0.5, 0.5' }, TWO)}`, 'latin1');
-    await expect(loadGlobalOpinions({ data: work.file('opinions.csv', latin1), download: false })).rejects.toThrow(/opinions\.csv is not UTF-8 text/);
+    await expect(loadGlobalOpinions({ data: work.file('opinions.csv', latin1), download: false }, readSettings())).rejects.toThrow(/opinions\.csv is not UTF-8 text/);
   });
 
   describe('GlobalOpinionQA from the cache or a download is decoded strictly', () => {
@@ -321,8 +322,8 @@ describe('data validation', () => {
 
     it('a download that is not UTF-8 is refused in one line, and nothing is cached', async () => {
       const work = new Work(ground);
-      const error = await loadGlobalOpinions({ download: true, cacheDir: work.dir, baseUrl: `${baseUrl}/latin1`, localFlag: '--instrument-data' }).catch((e: Error) => e);
-      expect((error as Error).message).toMatch(/global_opinions\.csv line 2: not valid UTF-8 \(byte \d+\); nothing was cached; pass --instrument-data with a local copy/);
+      const error = await loadGlobalOpinions({ download: true, cacheDir: work.dir, baseUrl: `${baseUrl}/latin1`, localFlag: '--data' }, readSettings()).catch((e: Error) => e);
+      expect((error as Error).message).toMatch(/global_opinions\.csv line 2: not valid UTF-8 \(byte \d+\); nothing was cached; pass --data with a local copy/);
       expect((error as Error).message).not.toContain('\n');
       expect(fs.readdirSync(work.dir)).toEqual([]);
     });
@@ -332,8 +333,8 @@ describe('data validation', () => {
       // As a loose decoder once accepted it: the file with its hash recorded.
       work.file('global_opinions.csv', latin1);
       work.file('global_opinions.csv.sha256', `${createHash('sha256').update(latin1).digest('hex')}\n`);
-      await expect(loadGlobalOpinions({ download: false, cacheDir: work.dir })).rejects.toThrow(/cached .*global_opinions\.csv is damaged \(.*line 2: not valid UTF-8 \(byte \d+\)\); allow downloads/);
-      const loaded = await loadGlobalOpinions({ download: true, cacheDir: work.dir, baseUrl: `${baseUrl}/good` });
+      await expect(loadGlobalOpinions({ download: false, cacheDir: work.dir }, readSettings())).rejects.toThrow(/cached .*global_opinions\.csv is damaged \(.*line 2: not valid UTF-8 \(byte \d+\)\); allow downloads/);
+      const loaded = await loadGlobalOpinions({ download: true, cacheDir: work.dir, baseUrl: `${baseUrl}/good` }, readSettings());
       expect(loaded.file.origin).toBe('download');
       expect(loaded.questions.map((q) => q.question)).toEqual(['Caf\u00e9 good']);
       expect(fs.readFileSync(work.path('global_opinions.csv'))).toEqual(good);

@@ -8,6 +8,7 @@ import { runCli } from './helpers/cli.ts';
 import { killAfterGenerations } from './helpers/kill.ts';
 import { chromium, requireChromium } from './helpers/chromium.ts';
 import { CULTURALBENCH_DATA, FIXTURES } from './helpers/paths.ts';
+import { readSettings } from '../src/util/settings.ts';
 
 const modelDir = path.join(FIXTURES, 'llama-f32');
 const env = { CULTUNE_CACHE: path.join(FIXTURES, '.cache') };
@@ -86,7 +87,7 @@ describe('cultune train --objectives (GDE3 on an instrument and CulturalBench)',
 
   it("run.json stores a 50/50 split of the country's question ids; the split is the seed's", async () => {
     const info = JSON.parse(read('a', 'run.json'));
-    const data = await loadCulturalBench({ dataDir: CULTURALBENCH_DATA });
+    const data = await loadCulturalBench(readSettings(), { dataDir: CULTURALBENCH_DATA });
     const ids = data.easy.filter((q) => q.country === 'Canada').map((q) => q.id).sort((x, y) => x - y);
     const { split } = info.objectives;
     expect(split.country).toBe('Canada');
@@ -125,7 +126,7 @@ describe('cultune train --objectives (GDE3 on an instrument and CulturalBench)',
   });
 
   it('eval --front on held-out questions, then the report draws the front in Chromium', () => {
-    const evaluated = runCli(['eval', run('a'), '--front', '--device', 'cpu', '--data', CULTURALBENCH_DATA, '--bootstrap', '200', '--json'], { env });
+    const evaluated = runCli(['eval', run('a'), '--front', '--device', 'cpu', '--culturalbench-data', CULTURALBENCH_DATA, '--bootstrap', '200', '--json'], { env });
     expect(evaluated.stderr).toBe('');
     expect(evaluated.code).toBe(0);
     const record = JSON.parse(read('a', 'front-eval.json'));

@@ -7,6 +7,7 @@ import { planRun, type PlannedRun } from '../train/run-plan.ts';
 import { train, type TrainCallbacks } from '../train/train.ts';
 import { checkWritable } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import type { Settings } from '../util/settings.ts';
 import { VERSION } from '../util/version.ts';
 
 /** One run as `train` and the library's train() ask for it, its flags read and its target resolved. */
@@ -33,11 +34,11 @@ export function runFolder(out: string, name: string | undefined, run: RunRequest
 }
 
 /** Every setting and the run folder, checked before the model is loaded and before anything is written. */
-export async function planTraining(request: TrainRequest): Promise<RunToTrain> {
+export async function planTraining(request: TrainRequest, settings: Settings): Promise<RunToTrain> {
   const { run, target, objectives } = request;
   const dir = runFolder(request.out, request.name, run, target, objectives && `${objectives.instrument}-culturalbench`);
   const definition = runDefinition(request.country, target, run);
-  const culturalBench = objectives && (await loadCulturalBench({ dataDir: objectives.culturalbenchData, localFlag: '--culturalbench-data' }));
+  const culturalBench = objectives && (await loadCulturalBench(settings, { dataDir: objectives.culturalbenchData, localFlag: '--culturalbench-data' }));
   if (culturalBench) definition.objectives = frontObjectives(objectives!.instrument, culturalBench, target.country.name, run.search.seed);
   const plan = planRun(
     { dir, definition, extendBudget: request.extendBudget, initTextGiven: run.initTemplate !== undefined, holdoutGiven: run.holdout !== undefined },

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_FORMAT, DEFAULT_INSTRUMENT, FORMATS, FORMAT_NAMES, formatSetting, instrumentNamed, instruments, type AnyInstrument, type FormatFlags, type InstrumentSpec, type SettingFlags, type SettingOption } from '../instruments/index.ts';
 import { UserError } from '../util/errors.ts';
+import type { Settings } from '../util/settings.ts';
 import { MAX_NEW_TOKENS } from '../model/request-limits.ts';
 import { integerBetween } from './parsers.ts';
 
@@ -38,9 +39,8 @@ function oneFlag(meanings: { option: SettingOption; owners: string[] }[]): { opt
 
 export interface InstrumentFlags extends FormatFlags {
   instrument?: string;
-  /** A local copy of an instrument's dataset (`--data`, or `--instrument-data` where `--data` is CulturalBench's). */
+  /** `--data`: a local copy of the instrument's dataset (CulturalBench's is `--culturalbench-data`). */
   data?: string;
-  instrumentData?: string;
   download?: boolean;
   [setting: string]: unknown;
 }
@@ -64,16 +64,13 @@ export function addFormatOptions(command: Command): Command {
  * `--instrument NAME`, the format flags and every instrument's settings. No commander defaults: a flag not given keeps
  * the run's stored setting or the instrument's default, so the instrument applies them.
  */
-/** The flag a command takes an instrument's local dataset with. */
-export type DataFlag = '--data' | '--instrument-data';
-
-export function addInstrumentOptions(command: Command, options: { withName?: boolean; dataFlag?: DataFlag } = {}): Command {
+export function addInstrumentOptions(command: Command, options: { withName?: boolean } = {}): Command {
   if (options.withName ?? true) {
     command.addOption(new Option('--instrument <name>', `the survey the loss comes from: ${instruments().map((i) => i.name).join(', ')} (default ${DEFAULT_INSTRUMENT})`));
   }
   const withData = instruments().filter((i) => i.loadData).map((i) => i.name);
   if (withData.length > 0) {
-    command.option(`${options.dataFlag ?? '--data'} <path>`, `local copy of the instrument's dataset (${withData.join(', ')}; default: the cache, downloading if needed)`);
+    command.option('--data <path>', `local copy of the instrument's dataset (${withData.join(', ')}; default: the cache, downloading if needed)`);
     if (!command.options.some((o) => o.long === '--no-download')) command.option('--no-download', "use the cached dataset only");
   }
   addFormatOptions(command);
@@ -104,15 +101,18 @@ export function instrumentFromFlags(flags: InstrumentFlags): InstrumentSpec {
   return { instrument, settings: instrument.settings(settingFlags(flags, instrument.name)), format: formatSetting(flags) };
 }
 
-/** Loads the instrument's dataset where it has one (before its targets are read), saying where it came from unless `quiet`. */
-export async function loadInstrumentData(instrument: AnyInstrument, flags: InstrumentFlags, quiet = false, dataFlag: DataFlag | undefined = '--data'): Promise<void> {
-  // Only the command's own flag for the dataset counts (eval's --data is CulturalBench's).
-  const data = dataFlag === '--instrument-data' ? flags.instrumentData : dataFlag === '--data' ? flags.data : undefined;
+/**
+ * Loads the instrument's dataset where it has one, from `--data` or the dataset cache, saying where it
+ * came from unless `quiet`: the value its targets are read from (undefined for an instrument without
+ * one). `withDataFlag` false: the command has no --data (targets), and the advice names none.
+ */
+export async function loadInstrumentData(instrument: AnyInstrument, flags: Pick<InstrumentFlags, 'data' | 'download'>, settings: Settings, quiet = false, withDataFlag = true): Promise<unknown> {
   if (!instrument.loadData) {
     // A flag the command does not use is an error, never ignored.
-    if (data !== undefined) throw new UserError(`${dataFlag} is the instrument's dataset, and ${instrument.title} has none (it asks its own questions); leave it out`);
-    return;
+    if (flags.data !== undefined) throw new UserError(`--data is the instrument's dataset, and ${instrument.title} has none (it asks its own questions); leave it out`);
+    return undefined;
   }
-  const line = await instrument.loadData({ data, download: flags.download ?? true, localFlag: dataFlag });
-  if (!quiet) process.stderr.write(`cultune: ${line}\n`);
+  const loaded = await instrument.loadData({ data: flags.data, download: flags.download ?? true, localFlag: withDataFlag ? '--data' : undefined }, settings);
+  if (!quiet) process.stderr.write(`cultune: ${loaded.description}\n`);
+  return loaded.data;
 }

@@ -3,6 +3,7 @@ import { UserError, describeError } from '../util/errors.ts';
 import { setNoticeSink } from '../util/notices.ts';
 import { registerCommands } from './commands.ts';
 import { VERSION } from '../util/version.ts';
+import { readSettings } from '../util/settings.ts';
 
 function createProgram(): Command {
   const program = new Command();
@@ -34,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     // Unexpected failures still get one line; CULTUNE_DEBUG=1 shows the stack for bug reports.
     process.stderr.write(`cultune: internal error: ${describeError(error).split('\n')[0]}\n`);
-    if (process.env.CULTUNE_DEBUG) console.error(error);
+    if (readSettings().debug) console.error(error);
     return 70;
   }
 }

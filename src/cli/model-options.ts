@@ -7,6 +7,7 @@ import { DTYPE_CHOICES, parseDtype, parsePlan, type PlanRequest } from '../model
 import type { ComputeDtype } from '../model/half-precision.ts';
 import { integerAtLeast, positiveNumber } from './parsers.ts';
 import { displayPath } from '../util/display-path.ts';
+import { preparedCacheDir, type Settings } from '../util/settings.ts';
 import { progressReporter } from './progress.ts';
 
 /** How the model runs, beside where (--device): plan, precision, TF32, batch memory. */
@@ -94,13 +95,13 @@ export interface LoadReport {
  * Resolves the model (downloading a Hub id's missing files), checks what the work needs of it, and
  * loads it; what it has to tell goes to `report` (the CLI prints it, the library routes it to its notices).
  */
-export async function loadModelReporting(flags: ModelFlags, needs: ModelNeeds, report: LoadReport): Promise<{ model: LoadedModel; name: string }> {
-  const source = await resolveModelSource(flags, { onStart: (missing) => report.onDownloadStart?.(missing), onBytes: (bytes) => report.onDownloadBytes?.(bytes), onEnd: () => report.onDownloadEnd?.() });
+export async function loadModelReporting(flags: ModelFlags, settings: Settings, needs: ModelNeeds, report: LoadReport): Promise<{ model: LoadedModel; name: string }> {
+  const source = await resolveModelSource(flags, settings, { onStart: (missing) => report.onDownloadStart?.(missing), onBytes: (bytes) => report.onDownloadBytes?.(bytes), onEnd: () => report.onDownloadEnd?.() });
   if (source.notice) report.say(source.notice);
   // Checked on config.json before the graph loads: a cap past the context fails only after loading otherwise.
   if (needs.format?.maxNewTokens !== undefined) checkNewTokens(needs.format.maxNewTokens, readModelConfig(source.dir).config.maxPositions);
   const runtime = { ...runtimeOptions(flags), plan: planRequestForWork(flags.plan, needs) };
-  const model = await loadOnDevices(source.dir, { device: flags.device, threads: flags.threads, graphFile: source.graphFile, origin: source.origin, ...runtime });
+  const model = await loadOnDevices(source.dir, { device: flags.device, threads: flags.threads, graphFile: source.graphFile, origin: source.origin, cacheDir: preparedCacheDir(settings), ...runtime });
   if (model.notice) report.say(model.notice);
   const name = source.origin ? `${source.origin.repoId}@${source.origin.commit.slice(0, 12)}` : displayPath(flags.model);
   return { model, name };
@@ -110,11 +111,11 @@ export async function loadModelReporting(flags: ModelFlags, needs: ModelNeeds, r
  * The one model opener: downloads a Hub id's files first (with a progress bar), loads the model and
  * tells the user, on stderr, which provider and plan run it (and why, after a fallback).
  */
-export async function openModel(flags: ModelFlags, quiet = false, needs: ModelNeeds = {}): Promise<LoadedModel> {
+export async function openModel(flags: ModelFlags, settings: Settings, quiet = false, needs: ModelNeeds = {}): Promise<LoadedModel> {
   const bar = progressReporter(`downloading ${flags.model} (MB)`);
   let done = 0;
   let total = 0;
-  const { model, name } = await loadModelReporting(flags, needs, {
+  const { model, name } = await loadModelReporting(flags, settings, needs, {
     say: (line) => process.stderr.write(`cultune: ${line}\n`),
     onDownloadStart: (missing) => {
       total = missing.bytes;

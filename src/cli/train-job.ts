@@ -90,12 +90,12 @@ export function parseEvalConditions(values: readonly string[], what: string): Ev
   return [...new Set(values as EvalCondition[])];
 }
 
-/** Reads the dataset an instrument takes its targets from (once per process: the caller may cache it). */
-export type InstrumentDataLoader = (instrument: AnyInstrument) => Promise<void>;
+/** The dataset an instrument takes its targets from (read once per process: the caller may cache it). */
+export type InstrumentDataLoader = (instrument: AnyInstrument) => Promise<unknown>;
 
 /**
  * Checks a job as `sweep` checks its flags; every problem is JobRejected (fails once, not retried). An
- * instrument whose targets come from a dataset (GlobalOpinionQA) has it read by `loadData` first.
+ * instrument whose targets come from a dataset (GlobalOpinionQA) has it read by `loadData` first, and its targets read from it.
  */
 export async function planTrainJob(id: string, data: unknown, runs: string, loadData: InstrumentDataLoader): Promise<PlannedJob> {
   try {
@@ -110,10 +110,10 @@ export async function planTrainJob(id: string, data: unknown, runs: string, load
     const flags = jobFlags(id, checked.values, files);
     const request = withoutFileContents(id, files, () => runRequest(flags));
     const instrument = request.instrument.instrument;
-    if (instrument.loadData) await loadData(instrument);
+    const instrumentData = instrument.loadData ? await loadData(instrument) : undefined;
     parseStrategy(request.search.strategy as Strategy);
     const target = withoutFileContents(id, files, () =>
-      trainingTarget(instrument, targetRequestFromFlags(flags, instrument), !!flags.allowPartialTarget, { commandLine: false }),
+      trainingTarget({ instrument, data: instrumentData }, targetRequestFromFlags(flags, instrument), !!flags.allowPartialTarget, { commandLine: false }),
     );
     const dir = path.join(runs, runFolderName(target, request.search.seed, runLabel(request.instrument)));
     if (path.basename(dir) !== job.run) throw new UserError(`job ${id}: its request trains into ${path.basename(dir)}, not ${job.run}`);

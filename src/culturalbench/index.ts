@@ -1,8 +1,8 @@
 /** CulturalBench (Chiu et al. 2024): loading, Easy/Hard scoring under rotations, conditions, reports. */
 export type { CulturalBenchData, DataFileInfo, EasyQuestion, HardQuestion, HardStatement } from './types.ts';
 export { parseEasyCsv, parseHardCsv } from './parse.ts';
-export { loadCulturalBench, tryLoadCulturalBench, resolveBaseUrl, resolveCacheDir, type Availability, type LoadOptions } from './load.ts';
-export { defaultBaseUrl, EASY_FILE, HARD_FILE, HUB_REVISION } from './source.ts';
+export { culturalBenchCacheDir, loadCulturalBench, tryLoadCulturalBench, type Availability, type LoadOptions } from './load.ts';
+export { CULTURALBENCH, EASY_FILE, HARD_FILE, HUB_REVISION } from './source.ts';
 export { regionOf } from './regions.ts';
 export { personaFor, type Condition, type SoftPromptSet } from './conditions.ts';
 export { softPromptsFromDirectory, matchCountry, type SoftPromptReader } from './soft-prompts.ts';

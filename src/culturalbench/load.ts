@@ -4,24 +4,18 @@ import { fileURLToPath } from 'node:url';
 import { UserError, describeError } from '../util/errors.ts';
 import { fileSystemError } from '../util/fs-errors.ts';
 import { decodeUtf8 } from '../util/text-file.ts';
-import { ensureCachedFile, sha256Hex } from './download.ts';
+import { datasetAccess, datasetCacheDir, ensureCachedFile, sha256Hex, type DatasetOverrides } from '../model/hub/dataset-file.ts';
 import { parseEasyCsv, parseHardCsv } from './parse.ts';
-import { BASE_URL_ENV, defaultBaseUrl, EASY_FILE, HARD_FILE, type DatasetFile } from './source.ts';
+import { CULTURALBENCH, EASY_FILE, HARD_FILE, type BenchFile } from './source.ts';
 import type { CulturalBenchData, DataFileInfo } from './types.ts';
-import { cacheRoot } from '../util/cache-dir.ts';
-import { hubOffline } from '../util/hub-env.ts';
 import { displayPath } from '../util/display-path.ts';
+import type { Settings } from '../util/settings.ts';
 
-export interface LoadOptions {
+/** `cacheDir` overrides <cache root>/culturalbench; `baseUrl` overrides $CULTUNE_CULTURALBENCH_URL and the pinned Hub revision. */
+export interface LoadOptions extends DatasetOverrides {
   /** A folder with local copies; when given, the cache and the network are not used. */
   dataDir?: string;
-  /** Overrides $CULTUNE_CACHE/culturalbench and ~/.cache/cultune/culturalbench. */
-  cacheDir?: string;
-  /** Overrides $CULTUNE_CULTURALBENCH_URL and the pinned Hub revision. */
-  baseUrl?: string;
-  /** false: never download (default true; $HF_HUB_OFFLINE=1 forbids it too). */
-  download?: boolean;
-  /** The command's flag for a local copy, named in the advice when the cache cannot be filled (default --data). */
+  /** The command's flag for a local copy, named in the advice when the cache cannot be filled (default --culturalbench-data). */
   localFlag?: string;
   /**
    * tryLoadCulturalBench only: without `dataDir`, where the cache has no copy and none can be downloaded,
@@ -42,16 +36,10 @@ export type Availability =
   | { available: true; data: CulturalBenchData; shippedBecause?: string }
   | { available: false; reason: string };
 
-export function resolveCacheDir(option?: string): string {
-  if (option) return path.resolve(option);
-  return path.join(cacheRoot(), 'culturalbench');
-}
+/** The default local-copy flag: CulturalBench's, on every command that reads it. */
+const LOCAL_FLAG = '--culturalbench-data';
 
-export function resolveBaseUrl(option?: string): string {
-  return option || process.env[BASE_URL_ENV] || defaultBaseUrl();
-}
-
-function readLocalFile<T>(dataDir: string, file: DatasetFile, parse: (text: string, source: string) => T): { info: DataFileInfo; content: T } {
+function readLocalFile<T>(dataDir: string, file: BenchFile, parse: (text: string, source: string) => T): { info: DataFileInfo; content: T } {
   const found = file.localNames.map((name) => path.join(dataDir, name)).find((p) => fs.existsSync(p));
   if (!found) throw new UserError(`${dataDir} has no ${file.localNames.join(' or ')}`);
   let bytes: Buffer;
@@ -64,22 +52,21 @@ function readLocalFile<T>(dataDir: string, file: DatasetFile, parse: (text: stri
 }
 
 /** One file from `dataDir`, or from the cache (downloading it if missing). */
-async function loadFile<T>(file: DatasetFile, parse: (text: string, source: string) => T, options: LoadOptions): Promise<{ info: DataFileInfo; content: T }> {
+async function loadFile<T>(file: BenchFile, parse: (text: string, source: string) => T, settings: Settings, options: LoadOptions): Promise<{ info: DataFileInfo; content: T }> {
   if (options.dataDir) return readLocalFile(path.resolve(options.dataDir), file, parse);
-  const cached = await ensureCachedFile(file, {
-    cacheDir: resolveCacheDir(options.cacheDir),
-    baseUrl: resolveBaseUrl(options.baseUrl),
-    download: (options.download ?? true) && !hubOffline(),
-    parse,
-    localFlag: options.localFlag ?? '--data',
-  });
+  const cached = await ensureCachedFile(file, { ...datasetAccess(CULTURALBENCH, settings, options), parse, localFlag: options.localFlag ?? LOCAL_FLAG });
   return { info: { kind: file.kind, path: cached.path, sha256: cached.sha256, origin: cached.origin }, content: cached.content };
 }
 
+/** CulturalBench's folder in the dataset cache (`cacheDir` overrides it). */
+export function culturalBenchCacheDir(settings: Pick<Settings, 'cacheRoot'>, cacheDir?: string): string {
+  return datasetCacheDir(CULTURALBENCH, settings, cacheDir);
+}
+
 /** Loads Easy and Hard from `dataDir`, or from the cache (downloading what is missing). */
-export async function loadCulturalBench(options: LoadOptions = {}): Promise<CulturalBenchData> {
-  const easy = await loadFile(EASY_FILE, parseEasyCsv, options);
-  const hard = await loadFile(HARD_FILE, parseHardCsv, options);
+export async function loadCulturalBench(settings: Settings, options: LoadOptions = {}): Promise<CulturalBenchData> {
+  const easy = await loadFile(EASY_FILE, parseEasyCsv, settings, options);
+  const hard = await loadFile(HARD_FILE, parseHardCsv, settings, options);
   return {
     easy: easy.content.questions,
     hard: hard.content.questions,
@@ -93,16 +80,16 @@ export async function loadCulturalBench(options: LoadOptions = {}): Promise<Cult
  * for a missing or bad dataset, returns one line saying why it is unavailable instead (or, with
  * `shippedFallback`, the copy shipped with cultune).
  */
-export async function tryLoadCulturalBench(options: LoadOptions = {}): Promise<Availability> {
+export async function tryLoadCulturalBench(settings: Settings, options: LoadOptions = {}): Promise<Availability> {
   try {
-    return { available: true, data: await loadCulturalBench(options) };
+    return { available: true, data: await loadCulturalBench(settings, options) };
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     if (options.shippedFallback && !options.dataDir) {
-      const shipped = await tryLoadCulturalBench({ dataDir: SHIPPED_DATA_DIR });
+      const shipped = await tryLoadCulturalBench(settings, { dataDir: SHIPPED_DATA_DIR });
       return shipped.available ? { ...shipped, shippedBecause: describeError(error) } : shipped;
     }
-    const where = options.dataDir ? `from ${options.dataDir}` : `(no usable copy in ${displayPath(resolveCacheDir(options.cacheDir))}, no ${options.localFlag ?? '--data'} DIR)`;
+    const where = options.dataDir ? `from ${options.dataDir}` : `(no usable copy in ${displayPath(culturalBenchCacheDir(settings, options.cacheDir))}, no ${options.localFlag ?? LOCAL_FLAG} DIR)`;
     return { available: false, reason: `CulturalBench unavailable ${where}: ${describeError(error)}` };
   }
 }

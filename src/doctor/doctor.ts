@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { resolveCacheDir } from '../culturalbench/load.ts';
+import { culturalBenchCacheDir } from '../culturalbench/load.ts';
 import {
   CUDA_DRIVER, VULKAN_LOADER, cudaProblem, cudaProviderFilesProblem, libraryProblem, onnxruntimeBinaryDir, onnxruntimeVersion, probeGraph,
   providerFailure, webGpuProblem,
 } from '../model/providers.ts';
-import { cacheRoot } from '../util/cache-dir.ts';
+import { preparedCacheDir, REPORTED_ENVIRONMENT, type Settings } from '../util/settings.ts';
 
 /**
  * What `cultune doctor` reports: whether each execution provider really loads and computes here
@@ -46,7 +46,6 @@ const CUDA_LIBRARIES = [
   { name: 'libcudnn.so.9', role: 'cuDNN 9' },
 ];
 
-const ENVIRONMENT = ['LD_LIBRARY_PATH', 'CUDA_VISIBLE_DEVICES', 'CULTUNE_CACHE', 'XDG_CACHE_HOME', 'VK_ICD_FILENAMES'];
 
 async function runsProbe(provider: ort.InferenceSession.ExecutionProviderConfig): Promise<void> {
   const { graph, input, expected } = probeGraph();
@@ -99,7 +98,7 @@ function listGpus(): string[] {
   return found;
 }
 
-export async function diagnose(version: string): Promise<Diagnosis> {
+export async function diagnose(version: string, settings: Settings): Promise<Diagnosis> {
   const binaryDir = onnxruntimeBinaryDir();
   const cpus = os.cpus();
   const backends = ort.listSupportedBackends().map((b) => `${b.name}${b.bundled ? '' : ' (not bundled)'}`);
@@ -108,7 +107,6 @@ export async function diagnose(version: string): Promise<Diagnosis> {
     await checkProvider('cuda', () => cudaProviderFilesProblem(binaryDir), () => cudaProblem(binaryDir)),
     await checkProvider('webgpu', webGpuProblem, () => undefined),
   ];
-  const root = cacheRoot();
   return {
     cultune: version,
     node: process.version,
@@ -123,11 +121,11 @@ export async function diagnose(version: string): Promise<Diagnosis> {
       ...CUDA_LIBRARIES,
       { name: VULKAN_LOADER, role: 'Vulkan loader, for WebGPU' },
     ].map((library) => ({ ...library, problem: libraryProblem(library.name) })),
-    environment: Object.fromEntries(ENVIRONMENT.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+    environment: settings.reported,
     caches: [
-      { name: 'cache root', dir: root },
-      { name: 'prepared graphs', dir: path.join(root, 'prepared') },
-      { name: 'CulturalBench', dir: resolveCacheDir() },
+      { name: 'cache root', dir: settings.cacheRoot },
+      { name: 'prepared graphs', dir: preparedCacheDir(settings) },
+      { name: 'CulturalBench', dir: culturalBenchCacheDir(settings) },
     ].map((cache) => ({ ...cache, present: fs.existsSync(cache.dir) })),
   };
 }
@@ -147,7 +145,7 @@ export function diagnosisLines(d: Diagnosis, showPath: (file: string) => string)
     'libraries',
     ...d.libraries.map((l) => `  ${l.name.padEnd(20)}${l.problem === undefined ? 'found' : l.problem.endsWith('not found') ? 'not found' : l.problem} (${l.role})`),
     'environment',
-    ...(Object.keys(d.environment).length ? Object.entries(d.environment).map(([k, v]) => `  ${k}=${v}`) : ['  (none of ' + ENVIRONMENT.join(', ') + ' set)']),
+    ...(Object.keys(d.environment).length ? Object.entries(d.environment).map(([k, v]) => `  ${k}=${v}`) : ['  (none of ' + REPORTED_ENVIRONMENT.join(', ') + ' set)']),
     'caches',
     ...d.caches.map((c) => `  ${c.name.padEnd(16)}${showPath(c.dir)}${c.present ? '' : ' (not created yet)'}`),
   ];

@@ -1,5 +1,5 @@
 // The instrument seam: the contract, the survey plumbing, the one request builder, conditioning, the objective and the registry.
-export type { AnyInstrument, DataSource, Instrument, InstrumentLoss, InstrumentResult, NamedScores, ScoreBreakdown, ScoreUnit, ScoreUnits, ScoreColumn, SettingFlags, SettingOption, SurveyQuestion } from './types.ts';
+export type { AnyInstrument, DataSource, Instrument, LoadedData, InstrumentLoss, InstrumentResult, NamedScores, ScoreBreakdown, ScoreUnit, ScoreUnits, ScoreColumn, SettingFlags, SettingOption, SurveyQuestion } from './types.ts';
 export { buildScoreRequest, continuationText, IndistinctAnswersError } from './requests.ts';
 export {
   COUNTRY_SLOT,

@@ -15,6 +15,8 @@ export interface InstrumentSpec {
   settings: object;
   /** How questions are put and answers read (formats.ts); absent is classify. */
   format?: FormatSetting;
+  /** The instrument's dataset where it has one (`loadData`), loaded once by the caller; never recorded. */
+  data?: unknown;
 }
 
 /** Scores of one evaluation, before any target: the instrument's own record and its named scores. */

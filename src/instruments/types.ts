@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../model/types.ts';
 import type { ReferenceTable, Target, TargetRequest } from '../targets/index.ts';
+import type { Settings as EnvironmentSettings } from '../util/settings.ts';
 
 /** One question as one simulated respondent sees it. */
 export interface SurveyQuestion {
@@ -102,12 +103,18 @@ export interface SettingOption {
   defaultText?: string;
 }
 
-/** Where an instrument's dataset comes from: `--data` (a local copy), or the cache, downloading unless `download` is false. */
+/** Where an instrument's dataset comes from: `--data` (a local copy), or the dataset cache, downloading unless `download` is false. */
 export interface DataSource {
   data?: string;
   download: boolean;
   /** The command's flag for a local copy, named in the advice when the cache cannot be filled; none where it has none. */
   localFlag?: string;
+}
+
+/** An instrument's dataset as its caller loaded it (once), and a line saying where it came from. */
+export interface LoadedData<Data> {
+  data: Data;
+  description: string;
 }
 
 /**
@@ -129,7 +136,7 @@ export type SettingFlags = Readonly<Record<string, string | undefined>>;
  * its columns are shown. It never calls the model: the objective (objective.ts) builds the requests,
  * scores them, and hands back the distributions.
  */
-export interface Instrument<Settings extends object = object, Scores = unknown> {
+export interface Instrument<Settings extends object = object, Scores = unknown, Data = unknown> {
   /** The name `--instrument` takes and records carry. */
   readonly name: string;
   /** The name in prose and table headings ("VSM 2013"). */
@@ -150,10 +157,10 @@ export interface Instrument<Settings extends object = object, Scores = unknown> 
   /** Where targets come from; absent when the target is not a row of named values. */
   readonly table?: ReferenceTable;
   /**
-   * For instruments whose targets come from a dataset: loads it (a local copy, else the cache,
-   * downloading once) before `target` is called; returns a line saying where it came from.
+   * For instruments whose targets come from a dataset: loads it (a local copy, else the dataset cache,
+   * downloading once), for the caller to hand to `target`.
    */
-  loadData?(source: DataSource): Promise<string>;
+  loadData?(source: DataSource, environment: EnvironmentSettings): Promise<LoadedData<Data>>;
   /** Settings from flags; flags not given keep `base`'s value (a run's stored settings), else the default. Plain JSON. */
   settings(flags: SettingFlags, base?: Settings): Settings;
   /**
@@ -162,8 +169,8 @@ export interface Instrument<Settings extends object = object, Scores = unknown> 
    * against. Absent: the settings themselves.
    */
   askedSettings?(settings: Settings): object;
-  /** The target of one place; a place the instrument has nothing for is a UserError. */
-  target(request: TargetRequest): Target;
+  /** The target of one place, from `data` where the instrument has a dataset (loadData); a place the instrument has nothing for is a UserError. */
+  target(request: TargetRequest, data?: Data): Target;
   /**
    * Per item, the answer value the target's people give most, where the target says it (MultiTP: the
    * side a country's preference favours). MIPROv2's demonstrations are these labels; an instrument
@@ -188,4 +195,4 @@ export interface Instrument<Settings extends object = object, Scores = unknown> 
 
 /** Any instrument, as the registry and the generic layers hold them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyInstrument = Instrument<any, any>;
+export type AnyInstrument = Instrument<any, any, any>;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import type { Settings } from '../util/settings.ts';
 import type { DownloadProgress } from './hub/hub-model.ts';
 
 /** What the user named with --model and its companions. */
@@ -52,7 +53,7 @@ function graphFileSource(choice: ModelChoice): ModelSource {
  * A folder that exists is used as it is; otherwise a Hub id is downloaded into the Hub cache (or found
  * there). The Hub client is loaded only then, so commands on local folders start as fast as before.
  */
-export async function resolveModelSource(choice: ModelChoice, progress?: DownloadProgress): Promise<ModelSource> {
+export async function resolveModelSource(choice: ModelChoice, settings: Pick<Settings, 'hub' | 'cacheRoot'>, progress?: DownloadProgress): Promise<ModelSource> {
   if (fs.existsSync(choice.model) && fs.statSync(choice.model).isFile()) return graphFileSource(choice);
   if (fs.existsSync(choice.model)) {
     const hubOnly = [choice.revision !== undefined && '--revision', choice.modelVariant !== undefined && '--model-variant'].filter(Boolean);
@@ -63,6 +64,6 @@ export async function resolveModelSource(choice: ModelChoice, progress?: Downloa
     throw new UserError(`model folder ${choice.model} does not exist (pass --model DIR with an ONNX export, or a Hub id such as onnx-community/SmolLM2-135M-Instruct)`);
   }
   const [{ fetchHubModel }, { hubSettings }] = await Promise.all([import('./hub/hub-model.ts'), import('./hub/hub-settings.ts')]);
-  const model = await fetchHubModel({ repoId: choice.model, revision: choice.revision, variant: choice.modelVariant, modelFile: choice.modelFile }, hubSettings(), progress);
+  const model = await fetchHubModel({ repoId: choice.model, revision: choice.revision, variant: choice.modelVariant, modelFile: choice.modelFile }, hubSettings(settings), progress);
   return { dir: model.dir, graphFile: model.graphFile, origin: { repoId: model.repoId, commit: model.commit }, notice: model.notice };
 }

@@ -9,9 +9,9 @@ import { ExternalDataLayout, byteLength, checkExternalData, externalDataLocation
 import { writeFilesAtomic, type FileData } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { displayPath } from '../util/display-path.ts';
+import { preparedCacheDir, readSettings } from '../util/settings.ts';
 import { fileSystemError } from '../util/fs-errors.ts';
 import { notice } from '../util/notices.ts';
-import { cacheRoot } from '../util/cache-dir.ts';
 
 /** Bumped whenever prepareGraph's output (or the cache entry's layout) changes, so stale entries are not reused. */
 const PREPARE_VERSION = 9;
@@ -47,6 +47,10 @@ export interface PreparedModel {
 }
 
 export interface PrepareOptions {
+  /**
+   * The cache's folder: commands pass their settings' (`<cache root>/prepared`); a caller that passes
+   * none (a script, a test loading a model directly) gets the environment's.
+   */
   cacheDir?: string;
   /** The plan the graph serves (default tree). */
   plan?: PlanName;
@@ -130,7 +134,7 @@ function renameExternalData(model: ModelProto, renames: Record<string, string>):
  * a damaged one (a truncated graph, an edited facts.json) is rebuilt, with a notice.
  */
 export function loadPreparedModel(graphPath: string, options: PrepareOptions = {}): PreparedModel {
-  const { cacheDir = path.join(cacheRoot(), 'prepared'), plan = 'tree' } = options;
+  const { cacheDir = preparedCacheDir(readSettings()), plan = 'tree' } = options;
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(graphPath);

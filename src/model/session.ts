@@ -25,6 +25,8 @@ export interface SessionSettings {
 // command line when its environment is first made; the C++ regex recurses per character, so a command
 // line of some 30,000 characters (a long --init-text) overflowed the stack and killed the process
 // (SIGSEGV, exit 139). onnxruntime reads the variable when the first session is made, after this runs.
+// A write, not a setting: onnxruntime-node offers no call that turns telemetry off, so the process's
+// environment is the one channel to the native library (util/settings.ts reads; only these two write).
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 
 /** A prepared graph and the folder its external data paths are relative to. */

@@ -25,10 +25,11 @@ export function redactUrl(url: URL): string {
 
 /**
  * Checks a `--queue` URL and `--queue-name` the way a flag is checked: one line naming what is wrong.
- * A URL without a password takes CULTUNE_REDIS_PASSWORD's, so that the password need not appear on a
- * command line (where other users of the machine can read it in the process list).
+ * A URL without a password takes `password` (the settings' $CULTUNE_REDIS_PASSWORD), so that the
+ * password need not appear on a command line (where other users of the machine can read it in the
+ * process list).
  */
-export function parseQueueAddress(text: string, name = 'cultune', env: NodeJS.ProcessEnv = process.env): QueueAddress {
+export function parseQueueAddress(text: string, name = 'cultune', password?: string): QueueAddress {
   let url: URL;
   try {
     url = new URL(text);
@@ -45,7 +46,6 @@ export function parseQueueAddress(text: string, name = 'cultune', env: NodeJS.Pr
   if (!QUEUE_NAME.test(name)) {
     throw new UserError(`--queue-name ${JSON.stringify(name)}: use letters, digits, '_', '.' and '-' (at most 100, starting with a letter or digit)`);
   }
-  const password = env.CULTUNE_REDIS_PASSWORD;
   if (url.password === '' && password) url.password = encodeURIComponent(password);
   return { url: url.href, display: redactUrl(url), name };
 }

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeLlamaFolder } from '../synthetic/llama-folder.ts';
 import { DEFAULT_INSTRUMENT, instrumentNamed, personaSentence } from '../instruments/index.ts';
-import { cacheRoot } from '../util/cache-dir.ts';
 
 /** Bumped when the demo model's recipe changes, so an old cached copy is not reused. */
 const DEMO_MODEL_VERSION = 2;
@@ -11,7 +10,7 @@ const DEMO_MODEL_VERSION = 2;
  * The embedded default model: a small Llama with seeded weights and a byte-level BPE tokenizer
  * trained on the default instrument's wording, generated on first use (a second or two) and cached.
  */
-export function demoModelDir(root = cacheRoot()): string {
+export function demoModelDir(root: string): string {
   const dir = path.join(root, `demo-model-v${DEMO_MODEL_VERSION}`);
   if (fs.existsSync(path.join(dir, 'config.json'))) return dir;
   writeLlamaFolder(dir, {

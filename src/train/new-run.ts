@@ -25,9 +25,9 @@ export interface RunRequest {
  * The target of a run from the instrument's reference, checked before any model is loaded: a partial
  * one (some named values missing) needs `allowPartial`.
  */
-export function trainingTarget(instrument: InstrumentSpec['instrument'], request: TargetRequest, allowPartial: boolean, flags: TargetAdvice = { commandLine: true }): Target {
-  const target = instrument.target(request);
-  const { table } = instrument;
+export function trainingTarget(spec: Pick<InstrumentSpec, 'instrument' | 'data'>, request: TargetRequest, allowPartial: boolean, flags: TargetAdvice = { commandLine: true }): Target {
+  const target = spec.instrument.target(request, spec.data);
+  const { table } = spec.instrument;
   if (!table || target.missing.length === 0) return target;
   const explained = explainMissing(target, table, flags).map((line) => line.trim()).join(' ');
   // With no value at all there is nothing to train on: --allow-partial-target would not help.

@@ -21,6 +21,7 @@ import { checkWritable, writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { describeSetAside, type SetAsideItem } from '../../util/set-aside.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
+import { readSettings } from '../../util/settings.ts';
 import { addCulturalBenchSamplingOptions, type CulturalBenchSamplingFlags } from '../culturalbench-options.ts';
 import { progressReporter } from '../progress.ts';
 
@@ -32,7 +33,7 @@ interface CulturalBenchFlags extends ModelFlags, CulturalBenchSamplingFlags {
   placement: Placement;
   country?: string;
   cross?: boolean;
-  data?: string;
+  culturalbenchData?: string;
   cacheDir?: string;
   baseUrl?: string;
   download: boolean;
@@ -83,13 +84,14 @@ async function runCulturalBench(flags: CulturalBenchFlags): Promise<void> {
   checkFlags(flags);
   const output = flags.output ?? defaultOutput(flags);
   checkWritable(output, 'file');
-  const loaded = await tryLoadCulturalBench({ dataDir: flags.data, cacheDir: flags.cacheDir, baseUrl: flags.baseUrl, download: flags.download });
+  const settings = readSettings();
+  const loaded = await tryLoadCulturalBench(settings, { dataDir: flags.culturalbenchData, cacheDir: flags.cacheDir, baseUrl: flags.baseUrl, download: flags.download });
   if (!loaded.available) throw new UserError(loaded.reason);
   const { data } = loaded;
   const countries = datasetCountries(data);
   // A misspelt country fails here, before the model is loaded.
   const country = flags.country === undefined ? undefined : resolveCountry(flags.country, countries);
-  const model = await openModel(flags, true);
+  const model = await openModel(flags, settings, true);
   const progress = progressReporter(`CulturalBench (${flags.condition})`);
   try {
     const { condition, described } = await buildCondition(flags, model.hidden, countries);
@@ -147,7 +149,7 @@ export function register(program: Command): void {
     .addOption(new Option('--placement <where>', 'where the soft prompt goes (as tuned)').choices(['start', 'after-bos']).default('start'))
     .option('--country <name>', 'only questions about this country')
     .option('--cross', "also ask each question with every other country's persona or prompt")
-    .option('--data <dir>', 'read local copies of the CSV files instead of the cache')
+    .option('--culturalbench-data <dir>', 'read local copies of the CSV files instead of the cache')
     .option('--cache-dir <dir>', 'download cache (default $CULTUNE_CACHE/culturalbench or ~/.cache/cultune/culturalbench)')
     .option('--base-url <url>', 'where to download the files from (default: the pinned Hugging Face revision, or $CULTUNE_CULTURALBENCH_URL)')
     .option('--no-download', 'use the cache only')

@@ -8,6 +8,7 @@ import { UserError } from '../../util/errors.ts';
 import { formatSetting, type FormatFlags } from '../../instruments/index.ts';
 import { addFormatOptions } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
+import { readSettings } from '../../util/settings.ts';
 import { progressReporter } from '../progress.ts';
 import { trainWithProgress } from '../training-progress.ts';
 import { nonEmptyPath } from '../parsers.ts';
@@ -15,7 +16,7 @@ import { nonEmptyPath } from '../parsers.ts';
 interface DemoFlags extends Omit<ModelFlags, 'model'>, FormatFlags {
   out: string;
   country: string;
-  data?: string;
+  culturalbenchData?: string;
   download: boolean;
 }
 
@@ -33,17 +34,18 @@ export function register(program: Command): void {
     .description('The whole path on the embedded default model: train one country briefly, evaluate the prompt and the baselines, export, report')
     .option('--out <dir>', 'where the demo run and its report go', nonEmptyPath, path.join('checkpoints', 'demo'))
     .option('--country <country>', 'country to align to', 'SA')
-    .option('--data <dir>', 'local CulturalBench copies (default: the cache, downloading if needed)')
+    .option('--culturalbench-data <dir>', 'local CulturalBench copies (default: the cache, downloading if needed)')
     .option('--no-download', 'use the CulturalBench cache only');
   // The embedded model is the model: --device and --threads only.
   addModelOptions(command, { model: 'none', device: 'cpu' });
   addFormatOptions(command);
   command.action(async (flags: DemoFlags) => {
+    const settings = readSettings();
     try {
       await runDemo(
-        { out: flags.out, country: flags.country, data: flags.data, download: flags.download, format: formatSetting(flags) },
+        { out: flags.out, country: flags.country, culturalbenchData: flags.culturalbenchData, download: flags.download, settings, format: formatSetting(flags) },
         {
-          openModel: (dir) => openModel({ ...flags, model: dir }, true, { format: formatSetting(flags) }),
+          openModel: (dir) => openModel({ ...flags, model: dir }, settings, true, { format: formatSetting(flags) }),
           train: (run, model) => trainWithProgress(run, model, false),
           progress: (label) => progressReporter(label, 1),
           say: (line) => process.stderr.write(`${line}\n`),

@@ -16,6 +16,7 @@ import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
 import type { DiscaPlan } from '../../instruments/multitp/disca/index.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
+import { readSettings, type Settings } from '../../util/settings.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, settingFlags, type InstrumentFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { addCulturalBenchSamplingOptions, type CulturalBenchSamplingFlags } from '../culturalbench-options.ts';
@@ -31,7 +32,7 @@ interface EvalFlags extends TargetFlags, InstrumentFlags, Omit<ModelFlags, 'mode
   logSamples?: boolean;
   model?: string;
   out?: string;
-  data?: string;
+  culturalbenchData?: string;
   download: boolean;
   json?: boolean;
   front?: boolean;
@@ -47,8 +48,10 @@ async function runFrontEval(runDir: string | undefined, flags: EvalFlags): Promi
   const info = readRunInfo(runDir);
   // A damaged front.json is named before the model loads.
   if (info.objectives && !readFront(runDir)) throw new UserError(`${runDir} is a multi-objective run without its ${FRONT_FILE}, which its first generation writes: train it first`);
-  const culturalBench = await tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
-  const model = await openModel({ model: flags.model ?? info.model.dir, device: flags.device, threads: flags.threads }, flags.json === true);
+  if (flags.data !== undefined) throw new UserError(`--data is the instrument's dataset for a baseline without a run folder; ${runDir} has its own target`);
+  const settings = readSettings();
+  const culturalBench = await tryLoadCulturalBench(settings, { dataDir: flags.culturalbenchData, download: flags.download });
+  const model = await openModel({ model: flags.model ?? info.model.dir, device: flags.device, threads: flags.threads }, settings, flags.json === true);
   const progress = progressReporter('eval front', 1);
   try {
     const { record, file } = await evaluateFront(model, runDir, {
@@ -103,16 +106,19 @@ function partsOf(flags: EvalFlags, instrument: string): { instrument: boolean; c
   const other = names.find((name) => name !== instrument && name !== CULTURALBENCH);
   if (other !== undefined) throw new UserError(`--instruments: ${other} is neither this evaluation's instrument (${instrument}) nor ${CULTURALBENCH}; give --instruments ${instrument},${CULTURALBENCH} or one of them`);
   const parts = { instrument: names.includes(instrument), culturalBench: names.includes(CULTURALBENCH) };
-  if (!parts.culturalBench && (flags.data !== undefined || flags.limit !== undefined)) throw new UserError(`--data and --limit are for CulturalBench, which --instruments ${names.join(',')} leaves out`);
+  if (!parts.culturalBench && (flags.culturalbenchData !== undefined || flags.limit !== undefined)) throw new UserError(`--culturalbench-data and --limit are for CulturalBench, which --instruments ${names.join(',')} leaves out`);
   return parts;
 }
 
 /** One subject per condition, sharing the instrument, target and output folder; read and checked before any model is loaded. */
-async function subjectsOf(runDir: string | undefined, flags: EvalFlags): Promise<EvalSubject[]> {
+async function subjectsOf(runDir: string | undefined, flags: EvalFlags, settings: Settings): Promise<EvalSubject[]> {
   const conditions = conditionsOf(runDir, flags);
   if (runDir !== undefined) {
     if (flags.country !== undefined || flags.targets !== undefined || flags.target !== undefined) {
       throw new UserError(`--country, --targets and --target are for a baseline without a run folder; ${runDir} has its own target`);
+    }
+    if (flags.data !== undefined) {
+      throw new UserError(`--data is the instrument's dataset for a baseline without a run folder; ${runDir} has its own target`);
     }
     const subjects = conditions.map((condition) => runSubject(runDir, condition, { modelDir: flags.model, outDir: flags.out }));
     const [subject] = subjects;
@@ -124,9 +130,9 @@ async function subjectsOf(runDir: string | undefined, flags: EvalFlags): Promise
     const instrument = instrumentFromStored(info, settingFlags(flags, info.name), flags);
     return subjects.map((s) => ({ ...s, instrument }));
   }
-  const instrument = instrumentFromFlags(flags);
-  await loadInstrumentData(instrument.instrument, flags, flags.json === true, '--instrument-data');
-  const target = targetFromFlags(flags, instrument.instrument);
+  const spec = instrumentFromFlags(flags);
+  const instrument = { ...spec, data: await loadInstrumentData(spec.instrument, flags, settings, flags.json === true) };
+  const target = targetFromFlags(flags, instrument);
   if (!flags.model || !target || !flags.out) throw new UserError('a baseline without a run folder needs --model DIR, --country X and --out DIR');
   const { model: modelDir, out: outDir } = flags;
   return conditions.map((condition) => ({ condition, instrument, target, modelDir, outDir }));
@@ -167,14 +173,15 @@ function programOf(subjects: readonly EvalSubject[], flags: EvalFlags): ProgramR
 }
 
 /** CulturalBench as the parts ask for it: loaded once for every condition, or marked as not asked. */
-async function culturalBenchFor(flags: EvalFlags, asked: boolean): Promise<Availability> {
+async function culturalBenchFor(flags: EvalFlags, settings: Settings, asked: boolean): Promise<Availability> {
   if (!asked) return { available: false, reason: `CulturalBench not asked (--instruments ${flags.instruments?.join(',')})` };
-  return tryLoadCulturalBench({ dataDir: flags.data, download: flags.download });
+  return tryLoadCulturalBench(settings, { dataDir: flags.culturalbenchData, download: flags.download });
 }
 
 async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<void> {
   // Everything a user can get wrong is checked before the model is loaded.
-  const subjects = await subjectsOf(runDir, flags);
+  const settings = readSettings();
+  const subjects = await subjectsOf(runDir, flags, settings);
   const [first] = subjects;
   const parts = partsOf(flags, first.instrument.instrument.name);
   const disca = discaOf(subjects, flags, parts.instrument);
@@ -182,9 +189,9 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   const program = programRun && programSettings(flags.program!, programRun, first.instrument, first.target.country.name);
   checkWritable(first.outDir, 'folder');
   // One model for every condition.
-  const model = await openModel({ ...flags, model: first.modelDir, modelFile: first.modelFile ?? flags.modelFile }, flags.json === true, { format: first.instrument.format });
+  const model = await openModel({ ...flags, model: first.modelDir, modelFile: first.modelFile ?? flags.modelFile }, settings, flags.json === true, { format: first.instrument.format });
   if (programRun) checkProgramModel(flags.program!, programRun, model.sourceHash);
-  const culturalBench = await culturalBenchFor(flags, parts.culturalBench);
+  const culturalBench = await culturalBenchFor(flags, settings, parts.culturalBench);
   // The table says it in text mode; with --json, stderr is the one place a reader sees it.
   if (parts.culturalBench && !culturalBench.available && flags.json) process.stderr.write(`cultune: ${culturalBench.reason}; ${first.instrument.instrument.title} only\n`);
 
@@ -236,12 +243,12 @@ export function register(program: Command): void {
     .option('--instruments <list>', "what to ask: the run's instrument and/or culturalbench, e.g. vsm13,culturalbench (default: both)", parseInstruments)
     .option('--log-samples', 'also write every request as asked, one JSON line each: samples-<condition>-<instrument>.jsonl and samples-<condition>-culturalbench.jsonl')
     .option('--out <dir>', 'where eval-<condition>.json goes (default: the run folder; required without one)', nonEmptyPath)
-    .option('--data <dir>', 'local copies of the CulturalBench CSV files (default: the cache, downloading if needed)')
+    .option('--culturalbench-data <dir>', 'local copies of the CulturalBench CSV files (default: the cache, downloading if needed)')
     .option('--no-download', 'use the cached datasets only (CulturalBench, and the instrument\'s for a baseline)')
     .option('--json', 'print the JSON record instead of the table')
     .option('--front', 'multi-objective runs: every member of the front, none and persona, on the held-out questions (writes front-eval.json)')
     .option('--compare <runs...>', 'with --front: single-objective run folders to place beside the front')
     .option('--program <dir>', 'with --conditions programmed or programmed+soft: the program run (cultune program) whose instruction is asked', nonEmptyPath);
-  addInstrumentOptions(addDiscaOptions(command), { dataFlag: '--instrument-data' })
+  addInstrumentOptions(addDiscaOptions(command))
     .action((run: string | undefined, flags: EvalFlags) => (flags.front ? runFrontEval(run, flags) : runEval(run, flags)));
 }

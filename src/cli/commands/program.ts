@@ -16,6 +16,7 @@ import type { Target } from '../../targets/index.ts';
 import { trainingTarget } from '../../train/new-run.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
+import { readSettings, type Settings } from '../../util/settings.ts';
 import { seededSplit } from '../../util/seeded-split.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type InstrumentFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
@@ -102,8 +103,8 @@ export function splitCountries(names: readonly string[], fraction: number, seed:
 }
 
 /** The proposer the flags name, restored from a checkpoint's state where there is one. */
-function proposerFromFlags(flags: ProgramFlags, model: Scorer, task: string, state: ProposerState | undefined): Proposer {
-  if (flags.proposerUrl !== undefined) return endpointProposer({ url: flags.proposerUrl, model: flags.proposerModel, timeoutMs: flags.proposerTimeout * 1000, task }, state);
+function proposerFromFlags(flags: ProgramFlags, settings: Settings, model: Scorer, task: string, state: ProposerState | undefined): Proposer {
+  if (flags.proposerUrl !== undefined) return endpointProposer({ url: flags.proposerUrl, model: flags.proposerModel, timeoutMs: flags.proposerTimeout * 1000, task, key: settings.proposerKey }, state);
   if (flags.proposer === 'self') return selfProposer(model, task, flags.seed, state);
   return fileProposer(flags.proposer!, state);
 }
@@ -130,11 +131,12 @@ async function runProgramCommand(flags: ProgramFlags): Promise<void> {
   if ((flags.proposer === undefined) === (flags.proposerUrl === undefined)) throw new UserError('program needs one proposer: --proposer FILE, --proposer self, or --proposer-url http://127.0.0.1:8080/v1');
   if (flags.proposerUrl !== undefined && !/^https?:\/\//.test(flags.proposerUrl)) throw new UserError(`--proposer-url ${flags.proposerUrl} is not an http(s) URL: give the API base, e.g. http://127.0.0.1:8080/v1`);
   const search = searchSettings(flags);
-  const asked = instrumentFromFlags(flags);
-  await loadInstrumentData(asked.instrument, flags);
+  const settings = readSettings();
+  const spec = instrumentFromFlags(flags);
+  const asked = { ...spec, data: await loadInstrumentData(spec.instrument, flags, settings) };
   const targets = new Map<string, Target>();
   for (const given of flags.countries.split(',').map((c) => c.trim()).filter(Boolean)) {
-    const target = trainingTarget(asked.instrument, { country: given, fallback: 'none' }, false);
+    const target = trainingTarget(asked, { country: given, fallback: 'none' }, false);
     if (targets.has(target.country.name)) throw new UserError(`--countries names ${target.country.name} twice: name each country once`);
     targets.set(target.country.name, target);
   }
@@ -147,7 +149,7 @@ async function runProgramCommand(flags: ProgramFlags): Promise<void> {
   const dir = runFolderPath(flags.out, flags.name ?? `program-${asked.instrument.name}-s${flags.seed}`);
   checkWritable(dir, 'folder');
   const needsGeneration = flags.proposer === 'self';
-  const model = await openModel(needsGeneration && (flags.plan === undefined || flags.plan === 'auto') ? { ...flags, plan: 'tree' } : flags, false, { format: asked.format });
+  const model = await openModel(needsGeneration && (flags.plan === undefined || flags.plan === 'auto') ? { ...flags, plan: 'tree' } : flags, settings, false, { format: asked.format });
   try {
     if (needsGeneration) model.checkGeneration();
     const task = `${describeInstrument(asked)}: an instruction put before every question, that makes a language model answer as people in ${COUNTRY_SLOT} answer them`;
@@ -196,7 +198,7 @@ async function runProgramCommand(flags: ProgramFlags): Promise<void> {
       process.stderr.write(`cultune: MIPROv2${definition.settings.auto ? ` (${definition.settings.auto})` : ''}: ${plan.instructionCandidates} instructions, ${plan.demoSetCandidates} demo sets${zeroShot ? ' (zero-shot: no labelled items to demonstrate)' : ''}, ${plan.trials} trials${plan.minibatch ? ` on minibatches of ${definition.settings.minibatchSize}` : ' on all training countries'}\n`);
     }
     const record = await runProgram(dir, definition, {
-      proposer: proposerFromFlags(flags, model, task, stored?.proposer),
+      proposer: proposerFromFlags(flags, settings, model, task, stored?.proposer),
       evaluate,
       labelledItems: (country) => labelled.get(country) ?? [],
       describeDemos,

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { checkServer, parseQueueAddress, type QueueAddress } from '../../queue/connection.ts';
+import { readSettings } from '../../util/settings.ts';
 import { describeProgress } from '../../queue/jobs.ts';
 import { drainQueue, followQueue, pending, queueSnapshot, retryFailed, STATES, withQueue, type QueueEvent, type QueueSnapshot } from '../../queue/status.ts';
 
@@ -21,7 +22,7 @@ function addQueueOptions(command: Command): Command {
 }
 
 async function open(flags: QueueFlags): Promise<QueueAddress> {
-  const address = parseQueueAddress(flags.queue, flags.queueName);
+  const address = parseQueueAddress(flags.queue, flags.queueName, readSettings().redisPassword);
   await checkServer(address);
   return address;
 }

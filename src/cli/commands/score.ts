@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
+import { readSettings } from '../../util/settings.ts';
 import { readSoftPromptFile } from '../../model/index.ts';
 import { readJsonLines } from '../jsonl.ts';
 import type { HuggingFaceTokenizer } from '../../model/tokenizer.ts';
@@ -66,7 +67,7 @@ export function register(program: Command): void {
     .action(async (flags: ScoreFlags) => {
       const records = readJsonLines(flags.input);
       if (flags.output) checkWritable(flags.output, 'file');
-      const model = await openModel(flags);
+      const model = await openModel(flags, readSettings());
       try {
         const softPrompt = flags.softPrompt ? readSoftPromptFile(flags.softPrompt, model.hidden) : undefined;
         const where = (i: number) => `${flags.input} line ${records[i].line}`;

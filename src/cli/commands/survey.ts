@@ -13,6 +13,7 @@ import { UserError } from '../../util/errors.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type InstrumentFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { progressReporter } from '../progress.ts';
+import { readSettings, type Settings } from '../../util/settings.ts';
 import { addTargetOptions, emitJson, targetFromFlags, type TargetFlags } from './targets.ts';
 
 interface SurveyFlags extends ModelFlags, TargetFlags, InstrumentFlags, DiscaFlags {
@@ -55,14 +56,15 @@ function formatReport(flags: SurveyFlags, spec: InstrumentSpec, target: Target |
 
 async function runSurvey(flags: SurveyFlags): Promise<void> {
   // Everything a user can get wrong is checked before the model is loaded.
-  const asked = instrumentFromFlags(flags);
-  await loadInstrumentData(asked.instrument, flags, flags.json === true);
-  const target = targetFromFlags(flags, asked.instrument);
+  const settings = readSettings();
+  const spec = instrumentFromFlags(flags);
+  const asked = { ...spec, data: await loadInstrumentData(spec.instrument, flags, settings, flags.json === true) };
+  const target = targetFromFlags(flags, asked);
   if (flags.condition === 'persona') flags = { ...flags, persona: true };
   if (flags.persona && !target) throw new UserError('--persona needs --country');
-  if (flags.condition === 'disca' || flags.personas || flags.wvs || flags.discaPanelFrom) return runDiscaSurvey(flags, asked, target);
+  if (flags.condition === 'disca' || flags.personas || flags.wvs || flags.discaPanelFrom) return runDiscaSurvey(flags, settings, asked, target);
   if (typeof flags.json === 'string') checkWritable(flags.json, 'file');
-  const model = await openModel(flags, flags.json === true, { format: asked.format });
+  const model = await openModel(flags, settings, flags.json === true, { format: asked.format });
   try {
     const softPrompt = flags.softPrompt === undefined ? undefined : readSoftPromptFile(flags.softPrompt, model.hidden);
     // Anchored constants are fitted on the model, leaving out the --country asked about (the output names them).
@@ -90,14 +92,14 @@ async function runSurvey(flags: SurveyFlags): Promise<void> {
 }
 
 /** `--condition disca`: MultiTP steered by a persona panel (src/instruments/multitp/disca), base and personas scored in one call. */
-async function runDiscaSurvey(flags: SurveyFlags, asked: InstrumentSpec, target: Target | undefined): Promise<void> {
+async function runDiscaSurvey(flags: SurveyFlags, settings: Settings, asked: InstrumentSpec, target: Target | undefined): Promise<void> {
   if (flags.condition !== 'disca') throw new UserError('--personas, --wvs and --disca-panel-from need --condition disca');
   if (asked.instrument.name !== MULTITP.name) throw new UserError(`--condition disca steers MultiTP's forced choices: use --instrument ${MULTITP.name}`);
   if (generates(asked.format ?? CLASSIFY)) throw new UserError('--condition disca reads the answers\' log-probs directly: leave --format at classify');
   if (!target) throw new UserError('--condition disca needs --country');
   const { panel, parameters, seed } = discaPlan(flags, target, '--condition disca');
   if (typeof flags.json === 'string') checkWritable(flags.json, 'file');
-  const model = await openModel(flags, flags.json === true, { format: asked.format });
+  const model = await openModel(flags, settings, flags.json === true, { format: asked.format });
   try {
     const softPrompt = flags.softPrompt === undefined ? undefined : readSoftPromptFile(flags.softPrompt, model.hidden);
     const prepared = prepareDisca(model.tokenizer, asked.settings as MultiTpSettings, target, panel, parameters, seed);

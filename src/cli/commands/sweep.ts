@@ -15,6 +15,7 @@ import { integerAtLeast } from '../parsers.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { checkSweepModel, lossesOverSeeds, planSweep, runSweep, type SweepRun } from '../../train/sweep.ts';
 import { UserError } from '../../util/errors.ts';
+import { readSettings, type Settings } from '../../util/settings.ts';
 import { checkWritable, makeFolder, removeCreatedFolders } from '../../util/atomic.ts';
 import { runDefinition, trainingTarget } from '../../train/new-run.ts';
 import { loadInstrumentData, settingFlags } from '../instrument-options.ts';
@@ -62,11 +63,11 @@ function skipped(run: SweepRun, result: RunResult, say: Say): void {
 }
 
 /** `--queue`: one job per run that is not finished (or lacks an asked eval record), for workers to train. */
-async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, say: Say): Promise<void> {
-  const address = parseQueueAddress(flags.queue as string, flags.queueName);
+async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, settings: Settings, say: Say): Promise<void> {
+  const address = parseQueueAddress(flags.queue as string, flags.queueName, settings.redisPassword);
   const conditions = parseEvalConditions(flags.eval ?? [], '--eval');
   // A Hub id is downloaded (or found in the cache) here, so that its graph hash names the jobs' model.
-  const source = await resolveModelSource(flags);
+  const source = await resolveModelSource(flags, settings);
   const model = modelGraphHash(source.dir, source.graphFile);
   checkSweepModel(plan, model);
   await checkServer(address);
@@ -121,10 +122,11 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
   const seeds = flags.seeds ?? [flags.seed];
   const request = runRequest(flags);
   const instrument = request.instrument.instrument;
-  await loadInstrumentData(instrument, flags, json);
+  const settings = readSettings();
+  const data = await loadInstrumentData(instrument, flags, settings, json);
   const plan = planSweep(
     flags.countries.flatMap((country) => {
-      const target = trainingTarget(instrument, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget, { commandLine: false });
+      const target = trainingTarget({ instrument, data }, targetRequestFromFlags({ ...flags, country }, instrument), !!flags.allowPartialTarget, { commandLine: false });
       return seeds.map((seed) => {
         const seeded = { ...request, search: { ...request.search, seed } };
         return { country, definition: runDefinition(country, target, seeded), dir: runFolder(flags.out, undefined, seeded, target), extendBudget: flags.extendBudget, initTextGiven: flags.initText !== undefined, holdoutGiven: flags.holdout !== undefined };
@@ -132,9 +134,9 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
     }),
   );
   checkWritable(flags.out, 'folder');
-  if (flags.queue !== undefined) return enqueueSweep(plan, flags, say);
+  if (flags.queue !== undefined) return enqueueSweep(plan, flags, settings, say);
   if (flags.eval !== undefined) throw new UserError('--eval runs in queue workers (with --queue); without a queue, run cultune eval RUN after the sweep');
-  const model = await openModel(flags, json, { format: request.instrument.format });
+  const model = await openModel(flags, settings, json, { format: request.instrument.format });
   try {
     checkSweepModel(plan, model.sourceHash);
     const results = await runSweep(plan, {

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { writeJsonAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
-import { DEFAULT_INSTRUMENT, instrumentNamed, type AnyInstrument } from '../../instruments/index.ts';
+import { DEFAULT_INSTRUMENT, instrumentNamed, type AnyInstrument, type InstrumentSpec } from '../../instruments/index.ts';
+import { readSettings } from '../../util/settings.ts';
 import { loadInstrumentData } from '../instrument-options.ts';
 import {
   countryCatalogue,
@@ -50,12 +51,12 @@ export function targetRequestFromFlags(flags: TargetFlags & { country: string },
 }
 
 /** The instrument's target the flags describe; undefined without --country. */
-export function targetFromFlags(flags: TargetFlags, instrument: AnyInstrument): Target | undefined {
+export function targetFromFlags(flags: TargetFlags, spec: Pick<InstrumentSpec, 'instrument' | 'data'>): Target | undefined {
   if (flags.country === undefined) {
     if (flags.targets !== undefined || flags.target !== undefined) throw new UserError('--targets and --target need --country');
     return undefined;
   }
-  return instrument.target(targetRequestFromFlags({ ...flags, country: flags.country }, instrument));
+  return spec.instrument.target(targetRequestFromFlags({ ...flags, country: flags.country }, spec.instrument), spec.data);
 }
 
 /** `--json` alone prints JSON instead of the table; `--json FILE` writes it there (atomically) as well. */
@@ -113,8 +114,8 @@ export function register(program: Command): void {
     .option('--json [file]', 'print JSON instead of the table, or with a file name write it there too')
     .action(async (flags: TargetFlags & { instrument?: string; json?: string | boolean }) => {
       const instrument = instrumentNamed(flags.instrument ?? DEFAULT_INSTRUMENT);
-      if (flags.country !== undefined) await loadInstrumentData(instrument, {}, flags.json !== undefined, undefined);
-      const target = targetFromFlags(flags, instrument);
+      const data = flags.country === undefined ? undefined : await loadInstrumentData(instrument, {}, readSettings(), flags.json !== undefined, false);
+      const target = targetFromFlags(flags, { instrument, data });
       if (target) {
         emitJson(flags.json, target, () => process.stdout.write(`${formatTarget(target, instrument).join('\n')}\n`));
         return;

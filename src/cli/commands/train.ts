@@ -7,6 +7,7 @@ import { planTraining, type TrainRequest } from '../../app/train-run.ts';
 import type { SearchRequest } from '../../train/search-space.ts';
 import { TrainingInterrupted } from '../../train/train.ts';
 import { UserError } from '../../util/errors.ts';
+import { readSettings, type Settings } from '../../util/settings.ts';
 import { addInstrumentOptions, instrumentFromFlags, loadInstrumentData, type InstrumentFlags } from '../instrument-options.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { fractionBelowOne, integerAtLeast, nonEmptyPath } from '../parsers.ts';
@@ -32,7 +33,7 @@ export interface TrainFlags extends TrainingFlags, TargetFlags {
   resume?: boolean;
   /** `vsm13,culturalbench`: a multi-objective run (GDE3). */
   objectives?: string;
-  /** Local CulturalBench copies for `--objectives` (what `culturalbench --data` takes); default the cache. `--data` is the instrument's dataset. */
+  /** Local CulturalBench copies for `--objectives` (what `culturalbench --culturalbench-data` takes); default the cache. `--data` is the instrument's dataset. */
   culturalbenchData?: string;
   /** --init-from: a PEFT prompt-tuning adapter, cultune export or run folder whose prompt starts the run. */
   initFrom?: string;
@@ -93,7 +94,7 @@ function checkObjectiveFlags(flags: TrainFlags): void {
  * The run the flags ask for, checked before any model is loaded (`train`, and the library's train()):
  * the instrument's dataset is read first where it has one, since its targets come from it.
  */
-export async function trainRequest(flags: TrainFlags, quiet = !!flags.json): Promise<TrainRequest> {
+export async function trainRequest(flags: TrainFlags, settings: Settings, quiet = !!flags.json): Promise<TrainRequest> {
   if (flags.country === undefined) throw new UserError('train needs --country');
   checkObjectiveFlags(flags);
   const objectiveInstrument = flags.objectives === undefined ? undefined : parseObjectives(flags.objectives, instruments().map((i) => i.name));
@@ -101,8 +102,8 @@ export async function trainRequest(flags: TrainFlags, quiet = !!flags.json): Pro
     throw new UserError(`--instrument ${flags.instrument} and --objectives ${flags.objectives} name different instruments`);
   }
   const run = runRequest({ ...flags, instrument: objectiveInstrument ?? flags.instrument });
-  await loadInstrumentData(run.instrument.instrument, flags, quiet);
-  const target = trainingTarget(run.instrument.instrument, targetRequestFromFlags({ ...flags, country: flags.country }, run.instrument.instrument), !!flags.allowPartialTarget);
+  const data = await loadInstrumentData(run.instrument.instrument, flags, settings, quiet);
+  const target = trainingTarget({ instrument: run.instrument.instrument, data }, targetRequestFromFlags({ ...flags, country: flags.country }, run.instrument.instrument), !!flags.allowPartialTarget);
   return {
     country: flags.country,
     run,
@@ -116,9 +117,10 @@ export async function trainRequest(flags: TrainFlags, quiet = !!flags.json): Pro
 }
 
 async function trainFromFlags(flags: TrainFlags): Promise<void> {
-  const request = await trainRequest(flags);
-  const run = await planTraining(request);
-  const model = await openModel(flags, !!flags.json, { format: request.run.instrument.format });
+  const settings = readSettings();
+  const request = await trainRequest(flags, settings);
+  const run = await planTraining(request, settings);
+  const model = await openModel(flags, settings, !!flags.json, { format: request.run.instrument.format });
   try {
     await trainWithProgress(run, model, !!flags.json);
   } catch (error) {

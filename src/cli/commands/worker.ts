@@ -6,6 +6,7 @@ import { checkServer, parseQueueAddress } from '../../queue/connection.ts';
 import { describeProgress } from '../../queue/jobs.ts';
 import { DEFAULT_TIMING, startWorker, type WorkerEvent } from '../../queue/worker.ts';
 import { UserError } from '../../util/errors.ts';
+import { readSettings } from '../../util/settings.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { integerAtLeast, millisecondsAtLeast } from '../parsers.ts';
@@ -20,7 +21,7 @@ interface WorkerFlags extends ModelFlags {
   runs: string;
   concurrency: number;
   data?: string;
-  instrumentData?: string;
+  culturalbenchData?: string;
   download: boolean;
   lockDuration: number;
   stalledInterval: number;
@@ -49,7 +50,8 @@ function describe(event: WorkerEvent): string {
 }
 
 async function serve(flags: WorkerFlags): Promise<void> {
-  const address = parseQueueAddress(flags.queue, flags.queueName);
+  const settings = readSettings();
+  const address = parseQueueAddress(flags.queue, flags.queueName, settings.redisPassword);
   if (!fs.existsSync(flags.runs) || !fs.statSync(flags.runs).isDirectory()) {
     throw new UserError(`--runs ${flags.runs} is not a folder; it must be the runs folder all workers share (the sweep's --out)`);
   }
@@ -58,16 +60,16 @@ async function serve(flags: WorkerFlags): Promise<void> {
   const runs = path.resolve(flags.runs);
   await checkServer(address);
   const json = !!flags.json;
-  const model = await openModel(flags, json);
+  const model = await openModel(flags, settings, json);
   let culturalBench: Promise<Availability> | undefined;
-  // An instrument's dataset is read once, from --instrument-data or the cache, when its first job comes;
+  // An instrument's dataset is read once, from --data or the cache, when its first job comes;
   // a read that failed is tried again by the next job (after `cultune queue retry`, say), not remembered.
-  const datasets = new Map<string, Promise<void>>();
+  const datasets = new Map<string, Promise<unknown>>();
   const loadData = (instrument: AnyInstrument) => {
     let loading = datasets.get(instrument.name);
     if (!loading) {
-      // --instrument-data is for the jobs whose instrument has a dataset; the others do not use it.
-      loading = loadInstrumentData(instrument, { instrumentData: instrument.loadData ? flags.instrumentData : undefined, download: flags.download }, json, '--instrument-data').catch((error: unknown) => {
+      // --data is for the jobs whose instrument has a dataset; the others do not use it.
+      loading = loadInstrumentData(instrument, { data: instrument.loadData ? flags.data : undefined, download: flags.download }, settings, json).catch((error: unknown) => {
         datasets.delete(instrument.name);
         throw error;
       });
@@ -87,7 +89,7 @@ async function serve(flags: WorkerFlags): Promise<void> {
       run: async (job, control) =>
         runTrainJob(
           await planTrainJob(job.id, job.data, runs, loadData),
-          { model, culturalBench: () => (culturalBench ??= tryLoadCulturalBench({ dataDir: flags.data, download: flags.download })) },
+          { model, culturalBench: () => (culturalBench ??= tryLoadCulturalBench(settings, { dataDir: flags.culturalbenchData, download: flags.download })) },
           control,
         ),
       onEvent: (event) => say(event, describe(event)),
@@ -121,8 +123,8 @@ export function register(program: Command): void {
     .option('--queue-name <name>', 'queue name on the Redis server', 'cultune')
     .requiredOption('--runs <dir>', "the runs folder all workers share (the sweep's --out)")
     .addOption(new Option('--concurrency <n>', 'jobs trained at once on the one loaded model').default(1).argParser(integerAtLeast(1)))
-    .option('--data <dir>', 'local copies of the CulturalBench CSV files, for jobs that ask for eval')
-    .option('--instrument-data <path>', "local copy of a dataset instrument's data (GlobalOpinionQA), for its jobs (default: the cache, downloading if needed)")
+    .option('--data <path>', "local copy of a dataset instrument's data (GlobalOpinionQA), for its jobs (default: the cache, downloading if needed)")
+    .option('--culturalbench-data <dir>', 'local copies of the CulturalBench CSV files, for jobs that ask for eval')
     .option('--no-download', 'use the caches only (CulturalBench, and the datasets of instruments such as GlobalOpinionQA)')
     .addOption(new Option('--lock-duration <ms>', 'a job whose worker died goes to another worker after this long').default(DEFAULT_TIMING.lockDurationMs).argParser(millisecondsAtLeast(100)))
     .addOption(new Option('--stalled-interval <ms>', 'how often this worker looks for jobs whose worker died').default(DEFAULT_TIMING.stalledIntervalMs).argParser(millisecondsAtLeast(100)))

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { ensureCachedFile, sha256Hex } from '../../culturalbench/download.ts';
-import { cacheRoot } from '../../util/cache-dir.ts';
+import { datasetAccess, ensureCachedFile, sha256Hex, type DatasetOverrides, type HubDataset } from '../../model/hub/dataset-file.ts';
 import { UserError, describeError } from '../../util/errors.ts';
+import type { Settings } from '../../util/settings.ts';
 import type { SetAsideItem } from '../../util/set-aside.ts';
 import { parsePythonLiteral, type PythonValue } from './python-literal.ts';
 
@@ -23,9 +23,8 @@ export interface OpinionData {
 }
 
 /** The dataset on the Hub (Durmus et al. 2023): one CSV; no revision was available to pin, so its hash is recorded on first download. */
+export const GLOBAL_OPINIONS: HubDataset = { name: 'globalopinionqa', hubPath: 'datasets/Anthropic/llm_global_opinions/resolve/main/data' };
 export const GLOBAL_OPINIONS_FILE = { hubName: 'global_opinions.csv' };
-export const DEFAULT_BASE_URL = 'https://huggingface.co/datasets/Anthropic/llm_global_opinions/resolve/main/data';
-export const BASE_URL_ENV = 'CULTUNE_GLOBALOPINIONQA_URL';
 
 /**
  * Why a country's shares cannot stand for its answers, or undefined: one finite share >= 0 per option.
@@ -164,19 +163,16 @@ function decodeUtf8(bytes: Buffer, file: string): string {
   }
 }
 
-export interface OpinionSource {
+/** `cacheDir` overrides <cache root>/globalopinionqa; `baseUrl` overrides $CULTUNE_GLOBALOPINIONQA_URL and the Hub. */
+export interface OpinionSource extends DatasetOverrides {
   /** A local copy: the Hub's CSV, a folder holding it, or the per-pair JSON form. */
   data?: string;
-  /** false: the cache only. */
-  download: boolean;
-  cacheDir?: string;
-  baseUrl?: string;
   /** The command's flag for a local copy, named in the advice when the cache cannot be filled. */
   localFlag?: string;
 }
 
-/** Loads GlobalOpinionQA from `data`, or from the cache (downloading it once, verified and hashed, like CulturalBench). */
-export async function loadGlobalOpinions(source: OpinionSource): Promise<OpinionData> {
+/** Loads GlobalOpinionQA from `data`, or from the dataset cache (downloading it once, verified and hashed, like CulturalBench). */
+export async function loadGlobalOpinions(source: OpinionSource, settings: Settings): Promise<OpinionData> {
   if (source.data !== undefined) {
     let file = path.resolve(source.data);
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, GLOBAL_OPINIONS_FILE.hubName);
@@ -186,9 +182,7 @@ export async function loadGlobalOpinions(source: OpinionSource): Promise<Opinion
     return { questions: parseAny(decodeUtf8(bytes, file), file, setAside), setAside, file: { path: file, sha256: sha256Hex(bytes), origin: 'local' } };
   }
   const cached = await ensureCachedFile(GLOBAL_OPINIONS_FILE, {
-    cacheDir: source.cacheDir ?? path.join(cacheRoot(), 'globalopinionqa'),
-    baseUrl: source.baseUrl ?? process.env[BASE_URL_ENV] ?? DEFAULT_BASE_URL,
-    download: source.download,
+    ...datasetAccess(GLOBAL_OPINIONS, settings, source),
     // The downloader decodes strictly: a cached copy that is not UTF-8 is damaged (downloaded again), a download is refused.
     parse: (text, file) => {
       const setAside: SetAsideItem[] = [];

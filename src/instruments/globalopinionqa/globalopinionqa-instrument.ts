@@ -29,8 +29,6 @@ export interface OpinionScores {
   skipped: number;
 }
 
-let loaded: OpinionData | undefined;
-
 function reference(target: { reference?: unknown } | undefined): OpinionReference {
   const ref = target?.reference as OpinionReference | undefined;
   if (!ref || !Array.isArray(ref.questions)) throw new UserError('globalopinionqa asks each country its own questions: give --country');
@@ -55,7 +53,7 @@ interface PreMetricSettings {
  * Jensen-Shannon distance, as Durmus et al.), averaged over the country's questions. The loss is 1 -
  * that mean.
  */
-export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
+export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores, OpinionData> = {
   name: 'globalopinionqa',
   title: 'GlobalOpinionQA',
   columns: [{ name: 'similarity', title: 'mean similarity to the country', digits: 3 }],
@@ -78,9 +76,9 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
     loss: (named) => 1 - named.similarity,
   },
 
-  async loadData(source) {
-    loaded = await loadGlobalOpinions(source);
-    return `GlobalOpinionQA: ${loaded.questions.length} questions from ${displayPath(loaded.file.path)} (${loaded.file.origin})${loaded.setAside.length > 0 ? `; ${describeSetAside(loaded.setAside)}` : ''}`;
+  async loadData(source, environment) {
+    const data = await loadGlobalOpinions(source, environment);
+    return { data, description: `GlobalOpinionQA: ${data.questions.length} questions from ${displayPath(data.file.path)} (${data.file.origin})${data.setAside.length > 0 ? `; ${describeSetAside(data.setAside)}` : ''}` };
   },
 
   settings(flags, base) {
@@ -94,9 +92,10 @@ export const GLOBAL_OPINION_QA: Instrument<OpinionSettings, OpinionScores> = {
     return { ...stored, questions };
   },
 
-  target(request) {
-    if (!loaded) throw new Error('globalopinionqa: loadData must run before target');
-    const target = opinionTarget(loaded, request);
+  target(request, data) {
+    // The caller hands over what loadData returned: a caller that did not load it is a bug, not bad input.
+    if (!data) throw new Error('globalopinionqa: target needs the dataset loadData returned');
+    const target = opinionTarget(data, request);
     if (reference(target).questions.length === 0) throw new UserError(`GlobalOpinionQA has no answered question for ${reference(target).label}`);
     return target;
   },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Scorer } from '../../model/types.ts';
 import { DIMENSIONS, HOFSTEDE_TABLE, resolveTarget, targetValues, type DimensionScores, type Target, type TargetCountry } from '../../targets/index.ts';
 import { writeJsonAtomic } from '../../util/atomic.ts';
-import { cacheRoot } from '../../util/cache-dir.ts';
+import { readSettings, type Settings } from '../../util/settings.ts';
 import { UserError } from '../../util/errors.ts';
 import { personaConditioning, type Conditioning } from '../conditioning.ts';
 import { formatSetting } from '../formats.ts';
@@ -49,8 +49,8 @@ interface CachedAnchor {
   rawIndices: ByAnswerMode<DimensionScores>;
 }
 
-export function calibrationCacheDir(): string {
-  return path.join(cacheRoot(), 'vsm13-calibration');
+export function calibrationCacheDir(settings: Pick<Settings, 'cacheRoot'>): string {
+  return path.join(settings.cacheRoot, 'vsm13-calibration');
 }
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
@@ -98,7 +98,8 @@ export async function calibratedSpec(model: CalibrationModel, spec: InstrumentSp
   const all = panelTargets(panel);
   const anchors = all.filter((t) => t.country.name !== trained?.name);
   if (anchors.length < 2) throw new UserError(`--constants anchored:${panel.join(',')} leaves fewer than two anchor countries besides ${trained?.name}; name more countries`);
-  const cacheDir = options.cacheDir ?? calibrationCacheDir();
+  // A caller that names no folder (training, which holds no settings yet) gets the environment's.
+  const cacheDir = options.cacheDir ?? calibrationCacheDir(readSettings());
   // The raw indices: C = 0, so no constants enter the readings C is fitted from.
   const rawSpec: InstrumentSpec = { ...spec, settings: { ...settings, constants: zeroConstants() } };
   // The key is read before anything is tokenised (tokenising costs more than scoring on a small model):

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import { cacheRoot } from '../../util/cache-dir.ts';
 import { hashExisting, startHash, type ExpectedBlob } from './blob-download.ts';
 import { isBlobHash } from './hub-names.ts';
 
@@ -13,8 +12,8 @@ import { isBlobHash } from './hub-names.ts';
  * size and modification time, and hashed again only when one of them changes.
  */
 
-function stampPath(etag: string): string {
-  return path.join(cacheRoot(), 'hub-checked', etag);
+function stampPath(checkedDir: string, etag: string): string {
+  return path.join(checkedDir, etag);
 }
 
 function identity(stats: fs.Stats): string {
@@ -27,9 +26,9 @@ function expectedByName(etag: string, size: number): ExpectedBlob {
 }
 
 /** Notes that the blob at `blob` was just found (or written) intact. A stamp that cannot be written costs a hash next time. */
-export function stampIntact(blob: string, etag: string): void {
+export function stampIntact(blob: string, etag: string, checkedDir: string): void {
   try {
-    writeFileAtomic(stampPath(etag), identity(fs.statSync(blob)));
+    writeFileAtomic(stampPath(checkedDir, etag), identity(fs.statSync(blob)));
   } catch {
     // cultune's cache is read-only or full: the blob is hashed again next time, nothing is lost.
   }
@@ -37,16 +36,16 @@ export function stampIntact(blob: string, etag: string): void {
 
 /**
  * Whether the regular file `blob` still matches its name `etag` (a link, a folder or a missing file does
- * not); hashed only when it changed since it was last found intact.
+ * not); hashed only when it changed since it was last found intact (stamps in `checkedDir`).
  */
-export function blobIntact(blob: string, etag: string): boolean {
+export function blobIntact(blob: string, etag: string, checkedDir: string): boolean {
   const stats = fs.lstatSync(blob, { throwIfNoEntry: false });
   if (!stats?.isFile()) return false;
-  const stamp = stampPath(etag);
+  const stamp = stampPath(checkedDir, etag);
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === identity(stats)) return true;
   const hash = startHash(expectedByName(etag, stats.size));
   hashExisting(blob, hash);
   const intact = hash.digest('hex') === etag;
-  if (intact) stampIntact(blob, etag);
+  if (intact) stampIntact(blob, etag, checkedDir);
   return intact;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { getHFHubCachePath, getRepoFolderName } from '@huggingface/hub';
+import { getRepoFolderName } from '@huggingface/hub';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { displayPath } from '../../util/display-path.ts';
 import { UserError } from '../../util/errors.ts';
@@ -18,11 +18,6 @@ import { isBlobHash, isCommitHash, isInside, repoPathProblem, revisionProblem } 
  * folder before it is used, whoever checked it before: a name that slipped through would write or read
  * outside the cache.
  */
-
-/** The Hub cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (as huggingface_hub). */
-export function hubCacheDir(): string {
-  return getHFHubCachePath();
-}
 
 function refuse(what: string, name: string, problem: string): never {
   throw new UserError(`refusing ${what} "${printable(name, 120)}" in the Hub cache: it ${problem}`);

@@ -68,7 +68,7 @@ function filesBelow(dir: string, sub = ''): string[] {
  * the hash it is named by. A regular file (a copy where links are not possible) has nothing to check.
  * Returns why the file cannot be used, or undefined.
  */
-function cachedFileProblem(cache: RepoCache, snapshot: string, file: string): string | undefined {
+function cachedFileProblem(cache: RepoCache, checkedDir: string, snapshot: string, file: string): string | undefined {
   const pointer = path.join(snapshot, file);
   if (!fs.lstatSync(pointer).isSymbolicLink()) return undefined;
   const blob = path.resolve(path.dirname(pointer), fs.readlinkSync(pointer));
@@ -76,11 +76,11 @@ function cachedFileProblem(cache: RepoCache, snapshot: string, file: string): st
   const etag = path.basename(blob);
   if (!isBlobHash(etag, 'git') && !isBlobHash(etag, 'lfs')) return undefined;
   if (!fs.existsSync(blob)) return 'its blob is missing';
-  return blobIntact(blob, etag) ? undefined : 'its blob no longer matches the hash it is named by (truncated or changed)';
+  return blobIntact(blob, etag, checkedDir) ? undefined : 'its blob no longer matches the hash it is named by (truncated or changed)';
 }
 
 /** The snapshot of `revision` already in the cache, with the chosen graph and the config and tokenizer beside it, each checked. */
-function fromCache(cache: RepoCache, request: HubModelRequest, why: string): HubModel {
+function fromCache(cache: RepoCache, checkedDir: string, request: HubModelRequest, why: string): HubModel {
   const revision = request.revision ?? 'main';
   const commit = cache.commitOf(revision);
   const dir = commit === undefined ? undefined : cache.snapshotDir(commit);
@@ -93,7 +93,7 @@ function fromCache(cache: RepoCache, request: HubModelRequest, why: string): Hub
   if (missing.length > 0) throw new UserError(`${why}, and the cached snapshot of ${where} lacks ${missing.join(', ')}`);
   const { files } = selectModelFiles(request.repoId, filesBelow(dir), { modelFile: graphFile });
   for (const file of files) {
-    const problem = cachedFileProblem(cache, dir, file);
+    const problem = cachedFileProblem(cache, checkedDir, dir, file);
     if (problem) throw new UserError(`${why}, and the cached ${file} of ${where} cannot be used: ${problem}; it is downloaded again once the Hub can be reached (with HF_HUB_OFFLINE unset)`);
   }
   return { dir, graphFile, repoId: request.repoId, commit: commit! };
@@ -114,11 +114,11 @@ const gigabytes = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
  * match their hash (deleted, with a notice). Refuses in one line, before any byte, when they do not fit
  * on the disk (a partial file already there counts as downloaded).
  */
-function blobsToDownload(cache: RepoCache, repoId: string, blobs: { file: string; etag: string; expected: ExpectedBlob }[]) {
+function blobsToDownload(cache: RepoCache, checkedDir: string, repoId: string, blobs: { file: string; etag: string; expected: ExpectedBlob }[]) {
   const missing = blobs.filter(({ file, etag }) => {
     const target = cache.blobPath(etag);
     if (!fs.existsSync(target)) return true;
-    if (blobIntact(target, etag)) return false;
+    if (blobIntact(target, etag, checkedDir)) return false;
     notice(`the cached ${file} of ${repoId} no longer matches its hash (truncated or changed); downloading it again`);
     fs.rmSync(target, { force: true });
     return true;
@@ -142,7 +142,7 @@ function blobsToDownload(cache: RepoCache, repoId: string, blobs: { file: string
 export async function fetchHubModel(request: HubModelRequest, settings: HubSettings, progress: DownloadProgress = {}): Promise<HubModel> {
   checkRequest(request);
   const cache = new RepoCache(settings.cacheDir, request.repoId);
-  if (settings.offline) return fromCache(cache, request, 'HF_HUB_OFFLINE=1 forbids downloads');
+  if (settings.offline) return fromCache(cache, settings.checkedDir, request, 'HF_HUB_OFFLINE=1 forbids downloads');
   const revision = request.revision ?? 'main';
   let commit: string;
   let listing: ListedFile[];
@@ -151,7 +151,7 @@ export async function fetchHubModel(request: HubModelRequest, settings: HubSetti
     listing = await listRepoFiles(settings, request.repoId, commit);
   } catch (error) {
     if (!(error instanceof HubUnreachable)) throw error;
-    const cached = fromCache(cache, request, error.message);
+    const cached = fromCache(cache, settings.checkedDir, request, error.message);
     return { ...cached, notice: `${error.message}; using the cached snapshot ${cached.commit.slice(0, 12)} of ${request.repoId}` };
   }
   const { graph, files } = selectModelFiles(request.repoId, listing.map((entry) => entry.path), request);
@@ -161,7 +161,7 @@ export async function fetchHubModel(request: HubModelRequest, settings: HubSetti
     const expected = byPath.get(file)!;
     return { file, etag: expected.digest.hex, expected };
   });
-  const missing = blobsToDownload(cache, request.repoId, blobs);
+  const missing = blobsToDownload(cache, settings.checkedDir, request.repoId, blobs);
   if (missing.length > 0) {
     progress.onStart?.({ files: missing.length, bytes: missing.reduce((sum, blob) => sum + blob.expected.size, 0) });
     try {
@@ -175,7 +175,7 @@ export async function fetchHubModel(request: HubModelRequest, settings: HubSetti
               onBytes: progress.onBytes,
               httpError: (status, detail) => hubHttpError(settings, request.repoId, status, detail, `${request.repoId}/${file}`),
             });
-            stampIntact(target, etag);
+            stampIntact(target, etag, settings.checkedDir);
           }
         } finally {
           release();

@@ -75,32 +75,41 @@ export interface HubAnswer {
   url: string;
 }
 
-async function readCapped(response: Response, watchdog: Watchdog, what: string): Promise<string> {
+async function readCapped(response: Response, watchdog: Watchdog, what: string, maxBytes: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
     watchdog.touch();
     total += chunk.length;
-    if (total > MAX_API_BYTES) throw new UserError(`${watchdog.origin} answered more than ${MAX_API_BYTES / 2 ** 20} MiB for ${what}, which no Hub answer is; check HF_ENDPOINT`);
+    if (total > maxBytes) throw new UserError(`${watchdog.origin} answered more than ${maxBytes / 2 ** 20} MiB for ${what}, which no Hub answer is; check HF_ENDPOINT`);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** An answer read whole: its status, headers and bytes. */
+export interface HubBytes {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  /** The URL that answered (after redirects). */
+  url: string;
 }
 
 /**
- * One API call, read whole (at most 32 MiB) under the watchdog. A host that cannot be reached or does
- * not answer in time is asked once more (huggingface_hub retries too), then reported as HubUnreachable,
- * naming it.
+ * One GET read whole (at most `maxBytes`) under the watchdog. A host that cannot be reached or does
+ * not answer in time is asked once more (huggingface_hub retries too), then reported as
+ * HubUnreachable, naming it.
  */
-export async function hubApiGet(settings: HubSettings, url: string, what: string): Promise<HubAnswer> {
+export async function hubGetWhole(settings: HubSettings, url: string, what: string, maxBytes: number, headers: Record<string, string> = {}): Promise<HubBytes> {
   let reason = '';
   let origin = new URL(url).origin;
   for (let attempt = 1; attempt <= 2; attempt++) {
     const watchdog = new Watchdog(settings.timeoutMs);
     try {
-      const response = await hubGet(settings, url, watchdog, { Accept: 'application/json' });
-      const text = await readCapped(response, watchdog, what);
-      return { status: response.status, headers: response.headers, text, url: response.url || url };
+      const response = await hubGet(settings, url, watchdog, headers);
+      const body = await readCapped(response, watchdog, what, maxBytes);
+      return { status: response.status, headers: response.headers, body, url: response.url || url };
     } catch (error) {
       if (error instanceof UserError) throw error;
       reason = watchdog.reason(error);
@@ -110,4 +119,10 @@ export async function hubApiGet(settings: HubSettings, url: string, what: string
     }
   }
   throw new HubUnreachable(`cannot reach ${origin}: ${reason} (asked twice)`);
+}
+
+/** One API call (at most 32 MiB), as hubGetWhole asks it, with the answer as text. */
+export async function hubApiGet(settings: HubSettings, url: string, what: string): Promise<HubAnswer> {
+  const answer = await hubGetWhole(settings, url, what, MAX_API_BYTES, { Accept: 'application/json' });
+  return { status: answer.status, headers: answer.headers, text: answer.body.toString('utf8'), url: answer.url };
 }

@@ -2,8 +2,7 @@ import { describeFetchFailure, UserError } from '../../util/errors.ts';
 import { instructionFromText } from '../instruction.ts';
 import { proposerMessages, type Proposer, type ProposerState } from '../proposer.ts';
 
-/** The environment variable holding the endpoint's API key (sent as a bearer token when set). */
-export const PROPOSER_KEY_ENV = 'CULTUNE_PROPOSER_KEY';
+import { PROPOSER_KEY_ENV } from '../../util/settings.ts';
 
 export interface EndpointOptions {
   /** Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8080/v1 (llama.cpp, vLLM, Ollama). */
@@ -12,6 +11,8 @@ export interface EndpointOptions {
   timeoutMs: number;
   /** What the proposer is told the instruction is for. */
   task: string;
+  /** The endpoint's API key ($CULTUNE_PROPOSER_KEY), sent as a bearer token when set. */
+  key?: string;
 }
 
 /**
@@ -22,7 +23,7 @@ export interface EndpointOptions {
  */
 export function endpointProposer(options: EndpointOptions, state: ProposerState | undefined): Proposer {
   const endpoint = `${options.url.replace(/\/+$/, '')}/chat/completions`;
-  const key = process.env[PROPOSER_KEY_ENV];
+  const { key } = options;
   let calls = state?.kind === 'url' ? state.calls : 0;
   const ask = async (body: object): Promise<string> => {
     let response: Response;
