@@ -88,7 +88,7 @@ describe('cultune eval --conditions / --instruments / --log-samples', () => {
     const cases: [string[], RegExp][] = [
       [['--instruments', 'multitp'], /^cultune: --instruments: multitp is neither this evaluation's instrument \(vsm13\) nor culturalbench; give --instruments vsm13,culturalbench or one of them\n$/],
       [['--baseline', 'none', '--conditions', 'persona'], /^cultune: --baseline none is --conditions none: give one of them\n$/],
-      [['--instruments', 'vsm13', '--limit', '3'], /^cultune: --data and --limit are for CulturalBench, which --instruments vsm13 leaves out\n$/],
+      [['--instruments', 'vsm13', '--limit', '3'], /^cultune: --culturalbench-data and --limit are for CulturalBench, which --instruments vsm13 leaves out\n$/],
       [['--conditions', 'soft,soft'], /each condition once/],
       [['--front', '--conditions', 'none'], /^cultune: --front evaluates its own conditions .*leave out --conditions, --instruments and --log-samples\n$/],
     ];

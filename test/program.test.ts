@@ -5,6 +5,7 @@ import { coproStep, initialCoproState, type CoproIo, type CoproSettings, type Co
 import type { ProposalRequest } from '../src/program/proposer.ts';
 import { endpointProposer } from '../src/program/proposers/endpoint.ts';
 import { fileProposer } from '../src/program/proposers/file.ts';
+import { MIPRO_DEFAULTS, miproPlan, type MiproState } from '../src/program/mipro.ts';
 import { PROGRAM_FILE, runProgram, type ProgramDefinition, type ProgramRecord } from '../src/program/run.ts';
 import { startChatServer } from './helpers/chat-server.ts';
 import { cultune } from './helpers/in-process.ts';
@@ -187,4 +188,93 @@ describe('cultune program on the tiny model', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('--resume');
   }, 120_000);
+});
+
+describe('MIPROv2 program runs', () => {
+  const settings = { ...MIPRO_DEFAULTS, auto: null, candidates: 3, trials: 6, minibatchSize: 2 };
+  const definition = (file: string): ProgramDefinition => ({
+    instrument: { name: 'multitp', settings: {} },
+    model: 'hash',
+    countries: ['A', 'B', 'C', 'D'],
+    train: ['A', 'B', 'C'],
+    heldOut: ['D'],
+    seed: 2,
+    optimizer: 'mipro',
+    settings,
+    plan: miproPlan(settings, false, 3),
+    original: 'orig {country}',
+    proposer: `file ${file}`,
+    budget: 1000,
+  });
+  const loss = (instruction: string, demos: readonly string[], country: string) => ((instruction.length * 7 + demos.length * 3 + country.charCodeAt(0)) % 13) / 13;
+
+  async function run(dir: string, file: string, crashAt?: number, stored?: ProgramRecord) {
+    let calls = 0;
+    return runProgram(dir, definition(file), {
+      proposer: fileProposer(file, stored?.proposer),
+      labelledItems: () => ['d1', 'd2', 'd3'],
+      describeDemos: (items) => [...items],
+      summary: 'S',
+      evaluate: async (instruction, demos, countries, capture) => {
+        if (crashAt !== undefined && ++calls > crashAt) throw new Error('killed');
+        const losses = Object.fromEntries(countries.map((c) => [c, loss(instruction, demos, c)]));
+        return { loss: countries.reduce((s, c) => s + losses[c], 0) / countries.length, losses, ...(capture && { answeredAsLabelled: Object.fromEntries(countries.map((c) => [c, ['d2']])) }) };
+      },
+    }, stored);
+  }
+
+  it('ends with the best full evaluation measured held out, and a run killed mid-search resumes to the same record', async () => {
+    const file = path.join(tempDir(), 'seeds.txt');
+    fs.writeFileSync(file, 'one {country}\ntwo two {country}\nthree three three {country}\n');
+    const whole = tempDir();
+    const record = await run(whole, file);
+    const state = record.state as MiproState;
+    expect(state.stopped).toBe('finished');
+    const bestFull = state.trials.filter((t) => t.full).reduce((a, b) => (b.loss < a.loss ? b : a));
+    expect(record.best).toEqual({ instruction: state.instructions[bestFull.instruction], ...(state.demoSets[bestFull.demos].length ? { demos: state.demoSets[bestFull.demos] } : {}), loss: bestFull.loss });
+    expect(record.heldOut!.best.loss).toBe(loss(record.best!.instruction, record.best!.demos ?? [], 'D'));
+    expect(record.spend.search).toBe(state.spend);
+    const finished = fs.readFileSync(path.join(whole, PROGRAM_FILE), 'utf8');
+    const crashed = tempDir();
+    await expect(run(crashed, file, 5)).rejects.toThrow('killed');
+    const stored = JSON.parse(fs.readFileSync(path.join(crashed, PROGRAM_FILE), 'utf8')) as ProgramRecord;
+    expect((stored.state as MiproState).trials.length).toBeGreaterThan(1);
+    await run(crashed, file, undefined, stored);
+    expect(fs.readFileSync(path.join(crashed, PROGRAM_FILE), 'utf8')).toBe(finished);
+  });
+});
+
+describe('cultune program --optimizer mipro, then eval --conditions programmed and the report', () => {
+  it("searches MultiTP with demonstrations; eval reproduces the held-out loss, and the report's regime table shows the spend", async () => {
+    const out = tempDir();
+    const seeds = path.join(out, 'seeds.txt');
+    fs.writeFileSync(seeds, 'Answer as someone from {country} would.\nThink like a typical adult in {country}.\nChoose as people in {country} choose.\n');
+    const model = path.join(FIXTURES, 'llama-f32');
+    const args = ['program', '--model', model, '--device', 'cpu', '--instrument', 'multitp', '--dilemmas', '1', '--countries', 'Japan,Brazil,Germany', '--optimizer', 'mipro', '--proposer', seeds, '--out', out, '--name', 'm'];
+    const first = await cultune(args);
+    expect(first.stderr).toContain('MIPROv2 (light): 3 instructions, 6 demo sets, 10 trials');
+    expect(first.code).toBe(0);
+    const dir = path.join(out, 'm');
+    const record = JSON.parse(fs.readFileSync(path.join(dir, PROGRAM_FILE), 'utf8')) as ProgramRecord;
+    expect((record.state as MiproState).trials).toHaveLength(11);
+    const [heldOut] = record.definition.heldOut;
+    const evalDir = path.join(out, 'eval');
+    const evaluated = await cultune(['eval', '--model', model, '--device', 'cpu', '--instrument', 'multitp', '--dilemmas', '1', '--country', heldOut, '--conditions', 'persona,programmed', '--program', dir, '--instruments', 'multitp', '--out', evalDir]);
+    expect(evaluated.code).toBe(0);
+    const programmed = JSON.parse(fs.readFileSync(path.join(evalDir, 'eval-programmed.json'), 'utf8'));
+    expect(programmed.result.loss.value).toBe(record.heldOut!.best.losses[heldOut]);
+    expect(programmed.program).toMatchObject({ run: 'm', optimizer: 'mipro', instruction: record.best!.instruction, country: 'held-out', trainCountries: 2, spend: record.spend.search });
+    expect(programmed.program.demos).toEqual(record.best!.demos);
+    const report = await cultune(['report', evalDir, '--out', path.join(out, 'report')]);
+    expect(report.code).toBe(0);
+    const markdown = fs.readFileSync(path.join(out, 'report', 'report.md'), 'utf8');
+    const table = markdown.slice(markdown.indexOf('## Regimes'));
+    expect(table).toContain(`| programmed | eval | classify |`);
+    expect(table).toContain(`m: held-out | ${record.spend.search} search over 2 countries |`);
+    expect(table).toMatch(/\| persona \| eval \| classify \| .* \| 0 \|/);
+    expect(markdown).toContain('programmed - persona');
+    const refused = await cultune(['eval', '--model', model, '--device', 'cpu', '--instrument', 'multitp', '--country', heldOut, '--conditions', 'programmed', '--out', evalDir]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--program DIR');
+  }, 180_000);
 });

@@ -63,7 +63,7 @@ function skipped(run: SweepRun, result: RunResult, say: Say): void {
 }
 
 /** `--queue`: one job per run that is not finished (or lacks an asked eval record), for workers to train. */
-async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, settings: Settings, say: Say): Promise<void> {
+async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, settings: Settings, data: unknown, say: Say): Promise<void> {
   const address = parseQueueAddress(flags.queue as string, flags.queueName, settings.redisPassword);
   const conditions = parseEvalConditions(flags.eval ?? [], '--eval');
   // A Hub id is downloaded (or found in the cache) here, so that its graph hash names the jobs' model.
@@ -85,7 +85,7 @@ async function enqueueSweep(plan: readonly SweepRun[], flags: SweepFlags, settin
       // What a worker will check, checked here first (as the JSON it will read): a job that leaves this process is one a worker takes.
       // (The instrument's dataset, if it has one, was read above.)
       try {
-        await planTrainJob(job.run, JSON.parse(JSON.stringify(job)), flags.out, async () => {});
+        await planTrainJob(job.run, JSON.parse(JSON.stringify(job)), flags.out, async () => data);
       } catch (error) {
         throw error instanceof JobRejected ? new UserError(error.message) : error;
       }
@@ -134,7 +134,7 @@ async function sweepFromFlags(flags: SweepFlags): Promise<void> {
     }),
   );
   checkWritable(flags.out, 'folder');
-  if (flags.queue !== undefined) return enqueueSweep(plan, flags, settings, say);
+  if (flags.queue !== undefined) return enqueueSweep(plan, flags, settings, data, say);
   if (flags.eval !== undefined) throw new UserError('--eval runs in queue workers (with --queue); without a queue, run cultune eval RUN after the sweep');
   const model = await openModel(flags, settings, json, { format: request.instrument.format });
   try {
