@@ -186,6 +186,32 @@ const EVAL_CASES: BadCase[] = [
   { name: 'eval of a checkpoint without history', args: (w) => evalArgs(runCopy(w, (d) => { unfinished(d); editJson(path.join(d, 'checkpoint.json'), (c) => delete c.history); })), error: /checkpoint\.json: no training history/ },
   { name: 'eval of a result not JSON', args: (w) => evalArgs(runCopy(w, (d) => fs.writeFileSync(path.join(d, 'result.json'), '{'))), error: /result\.json: not valid JSON/ },
   { name: 'eval with a missing --model', args: (w) => evalArgs(runCopy(w), '--model', w.path('nomodel')), error: /model folder .*nomodel does not exist/ },
+  { name: 'eval programmed without --program', args: (w) => evalArgs(runCopy(w), '--conditions', 'programmed'), error: /--conditions programmed asks with a searched instruction: give its program run with --program DIR/ },
+  { name: 'eval --program without a programmed condition', args: (w) => evalArgs(runCopy(w), '--program', w.dir), error: /--program is for the programmed conditions: add --conditions programmed/ },
+  { name: 'eval --program of a folder without program.json', args: (w) => evalArgs(runCopy(w), '--conditions', 'programmed', '--program', w.path('none')), error: /none holds no program\.json: give a folder written by cultune program/ },
+  { name: 'eval --program of a damaged program.json', args: (w) => evalArgs(runCopy(w), '--conditions', 'programmed', '--program', path.dirname(w.file('p/program.json', '{"definition": {}}'))), error: /program\.json is not a program record \(definition, state or spend missing\)/ },
+  {
+    name: 'eval --program of an unfinished search',
+    args: (w) => {
+      const definition = { instrument: { name: 'vsm13', settings: {} }, model: 'h', train: ['Japan'], heldOut: [] };
+      w.file('p/program.json', JSON.stringify({ version: 1, definition, state: {}, spend: { search: 0 } }));
+      return evalArgs(runCopy(w), '--conditions', 'programmed', '--program', w.path('p'));
+    },
+    error: /the program search has not finished; continue it with cultune program --resume/,
+  },
+  { name: 'eval programmed+soft without a run', args: (w) => evalArgs('--conditions', 'programmed+soft', '--model', ground.model, '--country', 'JP', '--out', w.dir), error: /the programmed\+soft condition steers a run's prompt: give its run folder/ },
+];
+
+const programArgs = (w: Work, ...extra: string[]) => ['program', '--model', ground.model, '--device', 'cpu', '--instrument', 'iw-map', '--countries', 'Japan,Brazil', '--proposer', 'self', '--out', w.dir, ...extra];
+
+const PROGRAM_CASES: BadCase[] = [
+  { name: 'program without --countries', args: (w) => ['program', '--model', ground.model, '--proposer', 'self', '--out', w.dir], error: /program needs --countries/ },
+  { name: 'program with two proposers', args: (w) => [...programArgs(w), '--proposer-url', 'http://127.0.0.1:9/v1'], error: /program needs one proposer/ },
+  { name: 'program copro with a MIPROv2 flag', args: (w) => programArgs(w, '--auto', 'medium'), error: /--auto is for --optimizer mipro; leave it out with copro/ },
+  { name: 'program mipro with COPRO flags', args: (w) => programArgs(w, '--optimizer', 'mipro', '--breadth', '3', '--depth', '2'), error: /--breadth, --depth are for --optimizer copro; MIPROv2 takes --auto, or --auto none with --candidates and --trials/ },
+  { name: 'program mipro --candidates with a preset', args: (w) => programArgs(w, '--optimizer', 'mipro', '--candidates', '4'), error: /--candidates and --trials are set by --auto light; give --auto none to set them yourself/ },
+  { name: 'program mipro --auto none alone', args: (w) => programArgs(w, '--optimizer', 'mipro', '--auto', 'none'), error: /--auto none needs --candidates N and --trials N/ },
+  { name: 'program unknown optimizer', args: (w) => programArgs(w, '--optimizer', 'gepa'), error: /argument 'gepa' is invalid\. Allowed choices are copro, mipro/ },
 ];
 
 const EXPORT_CASES: BadCase[] = [
@@ -240,6 +266,7 @@ describe.each([
   ['train', TRAIN_CASES],
   ['sweep', SWEEP_CASES],
   ['eval', EVAL_CASES],
+  ['program', PROGRAM_CASES],
   ['export', EXPORT_CASES],
   ['report', REPORT_CASES],
   ['demo', DEMO_CASES],
