@@ -273,6 +273,9 @@ describe('cultune program --optimizer mipro, then eval --conditions programmed a
     expect(table).toContain(`m: held-out | ${record.spend.search} search over 2 countries |`);
     expect(table).toMatch(/\| persona \| eval \| classify \| .* \| 0 \|/);
     expect(markdown).toContain('programmed - persona');
+    // The summary over the program's held-out countries: here the one evaluated.
+    expect(markdown).toContain("| regime | mean MultiTP loss, program's held-out countries (n) |");
+    expect(markdown).toContain(`| programmed | ${programmed.result.loss.value.toFixed(3)} (1) |`);
     const refused = await cultune(['eval', '--model', model, '--device', 'cpu', '--instrument', 'multitp', '--country', heldOut, '--conditions', 'programmed', '--out', evalDir]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('--program DIR');

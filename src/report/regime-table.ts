@@ -65,3 +65,30 @@ export function regimeTables(data: ReportData): RegimeTable[] {
     };
   });
 }
+
+/**
+ * Per instrument with a programmed condition, the regimes' mean loss over the countries the program
+ * trained on and over those it held out (seed 000 reports both): each mean over the countries of that
+ * role that have the regime, the first folder per country, with how many countries it covers.
+ */
+export function regimeSummaries(data: ReportData): RegimeTable[] {
+  const programmed = data.rows.filter((r) => r.record.program !== undefined);
+  const instruments = [...new Set(programmed.map((r) => r.instrument))];
+  return instruments.map((instrument) => {
+    const { title } = instrumentDisplay(instrument, data.rows);
+    const roleOf = new Map<string, string>();
+    for (const r of programmed) if (r.instrument === instrument && !roleOf.has(r.country)) roleOf.set(r.country, r.record.program!.country);
+    const roles = ['train', 'held-out', 'other'].filter((role) => [...roleOf.values()].includes(role));
+    const rows = REGIMES.flatMap((regime) => {
+      const firstPerCountry = new Map<string, number>();
+      for (const r of data.rows) if (r.instrument === instrument && r.condition === regime && roleOf.has(r.country) && !firstPerCountry.has(r.country)) firstPerCountry.set(r.country, r.record.result.loss.value);
+      if (firstPerCountry.size === 0) return [];
+      const cells = roles.map((role) => {
+        const losses = [...firstPerCountry].filter(([country]) => roleOf.get(country) === role).map(([, loss]) => loss);
+        return losses.length === 0 ? '' : `${(losses.reduce((a, b) => a + b, 0) / losses.length).toFixed(3)} (${losses.length})`;
+      });
+      return [[regime, ...cells]];
+    });
+    return { country: 'all countries', instrument, title, header: ['regime', ...roles.map((role) => `mean ${title} loss, program's ${role} countries (n)`)], rows };
+  });
+}

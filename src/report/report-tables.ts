@@ -4,7 +4,7 @@ import { fixed, withInterval } from './format.ts';
 import { comparisonRows, intervalColumns, lossCell } from './statistics-tables.ts';
 import { instrumentsOf, MIN_RANK_COUNTRIES, type ReportData, type ReportRow } from './report-data.ts';
 import { MIN_MACRO_COUNTRIES } from './macro-average.ts';
-import { REGIME_NOTE, regimeTables } from './regime-table.ts';
+import { REGIME_NOTE, regimeSummaries, regimeTables } from './regime-table.ts';
 
 /** The flat record of one row: what report.csv holds, column by column, and report.json repeats. */
 export function flatRow(row: ReportRow): Record<string, string | number | null> {
@@ -148,7 +148,7 @@ export function reportMarkdownTables(data: ReportData): {
           ['instrument', 'condition', 'score', 'countries', 'Kendall tau-b', 'Spearman rho'],
           data.rankAgreement.map((a) => [a.instrument, a.condition, a.score, String(a.countries.length), fixed(a.kendallTauB, 3), fixed(a.spearmanRho, 3)]),
         );
-  const regimes = regimeTables(data).map((t) => ({ country: t.country, instrument: t.instrument, title: t.title, table: markdownTable(t.header, t.rows) }));
+  const regimes = [...regimeSummaries(data), ...regimeTables(data)].map((t) => ({ country: t.country, instrument: t.instrument, title: t.title, table: markdownTable(t.header, t.rows) }));
   return { countries, regimes, pairedTests: pairedTestTables(data), macroAverages: macroAverageTable(data), rankAgreement, rankAgreementMissing: RANK_AGREEMENT_MISSING };
 }
 
