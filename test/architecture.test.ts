@@ -152,3 +152,13 @@ describe('src/ imports flow downward', () => {
     expect(unitCycles(edges)).toEqual([]);
   });
 });
+
+describe('one evaluator calls the scorer', () => {
+  it('outside the model runtime, only src/instruments/evaluator.ts scores requests (instruments, CulturalBench, DISCA and the knowledge objective go through it)', () => {
+    const calls = sourceFiles(path.join(REPO, 'src'))
+      .filter((file) => !file.includes(`${path.sep}src${path.sep}model${path.sep}`))
+      .filter((file) => /\b(scorer|model|pool)\.(score|scoreCandidates)\(/.test(fs.readFileSync(file, 'utf8')))
+      .map((file) => path.relative(REPO, file));
+    expect(calls).toEqual([path.join('src', 'instruments', 'evaluator.ts')]);
+  });
+});

@@ -1,5 +1,5 @@
 import type { ChatMessage, Placement, ScoreRequest, Scorer, TextTokenizer } from '../model/types.ts';
-import { buildScoreRequest, conditionMessages, IndistinctAnswersError, softPromptOf } from '../instruments/index.ts';
+import { buildScoreRequest, conditionMessages, IndistinctAnswersError, scoreUnderPrompts, softPromptOf } from '../instruments/index.ts';
 import type { SetAsideItem } from '../util/set-aside.ts';
 import { conditioningsFor, type AskedWith, type Condition } from './conditions.ts';
 import { easyClozeBody, easyLetterBody, hardBody } from './prompts.ts';
@@ -137,14 +137,12 @@ async function runJobs(scorer: Scorer, jobs: Job[], { onProgress, onSample }: Pi
   const groups = groupBy(jobs, (job) => job.askedWith.groupKey);
   let offset = 0;
   for (const group of groups.values()) {
-    const scores = await scorer.score(
-      group.map((job) => job.request),
-      {
-        ...softPromptOf(group[0].askedWith.conditioning),
-        // The runtime may count its own units (rows, not requests): pass on the fraction done.
-        onProgress: onProgress && ((done, total) => onProgress(offset + Math.round((done / total) * group.length), jobs.length, 'scoring')),
-      },
-    );
+    const { softPrompt, placement } = softPromptOf(group[0].askedWith.conditioning);
+    const [scores] = await scoreUnderPrompts(scorer, group.map((job) => job.request), [softPrompt], {
+      placement,
+      // The runtime may count its own units (rows, not requests): pass on the fraction done.
+      onProgress: onProgress && ((done, total) => onProgress(offset + Math.round((done / total) * group.length), jobs.length, 'scoring')),
+    });
     group.forEach((job, i) => {
       const judged = job.receive(scores[i]);
       onSample?.(sampleOf(scorer.tokenizer, job, scores[i], judged));

@@ -1,5 +1,5 @@
 import type { Placement, ScoreRequest, Scorer, SoftPrompt, TextTokenizer } from '../model/types.ts';
-import { buildScoreRequest } from '../instruments/index.ts';
+import { buildScoreRequest, scoreUnderPrompts } from '../instruments/index.ts';
 import { easyLetterBody } from './prompts.ts';
 import { rotate, ROTATIONS } from './rotation.ts';
 import { OPTION_LETTERS, type EasyQuestion } from './types.ts';
@@ -64,11 +64,6 @@ export function prepareKnowledgeObjective(scorer: Scorer, questions: readonly Ea
     questions,
     requests,
     accuracy,
-    evaluateMany: async (softPrompts) => {
-      if (scorer.scoreCandidates) return (await scorer.scoreCandidates(requests, softPrompts, { placement })).map(accuracy);
-      const results: number[] = [];
-      for (const softPrompt of softPrompts) results.push(accuracy(await scorer.score(requests, { softPrompt, placement })));
-      return results;
-    },
+    evaluateMany: async (softPrompts) => (await scoreUnderPrompts(scorer, requests, softPrompts, { placement })).map(accuracy),
   };
 }

@@ -20,5 +20,6 @@ export {
 export { CLASSIFY, DEFAULT_FORMAT, FORMAT_NAMES, FORMATS, READ_OUT, describeFormat, formatMessages, formatNamed, formatSetting, generates, type FormatFlags, type FormatSetting, type InteractionFormat } from './formats.ts';
 export { describeInstrument, instrumentFromStored, prepareInstrument, prepareObjective, resultOf, storedInstrument, type InstrumentSpec, type StoredInstrument, type Objective, type ObjectiveOptions, type PreparedInstrument, type Reading, type InstrumentSample } from './objective.ts';
 export { demonstrations, itemsAnsweredAsLabelled, labelledItems } from './demonstrations.ts';
+export { scoreUnderPrompts } from './evaluator.ts';
 export { DEFAULT_INSTRUMENT, instrumentNamed, instruments, registerInstrument } from './registry.ts';
 export { DEFAULT_HOLDOUT, SIDE_NAMES, askedOn, describeSplit, drawHoldout, type HoldoutSplit, type SplitPart, type SplitSide } from './split.ts';

@@ -1,4 +1,5 @@
 import type { Placement, ScoreOptions, ScoreRequest, Scorer, SoftPrompt, TextTokenizer } from '../model/types.ts';
+import { scoreUnderPrompts } from './evaluator.ts';
 import type { Target } from '../targets/index.ts';
 import { UserError } from '../util/errors.ts';
 import { conditionMessages, NO_CONDITIONING, softPromptOf, type Conditioning } from './conditioning.ts';
@@ -86,18 +87,14 @@ export function prepareInstrument(tokenizer: TextTokenizer, spec: InstrumentSpec
     requests,
     generatedPositions: format.maxNewTokens ?? 0,
     logprobs: async (scorer, softPrompts, options = {}) => {
-      if (!generates(format)) {
-        if (softPrompts.length > 1 && scorer.scoreCandidates) return scorer.scoreCandidates(requests, softPrompts, { placement: options.placement });
-        const results: number[][][] = [];
-        for (const softPrompt of softPrompts) results.push(await scorer.score(requests, { ...options, softPrompt }));
-        return results;
-      }
+      if (!generates(format)) return scoreUnderPrompts(scorer, requests, softPrompts, options);
       checkFormatRuns(scorer, format);
       const prompts = questions.map((q) => tokenizer.encode(tokenizer.applyChatTemplate(q.messages, { addGenerationPrompt: true }), { addSpecialTokens: false }));
       const results: number[][][] = [];
       for (const softPrompt of softPrompts) {
         const [texts] = await scorer.generate!(prompts, [softPrompt], { placement: options.placement, maxNewTokens: format.maxNewTokens ?? 0 });
-        results.push(await scorer.score(requestsAfter(texts.map((ids) => tokenizer.decode(ids) + READ_OUT)), { ...options, softPrompt }));
+        const [logprobs] = await scoreUnderPrompts(scorer, requestsAfter(texts.map((ids) => tokenizer.decode(ids) + READ_OUT)), [softPrompt], options);
+        results.push(logprobs);
       }
       return results;
     },

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { scoreUnderPrompts } from '../../instruments/index.ts';
 import { addModelOptions, openModel, type ModelFlags } from '../model-options.ts';
 import { readSettings } from '../../util/settings.ts';
 import { readSoftPromptFile } from '../../model/index.ts';
@@ -74,7 +75,7 @@ export function register(program: Command): void {
         const requests = records.map(({ value }, i) => requestFromRecord(value, where(i), model.tokenizer, !!flags.chat));
         model.checkRequests(requests, softPrompt?.k ?? 0, where);
         const progress = progressReporter('scoring', requests.length);
-        const logprobs = await model.score(requests, { softPrompt, placement: flags.placement, onProgress: progress.update });
+        const [logprobs] = await scoreUnderPrompts(model, requests, [softPrompt], { placement: flags.placement, onProgress: progress.update });
         progress.stop();
         const lines = records.map(({ value }, i) => JSON.stringify({ id: value.id ?? null, logprobs: logprobs[i] })).join('\n') + '\n';
         if (flags.output) writeFileAtomic(flags.output, lines);

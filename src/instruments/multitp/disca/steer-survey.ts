@@ -2,6 +2,7 @@ import { SeededStream } from '../../../util/seeded-random.ts';
 import type { ChatMessage, Placement, ScoreRequest, Scorer, SoftPrompt, TextTokenizer } from '../../../model/types.ts';
 import type { Target } from '../../../targets/index.ts';
 import { buildScoreRequest } from '../../requests.ts';
+import { scoreUnderPrompts } from '../../evaluator.ts';
 import { answerDistributions } from '../../survey/answers.ts';
 import type { NamedScores, ScoreUnits, SurveyQuestion } from '../../types.ts';
 import { MULTITP, type MultiTpScores, type MultiTpSettings } from '../multitp-instrument.ts';
@@ -130,6 +131,7 @@ function readDisca(questions: SurveyQuestion[], members: number, logprobs: reado
 
 /** Scores a prepared panel in one scorer call (under a soft prompt where given: soft prompt + DISCA) and steers it. */
 export async function runDisca(scorer: Scorer, prepared: PreparedDisca, options: { softPrompt?: SoftPrompt; placement?: Placement; onProgress?: (done: number, total: number) => void } = {}): Promise<DiscaReading> {
-  const logprobs = await scorer.score(prepared.requests, options);
+  const { softPrompt, ...rest } = options;
+  const [logprobs] = await scoreUnderPrompts(scorer, prepared.requests, [softPrompt], rest);
   return prepared.read(logprobs);
 }
