@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coproStep, initialCoproState, type CoproIo, type CoproSettings, type CoproState } from '../src/program/copro.ts';
-import type { ProposalRequest } from '../src/program/proposer.ts';
+import { PROPOSAL_TIPS, type ProposalRequest } from '../src/program/proposer.ts';
 import { endpointProposer } from '../src/program/proposers/endpoint.ts';
 import { fileProposer } from '../src/program/proposers/file.ts';
 import { MIPRO_DEFAULTS, miproPlan, type MiproState } from '../src/program/mipro.ts';
@@ -94,6 +94,27 @@ describe('proposers', () => {
       const user = first.body.messages.find((m) => m.role === 'user')!.content;
       expect(user.endsWith('Instruction #1: worse {country}\nResulting loss #1: 2.5000\nInstruction #2: better {country}\nResulting loss #2: 1.2500\n\nProposed instruction:')).toBe(true);
       expect(proposer.state()).toEqual({ kind: 'url', calls: 2 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("an endpoint is sent MIPROv2's grounded chat: summary, task, demonstrations, basic instruction and tip", async () => {
+    const server = await startChatServer(() => 'Speak as people of {country} speak.');
+    try {
+      const proposer = endpointProposer({ url: server.url, model: 'm', timeoutMs: 5000, task: 'T' }, undefined);
+      const got = await proposer.propose({ kind: 'grounded', instruction: 'orig {country}', summary: 'S', demos: ['Q1\nAnswer (Peru): A'], tip: PROPOSAL_TIPS[2], count: 1, temperature: 0.53 });
+      expect(got).toEqual(['Speak as people of {country} speak.']);
+      const [request] = server.requests;
+      expect(request.body.temperature).toBe(0.53);
+      const user = request.body.messages.find((m) => m.role === 'user')!.content;
+      const lines = user.split('\n');
+      expect(lines.slice(0, 7)).toEqual(['Dataset summary: S', 'Task: T', 'Task demos:', 'Q1', 'Answer (Peru): A', 'Basic instruction: orig {country}', `Tip: ${PROPOSAL_TIPS[2]}`]);
+      expect(lines[7]).toContain('keep the slot {country}');
+      expect(lines.slice(8)).toEqual(['', 'Proposed instruction:']);
+      // The empty tip (dspy's "none") adds no line.
+      await proposer.propose({ kind: 'grounded', instruction: 'orig {country}', summary: 'S', demos: [], tip: PROPOSAL_TIPS[0], count: 1, temperature: 0.5 });
+      expect(server.requests[1].body.messages.find((m) => m.role === 'user')!.content).not.toMatch(/Tip:|Task demos:/);
     } finally {
       await server.close();
     }
