@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lossCurve, scoreBars, tradeOffScatter } from '../src/report/charts.ts';
-import type { EvalCondition, EvalRecord } from '../src/eval/eval-record.ts';
+import type { EvalRecord } from '../src/eval/eval-record.ts';
+import type { EvalCondition } from '../src/eval/conditions.ts';
 import { VSM13 } from '../src/instruments/vsm13/index.ts';
 import { boxesOverlap, DEFAULT_LABEL_STYLE, markerBox, placeLabels, type Anchor, type Box } from '../src/report/label-placement.ts';
 import type { ReportRow, TrainingCurve } from '../src/report/report-data.ts';

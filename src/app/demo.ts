@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { tryLoadCulturalBench, type Availability } from '../culturalbench/index.ts';
 import type { Settings } from '../util/settings.ts';
-import { EVAL_CONDITIONS, type EvalRecord } from '../eval/eval-record.ts';
+import { type EvalRecord } from '../eval/eval-record.ts';
+import { EVAL_CONDITIONS } from '../eval/conditions.ts';
 import { CLASSIFY, DEFAULT_INSTRUMENT, instrumentNamed, type FormatSetting } from '../instruments/index.ts';
 import type { LoadedModel } from '../model/index.ts';
 import { demoModelDir } from '../train/demo-model.ts';

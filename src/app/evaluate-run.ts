@@ -1,5 +1,5 @@
 import type { Availability } from '../culturalbench/index.ts';
-import type { EvalCondition } from '../eval/eval-record.ts';
+import type { EvalCondition } from '../eval/conditions.ts';
 import { evaluateSubject, runSubject, type EvalOptions } from '../eval/evaluate-run.ts';
 import type { LoadedModel } from '../model/index.ts';
 import { VERSION } from '../util/version.ts';

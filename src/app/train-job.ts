@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Availability } from '../culturalbench/index.ts';
-import { evalFileName, type EvalCondition } from '../eval/eval-record.ts';
+import { evalFileName } from '../eval/eval-record.ts';
+import { type EvalCondition } from '../eval/conditions.ts';
 import { CLASSIFY, type SettingFlags } from '../instruments/index.ts';
 import type { LoadedModel } from '../model/index.ts';
 import { checkNewTokens } from '../model/request-limits.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError, type Option } from 'commander';
 import { parseStrategy, type Strategy } from '../de/index.ts';
-import { EVAL_CONDITIONS, type EvalCondition } from '../eval/eval-record.ts';
+import { EVAL_CONDITIONS, type EvalCondition } from '../eval/conditions.ts';
 import type { AnyInstrument } from '../instruments/index.ts';
 import type { PlannedJob } from '../app/train-job.ts';
 import { checkJobRequest, type JobRequest, type JobValue } from '../queue/job-request.ts';

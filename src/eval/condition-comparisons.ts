@@ -1,7 +1,8 @@
 import { describeFormat } from '../instruments/index.ts';
 import { pairedComparison, type PairedComparison } from '../stats/paired.ts';
 import { UserError } from '../util/errors.ts';
-import { evalFilesIn, readEvalRecord, type EvalCondition, type EvalRecord } from './eval-record.ts';
+import { evalFilesIn, readEvalRecord, type EvalRecord } from './eval-record.ts';
+import { isBuiltIn, recordConditions, type EvalCondition } from './conditions.ts';
 import { unitLoss, unitStrata } from './unit-statistics.ts';
 
 /**
@@ -10,7 +11,7 @@ import { unitLoss, unitStrata } from './unit-statistics.ts';
  * top of the prompt beat the prompt alone and DISCA alone; does a programmed instruction beat none and
  * the persona, the prompt beat it, and the instruction on top of the prompt beat either alone.
  */
-export const CONDITION_PAIRS: readonly (readonly [EvalCondition, EvalCondition])[] = [
+const BUILT_IN_PAIRS: readonly (readonly [EvalCondition, EvalCondition])[] = [
   ['soft', 'none'],
   ['soft', 'persona'],
   ['persona', 'none'],
@@ -25,6 +26,12 @@ export const CONDITION_PAIRS: readonly (readonly [EvalCondition, EvalCondition])
   ['programmed+soft', 'soft'],
   ['programmed+soft', 'programmed'],
 ];
+
+/** The pairs compared: the built-in ones, and each registered condition against none and persona. */
+export function conditionPairs(): readonly (readonly [EvalCondition, EvalCondition])[] {
+  const registered = recordConditions().filter((c) => !isBuiltIn(c));
+  return [...BUILT_IN_PAIRS, ...registered.flatMap((c) => [[c, 'none'] as const, [c, 'persona'] as const])];
+}
 
 /** One paired test of two conditions' losses on the same units, or why there is none. */
 export interface ConditionComparison {
@@ -70,11 +77,11 @@ export function compareConditions(a: EvalRecord, b: EvalRecord, permutations?: n
   return { ...head, unit: a.result.units!.unit, test };
 }
 
-/** The pairs of CONDITION_PAIRS among records of one country, instrument and format (the first record per condition). */
+/** The pairs of conditionPairs() among records of one country, instrument and format (the first record per condition). */
 export function comparisonsAmong(records: readonly EvalRecord[], permutations?: number): ConditionComparison[] {
   const first = new Map<EvalCondition, EvalRecord>();
   for (const r of records) if (!first.has(r.condition)) first.set(r.condition, r);
-  return CONDITION_PAIRS.flatMap(([a, b]) => {
+  return conditionPairs().flatMap(([a, b]) => {
     const [ra, rb] = [first.get(a), first.get(b)];
     return ra && rb ? [compareConditions(ra, rb, permutations)] : [];
   });

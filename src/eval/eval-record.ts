@@ -4,56 +4,8 @@ import { UserError, describeError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
 import type { SetAsideItem } from '../util/set-aside.ts';
 import type { InstrumentIntervals } from './unit-statistics.ts';
+import { isCondition, recordConditions, usesSoftPrompt, type EvalCondition } from './conditions.ts';
 import { CLASSIFY, FORMAT_NAMES, type FormatSetting, type HoldoutSplit, type InstrumentResult, type StoredInstrument } from '../instruments/index.ts';
-
-/**
- * What a condition asks with: a sentence naming the country (the persona sentence, or a programmed
- * instruction from `cultune program`), the run's soft prompt, DISCA's steering of MultiTP, or several.
- */
-export interface ConditionParts {
-  text?: 'persona' | 'programmed';
-  soft?: boolean;
-  disca?: boolean;
-}
-
-/**
- * Every condition an eval file may hold, in the order reports list them, with its parts: a new
- * condition is one line here (and, where it needs a new part, that part's handling in
- * evaluate-condition.ts).
- */
-const CONDITION_PARTS = {
-  none: {},
-  persona: { text: 'persona' },
-  programmed: { text: 'programmed' },
-  soft: { soft: true },
-  'programmed+soft': { text: 'programmed', soft: true },
-  disca: { disca: true },
-  'soft+disca': { soft: true, disca: true },
-} as const satisfies Record<string, ConditionParts>;
-
-export type EvalCondition = keyof typeof CONDITION_PARTS;
-export const RECORD_CONDITIONS = Object.keys(CONDITION_PARTS) as EvalCondition[];
-/** The conditions any run can be evaluated under (demo, sweep --eval): none, persona, its soft prompt. */
-export const EVAL_CONDITIONS: readonly EvalCondition[] = ['none', 'persona', 'soft'];
-
-export function conditionParts(condition: EvalCondition): ConditionParts {
-  return CONDITION_PARTS[condition];
-}
-
-/** MultiTP steered by a DISCA panel (src/instruments/multitp/disca): alone, or on top of the run's soft prompt. */
-export function isDiscaCondition(condition: EvalCondition): boolean {
-  return conditionParts(condition).disca === true;
-}
-
-/** The conditions that ask under the run's soft prompt. */
-export function usesSoftPrompt(condition: EvalCondition): boolean {
-  return conditionParts(condition).soft === true;
-}
-
-/** The conditions that ask with an instruction searched by `cultune program`. */
-export function usesProgram(condition: EvalCondition): boolean {
-  return conditionParts(condition).text === 'programmed';
-}
 
 /**
  * The instruction of a programmed condition and what it cost: the program run it came from, whether
@@ -202,7 +154,7 @@ export function readEvalFile(file: string): AnyEvalRecord {
   }
   const record = parsed as Partial<EvalRecord>;
   if (!record || typeof record !== 'object') throw invalid(file, 'not a JSON object');
-  if (!RECORD_CONDITIONS.includes(record.condition as EvalCondition)) throw invalid(file, `no condition ${RECORD_CONDITIONS.join('/')}`);
+  if (typeof record.condition !== 'string' || !isCondition(record.condition)) throw invalid(file, `no condition ${recordConditions().join('/')}`);
   if (typeof record.country?.name !== 'string') throw invalid(file, 'no country');
   if (!('result' in record) && !('instrument' in record)) throw new UserError(`${file} was written by cultune 0.1 (no instrument recorded); evaluate again with this version`);
   if (typeof record.instrument?.name !== 'string') throw invalid(file, 'no instrument');
@@ -212,7 +164,7 @@ export function readEvalFile(file: string): AnyEvalRecord {
   return record as AnyEvalRecord;
 }
 
-/** The eval files of a folder, in condition order (RECORD_CONDITIONS). */
+/** The eval files of a folder, in condition order (recordConditions()). */
 export function evalFilesIn(dir: string): string[] {
-  return RECORD_CONDITIONS.flatMap((c) => FORMAT_NAMES.map((name) => path.join(dir, evalFileName(c, { name })))).filter((f) => fs.existsSync(f));
+  return recordConditions().flatMap((c) => FORMAT_NAMES.map((name) => path.join(dir, evalFileName(c, { name })))).filter((f) => fs.existsSync(f));
 }

@@ -15,7 +15,8 @@ import { demonstrations, prepareObjective, storedInstrument, type Conditioning, 
 import type { Placement, Scorer, SoftPrompt } from '../model/types.ts';
 import type { Target } from '../targets/index.ts';
 import { instrumentIntervals } from './unit-statistics.ts';
-import { conditionParts, isDiscaCondition, usesProgram, usesSoftPrompt, type CulturalBenchOnlyRecord, type CulturalBenchOutcome, type EvalCondition, type EvalRecord, type Interval, type ProgramSettings } from './eval-record.ts';
+import { type CulturalBenchOnlyRecord, type CulturalBenchOutcome, type EvalRecord, type Interval, type ProgramSettings } from './eval-record.ts';
+import { conditionParts, isDiscaCondition, usesProgram, usesSoftPrompt, type EvalCondition } from './conditions.ts';
 import { discaResult } from './evaluate-disca.ts';
 import type { DiscaPlan } from '../instruments/multitp/disca/index.ts';
 

@@ -7,7 +7,8 @@ import type { Target } from '../targets/index.ts';
 import { readRunInfo, readRunPrompt, readTrainingState, type RunInfo } from '../train/run-files.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { evaluateCondition, evaluateCulturalBenchOnly, type EvaluationPlan } from './evaluate-condition.ts';
-import { evalFileName, usesSoftPrompt, type ProgramSettings, type AnyEvalRecord, type CulturalBenchOnlyRecord, type EvalCondition, type EvalRecord, type TrainedTo } from './eval-record.ts';
+import { evalFileName, type ProgramSettings, type AnyEvalRecord, type CulturalBenchOnlyRecord, type EvalRecord, type TrainedTo } from './eval-record.ts';
+import { usesSoftPrompt, type EvalCondition } from './conditions.ts';
 import { lmEvalResults, resultsFileName } from './lm-eval-results.ts';
 import { sampleLog } from './sample-log.ts';
 

@@ -7,7 +7,8 @@ import { PROMPT_FILE, readFront, readRunInfo } from '../train/run-files.ts';
 import { writeJsonAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { evaluateCondition, type EvaluationPlan } from './evaluate-condition.ts';
-import type { EvalCondition, Interval } from './eval-record.ts';
+import type { Interval } from './eval-record.ts';
+import type { EvalCondition } from './conditions.ts';
 import type { EvalOptions } from './evaluate-run.ts';
 
 export const FRONT_EVAL_FILE = 'front-eval.json';

@@ -3,7 +3,8 @@ import type { CulturalBenchSample } from '../culturalbench/index.ts';
 import type { FormatSetting, InstrumentSample } from '../instruments/index.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import type { SampleSink } from './evaluate-condition.ts';
-import { formatSuffix, type EvalCondition } from './eval-record.ts';
+import { formatSuffix } from './eval-record.ts';
+import { type EvalCondition } from './conditions.ts';
 import { instrumentTaskName } from './lm-eval-results.ts';
 
 /**

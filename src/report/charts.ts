@@ -1,4 +1,5 @@
-import type { EvalCondition, Interval } from '../eval/eval-record.ts';
+import type { Interval } from '../eval/eval-record.ts';
+import { isBuiltIn, recordConditions, type BuiltInCondition, type EvalCondition } from '../eval/conditions.ts';
 import type { ScoreColumn } from '../instruments/index.ts';
 import { fixed } from './format.ts';
 import { accuracyDomain, chanceLine, EASY_ACCURACY_TITLE } from './accuracy-axis.ts';
@@ -7,7 +8,7 @@ import type { ReportRow, TrainingCurve } from './report-data.ts';
 import type { GenerationRecord } from '../train/run-files.ts';
 import { bottomAxis, escapeXml, leftAxis, legend, linearScale, niceDomain, plotArea, svgDocument, type Frame } from './svg.ts';
 
-export const CONDITION_COLORS: Record<EvalCondition, string> = { none: '#888888', persona: '#e08a1e', soft: '#2b6cb0', disca: '#2f855a', 'soft+disca': '#6b46c1', programmed: '#0e7c86', 'programmed+soft': '#b83280' };
+export const CONDITION_COLORS: Record<BuiltInCondition, string> = { none: '#888888', persona: '#e08a1e', soft: '#2b6cb0', disca: '#2f855a', 'soft+disca': '#6b46c1', programmed: '#0e7c86', 'programmed+soft': '#b83280' };
 const TARGET_COLOR = '#222222';
 const BEST_COLOR = '#2b6cb0';
 const MEDIAN_COLOR = '#c53030';
@@ -27,7 +28,8 @@ const triangle = (x: number, y: number, r: number, dir: 1 | -1) => {
  * hollow square, a hollow ring, so points that nearly coincide stay visible (the hollow ones frame the filled). `extent` is the
  * half-size of the square that holds each marker, stroke included; `inner` goes inside the element.
  */
-export const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, y: number, attributes: string, inner?: string) => string }> = {
+type Marker = { extent: number; draw: (x: number, y: number, attributes: string, inner?: string) => string };
+export const MARKERS: Record<BuiltInCondition, Marker> = {
   soft: { extent: 5, draw: (x, y, a, inner = '') => `<circle ${a} cx="${x}" cy="${y}" r="5" fill="${CONDITION_COLORS.soft}">${inner}</circle>` },
   'programmed+soft': { extent: 6, draw: (x, y, a, inner = '') => `<polygon ${a} points="${triangle(x, y, 6, 1)}" fill="${CONDITION_COLORS['programmed+soft']}">${inner}</polygon>` },
   programmed: { extent: 6, draw: (x, y, a, inner = '') => `<polygon ${a} points="${triangle(x, y, 6, -1)}" fill="${CONDITION_COLORS.programmed}">${inner}</polygon>` },
@@ -46,13 +48,33 @@ export const MARKERS: Record<EvalCondition, { extent: number; draw: (x: number, 
     draw: (x, y, a, inner = '') => `<circle ${a} cx="${x}" cy="${y}" r="7.75" fill="none" stroke="${CONDITION_COLORS.none}" stroke-width="2.5">${inner}</circle>`,
   },
 };
-const DRAW_ORDER: readonly EvalCondition[] = ['soft', 'programmed+soft', 'programmed', 'soft+disca', 'disca', 'persona', 'none'];
+const BUILT_IN_DRAW_ORDER: readonly BuiltInCondition[] = ['soft', 'programmed+soft', 'programmed', 'soft+disca', 'disca', 'persona', 'none'];
 /** Whiskers of one point's conditions sit side by side (pixels from the marker's centre), so coincident intervals stay apart. */
-const WHISKER_DODGE: Record<EvalCondition, number> = { none: -4, persona: 0, soft: 4, disca: -8, 'soft+disca': 8, programmed: -12, 'programmed+soft': 12 };
+const WHISKER_DODGE: Record<BuiltInCondition, number> = { none: -4, persona: 0, soft: 4, disca: -8, 'soft+disca': 8, programmed: -12, 'programmed+soft': 12 };
 
+
+/** Colours of registered conditions (registerCondition), in registration order. */
+const REGISTERED_COLORS = ['#d53f8c', '#319795', '#975a16', '#4a5568'];
+
+export function colorOf(condition: EvalCondition): string {
+  if (isBuiltIn(condition)) return CONDITION_COLORS[condition];
+  const registered = recordConditions().filter((c) => !isBuiltIn(c));
+  return REGISTERED_COLORS[registered.indexOf(condition) % REGISTERED_COLORS.length];
+}
+
+/** A registered condition's marker: a filled square in its colour. */
+export function markerOf(condition: EvalCondition): Marker {
+  if (isBuiltIn(condition)) return MARKERS[condition];
+  return { extent: 5, draw: (x, y, a, inner = '') => `<rect ${a} x="${x - 4.5}" y="${y - 4.5}" width="9" height="9" fill="${colorOf(condition)}">${inner}</rect>` };
+}
+
+/** The built-in conditions in drawing order, then the registered ones (filled, drawn first with the filled built-ins). */
+function drawOrder(): readonly EvalCondition[] {
+  return [...recordConditions().filter((c) => !isBuiltIn(c)), ...BUILT_IN_DRAW_ORDER];
+}
 function conditionLegend(conditions: readonly EvalCondition[]): string {
   return legend(
-    conditions.map((c) => ({ label: c, color: CONDITION_COLORS[c], marker: MARKERS[c].draw(6, 6, 'class="swatch"') })),
+    conditions.map((c) => ({ label: c, color: colorOf(c), marker: markerOf(c).draw(6, 6, 'class="swatch"') })),
     FRAME.margin.left,
     10,
   );
@@ -78,21 +100,21 @@ function easyMean(row: ReportRow): Interval {
  * accuracy axis spans the data and chance, inside [0, 1].
  */
 export function tradeOffScatter(rows: readonly ReportRow[], title: string): string {
-  const placed = DRAW_ORDER.flatMap((condition) => scatterRows(rows).filter((r) => r.condition === condition));
+  const placed = drawOrder().flatMap((condition) => scatterRows(rows).filter((r) => r.condition === condition));
   const area = plotArea(FRAME);
   const loss = (r: ReportRow) => r.record.result.loss.value;
   const intervalEnds = placed.flatMap((r) => easyMean(r).ci95.filter((v): v is number => v !== null));
   const x = linearScale(niceDomain(placed.map(loss)), area.x);
   const y = linearScale(accuracyDomain([...placed.map((r) => easyMean(r).value as number), ...intervalEnds]), area.y);
-  const centres = placed.map((r) => ({ x: x(loss(r)), y: y(easyMean(r).value as number), radius: MARKERS[r.condition].extent }));
+  const centres = placed.map((r) => ({ x: x(loss(r)), y: y(easyMean(r).value as number), radius: markerOf(r.condition).extent }));
   const offsets = dodgeOffsets(centres);
   const at = centres.map((c, n) => ({ ...c, x: c.x + offsets[n] }));
   const whiskers = placed.map((r, n) => {
     const [lo, hi] = easyMean(r).ci95;
     // A zero-width interval draws no whisker: its caps would show as a dash across the marker.
     if (lo === null || hi === null || lo === hi) return '';
-    const [cx, top, bottom] = [at[n].x + WHISKER_DODGE[r.condition], y(hi), y(lo)];
-    const color = CONDITION_COLORS[r.condition];
+    const [cx, top, bottom] = [at[n].x + (isBuiltIn(r.condition) ? WHISKER_DODGE[r.condition] : 0), y(hi), y(lo)];
+    const color = colorOf(r.condition);
     return (
       `<g class="whisker" data-country="${escapeXml(r.country)}" data-condition="${r.condition}" stroke="${color}" stroke-width="1.5">` +
       `<line x1="${cx}" x2="${cx}" y1="${top}" y2="${bottom}"/><line x1="${cx - 3}" x2="${cx + 3}" y1="${top}" y2="${top}"/>` +
@@ -104,7 +126,7 @@ export function tradeOffScatter(rows: readonly ReportRow[], title: string): stri
     const interval = mean.ci95[0] === null ? '' : ` [${mean.ci95[0].toFixed(3)}, ${(mean.ci95[1] as number).toFixed(3)}]`;
     const title = `${r.country}, ${r.condition}: loss ${loss(r).toFixed(3)}, Easy ${(mean.value as number).toFixed(3)}${interval}`;
     const attributes = `class="point" data-country="${escapeXml(r.country)}" data-condition="${r.condition}"`;
-    return MARKERS[r.condition].draw(at[n].x, at[n].y, attributes, `<title>${escapeXml(title)}</title>`);
+    return markerOf(r.condition).draw(at[n].x, at[n].y, attributes, `<title>${escapeXml(title)}</title>`);
   });
   const chance = chanceLine(y, area.x, at.map(markerBox));
   const labels = placeLabels(
@@ -113,7 +135,7 @@ export function tradeOffScatter(rows: readonly ReportRow[], title: string): stri
     DEFAULT_LABEL_STYLE,
     [chance.labelBox],
   ).map((label, n) => labelMarkup(label, placed[n]));
-  const conditions = DRAW_ORDER.filter((c) => placed.some((r) => r.condition === c)).reverse();
+  const conditions = drawOrder().filter((c) => placed.some((r) => r.condition === c)).reverse();
   return svgDocument(
     FRAME,
     `${title} loss vs CulturalBench Easy accuracy`,
@@ -179,7 +201,7 @@ export function scoreBars(country: string, title: string, columns: readonly Scor
   const names = columns.map((c) => c.name);
   const series = [
     ...(Object.keys(target).length > 0 ? [{ label: 'target', color: TARGET_COLOR, value: (d: string) => target[d] as number | undefined }] : []),
-    ...shown.map((r) => ({ label: r.condition, color: CONDITION_COLORS[r.condition], value: (d: string) => r.record.result.scores[d] as number | undefined })),
+    ...shown.map((r) => ({ label: r.condition, color: colorOf(r.condition), value: (d: string) => r.record.result.scores[d] as number | undefined })),
   ];
   const area = plotArea(FRAME);
   const values = series.flatMap((s) => names.map(s.value)).filter((v): v is number => v !== undefined);

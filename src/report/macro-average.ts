@@ -1,4 +1,5 @@
-import { RECORD_CONDITIONS, type EvalCondition, type Interval } from '../eval/eval-record.ts';
+import { type Interval } from '../eval/eval-record.ts';
+import { recordConditions, type EvalCondition } from '../eval/conditions.ts';
 import { instrumentNamed } from '../instruments/index.ts';
 import { estimate } from '../stats/bootstrap.ts';
 import type { ReportRow } from './report-data.ts';
@@ -31,7 +32,7 @@ export function macroAverages(rows: readonly ReportRow[]): MacroAverage[] {
   const groups = new Map<string, ReportRow[]>();
   for (const row of rows) {
     if (instrumentNamed(row.instrument).macroAverage === undefined) continue;
-    const key = JSON.stringify([row.instrument, row.format, RECORD_CONDITIONS.indexOf(row.condition)]);
+    const key = JSON.stringify([row.instrument, row.format, recordConditions().indexOf(row.condition)]);
     const group = groups.get(key) ?? [];
     if (!group.some((r) => r.country === row.country)) group.push(row);
     groups.set(key, group);

@@ -1,4 +1,4 @@
-import type { EvalCondition } from '../eval/eval-record.ts';
+import type { EvalCondition } from '../eval/conditions.ts';
 import { instrumentDisplay } from './columns.ts';
 import type { ReportData, ReportRow } from './report-data.ts';
 import { lossCell } from './statistics-tables.ts';

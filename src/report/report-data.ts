@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { kendallTauB, spearmanRho } from './rank-agreement.ts';
-import { RECORD_CONDITIONS, askedInstrument, evalFilesIn, readEvalFile, staleness, type CulturalBenchOnlyRecord, type EvalCondition, type EvalRecord } from '../eval/eval-record.ts';
+import { askedInstrument, evalFilesIn, readEvalFile, staleness, type CulturalBenchOnlyRecord, type EvalRecord } from '../eval/eval-record.ts';
+import { recordConditions, type EvalCondition } from '../eval/conditions.ts';
 import { FRONT_EVAL_FILE, type FrontEvalRecord } from '../eval/front-eval.ts';
 import { comparisonsAmong, type ConditionComparison } from '../eval/condition-comparisons.ts';
 import { missingIntervalsNote } from './statistics-tables.ts';
@@ -57,7 +58,7 @@ export interface ReportData {
   curves: TrainingCurve[];
   fronts: FrontReport[];
   rankAgreement: RankAgreement[];
-  /** Paired tests between the conditions of each country, instrument and format (CONDITION_PAIRS: soft - none, soft - persona, persona - none, and DISCA's). */
+  /** Paired tests between the conditions of each country, instrument and format (conditionPairs(): soft - none, soft - persona, persona - none, the programmed and DISCA conditions', and each registered condition against none and persona). */
   comparisons: ConditionComparison[];
   /** Per instrument whose paper averages its loss over countries (MultiTP's MIS), condition and format: that mean. */
   macroAverages: MacroAverage[];
@@ -84,7 +85,7 @@ export function scoreNames(rows: readonly ReportRow[]): string[] {
 export function rankAgreement(rows: readonly ReportRow[]): RankAgreement[] {
   return instrumentsOf(rows).flatMap((instrument) => {
     const ofInstrument = rows.filter((r) => r.instrument === instrument);
-    return RECORD_CONDITIONS.flatMap((condition) => {
+    return recordConditions().flatMap((condition) => {
       const firstPerCountry = new Map<string, EvalRecord>();
       for (const row of ofInstrument) if (row.condition === condition && !firstPerCountry.has(row.country)) firstPerCountry.set(row.country, row.record);
       return scoreNames(ofInstrument).flatMap((score) => {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { tryLoadCulturalBench, type Availability } from '../../culturalbench/index.ts';
-import { RECORD_CONDITIONS, askedInstrument, isDiscaCondition, usesProgram, usesSoftPrompt, type EvalCondition } from '../../eval/eval-record.ts';
+import { askedInstrument } from '../../eval/eval-record.ts';
+import { isCondition, isDiscaCondition, recordConditions, usesProgram, usesSoftPrompt, type EvalCondition } from '../../eval/conditions.ts';
 import { checkProgramModel, programSettings } from '../../eval/program-condition.ts';
 import { readFinishedProgram, type ProgramRecord } from '../../program/run.ts';
 import { discaRefusal } from '../../eval/evaluate-disca.ts';
@@ -73,8 +74,8 @@ async function runFrontEval(runDir: string | undefined, flags: EvalFlags): Promi
 /** `--conditions none,persona,soft`: each once, in the order given. */
 function parseConditions(value: string): EvalCondition[] {
   const names = value.split(',').map((name) => name.trim());
-  const unknown = names.find((name) => !RECORD_CONDITIONS.includes(name as EvalCondition));
-  if (unknown !== undefined) throw new InvalidArgumentError(`expected a comma-separated list of ${RECORD_CONDITIONS.join(', ')}, got "${unknown}"`);
+  const unknown = names.find((name) => !isCondition(name));
+  if (unknown !== undefined) throw new InvalidArgumentError(`expected a comma-separated list of ${recordConditions().join(', ')}, got "${unknown}"`);
   if (new Set(names).size !== names.length) throw new InvalidArgumentError(`each condition once, got "${value}"`);
   return names as EvalCondition[];
 }
