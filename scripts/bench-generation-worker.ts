@@ -8,6 +8,8 @@
  * Usage: node bin/run-ts.js scripts/bench-generation-worker.ts JOB_JSON (see GenerationJob).
  */
 import fs from 'node:fs';
+import { calibrationCacheDir } from '../src/instruments/vsm13/calibration.ts';
+import { readSettings } from '../src/util/settings.ts';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadModel, type LlamaModel, type ScoreRequest, type SoftPrompt } from '../src/model/index.ts';
@@ -118,7 +120,7 @@ async function runGeneration(job: GenerationJob): Promise<GenerationResult> {
   // train() records the cumulative seconds at the end of each generation.
   const elapsed: number[] = [0];
   const cpuStarted = process.cpuUsage();
-  await train(runDir, info, recordingModel(model, keep, recorded), { onGeneration: (record) => elapsed.push(record.seconds) });
+  await train(runDir, info, recordingModel(model, keep, recorded), { calibrationCacheDir: calibrationCacheDir(readSettings()) }, { onGeneration: (record) => elapsed.push(record.seconds) });
   const cpu = process.cpuUsage(cpuStarted);
   const perGeneration = elapsed.slice(1).map((t, g) => t - elapsed[g]).sort((a, b) => a - b);
   if (perGeneration.length !== job.generations) throw new Error(`train ran ${perGeneration.length} generations, ${job.generations} were asked`);

@@ -139,7 +139,7 @@ export interface TrainOutcome {
 export async function train(model: LoadedModel, options: TrainOptions, callbacks: TrainCallbacksOptions = {}): Promise<TrainOutcome> {
   const settings = readSettings();
   const run = await planTraining(await trainRequest(trainFlags(options), settings, true), settings);
-  const result = await trainRun(run, model, () => ({ ...callbacks, onNotice: notice }));
+  const result = await trainRun(run, model, settings, () => ({ ...callbacks, onNotice: notice }));
   return { runDir: run.dir, result };
 }
 

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { calibrationCacheDir } from '../src/instruments/vsm13/calibration.ts';
+import { readSettings } from '../src/util/settings.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -206,7 +208,7 @@ describe('training sees the training part only; eval reports both parts apart', 
       );
       const split = info.holdout as HoldoutSplit;
       const { scorer, batches } = recording();
-      await train(dir, info, scorer);
+      await train(dir, info, scorer, { calibrationCacheDir: calibrationCacheDir(readSettings()) });
       expect(batches).toHaveLength(8);
       for (const batch of batches) expect(batch).toHaveLength(perCandidate);
       const sideRequests = (side: 'train' | 'heldOut') => new Set(prepareInstrument(model.tokenizer, spec, target, undefined, { split, side }).requests.map(key));

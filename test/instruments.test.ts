@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { calibrationCacheDir } from '../src/instruments/vsm13/calibration.ts';
+import { readSettings } from '../src/util/settings.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,7 +148,7 @@ describe('a fourth instrument, registered by a test', () => {
     });
     const dir = path.join(work, 'JP-toy');
     const info = newRunInfo(definition, model, 'test');
-    const result = await train(dir, info, model);
+    const result = await train(dir, info, model, { calibrationCacheDir: calibrationCacheDir(readSettings()) });
     expect(result.history).toHaveLength(2);
     const best: InstrumentResult = result.best;
     expect(best.instrument).toBe('toy');

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { readSettings } from '../src/util/settings.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -163,7 +164,7 @@ describe('queue jobs name no file and no folder outside --runs', () => {
     const planned = await planTrainJob('JP-cot-s3', { ...withRequest((r) => (r.instrument.format = { name: 'cot', maxNewTokens: 5000 })), run: 'JP-cot-s3' }, runs, noDataset);
     const before = snapshot(runs);
     const control = { interrupted: () => false, progress: () => {} };
-    const error = await rejection(runTrainJob(planned, { model, culturalBench: async () => { throw new Error('not asked'); } }, control));
+    const error = await rejection(runTrainJob(planned, { model, settings: readSettings(), culturalBench: async () => { throw new Error('not asked'); } }, control));
     expect(error).toBeInstanceOf(JobRejected);
     // The cap leaves the prompt at least one position (the definition in docs/security.md).
     expect(error.message).toMatch(new RegExp(`^job JP-cot-s3: --max-new-tokens 5000: the model takes at most ${maxPositions} positions .*use --max-new-tokens ${maxPositions - 1} or less$`));

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Settings } from '../util/settings.ts';
 import path from 'node:path';
 import type { Availability } from '../culturalbench/index.ts';
 import { evalFileName } from '../eval/eval-record.ts';
@@ -63,6 +64,7 @@ function checkJobNewTokens(id: string, definition: Pick<RunDefinition, 'instrume
 /** What a worker holds for all its jobs: the loaded model and where CulturalBench comes from. */
 export interface JobContext {
   model: LoadedModel;
+  settings: Settings;
   culturalBench: () => Promise<Availability>;
 }
 
@@ -80,7 +82,7 @@ export async function runTrainJob(job: PlannedJob, context: JobContext, control:
   }
   checkJobNewTokens(path.basename(run.dir), run.definition, model);
   const finishedBefore = run.state === 'finished';
-  const result = await trainRun(run, model, (info) => ({
+  const result = await trainRun(run, model, context.settings, (info) => ({
     interrupted: control.interrupted,
     onGeneration: (record) =>
       control.progress({ generation: record.generation, evaluations: record.evaluations, budget: info.search.budget, bestLoss: record.bestLoss }),

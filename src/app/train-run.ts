@@ -4,6 +4,7 @@ import type { Target } from '../targets/index.ts';
 import { frontObjectives, newRunInfo, runDefinition, runFolderName, runLabel, type RunRequest } from '../train/new-run.ts';
 import { runFolderPath, type RunDefinition, type RunInfo, type RunResult } from '../train/run-files.ts';
 import { planRun, type PlannedRun } from '../train/run-plan.ts';
+import { calibrationCacheDir } from '../instruments/vsm13/calibration.ts';
 import { train, type TrainCallbacks } from '../train/train.ts';
 import { checkWritable } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -60,7 +61,7 @@ export function runInfoFor(run: RunToTrain, model: LoadedModel): RunInfo {
  * Trains (or resumes, or reads the result of) one planned run: what `train`, `sweep`, `demo`, a queue
  * worker and the library's train() all run. `callbacks` is told the run's record (its budget, say).
  */
-export function trainRun(run: RunToTrain, model: LoadedModel, callbacks: (info: RunInfo) => TrainCallbacks = () => ({})): Promise<RunResult> {
+export function trainRun(run: RunToTrain, model: LoadedModel, settings: Settings, callbacks: (info: RunInfo) => TrainCallbacks = () => ({})): Promise<RunResult> {
   const info = runInfoFor(run, model);
-  return train(run.dir, info, model, callbacks(info), run.culturalBench);
+  return train(run.dir, info, model, { calibrationCacheDir: calibrationCacheDir(settings), ...(run.culturalBench && { culturalBench: run.culturalBench }) }, callbacks(info));
 }

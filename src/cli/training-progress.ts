@@ -1,4 +1,5 @@
 import { trainRun, type RunToTrain } from '../app/train-run.ts';
+import type { Settings } from '../util/settings.ts';
 import type { LoadedModel } from '../model/index.ts';
 import type { GenerationRecord, RunResult } from '../train/run-files.ts';
 import { estimateRun } from '../train/estimate.ts';
@@ -17,7 +18,7 @@ function progressLine(record: GenerationRecord, budget: number): string {
  * the whole budget takes at the measured rate. Ctrl-C ends it after the current candidate with
  * TrainingInterrupted; the last checkpoint stays.
  */
-export async function trainWithProgress(run: RunToTrain, model: LoadedModel, json: boolean, tag: Record<string, unknown> = {}): Promise<RunResult> {
+export async function trainWithProgress(run: RunToTrain, model: LoadedModel, settings: Settings, json: boolean, tag: Record<string, unknown> = {}): Promise<RunResult> {
   const { dir } = run;
   let interrupted = false;
   let estimated = false;
@@ -25,7 +26,7 @@ export async function trainWithProgress(run: RunToTrain, model: LoadedModel, jso
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await trainRun(run, model, (info) => ({
+    const result = await trainRun(run, model, settings, (info) => ({
       interrupted: () => interrupted,
       onNotice: (line) => {
         if (json) process.stdout.write(`${JSON.stringify({ event: 'notice', ...tag, message: line })}\n`);

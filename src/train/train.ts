@@ -31,7 +31,14 @@ type Search = { stopReason: StopReason; best: BestCandidate; history: Generation
  * generator included, so a run killed at any moment and resumed ends exactly where an uninterrupted
  * run with the same seed ends.
  */
-export async function train(runDir: string, asked: RunInfo, model: LoadedModel, callbacks: TrainCallbacks = {}, culturalBench?: CulturalBenchData): Promise<RunResult> {
+/** What a run needs from the settings and the data besides its record: where VSM 2013's fitted constants are cached, CulturalBench for a multi-objective run. */
+export interface TrainContext {
+  calibrationCacheDir: string;
+  culturalBench?: CulturalBenchData;
+}
+
+export async function train(runDir: string, asked: RunInfo, model: LoadedModel, context: TrainContext, callbacks: TrainCallbacks = {}): Promise<RunResult> {
+  const { culturalBench } = context;
   // Whatever depends on the settings and the model fails here, before the run folder is touched.
   checkSameModel('the run', asked.model.sourceHash, model.sourceHash);
   checkStoredSizes(runDir, asked, { hidden: model.hidden, searched: searchedDim(asked.softPrompt.k, model.hidden, asked.search) });
@@ -44,7 +51,7 @@ export async function train(runDir: string, asked: RunInfo, model: LoadedModel, 
   const asStored = prepareObjective(model, stored, target, options);
   // Checked before the constants are fitted: fitting asks the questions, and a prompt too long for the model fails there less clearly.
   checkTrainSettingsForModel(softPrompt, search, { hidden: model.hidden, maxPositions: model.config.maxPositions }, asStored.prepared, stored.instrument.title);
-  const spec = await calibratedSpec(model, stored, asked.target.country, { say: callbacks.onNotice });
+  const spec = await calibratedSpec(model, stored, asked.target.country, { cacheDir: context.calibrationCacheDir, say: callbacks.onNotice });
   const info: RunInfo = spec === stored ? asked : { ...asked, instrument: storedInstrument(spec) };
   const objective = spec === stored ? asStored : prepareObjective(model, spec, target, options);
   const init = softPrompt.initText === undefined ? undefined : initTokens(model.tokenizer, softPrompt.initText, softPrompt.k);

@@ -46,7 +46,7 @@ export function register(program: Command): void {
         { out: flags.out, country: flags.country, culturalbenchData: flags.culturalbenchData, download: flags.download, settings, format: formatSetting(flags) },
         {
           openModel: (dir) => openModel({ ...flags, model: dir }, settings, true, { format: formatSetting(flags) }),
-          train: (run, model) => trainWithProgress(run, model, false),
+          train: (run, model) => trainWithProgress(run, model, settings, false),
           progress: (label) => progressReporter(label, 1),
           say: (line) => process.stderr.write(`${line}\n`),
           describeEval,

@@ -13,7 +13,7 @@ import { formatEvalRecord } from '../../report/eval-table.ts';
 import { comparisonLine } from '../../report/statistics-tables.ts';
 import { comparisonsInFolder } from '../../eval/condition-comparisons.ts';
 import { instrumentFromStored, storedInstrument } from '../../instruments/index.ts';
-import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
+import { calibratedSpec, calibrationCacheDir } from '../../instruments/vsm13/calibration.ts';
 import type { DiscaPlan } from '../../instruments/multitp/disca/index.ts';
 import { checkWritable } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
@@ -200,7 +200,7 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   try {
     // A run's stored constants stand; a baseline's anchored ones are fitted here once, leaving out its country.
     const instrument = parts.instrument
-      ? await calibratedSpec(model, first.instrument, first.target.country, { say: flags.json ? undefined : (line) => process.stderr.write(`cultune: ${line}\n`) })
+      ? await calibratedSpec(model, first.instrument, first.target.country, { cacheDir: calibrationCacheDir(settings), say: flags.json ? undefined : (line) => process.stderr.write(`cultune: ${line}\n`) })
       : first.instrument;
     for (const subject of subjects) {
       const progress = progressReporter(subjects.length > 1 ? `eval ${subject.condition}` : 'eval', 1);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { demonstrations, describeInstrument, itemsAnsweredAsLabelled, labelledItems, prepareObjective, storedInstrument, type InstrumentSample, type InstrumentSpec } from '../../instruments/index.ts';
-import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
+import { calibratedSpec, calibrationCacheDir } from '../../instruments/vsm13/calibration.ts';
 import type { Scorer } from '../../model/types.ts';
 import { COPRO_DEFAULTS, type CoproSettings, type CoproState } from '../../program/copro.ts';
 import { instructionConditioning } from '../../program/instruction.ts';
@@ -175,7 +175,7 @@ async function runProgramCommand(flags: ProgramFlags): Promise<void> {
       for (const country of countries) {
         const target = targets.get(country)!;
         // VSM 2013's anchored constants are fitted leaving out the country asked about, as train does.
-        if (!specs.has(country)) specs.set(country, await calibratedSpec(model, asked, target.country));
+        if (!specs.has(country)) specs.set(country, await calibratedSpec(model, asked, target.country, { cacheDir: calibrationCacheDir(settings) }));
         const spec = specs.get(country)!;
         const conditioning = instructionConditioning(instruction, target.country.personaName, demonstrations(spec, target, demos));
         let samples: InstrumentSample[] = [];

@@ -3,7 +3,7 @@ import { describeInstrument, instruments, NO_CONDITIONING, personaConditioning, 
 import { readSoftPromptFile } from '../../model/index.ts';
 import type { Placement } from '../../model/types.ts';
 import { describeSource, explainMissing, type Target } from '../../targets/index.ts';
-import { calibratedSpec } from '../../instruments/vsm13/calibration.ts';
+import { calibratedSpec, calibrationCacheDir } from '../../instruments/vsm13/calibration.ts';
 import { CLASSIFY, generates } from '../../instruments/formats.ts';
 import { MULTITP, type MultiTpSettings } from '../../instruments/multitp/index.ts';
 import { prepareDisca, runDisca } from '../../instruments/multitp/disca/index.ts';
@@ -68,7 +68,7 @@ async function runSurvey(flags: SurveyFlags): Promise<void> {
   try {
     const softPrompt = flags.softPrompt === undefined ? undefined : readSoftPromptFile(flags.softPrompt, model.hidden);
     // Anchored constants are fitted on the model, leaving out the --country asked about (the output names them).
-    const spec = await calibratedSpec(model, asked, target?.country);
+    const spec = await calibratedSpec(model, asked, target?.country, { cacheDir: calibrationCacheDir(settings) });
     const conditioning: Conditioning = flags.persona && target ? personaConditioning(target.country.personaName) : NO_CONDITIONING;
     const prepared = prepareInstrument(model.tokenizer, spec, target, conditioning);
     const progress = progressReporter(spec.instrument.name, prepared.requests.length);

@@ -122,7 +122,7 @@ async function trainFromFlags(flags: TrainFlags): Promise<void> {
   const run = await planTraining(request, settings);
   const model = await openModel(flags, settings, !!flags.json, { format: request.run.instrument.format });
   try {
-    await trainWithProgress(run, model, !!flags.json);
+    await trainWithProgress(run, model, settings, !!flags.json);
   } catch (error) {
     if (error instanceof TrainingInterrupted) throw new UserError(error.generation > 0 ? `${error.message}: resume it with --resume` : error.message, 130);
     throw error;

@@ -89,7 +89,7 @@ async function serve(flags: WorkerFlags): Promise<void> {
       run: async (job, control) =>
         runTrainJob(
           await planTrainJob(job.id, job.data, runs, loadData),
-          { model, culturalBench: () => (culturalBench ??= tryLoadCulturalBench(settings, { dataDir: flags.culturalbenchData, download: flags.download })) },
+          { model, settings, culturalBench: () => (culturalBench ??= tryLoadCulturalBench(settings, { dataDir: flags.culturalbenchData, download: flags.download })) },
           control,
         ),
       onEvent: (event) => say(event, describe(event)),

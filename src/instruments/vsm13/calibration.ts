@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Scorer } from '../../model/types.ts';
 import { DIMENSIONS, HOFSTEDE_TABLE, resolveTarget, targetValues, type DimensionScores, type Target, type TargetCountry } from '../../targets/index.ts';
 import { writeJsonAtomic } from '../../util/atomic.ts';
-import { readSettings, type Settings } from '../../util/settings.ts';
+import type { Settings } from '../../util/settings.ts';
 import { UserError } from '../../util/errors.ts';
 import { personaConditioning, type Conditioning } from '../conditioning.ts';
 import { formatSetting } from '../formats.ts';
@@ -35,8 +35,8 @@ export interface CalibrationModel extends Scorer {
 }
 
 export interface CalibrationOptions {
-  /** Where the per-anchor raw indices are cached (default: <cache root>/vsm13-calibration). */
-  cacheDir?: string;
+  /** Where the per-anchor raw indices are cached: calibrationCacheDir(settings), <cache root>/vsm13-calibration. */
+  cacheDir: string;
   /** Where the one line naming the fitted C goes. */
   say?: (line: string) => void;
   onProgress?: (done: number, total: number) => void;
@@ -90,7 +90,7 @@ function personaOf(anchor: Target): Conditioning {
  * constants with values, a run's stored fit) comes back unchanged, so every command can call it once
  * the model is loaded. `trained` is the country being trained or evaluated: left out of the fit.
  */
-export async function calibratedSpec(model: CalibrationModel, spec: InstrumentSpec, trained: TargetCountry | undefined, options: CalibrationOptions = {}): Promise<InstrumentSpec> {
+export async function calibratedSpec(model: CalibrationModel, spec: InstrumentSpec, trained: TargetCountry | undefined, options: CalibrationOptions): Promise<InstrumentSpec> {
   if (spec.instrument.name !== VSM13.name) return spec;
   const settings = spec.settings as Vsm13Settings;
   if (isFitted(settings.constants)) return spec;
@@ -98,8 +98,7 @@ export async function calibratedSpec(model: CalibrationModel, spec: InstrumentSp
   const all = panelTargets(panel);
   const anchors = all.filter((t) => t.country.name !== trained?.name);
   if (anchors.length < 2) throw new UserError(`--constants anchored:${panel.join(',')} leaves fewer than two anchor countries besides ${trained?.name}; name more countries`);
-  // A caller that names no folder (training, which holds no settings yet) gets the environment's.
-  const cacheDir = options.cacheDir ?? calibrationCacheDir(readSettings());
+  const { cacheDir } = options;
   // The raw indices: C = 0, so no constants enter the readings C is fitted from.
   const rawSpec: InstrumentSpec = { ...spec, settings: { ...settings, constants: zeroConstants() } };
   // The key is read before anything is tokenised (tokenising costs more than scoring on a small model):
