@@ -4,9 +4,11 @@ import { collectReport, type ReportData } from './report-data.ts';
 import { reportHtml } from './report-html.ts';
 import { runHeaders } from './run-header.ts';
 import { flatRow, reportCsv, reportMarkdown } from './report-tables.ts';
+import { regimeSummaries, regimeTables } from './regime-table.ts';
 
 /** report.json: the flat rows of report.csv, the rank agreement, the curves, and the eval records themselves. */
 function reportJson(data: ReportData, version: string) {
+  const regimes = [...regimeSummaries(data), ...regimeTables(data)];
   return {
     cultune: version,
     createdAt: new Date().toISOString(),
@@ -14,6 +16,8 @@ function reportJson(data: ReportData, version: string) {
     rankAgreement: data.rankAgreement,
     comparisons: data.comparisons,
     macroAverages: data.macroAverages,
+    // Only where a programmed condition was evaluated, so other reports keep their bytes.
+    ...(regimes.length > 0 && { regimes }),
     curves: data.curves,
     fronts: data.fronts,
     notes: data.notes,
