@@ -86,7 +86,7 @@ describe('cultune eval --conditions / --instruments / --log-samples', () => {
     const run = path.join(temp(), 'SA-s1');
     makeRunFolder(run, 'SA');
     const cases: [string[], RegExp][] = [
-      [['--instruments', 'multitp'], /^cultune: --instruments: multitp is neither this evaluation's instrument \(vsm13\) nor culturalbench; give --instruments vsm13,culturalbench or one of them\n$/],
+      [['--instruments', 'multitp'], /^cultune: --instruments: multitp is neither this evaluation's instrument \(vsm13\) nor a task \(culturalbench\); give --instruments vsm13,culturalbench or one of them\n$/],
       [['--baseline', 'none', '--conditions', 'persona'], /^cultune: --baseline none is --conditions none: give one of them\n$/],
       [['--instruments', 'vsm13', '--limit', '3'], /^cultune: --culturalbench-data and --limit are for CulturalBench, which --instruments vsm13 leaves out\n$/],
       [['--conditions', 'soft,soft'], /each condition once/],

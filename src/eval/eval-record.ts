@@ -5,6 +5,7 @@ import { readTextFile } from '../util/text-file.ts';
 import type { SetAsideItem } from '../util/set-aside.ts';
 import type { InstrumentIntervals } from './unit-statistics.ts';
 import { isCondition, recordConditions, usesSoftPrompt, type EvalCondition } from './conditions.ts';
+import type { TaskOutcome } from './tasks.ts';
 import { CLASSIFY, FORMAT_NAMES, type FormatSetting, type HoldoutSplit, type InstrumentResult, type StoredInstrument } from '../instruments/index.ts';
 
 /**
@@ -92,6 +93,8 @@ export interface EvalRecord {
   disca?: DiscaSettings;
   /** The instruction of a programmed or programmed+soft record. */
   program?: ProgramSettings;
+  /** Registered tasks asked beside the instrument (src/eval/tasks.ts), by name. */
+  tasks?: Record<string, TaskOutcome>;
 }
 
 /** The training a soft prompt came from: generations done, and whether the run had finished. */

@@ -18,6 +18,7 @@ import { instrumentIntervals } from './unit-statistics.ts';
 import { type CulturalBenchOnlyRecord, type CulturalBenchOutcome, type EvalRecord, type Interval, type ProgramSettings } from './eval-record.ts';
 import { conditionParts, isDiscaCondition, usesProgram, usesSoftPrompt, type EvalCondition } from './conditions.ts';
 import { discaResult } from './evaluate-disca.ts';
+import { CULTURALBENCH_TASK, type EvalTask, type TaskContext, type TaskOutcome } from './tasks.ts';
 import type { DiscaPlan } from '../instruments/multitp/disca/index.ts';
 
 export interface EvaluationPlan {
@@ -32,6 +33,8 @@ export interface EvaluationPlan {
   program?: ProgramSettings;
   placement: Placement;
   culturalBench: Availability;
+  /** Registered tasks asked beside the instrument (eval --instruments <instrument>,<task>). */
+  tasks?: readonly EvalTask[];
   limit?: number;
   /** Ask only the held-out half of this split (a multi-objective run's), so the number is on questions its search never saw. */
   heldOut?: QuestionSplit;
@@ -85,41 +88,71 @@ function culturalBenchCondition(plan: EvaluationPlan): Condition {
   return { ...(text && { text }), ...(soft && { soft: { kind: 'single', label: 'run', prompt: plan.softPrompt as SoftPrompt } }) };
 }
 
-async function culturalBenchOutcome(scorer: Scorer, plan: EvaluationPlan): Promise<CulturalBenchOutcome> {
-  if (!plan.culturalBench.available) return { available: false, reason: plan.culturalBench.reason };
-  // DISCA steers a two-option moral choice by its preferred group; CulturalBench's questions have none to steer toward.
-  if (isDiscaCondition(plan.condition)) return { available: false, reason: `CulturalBench not asked under ${plan.condition}: DISCA steers MultiTP's forced choices only` };
-  const data = plan.culturalBench.data;
-  const countries = datasetCountries(data);
-  const country = [plan.target.country.name, plan.target.country.personaName.replace(/^the /i, '')]
-    .map((n) => matchCountry(n, countries)).find((c) => c !== undefined);
-  if (!country) return { available: false, reason: `CulturalBench has no questions about ${plan.target.country.name}` };
-  const condition = culturalBenchCondition(plan);
-  const { heldOut } = plan;
-  const selected = selectQuestions(data, condition, { country, limit: heldOut ? undefined : plan.limit });
-  const questions = heldOut
-    ? { easy: questionsIn(selected.easy, heldOut, 'heldOut').slice(0, plan.limit), hard: questionsIn(selected.hard, heldOut, 'heldOut').slice(0, plan.limit) }
-    : selected;
-  const result = await evaluateCulturalBench(scorer, questions, {
-    condition,
-    datasetCountries: countries,
-    placement: plan.placement,
-    onProgress: plan.onProgress && ((done, total, phase) => plan.onProgress?.(done, total, `CulturalBench ${phase}`)),
-    onSample: plan.samples?.culturalBench,
-  });
-  const summary = summarise(result, { seed: plan.seed, bootstrapSamples: plan.bootstrap }).overall;
+/** What every task is asked with under the plan's condition. */
+function taskContext(plan: EvaluationPlan): TaskContext {
+  return { target: plan.target, condition: culturalBenchCondition(plan), placement: plan.placement, seed: plan.seed, bootstrap: plan.bootstrap, limit: plan.limit, onProgress: plan.onProgress };
+}
+
+/** DISCA steers a two-option moral choice by its preferred group; a task's questions have none to steer toward. */
+function discaRefusal(plan: EvaluationPlan, title: string): string | undefined {
+  return isDiscaCondition(plan.condition) ? `${title} not asked under ${plan.condition}: DISCA steers MultiTP's forced choices only` : undefined;
+}
+
+/** CulturalBench as the plan has it (its data, a multi-objective run's held-out half, the sample log): the built-in task. */
+function culturalBenchTask(plan: EvaluationPlan): EvalTask<CulturalBenchOutcome> {
   return {
-    available: true,
-    country,
-    questions: { easy: questions.easy.length, hard: questions.hard.length },
-    ...(heldOut ? { split: 'held-out' as const } : {}),
-    easy: summary.easy
-      ? { mean: interval(summary.easy.letter.meanAccuracy), strict: interval(summary.easy.letter.strictAccuracy) }
-      : { mean: EMPTY, strict: EMPTY },
-    hard: summary.hard ? interval(summary.hard.accuracy) : EMPTY,
-    limit: plan.limit ?? null,
-    setAside: [...data.setAside.filter((item) => item.country === country), ...result.setAside],
+    name: CULTURALBENCH_TASK,
+    title: 'CulturalBench',
+    ask: async (scorer, context) => {
+      if (!plan.culturalBench.available) return { available: false, reason: plan.culturalBench.reason };
+      const refused = discaRefusal(plan, 'CulturalBench');
+      if (refused) return { available: false, reason: refused };
+      const data = plan.culturalBench.data;
+      const countries = datasetCountries(data);
+      const country = [context.target.country.name, context.target.country.personaName.replace(/^the /i, '')]
+        .map((n) => matchCountry(n, countries)).find((c) => c !== undefined);
+      if (!country) return { available: false, reason: `CulturalBench has no questions about ${context.target.country.name}` };
+      const { condition, limit } = context;
+      const { heldOut } = plan;
+      const selected = selectQuestions(data, condition, { country, limit: heldOut ? undefined : limit });
+      const questions = heldOut
+        ? { easy: questionsIn(selected.easy, heldOut, 'heldOut').slice(0, limit), hard: questionsIn(selected.hard, heldOut, 'heldOut').slice(0, limit) }
+        : selected;
+      const result = await evaluateCulturalBench(scorer, questions, {
+        condition,
+        datasetCountries: countries,
+        placement: context.placement,
+        onProgress: context.onProgress && ((done, total, phase) => context.onProgress?.(done, total, `CulturalBench ${phase}`)),
+        onSample: plan.samples?.culturalBench,
+      });
+      const summary = summarise(result, { seed: context.seed, bootstrapSamples: context.bootstrap }).overall;
+      return {
+        available: true,
+        country,
+        questions: { easy: questions.easy.length, hard: questions.hard.length },
+        ...(heldOut ? { split: 'held-out' as const } : {}),
+        easy: summary.easy
+          ? { mean: interval(summary.easy.letter.meanAccuracy), strict: interval(summary.easy.letter.strictAccuracy) }
+          : { mean: EMPTY, strict: EMPTY },
+        hard: summary.hard ? interval(summary.hard.accuracy) : EMPTY,
+        limit: limit ?? null,
+        setAside: [...data.setAside.filter((item) => item.country === country), ...result.setAside],
+      };
+    },
   };
+}
+
+/** The tasks' parts of a record: CulturalBench's outcome, and the registered tasks' where any was asked. */
+async function taskOutcomes(scorer: Scorer, plan: EvaluationPlan): Promise<Pick<CulturalBenchOnlyRecord, 'culturalbench' | 'tasks'>> {
+  const context = taskContext(plan);
+  const culturalbench = await culturalBenchTask(plan).ask(scorer, context);
+  if (!plan.tasks || plan.tasks.length === 0) return { culturalbench };
+  const tasks: Record<string, TaskOutcome> = {};
+  for (const task of plan.tasks) {
+    const refused = discaRefusal(plan, task.title);
+    tasks[task.name] = refused ? { available: false, reason: refused } : await task.ask(scorer, context);
+  }
+  return { culturalbench, tasks };
 }
 
 type EvalIdentity = { run: string | null; modelDir: string; version: string };
@@ -148,12 +181,12 @@ function recordHead(scorer: Scorer & { hidden: number; dtype: string }, plan: Ev
 /** The instrument against the target and CulturalBench on the target country's questions, under one condition. */
 export async function evaluateCondition(scorer: Scorer & { hidden: number; dtype: string }, plan: EvaluationPlan, identity: EvalIdentity): Promise<EvalRecord> {
   const head = recordHead(scorer, plan, identity);
-  return { ...head, ...(await instrumentOutcome(scorer, plan, head.instrument)), culturalbench: await culturalBenchOutcome(scorer, plan) };
+  return { ...head, ...(await instrumentOutcome(scorer, plan, head.instrument)), ...(await taskOutcomes(scorer, plan)) };
 }
 
 /** CulturalBench alone under one condition (`eval --instruments culturalbench`): the record without the instrument's part. */
 export async function evaluateCulturalBenchOnly(scorer: Scorer & { hidden: number; dtype: string }, plan: EvaluationPlan, identity: EvalIdentity): Promise<CulturalBenchOnlyRecord> {
-  return { ...recordHead(scorer, plan, identity), culturalbench: await culturalBenchOutcome(scorer, plan) };
+  return { ...recordHead(scorer, plan, identity), ...(await taskOutcomes(scorer, plan)) };
 }
 
 /** The instrument's part of a record: the result on the held-out part, the in-sample one on the training part, the intervals. */

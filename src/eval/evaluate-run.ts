@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { EvalTask } from './tasks.ts';
 import type { Availability } from '../culturalbench/index.ts';
 import { instrumentFromStored, storedInstrument, type InstrumentSpec } from '../instruments/index.ts';
 import type { Scorer, SoftPrompt } from '../model/types.ts';
@@ -54,6 +55,8 @@ export interface EvalOptions {
   disca?: DiscaPlan;
   /** The program's instruction, for the programmed conditions. */
   program?: ProgramSettings;
+  /** Registered tasks asked beside the instrument. */
+  tasks?: readonly EvalTask[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -96,6 +99,7 @@ async function evaluateWith<R extends AnyEvalRecord>(evaluate: Evaluate<R>, mode
       bootstrap: options.bootstrap,
       disca: options.disca,
       program: options.program,
+      tasks: options.tasks,
       samples: samples?.sink,
       onProgress: options.onProgress,
     },

@@ -100,6 +100,7 @@ export function reportHtml(data: ReportData, header: { runs: readonly RunHeader[
       ? section('Training loss', `<div class="charts">${data.curves.map((c) => figure(`${c.folder} (${c.country}, ${c.instrument})`, lossCurve(c))).join('')}</div>`)
       : '',
     ...tables.countries.map((t) => section(`${t.country}: ${t.title}`, htmlTable(t.table))),
+    ...(tables.tasks ? [section('Other tasks', htmlTable(tables.tasks))] : []),
     ...tables.regimes.map((t) => section(`Regimes: ${t.country}, ${t.title}`, `<p class="meta">${escapeXml(REGIME_NOTE)}</p>${htmlTable(t.table)}`)),
     ...tables.pairedTests.map((t) => section(`Paired tests between conditions: ${t.title}`, `<p class="meta">${escapeXml(PAIRED_TESTS_NOTE)}</p>${htmlTable(t.table)}`)),
     ...(tables.macroAverages ? [section('Macro average over countries', `<p class="meta">${escapeXml(MACRO_AVERAGE_NOTE)}</p>${htmlTable(tables.macroAverages)}`)] : []),

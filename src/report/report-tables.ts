@@ -109,6 +109,7 @@ function macroAverageTable(data: ReportData): string[] | null {
 export function reportMarkdownTables(data: ReportData): {
   countries: CountryTable[];
   regimes: CountryTable[];
+  tasks: string[] | null;
   pairedTests: PairedTestTable[];
   macroAverages: string[] | null;
   rankAgreement: string[] | null;
@@ -149,7 +150,22 @@ export function reportMarkdownTables(data: ReportData): {
           data.rankAgreement.map((a) => [a.instrument, a.condition, a.score, String(a.countries.length), fixed(a.kendallTauB, 3), fixed(a.spearmanRho, 3)]),
         );
   const regimes = [...regimeSummaries(data), ...regimeTables(data)].map((t) => ({ country: t.country, instrument: t.instrument, title: t.title, table: markdownTable(t.header, t.rows) }));
-  return { countries, regimes, pairedTests: pairedTestTables(data), macroAverages: macroAverageTable(data), rankAgreement, rankAgreementMissing: RANK_AGREEMENT_MISSING };
+  return { countries, regimes, tasks: taskTable(data), pairedTests: pairedTestTables(data), macroAverages: macroAverageTable(data), rankAgreement, rankAgreementMissing: RANK_AGREEMENT_MISSING };
+}
+
+/**
+ * The registered tasks' outcomes (src/eval/tasks.ts), a row per record, task and score; null where no
+ * record asked one, so reports without them are unchanged.
+ */
+function taskTable(data: ReportData): string[] | null {
+  const rows = data.rows.flatMap((r) =>
+    Object.entries(r.record.tasks ?? {}).flatMap(([task, outcome]) =>
+      outcome.available
+        ? Object.entries(outcome.scores).map(([score, value]) => [r.folder, r.country, r.condition, task, String(outcome.questions), score, withInterval(value)])
+        : [[r.folder, r.country, r.condition, task, '', '', outcome.reason]],
+    ),
+  );
+  return rows.length === 0 ? null : markdownTable(['folder', 'country', 'condition', 'task', 'questions', 'score', 'value [95% CI]'], rows);
 }
 
 /** One instrument's paired tests between conditions, as Markdown lines. */
@@ -178,6 +194,7 @@ export function reportMarkdown(data: ReportData): string {
     country = t.country;
     lines.push(`### ${t.title}`, '', ...t.table, '');
   }
+  if (tables.tasks) lines.push('## Other tasks', '', ...tables.tasks, '');
   if (tables.regimes.length > 0) lines.push('## Regimes: none, persona, programmed, soft prompt', '', REGIME_NOTE, '');
   for (const t of tables.regimes) lines.push(`### ${t.country}: ${t.title}`, '', ...t.table, '');
   if (tables.pairedTests.length > 0) lines.push('## Paired tests between conditions', '', PAIRED_TESTS_NOTE, '');

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CULTURALBENCH_TASK, taskNamed, taskNames, type EvalTask } from '../../eval/tasks.ts';
 import { tryLoadCulturalBench, type Availability } from '../../culturalbench/index.ts';
 import { askedInstrument } from '../../eval/eval-record.ts';
 import { isCondition, isDiscaCondition, recordConditions, usesProgram, usesSoftPrompt, type EvalCondition } from '../../eval/conditions.ts';
@@ -87,7 +88,6 @@ function parseInstruments(value: string): string[] {
   return names;
 }
 
-const CULTURALBENCH = 'culturalbench';
 
 /** The conditions asked: --conditions, or --baseline's one (what it always meant), or the run's soft prompt. */
 function conditionsOf(runDir: string | undefined, flags: EvalFlags): EvalCondition[] {
@@ -101,13 +101,20 @@ function conditionsOf(runDir: string | undefined, flags: EvalFlags): EvalConditi
   return conditions;
 }
 
-/** Which parts are asked: the subject's instrument and/or CulturalBench (default both); a name that is neither is refused. */
-function partsOf(flags: EvalFlags, instrument: string): { instrument: boolean; culturalBench: boolean } {
-  const names = flags.instruments ?? [instrument, CULTURALBENCH];
-  const other = names.find((name) => name !== instrument && name !== CULTURALBENCH);
-  if (other !== undefined) throw new UserError(`--instruments: ${other} is neither this evaluation's instrument (${instrument}) nor ${CULTURALBENCH}; give --instruments ${instrument},${CULTURALBENCH} or one of them`);
-  const parts = { instrument: names.includes(instrument), culturalBench: names.includes(CULTURALBENCH) };
-  if (!parts.culturalBench && (flags.culturalbenchData !== undefined || flags.limit !== undefined)) throw new UserError(`--culturalbench-data and --limit are for CulturalBench, which --instruments ${names.join(',')} leaves out`);
+/**
+ * Which parts are asked: the subject's instrument, CulturalBench (default both) and any registered task
+ * (src/eval/tasks.ts); a name that is none of them is refused.
+ */
+function partsOf(flags: EvalFlags, instrument: string): { instrument: boolean; culturalBench: boolean; tasks: EvalTask[] } {
+  const names = flags.instruments ?? [instrument, CULTURALBENCH_TASK];
+  const other = names.find((name) => name !== instrument && !taskNames().includes(name));
+  if (other !== undefined) {
+    throw new UserError(`--instruments: ${other} is neither this evaluation's instrument (${instrument}) nor a task (${taskNames().join(', ')}); give --instruments ${instrument},${CULTURALBENCH_TASK} or one of them`);
+  }
+  const tasks = names.flatMap((name) => taskNamed(name) ?? []);
+  const parts = { instrument: names.includes(instrument), culturalBench: names.includes(CULTURALBENCH_TASK), tasks };
+  if (!parts.culturalBench && flags.culturalbenchData !== undefined) throw new UserError(`--culturalbench-data is for CulturalBench, which --instruments ${names.join(',')} leaves out`);
+  if (!parts.culturalBench && tasks.length === 0 && flags.limit !== undefined) throw new UserError(`--culturalbench-data and --limit are for CulturalBench, which --instruments ${names.join(',')} leaves out`);
   return parts;
 }
 
@@ -213,6 +220,7 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
         logSamples: flags.logSamples,
         disca,
         program,
+        tasks: parts.tasks,
         onProgress: (done, total) => progress.update(done, total),
       };
       const calibrated = { ...subject, instrument };
