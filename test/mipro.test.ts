@@ -119,6 +119,7 @@ function fakeIo(train: string[], requests: ProposalRequest[] = []): MiproIo & { 
     },
     labelledItems: () => ['x1', 'x2', 'x3'],
     describeDemos: (items) => items.map((i) => `demo ${i}`),
+    overflow: () => undefined,
     summary: 'S',
     train,
     budget: 100_000,
@@ -190,6 +191,16 @@ describe('MIPROv2 steps', () => {
     // The default's bootstrap: every country answered x1 right, so set 2 starts with it.
     expect(state.demoSets[2][0]).toBe('x1');
     expect(state.trials).toHaveLength(1 + 10);
+  });
+
+  it('leaves out of the pool a proposal too long for the model with some demo set, and a demo set too long with the original', async () => {
+    const io = { ...fakeIo(countries.slice(0, 3)), overflow: (instruction: string, demos: readonly string[]) => (instruction === 'p1' || demos.length > 2 ? 'too long' : undefined) };
+    const settings: MiproSettings = { ...MIPRO_DEFAULTS, auto: null, candidates: 4, trials: 3, maxBootstrapped: 3, maxLabelled: 3 };
+    const state = await runMipro(settings, io);
+    expect(state.instructions).toEqual(['orig', 'p2', 'p3']);
+    expect(state.setAside).toEqual([{ instruction: 'p1', reason: 'too long' }]);
+    expect(state.proposals).toBe(3);
+    expect(state.demoSets.every((set) => set.length <= 2)).toBe(true);
   });
 
   it('zero-shot: one empty demo set, N instructions', async () => {

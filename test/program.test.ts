@@ -5,6 +5,7 @@ import { coproStep, initialCoproState, type CoproIo, type CoproSettings, type Co
 import { PROPOSAL_TIPS, type ProposalRequest } from '../src/program/proposer.ts';
 import { endpointProposer } from '../src/program/proposers/endpoint.ts';
 import { fileProposer } from '../src/program/proposers/file.ts';
+import { fittedRequest } from '../src/program/proposers/self.ts';
 import { MIPRO_DEFAULTS, miproPlan, type MiproState } from '../src/program/mipro.ts';
 import { PROGRAM_FILE, runProgram, type ProgramDefinition, type ProgramRecord } from '../src/program/run.ts';
 import { startChatServer } from './helpers/chat-server.ts';
@@ -30,6 +31,7 @@ async function runCopro(settings: CoproSettings, budget = 1000) {
     evaluate: async (instruction) => ({ loss: lossOf(instruction), losses: { A: lossOf(instruction) } }),
     costPerCandidate: 2,
     budget,
+    overflow: () => undefined,
   };
   let state: CoproState = initialCoproState();
   while (!state.stopped) state = await coproStep(state, settings, 'orig', io);
@@ -57,11 +59,28 @@ describe('COPRO', () => {
   });
 
   it('drops duplicates and stops before a candidate past the budget', async () => {
-    const io: CoproIo = { propose: async () => ['orig', 'a1', 'a1', ''], evaluate: async (i) => ({ loss: i.length, losses: {} }), costPerCandidate: 3, budget: 5 };
+    const io: CoproIo = { propose: async () => ['orig', 'a1', 'a1', ''], evaluate: async (i) => ({ loss: i.length, losses: {} }), costPerCandidate: 3, budget: 5, overflow: () => undefined };
     let state = await coproStep(initialCoproState(), { breadth: 5, depth: 2, initTemperature: 1 }, 'orig', io);
     expect(state.pending).toEqual(['orig', 'a1']);
     while (!state.stopped) state = await coproStep(state, { breadth: 5, depth: 2, initTemperature: 1 }, 'orig', io);
     expect(state).toMatchObject({ stopped: 'budget', spend: 3, evaluated: [{ instruction: 'orig' }] });
+  });
+});
+
+describe('instructions too long for the model', () => {
+  it('COPRO sets a candidate aside with its reason, at no cost, and goes on', async () => {
+    const io: CoproIo = {
+      propose: async (r) => (r.kind === 'initial' ? ['short', 'x'.repeat(40), 'fine'] : []),
+      evaluate: async (i) => ({ loss: i.length, losses: {} }),
+      costPerCandidate: 2,
+      budget: 100,
+      overflow: (i) => (i.length > 30 ? `needs ${i.length} positions` : undefined),
+    };
+    let state = initialCoproState();
+    while (!state.stopped) state = await coproStep(state, { breadth: 4, depth: 1, initTemperature: 1 }, 'orig', io);
+    expect(state.evaluated.map((c) => c.instruction)).toEqual(['orig', 'short', 'fine']);
+    expect(state.setAside).toEqual([{ instruction: 'x'.repeat(40), reason: 'needs 40 positions' }]);
+    expect(state.spend).toBe(3 * 2);
   });
 });
 
@@ -120,6 +139,15 @@ describe('proposers', () => {
     }
   });
 
+  it("the model as proposer shortens a chat past its context: COPRO's worst attempts, then MIPROv2's last demonstrations", () => {
+    const attempts = [{ instruction: 'worst', loss: 3 }, { instruction: 'middle', loss: 2 }, { instruction: 'best', loss: 1 }];
+    const size = (r: ProposalRequest) => (r.kind === 'attempts' ? r.attempts.length : r.kind === 'grounded' ? r.demos.length : 99);
+    expect(fittedRequest({ kind: 'attempts', attempts, count: 2, temperature: 1 }, (r) => size(r) <= 2)).toMatchObject({ attempts: attempts.slice(1) });
+    expect(fittedRequest({ kind: 'grounded', instruction: 'o', summary: 'S', demos: ['a', 'b', 'c'], tip: '', count: 1, temperature: 1 }, (r) => size(r) <= 1)).toMatchObject({ demos: ['a'] });
+    expect(fittedRequest({ kind: 'attempts', attempts, count: 2, temperature: 1 }, () => false)).toBeUndefined();
+    expect(fittedRequest({ kind: 'initial', instruction: 'o', count: 1, temperature: 1 }, () => false)).toBeUndefined();
+  });
+
   it('a dead endpoint is one clear line', async () => {
     const server = await startChatServer(() => '');
     const url = server.url;
@@ -156,6 +184,7 @@ describe('program runs', () => {
       proposer: fileProposer(file, stored?.proposer),
       labelledItems: () => [],
       describeDemos: () => [],
+      overflow: () => undefined,
       summary: 'S',
       evaluate: async (instruction, _demos, countries) => {
         if (crashAt !== undefined && ++calls > crashAt) throw new Error('killed');
@@ -235,6 +264,7 @@ describe('MIPROv2 program runs', () => {
       proposer: fileProposer(file, stored?.proposer),
       labelledItems: () => ['d1', 'd2', 'd3'],
       describeDemos: (items) => [...items],
+      overflow: () => undefined,
       summary: 'S',
       evaluate: async (instruction, demos, countries, capture) => {
         if (crashAt !== undefined && ++calls > crashAt) throw new Error('killed');

@@ -23,6 +23,12 @@ export interface Candidate {
 
 export type StopReason = 'finished' | 'budget';
 
+/** A proposed instruction the model cannot be asked with (its questions would pass the model's context), with why. */
+export interface SetAsideInstruction {
+  instruction: string;
+  reason: string;
+}
+
 /**
  * The search between two steps, plain JSON for the checkpoint. `pending` null means the round's
  * proposals are due; an array holds the round's candidates not yet evaluated.
@@ -33,12 +39,16 @@ export interface CoproState {
   evaluated: Candidate[];
   /** Instrument evaluations spent (one per candidate per training country). */
   spend: number;
+  /** Candidates not evaluated because they do not fit the model (absent while there are none). */
+  setAside?: SetAsideInstruction[];
   stopped?: StopReason;
 }
 
 export interface CoproIo {
   propose(request: ProposalRequest): Promise<string[]>;
   evaluate(instruction: string): Promise<{ loss: number; losses: Record<string, number> }>;
+  /** Why the model cannot be asked with this instruction (too long for its context), or undefined. */
+  overflow(instruction: string): string | undefined;
   /** Instrument evaluations one candidate costs (the training countries). */
   costPerCandidate: number;
   /** Instrument evaluations the search may spend. */
@@ -93,6 +103,9 @@ export async function coproStep(state: CoproState, settings: CoproSettings, orig
   if (state.pending.length > 0) {
     if (state.spend + io.costPerCandidate > io.budget) return { ...state, stopped: 'budget' };
     const [instruction, ...rest] = state.pending;
+    // A proposal too long for the model is set aside with its reason, at no cost, rather than stopping the search.
+    const reason = io.overflow(instruction);
+    if (reason !== undefined) return { ...state, pending: rest, setAside: [...(state.setAside ?? []), { instruction, reason }] };
     const { loss, losses } = await io.evaluate(instruction);
     return { ...state, pending: rest, evaluated: [...state.evaluated, { instruction, depth: state.depth, loss, losses }], spend: state.spend + io.costPerCandidate };
   }

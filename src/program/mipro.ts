@@ -1,5 +1,5 @@
 import { Rng, type RngState } from '../util/seeded-random.ts';
-import type { StopReason } from './copro.ts';
+import type { SetAsideInstruction, StopReason } from './copro.ts';
 import { demoSets, sample, type LabelledExample } from './demo-sets.ts';
 import { PROPOSAL_TIPS, type ProposalRequest } from './proposer.ts';
 import { suggest, type CompletedTrial } from './tpe.ts';
@@ -83,7 +83,10 @@ export interface MiproState {
   tpeRng: RngState;
   /** Instrument evaluations spent (one per country per evaluation). */
   spend: number;
+  /** Instructions proposed, kept or set aside. */
   proposals: number;
+  /** Proposals left out of the pool because, with some demo set, the model cannot be asked with them (absent while there are none). */
+  setAside?: SetAsideInstruction[];
   stopped?: StopReason;
 }
 
@@ -93,6 +96,8 @@ export interface MiproIo {
   evaluate(instruction: string, demos: readonly string[], countries: readonly string[], capture: boolean): Promise<{ loss: number; answeredAsLabelled?: Record<string, string[]> }>;
   /** The training countries' labelled items, in order (empty: zero-shot). */
   labelledItems(country: string): readonly string[];
+  /** Why the model cannot be asked with this instruction and demo set (too long for its context), or undefined. */
+  overflow(instruction: string, demos: readonly string[]): string | undefined;
   /** A demo set as the proposer reads it. */
   describeDemos(items: readonly string[]): string[];
   /** What the data is, for the proposer (dspy's dataset summary). */
@@ -162,11 +167,14 @@ export async function miproStep(state: MiproState, settings: MiproSettings, plan
   }
   if (state.phase === 'demos') {
     const examples: LabelledExample[] = io.train.flatMap((country) => io.labelledItems(country).map((item) => ({ country, item, correct: (state.answeredAsLabelled[country] ?? []).includes(item) })));
-    const sets = plan.demoSetCandidates === 1 ? [[]] : demoSets(examples, { sets: plan.demoSetCandidates, maxBootstrapped: settings.maxBootstrapped, maxLabelled: settings.maxLabelled }, rng);
+    const drawn = plan.demoSetCandidates === 1 ? [[]] : demoSets(examples, { sets: plan.demoSetCandidates, maxBootstrapped: settings.maxBootstrapped, maxLabelled: settings.maxLabelled }, rng);
+    // A demo set too long for the model with the original instruction is left out (the empty set always stays).
+    const sets = drawn.filter((set) => set.length === 0 || io.overflow(original, set) === undefined);
     return { ...state, phase: 'proposals', demoSets: sets, rng: rng.state() };
   }
   if (state.phase === 'proposals') {
-    if (state.instructions.length >= plan.instructionCandidates) return { ...state, phase: 'trials' };
+    // One proposal per candidate after the original, kept or set aside: the pool may end shorter.
+    if (state.proposals >= plan.instructionCandidates - 1) return { ...state, phase: 'trials' };
     // Instruction i is grounded in demo set i (dspy's demo_candidates[i]) and a tip drawn at random, at T plus a small random epsilon as dspy adds.
     const demos = state.demoSets[state.instructions.length % state.demoSets.length];
     const tip = PROPOSAL_TIPS[rng.below(PROPOSAL_TIPS.length)];
@@ -174,6 +182,8 @@ export async function miproStep(state: MiproState, settings: MiproSettings, plan
     const [proposed] = await io.propose({ kind: 'grounded', instruction: original, summary: io.summary, demos: io.describeDemos(demos), tip, count: 1, temperature });
     // A proposer with nothing more to say (a file run out) ends the pool where it is.
     if (proposed === undefined) return { ...state, phase: 'trials', rng: rng.state() };
+    const reason = state.demoSets.map((set) => io.overflow(proposed, set)).find((r) => r !== undefined);
+    if (reason !== undefined) return { ...state, proposals: state.proposals + 1, setAside: [...(state.setAside ?? []), { instruction: proposed, reason }], rng: rng.state() };
     return { ...state, instructions: [...state.instructions, proposed], proposals: state.proposals + 1, rng: rng.state() };
   }
   if (state.fullEvalDue) {

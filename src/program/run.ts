@@ -69,6 +69,8 @@ export interface ProgramIo {
   proposer: Proposer;
   /** The instruction with demonstrations of `demos` (items) over `countries`. */
   evaluate(instruction: string, demos: readonly string[], countries: readonly string[], capture: boolean): Promise<ProgramEvaluation>;
+  /** Why the model cannot be asked with the instruction and demo set (its questions pass the model's context), or undefined. */
+  overflow(instruction: string, demos: readonly string[]): string | undefined;
   /** MIPROv2's grounding: each training country's labelled items, a demo set as the proposer reads it, the data summary. */
   labelledItems(country: string): readonly string[];
   describeDemos(items: readonly string[]): string[];
@@ -145,6 +147,7 @@ function searchStep(definition: ProgramDefinition, io: ProgramIo, propose: (requ
     const coproIo = {
       propose,
       evaluate: (instruction: string) => io.evaluate(instruction, [], definition.train, false),
+      overflow: (instruction: string) => io.overflow(instruction, []),
       costPerCandidate: definition.train.length,
       budget: definition.budget,
     };
@@ -157,6 +160,7 @@ function searchStep(definition: ProgramDefinition, io: ProgramIo, propose: (requ
   const miproIo = {
     propose,
     evaluate: io.evaluate,
+    overflow: io.overflow,
     labelledItems: io.labelledItems,
     describeDemos: io.describeDemos,
     summary: io.summary,

@@ -1,6 +1,7 @@
 import path from 'node:path';
+import { positionsNeeded } from '../../model/request-limits.ts';
 import { Option, type Command } from 'commander';
-import { demonstrations, describeInstrument, itemsAnsweredAsLabelled, labelledItems, prepareObjective, storedInstrument, type InstrumentSample, type InstrumentSpec } from '../../instruments/index.ts';
+import { demonstrations, describeInstrument, itemsAnsweredAsLabelled, labelledItems, prepareInstrument, prepareObjective, storedInstrument, type InstrumentSample, type InstrumentSpec } from '../../instruments/index.ts';
 import { calibratedSpec, calibrationCacheDir } from '../../instruments/vsm13/calibration.ts';
 import type { Scorer } from '../../model/types.ts';
 import { COPRO_DEFAULTS, type CoproSettings, type CoproState } from '../../program/copro.ts';
@@ -103,7 +104,7 @@ export function splitCountries(names: readonly string[], fraction: number, seed:
 }
 
 /** The proposer the flags name, restored from a checkpoint's state where there is one. */
-function proposerFromFlags(flags: ProgramFlags, settings: Settings, model: Scorer, task: string, state: ProposerState | undefined): Proposer {
+function proposerFromFlags(flags: ProgramFlags, settings: Settings, model: Scorer & { config: { maxPositions?: number } }, task: string, state: ProposerState | undefined): Proposer {
   if (flags.proposerUrl !== undefined) return endpointProposer({ url: flags.proposerUrl, model: flags.proposerModel, timeoutMs: flags.proposerTimeout * 1000, task, key: settings.proposerKey }, state);
   if (flags.proposer === 'self') return selfProposer(model, task, flags.seed, state);
   return fileProposer(flags.proposer!, state);
@@ -186,6 +187,16 @@ async function runProgramCommand(flags: ProgramFlags): Promise<void> {
       const values = Object.values(losses);
       return { loss: values.reduce((a, b) => a + b, 0) / values.length, losses, ...(capture && { answeredAsLabelled }) };
     };
+    // A proposal the model cannot be asked with is set aside, not scored: checked on the country with
+    // the longest name (the sentences differ only there), the same way the scorer checks its requests.
+    const longest = names.reduce((a, b) => (targets.get(b)!.country.personaName.length > targets.get(a)!.country.personaName.length ? b : a));
+    const overflow = (instruction: string, demos: readonly string[]) => {
+      const target = targets.get(longest)!;
+      const prepared = prepareInstrument(model.tokenizer, asked, target, instructionConditioning(instruction, target.country.personaName, demonstrations(asked, target, demos)));
+      const needed = Math.max(...prepared.requests.map((r) => positionsNeeded(r, 0))) + prepared.generatedPositions;
+      const { maxPositions } = model.config;
+      return maxPositions !== undefined && needed > maxPositions ? `its longest question needs ${needed} positions; the model takes at most ${maxPositions}` : undefined;
+    };
     // The proposer reads a demo set as the first training country's people answer it.
     const shownFor = targets.get(train[0])!;
     const describeDemos = (items: readonly string[]) => demonstrations(asked, shownFor, items).map((d) => `${d.question}\nAnswer (${shownFor.country.personaName}): ${d.answer}`);
@@ -200,6 +211,7 @@ async function runProgramCommand(flags: ProgramFlags): Promise<void> {
     const record = await runProgram(dir, definition, {
       proposer: proposerFromFlags(flags, settings, model, task, stored?.proposer),
       evaluate,
+      overflow,
       labelledItems: (country) => labelled.get(country) ?? [],
       describeDemos,
       summary,
@@ -214,6 +226,8 @@ async function runProgramCommand(flags: ProgramFlags): Promise<void> {
       `best instruction: ${record.best?.instruction ?? '(none evaluated)'}${demos}`,
       `training loss: ${record.best?.loss.toFixed(4) ?? '-'} (${evaluatedCount(record)} ${definition.optimizer === 'copro' ? 'candidates' : 'trials'}, stopped: ${record.state.stopped}, ${record.spend.search} instrument evaluations)`,
     ];
+    const setAside = (record.state as CoproState | MiproState).setAside ?? [];
+    if (setAside.length > 0) lines.push(`set aside: ${setAside.length} proposed instruction${setAside.length > 1 ? 's' : ''} the model cannot be asked with (${setAside[0].reason}); listed in program.json`);
     if (record.heldOut) lines.push(`held-out loss: ${record.heldOut.best.loss.toFixed(4)} (original "${definition.original}": ${record.heldOut.original.loss.toFixed(4)})`);
     lines.push(`written: ${path.join(dir, PROGRAM_FILE)}`);
     process.stdout.write(`${lines.join('\n')}\n`);
