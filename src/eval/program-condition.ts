@@ -25,10 +25,3 @@ export function programSettings(dir: string, record: ProgramRecord, instrument: 
     spend: record.spend.search,
   };
 }
-
-/** A program is read against the model it was searched on: its graph hash must be the model's. */
-export function checkProgramModel(dir: string, record: ProgramRecord, sourceHash: string): void {
-  if (record.definition.model !== sourceHash) {
-    throw new UserError(`${dir} was searched on another model (graph hash ${record.definition.model.slice(0, 12)}); pass the same --model`);
-  }
-}

@@ -3,13 +3,13 @@ import { CULTURALBENCH_TASK, taskNamed, taskNames, type EvalTask } from '../../e
 import { tryLoadCulturalBench, type Availability } from '../../culturalbench/index.ts';
 import { askedInstrument } from '../../eval/eval-record.ts';
 import { isCondition, isDiscaCondition, recordConditions, usesProgram, usesSoftPrompt, type EvalCondition } from '../../eval/conditions.ts';
-import { checkProgramModel, programSettings } from '../../eval/program-condition.ts';
+import { programSettings } from '../../eval/program-condition.ts';
 import { readFinishedProgram, type ProgramRecord } from '../../program/run.ts';
 import { discaRefusal } from '../../eval/evaluate-disca.ts';
 import { addDiscaOptions, discaPlan, type DiscaFlags } from '../disca-options.ts';
 import { evaluateSubject, evaluateSubjectCulturalBench, runSubject, type EvalOptions, type EvalSubject } from '../../eval/evaluate-run.ts';
 import { evaluateFront } from '../../eval/front-eval.ts';
-import { FRONT_FILE, readFront, readRunInfo } from '../../train/run-files.ts';
+import { checkSameModel, FRONT_FILE, readFront, readRunInfo } from '../../train/run-files.ts';
 import { formatEvalRecord } from '../../report/eval-table.ts';
 import { comparisonLine } from '../../report/statistics-tables.ts';
 import { comparisonsInFolder } from '../../eval/condition-comparisons.ts';
@@ -198,7 +198,8 @@ async function runEval(runDir: string | undefined, flags: EvalFlags): Promise<vo
   checkWritable(first.outDir, 'folder');
   // One model for every condition.
   const model = await openModel({ ...flags, model: first.modelDir, modelFile: first.modelFile ?? flags.modelFile }, settings, flags.json === true, { format: first.instrument.format });
-  if (programRun) checkProgramModel(flags.program!, programRun, model.sourceHash);
+  // A program's instruction was searched on one model: another one is refused as a run's would be.
+  if (programRun) checkSameModel(`${flags.program} (a program search)`, programRun.definition.model, model.sourceHash);
   const culturalBench = await culturalBenchFor(flags, settings, parts.culturalBench);
   // The table says it in text mode; with --json, stderr is the one place a reader sees it.
   if (parts.culturalBench && !culturalBench.available && flags.json) process.stderr.write(`cultune: ${culturalBench.reason}; ${first.instrument.instrument.title} only\n`);
